@@ -1,0 +1,129 @@
+"""Typed records that source clients return and the resolver/snapshot stages consume.
+
+Parsing an API payload into these is pure (``enrich.clients.<source>.parse_*``); fetching is separate.
+Every record carries a :class:`FetchStatus` and ``fetched_at`` so a bad night is visible, not silent.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class FetchStatus(enum.StrEnum):
+    """What happened when an item was asked for."""
+
+    OK = "ok"
+    NOT_FOUND = "not_found"
+    MOVED = "moved"  # renamed repo / merged work: ``moved_to`` holds the new id
+    RATE_LIMITED = "rate_limited"
+    DEFERRED = "deferred"  # not asked tonight: the budget could not cover it (stalest go first)
+    MISSING = "missing"  # asked, answer suspiciously empty (arXiv empty page): not proof of absence
+    ERROR = "error"  # ``reason`` says why
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    name: str
+    s2_author_id: str | None = None
+    orcid: str | None = None
+    affiliation: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkRecord:
+    """One source's view of one scholarly work.
+
+    ``source`` is one of ``arxiv``, ``s2``, ``openalex``, ``crossref``; ``key`` is the id the
+    record was requested by (e.g. ``ARXIV:2303.13375``, ``doi:10.1038/x``), so callers can join back.
+    Fields a source does not provide stay ``None``.
+    """
+
+    source: str
+    key: str
+    status: FetchStatus
+    fetched_at: datetime
+    reason: str | None = None
+    moved_to: str | None = None
+    title: str | None = None
+    abstract: str | None = None
+    authors: tuple[Author, ...] = ()
+    year: int | None = None
+    publication_date: str | None = None  # ISO 8601 date, as precise as the source knows
+    venue: str | None = None
+    arxiv_id: str | None = None  # without version
+    arxiv_version: int | None = None
+    doi: str | None = None  # lower-cased, publisher DOI (not the arXiv DataCite DOI)
+    pmid: str | None = None
+    pmcid: str | None = None
+    acl_id: str | None = None
+    s2_paper_id: str | None = None
+    corpus_id: int | None = None
+    openalex_id: str | None = None  # "W123..."
+    citation_count: int | None = None
+    influential_citation_count: int | None = None
+    reference_count: int | None = None
+    counts_by_year: tuple[tuple[int, int], ...] = ()  # (year, cited_by_count)
+    tldr: str | None = None
+    work_type: str | None = None
+    score: float | None = None  # search relevance / match score when from a search endpoint
+
+
+@dataclass(frozen=True, slots=True)
+class RepoRecord:
+    """GitHub's view of one repository. ``key`` is the requested ``owner/name`` as given."""
+
+    key: str
+    status: FetchStatus
+    fetched_at: datetime
+    reason: str | None = None
+    moved_to: str | None = None  # new ``owner/name`` after a rename/transfer
+    full_name: str | None = None
+    github_id: int | None = None
+    stars: int | None = None
+    forks: int | None = None
+    open_issues: int | None = None
+    watchers: int | None = None  # real watchers (subscribers_count), not stars
+    pushed_at: str | None = None  # ISO 8601 UTC
+    created_at: str | None = None
+    archived: bool | None = None
+    license: str | None = None  # SPDX id
+    topics: tuple[str, ...] = ()
+    description: str | None = None
+    language: str | None = None
+    etag: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HfRecord:
+    """Hugging Face's view of one model, dataset or space. ``key`` is ``kind:id``."""
+
+    key: str
+    kind: str  # model | dataset | space
+    hf_id: str
+    status: FetchStatus
+    fetched_at: datetime
+    reason: str | None = None
+    moved_to: str | None = None
+    likes: int | None = None
+    downloads: int | None = None
+    last_modified: str | None = None
+    gated: bool | None = None
+    tags: tuple[str, ...] = ()
+    arxiv_ids: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStats:
+    """Per-source counters for the manifest and the run summary."""
+
+    source: str
+    requests: int = 0
+    ok: int = 0
+    not_found: int = 0
+    errors: int = 0
+    deferred: int = 0
+    cache_hits: int = 0
+    unreachable: bool = False
+    message: str | None = None  # the one clear line shown when the source was down
