@@ -1,0 +1,70 @@
+"""The hand-over between resolution (``enrich.resolve``) and table building (``enrich.tables``).
+
+Resolution turns parsed entries plus source records into clusters: one :class:`ResolvedWork` per
+distinct scholarly work across all lists (preprint and published merged, arXiv versions collapsed).
+Table building turns these, with repo and Hugging Face records, into the snapshot tables.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from enrich.records import WorkRecord
+
+
+class MatchMethod(enum.StrEnum):
+    """How an entry was tied to its work (stored as ``match_method``)."""
+
+    IDENTIFIER = "identifier"  # an id read off the entry (arXiv, DOI, PMID, ...) was found by a source
+    CROSSWALK = "crosswalk"  # joined through another source's id map (S2 externalIds, OpenAlex ids)
+    TITLE = "title"  # title search + verification accepted a candidate
+    LOCAL = "local"  # nothing resolved remotely: the work rests on the entry's own ids/title only
+    ABSTAINED = "abstained"  # title candidates were too close to call; no remote data attached
+
+
+@dataclass(frozen=True, slots=True)
+class WorkIds:
+    """Every identifier known for one work, normalised (see ``enrich.ids``)."""
+
+    arxiv_id: str | None = None  # no version
+    doi: str | None = None  # lower-case publisher DOI (the arXiv DataCite DOI is derived, not stored)
+    pmid: str | None = None
+    pmcid: str | None = None  # "PMC123"
+    acl_id: str | None = None
+    s2_paper_id: str | None = None
+    corpus_id: int | None = None
+    openalex_id: str | None = None  # "W123"
+
+
+@dataclass(frozen=True, slots=True)
+class MatchEvidence:
+    """Why a title-only entry was (or was not) tied to a work."""
+
+    method: MatchMethod
+    score: float | None = None  # calibrated, 0..1
+    source: str | None = None  # which search endpoint supplied the accepted candidate
+    candidate_title: str | None = None
+    title_similarity: float | None = None
+    year_agrees: bool | None = None
+    first_author_agrees: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedWork:
+    """One work after resolution.
+
+    ``work_id`` is stable across runs: derived from the strongest identifier in a fixed order
+    (doi > arxiv > pmid > pmcid > acl > corpus id > openalex > normalised title), so tomorrow's run
+    gives the same id for the same work. ``records`` are every source's views that belong to it.
+    """
+
+    work_id: str
+    ids: WorkIds
+    entry_ids: tuple[str, ...]
+    work_keys: tuple[str, ...]  # the parse-time local keys that were merged into this work
+    evidence: MatchEvidence
+    records: tuple[WorkRecord, ...] = field(default=())
+    local_title: str | None = None  # the best title read off the entries (fallback when no source answered)
+    local_year: int | None = None
+    local_authors: tuple[str, ...] = ()
