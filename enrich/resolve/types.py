@@ -68,3 +68,6 @@ class ResolvedWork:
     local_title: str | None = None  # the best title read off the entries (fallback when no source answered)
     local_year: int | None = None
     local_authors: tuple[str, ...] = ()
+    # (entry_id, evidence) for every entry of the work: how that entry was tied to it (the work-level
+    # ``evidence`` is the strongest of these: identifier > crosswalk > title > abstained > local)
+    entry_evidence: tuple[tuple[str, MatchEvidence], ...] = field(default=())

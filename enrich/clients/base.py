@@ -1,0 +1,434 @@
+"""What every source client shares: one request loop with pacing, bounded retries and a deadline.
+
+Why a small loop of our own rather than tenacity: the loop has to (1) ask the per-source
+:class:`~enrich.ratelimit.RateLimiter` before every send and feed it every response's headers,
+(2) tell a dead source (connection refused, DNS failure: give up at once and fail the rest fast) from a
+flaky one (timeouts, resets, 429, 5xx: back off and retry), (3) turn a ``Retry-After`` longer than the
+cap into ``rate_limited`` instead of sleeping, (4) drop a malformed body from the HTTP cache before
+retrying, and (5) run on an injectable clock in tests. Expressing that through tenacity's
+stop/wait/retry callbacks would spread one decision table over four closures; ~80 lines here keep it
+in one place.
+
+Policy (defaults chosen from ``shared/reference/apis.md``):
+
+* retried: HTTP 429, 5xx, timeouts, connection resets, truncated or malformed bodies; 403 only when it
+  carries rate-limit signals (GitHub/OpenAlex answer a spent quota with 403, §4, §6);
+* not retried: other 4xx (a 400/404/451 is an answer, returned to the caller);
+* backoff: exponential from ``backoff_base`` doubling to ``backoff_max`` with "equal jitter"
+  (half fixed, half random); Semantic Scholar's terms *require* exponential backoff (§3);
+* a ``Retry-After`` is honoured (GitHub docs: "wait that long", §6) unless longer than ``max_wait``;
+* ``request_deadline`` bounds one logical request including all retries and waits: no call hangs.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, TypeVar
+from urllib.parse import urlsplit
+
+import requests
+
+from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
+from enrich.http import is_cached_response
+from enrich.ratelimit import DEFAULT_MAX_WAIT, RateInfo, RateLimiter
+from enrich.records import FetchStatus, SourceStats
+from enrich.redact import redact_text, sanitize_url
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+DEFAULT_TIMEOUT = 30.0
+"""Seconds per HTTP request (connect + read). GitHub kills GraphQL queries after 10 s and S2/OpenAlex
+answer in well under a second; 30 s leaves room for large arXiv feeds (apis.md §1, §7)."""
+
+DEFAULT_MAX_ATTEMPTS = 4
+"""One try plus three retries, like arxiv.py's ``num_retries=3`` (apis.md §2)."""
+
+DEFAULT_BACKOFF_BASE = 1.0
+DEFAULT_BACKOFF_MAX = 30.0
+DEFAULT_REQUEST_DEADLINE = 180.0
+"""Upper bound (s) on one logical request: 4 attempts x 30 s timeout + backoff + a short Retry-After."""
+
+UNREACHABLE_AFTER = 2
+"""Logical requests in a row that exhausted their retries on timeouts/resets before the source is
+declared unreachable (a refused connection or DNS failure declares it at once)."""
+
+
+class BadBody(ValueError):
+    """A 200 whose body does not decode (truncated, malformed) or is suspect: retried like a 5xx.
+
+    ``kind`` is ``"malformed"`` or ``"empty"`` (a suspiciously empty answer, e.g. arXiv's empty pages).
+    """
+
+    def __init__(self, message: str, kind: str = "malformed") -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class BadBodyError(SourceError):
+    """Every attempt got a body that did not decode (or stayed suspect); ``kind`` as in :class:`BadBody`."""
+
+    def __init__(
+        self, source: str, reason: str, *, status: int | None = None, kind: str = "malformed"
+    ) -> None:
+        super().__init__(source, reason, status=status)
+        self.kind = kind
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_bad_body, (self.source, self.reason, self.status, self.kind))
+
+
+def _rebuild_bad_body(source: str, reason: str, status: int | None, kind: str) -> BadBodyError:
+    return BadBodyError(source, reason, status=status, kind=kind)
+
+
+@dataclass(slots=True)
+class Reply(Generic[T]):
+    """One HTTP exchange, with the decoded body when the status was expected."""
+
+    status: int
+    headers: Mapping[str, str]
+    url: str
+    data: T | None
+    from_cache: bool
+    history: tuple[int, ...]
+    final_path: str
+    rate: RateInfo = field(default_factory=RateInfo)
+    text: str = ""
+
+
+@dataclass(slots=True)
+class _Counters:
+    requests: int = 0
+    ok: int = 0
+    not_found: int = 0
+    errors: int = 0
+    deferred: int = 0
+    cache_hits: int = 0
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    seen: set[int] = set()
+    cur: BaseException = exc
+    while id(cur) not in seen:
+        seen.add(id(cur))
+        nxt = getattr(cur, "reason", None)
+        if isinstance(nxt, BaseException):
+            cur = nxt
+            continue
+        if cur.__cause__ is not None:
+            cur = cur.__cause__
+            continue
+        if cur.args and isinstance(cur.args[0], BaseException):
+            cur = cur.args[0]
+            continue
+        break
+    return cur
+
+
+def classify_connection_error(exc: requests.exceptions.RequestException) -> str | None:
+    """``"connection refused"`` / ``"DNS lookup failed"`` for a definitive failure, else ``None``."""
+    if isinstance(exc, requests.exceptions.Timeout):
+        return None
+    cause = _root_cause(exc)
+    if isinstance(cause, ConnectionRefusedError):
+        return "connection refused"
+    name = type(cause).__name__
+    text = str(cause)
+    if (
+        name == "NameResolutionError"
+        or "Name or service not known" in text
+        or "nodename nor servname" in text
+    ):
+        return "DNS lookup failed"
+    if "Connection refused" in text or "Errno 111" in text:
+        return "connection refused"
+    return None
+
+
+class BaseClient:
+    """Shared machinery; subclasses set :attr:`source` and :attr:`DEFAULT_MIN_INTERVAL`."""
+
+    source: ClassVar[str] = "base"
+    DEFAULT_MIN_INTERVAL: ClassVar[float] = 1.0
+
+    def __init__(
+        self,
+        base_url: str,
+        session: requests.Session | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        *,
+        min_interval: float | None = None,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        backoff_base: float = DEFAULT_BACKOFF_BASE,
+        backoff_max: float = DEFAULT_BACKOFF_MAX,
+        max_wait: float = DEFAULT_MAX_WAIT,
+        request_deadline: float = DEFAULT_REQUEST_DEADLINE,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.session = session if session is not None else requests.Session()
+        self.timeout = timeout
+        self.max_attempts = max(1, max_attempts)
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.request_deadline = request_deadline
+        self._clock = clock
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        interval = self.DEFAULT_MIN_INTERVAL if min_interval is None else min_interval
+        self.limiter = RateLimiter(self.source, interval, max_wait=max_wait, clock=clock, sleep=sleep)
+        self._counters = _Counters()
+        self._unreachable_message: str | None = None
+        self._failed_in_a_row = 0
+
+    # -- secrets and stats ---------------------------------------------------------------------
+
+    def _secrets(self) -> list[str]:
+        """Raw secret values this client sends; used to scrub any text that leaves the client."""
+        return []
+
+    def _clean(self, text: str) -> str:
+        return redact_text(text, self._secrets())
+
+    @property
+    def stats(self) -> SourceStats:
+        c = self._counters
+        return SourceStats(
+            source=self.source,
+            requests=c.requests,
+            ok=c.ok,
+            not_found=c.not_found,
+            errors=c.errors,
+            deferred=c.deferred,
+            cache_hits=c.cache_hits,
+            unreachable=self._unreachable_message is not None,
+            message=self._unreachable_message,
+        )
+
+    @property
+    def unreachable(self) -> bool:
+        return self._unreachable_message is not None
+
+    def _tally(self, statuses: Iterable[FetchStatus]) -> None:
+        c = self._counters
+        for status in statuses:
+            if status in (FetchStatus.OK, FetchStatus.MOVED):
+                c.ok += 1
+            elif status == FetchStatus.NOT_FOUND:
+                c.not_found += 1
+            elif status == FetchStatus.DEFERRED:
+                c.deferred += 1
+            elif status in (FetchStatus.ERROR, FetchStatus.RATE_LIMITED, FetchStatus.MISSING):
+                c.errors += 1
+
+    def _mark_unreachable(self, url: str, why: str) -> SourceUnavailableError:
+        parts = urlsplit(url)
+        where = f"{parts.hostname}:{parts.port}" if parts.port else f"{parts.hostname}"
+        if self._unreachable_message is None:
+            self._unreachable_message = f"{self.source}: unreachable ({why} at {where})"
+            log.error("%s", self._unreachable_message)
+        return SourceUnavailableError(self.source, f"unreachable ({why} at {where})")
+
+    def error_reason(self, exc: BaseException) -> str:
+        """A one-line, secret-free reason for a record's ``reason`` field."""
+        if isinstance(exc, SourceError):
+            code = f" (HTTP {exc.status})" if exc.status is not None and f"HTTP {exc.status}" not in exc.reason else ""
+            return self._clean(f"{exc.reason}{code}")
+        return self._clean(f"{type(exc).__name__}: {exc}")
+
+    # -- the request loop ----------------------------------------------------------------------
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def _backoff(self, attempt: int) -> float:
+        cap: float = min(self.backoff_max, self.backoff_base * float(2**attempt))
+        return cap / 2 + self._rng.uniform(0, cap / 2)
+
+    def _send(
+        self, method: str, url: str, timeout: float, kwargs: dict[str, Any], cached_only: bool
+    ) -> requests.Response:
+        if cached_only:
+            cached_session: Any = self.session  # a requests-cache CachedSession
+            return cached_session.request(method, url, timeout=timeout, only_if_cached=True, **kwargs)  # type: ignore[no-any-return]
+        return self.session.request(method, url, timeout=timeout, **kwargs)
+
+    def _is_cached_session(self) -> bool:
+        return hasattr(self.session, "cache") and hasattr(self.session, "settings")
+
+    def _drop_from_cache(self, response: requests.Response) -> None:
+        cache = getattr(self.session, "cache", None)
+        if cache is not None and response.request is not None:
+            cache.delete(requests=[response.request])
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        decode: Callable[[requests.Response], T],
+        ok: Iterable[int] = (200,),
+        params: Mapping[str, str | int] | None = None,
+        json: Any = None,
+        data: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        min_interval: float | None = None,
+        allow_redirects: bool = True,
+    ) -> Reply[T]:
+        """Send one logical request with pacing, retries and a deadline; decode expected statuses.
+
+        Returns the reply for an expected status (``ok``) or a non-retryable 4xx (``data`` None).
+        Raises :class:`SourceUnavailableError` (source dead), :class:`RateLimitedError` (told to wait
+        longer than the cap, or still limited after every retry) or :class:`SourceError`.
+        """
+        if self._unreachable_message is not None:
+            raise SourceUnavailableError(self.source, self._unreachable_message.split(": ", 1)[1])
+        url = self.url(path) if not path.startswith(("http://", "https://")) else path
+        ok_set = frozenset(ok)
+        kwargs: dict[str, Any] = {"allow_redirects": allow_redirects}
+        if params is not None:
+            kwargs["params"] = dict(params)
+        if json is not None:
+            kwargs["json"] = json
+        if data is not None:
+            kwargs["data"] = dict(data)
+        if headers:
+            kwargs["headers"] = dict(headers)
+        shown = sanitize_url(url)
+        deadline = self._clock() + self.request_deadline
+        last_problem = "no attempt made"
+        last_status: int | None = None
+        bad_kind: str | None = None
+        connection_failures = 0
+        for attempt in range(self.max_attempts):
+            left = deadline - self._clock()
+            if left <= 0:
+                last_problem = f"deadline of {self.request_deadline:g} s passed"
+                break
+            if attempt == 0 and self._is_cached_session():
+                cached = self._send(method, url, min(self.timeout, left), kwargs, cached_only=True)
+                if cached.status_code != 504:
+                    self._counters.cache_hits += 1
+                    try:
+                        return self._reply(cached, decode, ok_set)
+                    except BadBody:
+                        self._drop_from_cache(cached)
+            self.limiter.acquire(min_interval=min_interval)
+            left = deadline - self._clock()
+            try:
+                self._counters.requests += 1
+                response = self._send(method, url, max(0.001, min(self.timeout, left)), kwargs, False)
+            except requests.exceptions.RequestException as exc:
+                why = classify_connection_error(exc)
+                if why is not None:
+                    raise self._mark_unreachable(url, why) from None
+                connection_failures += 1
+                kind = "timed out" if isinstance(exc, requests.exceptions.Timeout) else "connection failed"
+                last_problem = f"{kind} ({type(exc).__name__})"
+                last_status, bad_kind = None, None
+                log.debug("%s: %s on %s (attempt %d)", self.source, last_problem, shown, attempt + 1)
+                self.limiter.pause(self._backoff(attempt), f"backoff after {kind}")
+                continue
+            if is_cached_response(response):
+                self._counters.cache_hits += 1
+            info = self.limiter.observe(response.headers, response.status_code)
+            status = response.status_code
+            if self._retryable(response, info):
+                last_status, bad_kind = status, None
+                last_problem = f"HTTP {status}"
+                if info.retry_after is not None and info.retry_after > self.limiter.max_wait:
+                    raise RateLimitedError(
+                        self.source,
+                        f"told to retry after {info.retry_after:.0f} s (cap {self.limiter.max_wait:.0f} s)",
+                        status=status,
+                        retry_after=info.retry_after,
+                    )
+                self.limiter.pause(self._backoff(attempt), f"backoff after HTTP {status}")
+                continue
+            try:
+                reply = self._reply(response, decode, ok_set)
+            except BadBody as exc:
+                self._drop_from_cache(response)
+                last_status, last_problem, bad_kind = status, f"bad body ({exc})", exc.kind
+                self.limiter.pause(self._backoff(attempt), "backoff after a bad body")
+                continue
+            self._failed_in_a_row = 0
+            return reply
+        # every attempt failed
+        if last_status is not None and last_status in (429, 403):
+            raise RateLimitedError(
+                self.source,
+                f"still rate limited after {self.max_attempts} attempts",
+                status=last_status,
+                retry_after=self.limiter.blocked_for() or None,
+            )
+        if last_status is None and connection_failures:
+            self._failed_in_a_row += 1
+            if self._failed_in_a_row >= UNREACHABLE_AFTER:
+                raise self._mark_unreachable(url, f"{last_problem} {self._failed_in_a_row} times in a row")
+        reason = f"{last_problem} after {self.max_attempts} attempts"
+        if bad_kind is not None:
+            raise BadBodyError(self.source, self._clean(reason), status=last_status, kind=bad_kind)
+        raise SourceError(self.source, self._clean(reason), status=last_status)
+
+    @staticmethod
+    def _retryable(response: requests.Response, info: RateInfo) -> bool:
+        status = response.status_code
+        if status == 429 or status >= 500:
+            return True
+        if status == 403:
+            if info.retry_after is not None or (info.remaining is not None and info.remaining <= 0):
+                return True
+            return "rate limit" in response.text[:2000].lower()
+        return False
+
+    def _reply(
+        self, response: requests.Response, decode: Callable[[requests.Response], T], ok: frozenset[int]
+    ) -> Reply[T]:
+        status = response.status_code
+        data: T | None = None
+        text = ""
+        if status in ok:
+            try:
+                data = decode(response)
+            except BadBody:
+                raise
+            except (ValueError, KeyError, TypeError) as exc:
+                raise BadBody(f"{type(exc).__name__}") from None
+        else:
+            text = response.text[:4000]
+        return Reply(
+            status=status,
+            headers=response.headers,
+            url=response.url,
+            data=data,
+            from_cache=is_cached_response(response),
+            history=tuple(r.status_code for r in response.history),
+            final_path=urlsplit(response.url).path,
+            rate=self.limiter.last_info,
+            text=text,
+        )
+
+
+def decode_json(response: requests.Response) -> Any:
+    """Decode a JSON body; a truncated/malformed one raises :class:`BadBody` (and is retried)."""
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise BadBody(f"malformed JSON: {type(exc).__name__}") from None
+
+
+def decode_none(response: requests.Response) -> None:
+    return None
+
+
+def chunks(items: list[T], size: int) -> list[list[T]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]

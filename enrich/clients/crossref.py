@@ -1,0 +1,229 @@
+"""Crossref REST: ``works/{doi}`` and ``works?query.bibliographic=…``, polite pool via ``mailto``.
+
+Facts (``shared/reference/apis.md`` §5): limits since 1 Dec 2025 are per pool and per route kind
+(single DOI vs list/query), one request at a time for the public pool; a contact e-mail (``mailto=``
+parameter or inside the User-Agent) selects the polite pool. ``abstract`` is a JATS XML string.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+import requests
+
+from enrich.clients._common import as_int, split_doi
+from enrich.clients._common import text as clean
+from enrich.clients.base import BaseClient, decode_json
+from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
+from enrich.ids import normalize_doi
+from enrich.ratelimit import utcnow
+from enrich.records import Author, FetchStatus, WorkRecord
+
+PUBLIC_SINGLE_INTERVAL = 0.2
+"""Public pool, single-DOI route: 5 req/s, 1 concurrent (Crossref blog "announcing changes to REST API
+rate limits", effective 1 Dec 2025; apis.md §5)."""
+POLITE_SINGLE_INTERVAL = 0.1
+"""Polite pool (``mailto`` given), single-DOI route: 10 req/s (same announcement)."""
+PUBLIC_LIST_INTERVAL = 1.0
+"""Public pool, list/query route: 1 req/s (same announcement)."""
+POLITE_LIST_INTERVAL = 1 / 3
+"""Polite pool, list/query route: 3 req/s (same announcement)."""
+
+_JATS_BLOCK_TITLE = re.compile(r"<(jats:)?title\b[^>]*>.*?</(jats:)?title>", re.S | re.I)
+_BLOCK_TAG = re.compile(r"</?(jats:)?(p|sec|list|list-item|break)\b[^>]*>", re.I)
+_ANY_TAG = re.compile(r"<[^>]+>")
+
+
+def strip_jats(abstract: str | None) -> str | None:
+    """Plain text from a JATS abstract: section titles ("Abstract") dropped, tags removed, entities decoded.
+
+    >>> strip_jats("<jats:title>Abstract</jats:title><jats:p>We show <jats:italic>x</jats:italic>.</jats:p>")
+    'We show x.'
+    """
+    if not abstract:
+        return None
+    body = _JATS_BLOCK_TITLE.sub(" ", abstract)
+    body = _BLOCK_TAG.sub(" ", body)
+    body = _ANY_TAG.sub("", body)
+    return clean(html.unescape(body))
+
+
+def _date(parts: Any) -> str | None:
+    try:
+        first = parts["date-parts"][0]
+    except (KeyError, IndexError, TypeError):
+        return None
+    nums = [int(p) for p in first if isinstance(p, int)]
+    if not nums:
+        return None
+    return "-".join([f"{nums[0]:04d}", *(f"{n:02d}" for n in nums[1:3])])
+
+
+def _first(values: Any) -> str | None:
+    if isinstance(values, list) and values:
+        return clean(values[0])
+    return clean(values)
+
+
+def parse_crossref_work(data: Mapping[str, Any], *, key: str, fetched_at: datetime) -> WorkRecord:
+    """One Crossref ``message`` (a work) as a record (pure)."""
+    authors = []
+    for a in data.get("author") or ():
+        name = " ".join(p for p in (clean(a.get("given")), clean(a.get("family"))) if p) or clean(
+            a.get("name")
+        )
+        affs = [clean(x.get("name")) for x in a.get("affiliation") or () if isinstance(x, Mapping)]
+        orcid = a.get("ORCID")
+        authors.append(
+            Author(
+                name=name or "",
+                orcid=orcid.rsplit("/", 1)[-1] if isinstance(orcid, str) else None,
+                affiliation="; ".join(x for x in affs if x) or None,
+            )
+        )
+    date = None
+    for field in ("published", "issued", "published-print", "published-online", "posted", "created"):
+        date = _date(data.get(field))
+        if date:
+            break
+    institution = data.get("institution") or []
+    venue = _first(data.get("container-title")) or (
+        clean(institution[0].get("name")) if institution and isinstance(institution[0], Mapping) else None
+    )
+    doi, arxiv_id = split_doi(data.get("DOI"))
+    score = data.get("score")
+    return WorkRecord(
+        source="crossref",
+        key=key,
+        status=FetchStatus.OK,
+        fetched_at=fetched_at,
+        title=_first(data.get("title")),
+        abstract=strip_jats(data.get("abstract")),
+        authors=tuple(authors),
+        year=int(date[:4]) if date else None,
+        publication_date=date,
+        venue=venue,
+        arxiv_id=arxiv_id,
+        doi=doi,
+        citation_count=as_int(data.get("is-referenced-by-count")),
+        reference_count=as_int(data.get("references-count") or data.get("reference-count")),
+        work_type=clean(data.get("type")),
+        score=float(score) if isinstance(score, int | float) else None,
+    )
+
+
+def parse_crossref_item(data: Mapping[str, Any], *, key: str, fetched_at: datetime) -> WorkRecord:
+    """A ``works/{doi}`` answer (``{"status": "ok", "message": {...}}``) as a record (pure)."""
+    if data.get("status") != "ok" or not isinstance(data.get("message"), Mapping):
+        raise ValueError("not a Crossref work message")
+    return parse_crossref_work(data["message"], key=key, fetched_at=fetched_at)
+
+
+def parse_crossref_list(data: Mapping[str, Any], *, fetched_at: datetime) -> list[WorkRecord]:
+    """A ``works?query…`` answer: items in rank order; ``key`` = the DOI (pure)."""
+    message = data.get("message")
+    if data.get("status") != "ok" or not isinstance(message, Mapping):
+        raise ValueError("not a Crossref work-list message")
+    return [
+        parse_crossref_work(item, key=normalize_doi(str(item.get("DOI"))) or "", fetched_at=fetched_at)
+        for item in message.get("items") or ()
+        if isinstance(item, Mapping)
+    ]
+
+
+class CrossrefClient(BaseClient):
+    """Crossref works by DOI (one at a time: there is no batch lookup) and bibliographic queries."""
+
+    source: ClassVar[str] = "crossref"
+    DEFAULT_MIN_INTERVAL: ClassVar[float] = PUBLIC_SINGLE_INTERVAL
+
+    def __init__(
+        self,
+        base_url: str,
+        session: requests.Session | None = None,
+        timeout: float = 30.0,
+        mailto: str | None = None,
+        min_interval: float | None = None,
+        *,
+        list_min_interval: float | None = None,
+        **kwargs: Any,
+    ) -> None:
+        single = (
+            min_interval
+            if min_interval is not None
+            else (POLITE_SINGLE_INTERVAL if mailto else PUBLIC_SINGLE_INTERVAL)
+        )
+        super().__init__(base_url, session, timeout, min_interval=single, **kwargs)
+        self.mailto = mailto
+        if list_min_interval is None:
+            list_min_interval = (
+                max(single, POLITE_LIST_INTERVAL if mailto else PUBLIC_LIST_INTERVAL)
+                if min_interval is None
+                else min_interval
+            )
+        self.list_min_interval = list_min_interval
+
+    def _params(self, extra: Mapping[str, str | int] | None = None) -> dict[str, str | int]:
+        params: dict[str, str | int] = dict(extra or {})
+        if self.mailto:
+            params["mailto"] = self.mailto
+        return params
+
+    def get_works(self, dois: Sequence[str]) -> list[WorkRecord]:
+        """One record per DOI, same order, ``key`` = the DOI as given."""
+        cache: dict[str, WorkRecord] = {}
+        out: list[WorkRecord] = []
+        for raw in dois:
+            doi = normalize_doi(raw)
+            now = utcnow()
+            if doi is None:
+                out.append(
+                    WorkRecord("crossref", raw, FetchStatus.ERROR, now, reason="malformed DOI: not sent")
+                )
+                continue
+            if doi not in cache:
+                cache[doi] = self._one(doi)
+            out.append(replace(cache[doi], key=raw))
+        self._tally(r.status for r in out)
+        return out
+
+    def _one(self, doi: str) -> WorkRecord:
+        now = utcnow()
+        try:
+            reply = self.request(
+                "GET",
+                f"/works/{quote(doi, safe='/:;()._-')}",
+                params=self._params(),
+                decode=lambda r: parse_crossref_item(decode_json(r), key=doi, fetched_at=utcnow()),
+            )
+        except SourceUnavailableError as exc:
+            return WorkRecord("crossref", doi, FetchStatus.ERROR, now, reason=self.error_reason(exc))
+        except RateLimitedError as exc:
+            return WorkRecord("crossref", doi, FetchStatus.RATE_LIMITED, now, reason=self.error_reason(exc))
+        except SourceError as exc:
+            return WorkRecord("crossref", doi, FetchStatus.ERROR, now, reason=self.error_reason(exc))
+        if reply.status == 404:
+            return WorkRecord("crossref", doi, FetchStatus.NOT_FOUND, now)
+        if reply.data is None:
+            return WorkRecord("crossref", doi, FetchStatus.ERROR, now, reason=f"HTTP {reply.status}")
+        return reply.data
+
+    def query_bibliographic(self, text: str, rows: int = 5) -> list[WorkRecord]:
+        """Citation-matching candidates, best first; raises :class:`SourceError` subclasses on failure."""
+        reply = self.request(
+            "GET",
+            "/works",
+            params=self._params({"query.bibliographic": text, "rows": max(1, min(rows, 1000))}),
+            min_interval=self.list_min_interval,
+            decode=lambda r: parse_crossref_list(decode_json(r), fetched_at=utcnow()),
+        )
+        if reply.data is None:
+            raise SourceError(self.source, "bibliographic query failed", status=reply.status)
+        self._tally(r.status for r in reply.data)
+        return reply.data

@@ -1,0 +1,137 @@
+"""Hugging Face Hub: ``api/models|datasets|spaces/{id}`` one at a time (there is no multi-id lookup).
+
+Facts (``shared/reference/apis.md`` §8): limits are per 5-minute window (API bucket: 500 anonymous,
+1,000 free user); a 429 carries the IETF-draft ``RateLimit: "api";r=<remaining>;t=<seconds>`` header,
+which :class:`enrich.ratelimit.RateLimiter` reads. Renamed repos answer 307 to the new id (followed;
+recorded as ``moved`` with ``moved_to``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+import requests
+
+from enrich.clients._common import as_int, text
+from enrich.clients.base import BaseClient, decode_json
+from enrich.config import Secret
+from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
+from enrich.ids import normalize_arxiv_id
+from enrich.ratelimit import utcnow
+from enrich.records import FetchStatus, HfRecord
+
+ANONYMOUS_MIN_INTERVAL = 0.6
+"""Anonymous API bucket: 500 requests per 5 minutes = one per 0.6 s (hub-docs ``rate-limits.md``,
+Sep 2025 table; apis.md §8)."""
+TOKEN_MIN_INTERVAL = 0.3
+"""Free-user API bucket: 1,000 per 5 minutes = one per 0.3 s (same table)."""
+
+KINDS = {"model": "models", "dataset": "datasets", "space": "spaces"}
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*(?:/[A-Za-z0-9][A-Za-z0-9_.-]*)?$")
+
+
+def parse_hf_item(data: Mapping[str, Any], *, kind: str, hf_id: str, fetched_at: datetime) -> HfRecord:
+    """A Hub ``api/{kind}s/{id}`` body as a record; ``moved`` when the body's id differs (pure)."""
+    actual = text(data.get("id")) or text(data.get("modelId")) or hf_id
+    moved = actual.lower() != hf_id.lower()
+    tags = tuple(str(t) for t in data.get("tags") or ())
+    arxiv_ids = []
+    for tag in tags:
+        if tag.startswith("arxiv:"):
+            parsed = normalize_arxiv_id(tag[len("arxiv:") :])
+            if parsed and parsed[0] not in arxiv_ids:
+                arxiv_ids.append(parsed[0])
+    gated = data.get("gated")
+    return HfRecord(
+        key=f"{kind}:{hf_id}",
+        kind=kind,
+        hf_id=hf_id,
+        status=FetchStatus.MOVED if moved else FetchStatus.OK,
+        fetched_at=fetched_at,
+        moved_to=actual if moved else None,
+        likes=as_int(data.get("likes")),
+        downloads=as_int(data.get("downloads")),
+        last_modified=text(data.get("lastModified")),
+        gated=None if gated is None else gated is not False,
+        tags=tags,
+        arxiv_ids=tuple(arxiv_ids),
+    )
+
+
+class HfClient(BaseClient):
+    """Hugging Face models, datasets and spaces by id."""
+
+    source: ClassVar[str] = "hf"
+    DEFAULT_MIN_INTERVAL: ClassVar[float] = ANONYMOUS_MIN_INTERVAL
+
+    def __init__(
+        self,
+        base_url: str,
+        session: requests.Session | None = None,
+        timeout: float = 30.0,
+        token: Secret | None = None,
+        min_interval: float | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if min_interval is None:
+            min_interval = TOKEN_MIN_INTERVAL if token else ANONYMOUS_MIN_INTERVAL
+        super().__init__(base_url, session, timeout, min_interval=min_interval, **kwargs)
+        self._token = token
+
+    def _secrets(self) -> list[str]:
+        return [self._token.get()] if self._token else []
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._token.get()}"} if self._token else {}
+
+    def get_items(self, items: Sequence[tuple[str, str]]) -> list[HfRecord]:
+        """One record per ``(kind, id)``, same order; ``key`` = ``kind:id``."""
+        seen: dict[tuple[str, str], HfRecord] = {}
+        out: list[HfRecord] = []
+        for kind, hf_id in items:
+            item = (kind, hf_id.strip())
+            if item not in seen:
+                seen[item] = self._one(*item)
+            out.append(seen[item])
+        self._tally(r.status for r in out)
+        return out
+
+    def _one(self, kind: str, hf_id: str) -> HfRecord:
+        now = utcnow()
+
+        def failed(status: FetchStatus, reason: str | None = None) -> HfRecord:
+            return HfRecord(f"{kind}:{hf_id}", kind, hf_id, status, now, reason=reason)
+
+        if kind not in KINDS or not _ID.match(hf_id):
+            return failed(FetchStatus.ERROR, "malformed Hugging Face id: not sent")
+        try:
+            reply = self.request(
+                "GET",
+                f"/api/{KINDS[kind]}/{quote(hf_id)}",
+                headers=self._headers(),
+                decode=lambda r: parse_hf_item(decode_json(r), kind=kind, hf_id=hf_id, fetched_at=utcnow()),
+            )
+        except SourceUnavailableError as exc:
+            return failed(FetchStatus.ERROR, self.error_reason(exc))
+        except RateLimitedError as exc:
+            return failed(FetchStatus.RATE_LIMITED, self.error_reason(exc))
+        except SourceError as exc:
+            return failed(FetchStatus.ERROR, self.error_reason(exc))
+        if reply.data is not None:
+            record = reply.data
+            if record.status == FetchStatus.OK and reply.history and reply.final_path:
+                moved_to = reply.final_path.split(f"/api/{KINDS[kind]}/", 1)[-1]
+                if moved_to.lower() != hf_id.lower():
+                    record = replace(record, status=FetchStatus.MOVED, moved_to=moved_to)
+            return record
+        if reply.status == 404:
+            return failed(FetchStatus.NOT_FOUND)
+        if reply.status == 401:
+            return failed(FetchStatus.NOT_FOUND, "HTTP 401: not found, private or gated")
+        return failed(FetchStatus.ERROR, f"HTTP {reply.status}")

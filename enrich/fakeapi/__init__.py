@@ -1,0 +1,21 @@
+"""A local double of every API the pipeline calls, catalog-driven, with faults and rate limits.
+
+Use it in-process (``with FakeApis(catalog) as apis: apis.env()``) or from the shell
+(``enrich fake-apis --catalog FILE --print-env``). See the README section "Local API double".
+"""
+
+from enrich.fakeapi.catalog import Catalog, catalog_from, load_catalog
+from enrich.fakeapi.faults import FAULT_KINDS, FaultProfile, FaultRule, load_fault_profile
+from enrich.fakeapi.server import LOG_FIELDS, FakeApis
+
+__all__ = [
+    "FAULT_KINDS",
+    "LOG_FIELDS",
+    "Catalog",
+    "FakeApis",
+    "FaultProfile",
+    "FaultRule",
+    "catalog_from",
+    "load_catalog",
+    "load_fault_profile",
+]

@@ -1,0 +1,508 @@
+"""OpenAlex ``/works``: singletons by any id form, OR-filters, search, paging, select, group_by.
+
+Real behaviours kept: ``works/{id}`` takes a W-id, ``doi:``, a DOI URL, ``pmid:``, ``pmcid:``,
+``mag:``; merged works answer 301 to the surviving work; at most 100 values in one OR-filter;
+``per_page`` 1-200 (default 25); ``cursor=*`` paging with ``meta.next_cursor``; ``select`` and
+``filter`` names validated with the recorded 400 bodies; the ``x-ratelimit-*`` budget headers;
+unknown ids answer the recorded HTML 404; an ``api_key`` starting with ``invalid`` gets 401.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from datetime import UTC, datetime
+from typing import Any, Final
+from urllib.parse import unquote
+
+from enrich.fakeapi.catalog import Work, stable_int
+from enrich.fakeapi.context import Context
+from enrich.fakeapi.http import Request, Response, json_response, text_response
+
+Json = Any
+OR_MAX: Final = 100
+PER_PAGE_MAX: Final = 200
+PER_PAGE_DEFAULT: Final = 25
+PAGING_WINDOW: Final = 10000
+ARXIV_SOURCE: Final = {
+    "id": "https://openalex.org/S4306400194",
+    "display_name": "arXiv (Cornell University)",
+    "issn_l": None,
+    "issn": None,
+    "is_oa": True,
+    "is_in_doaj": False,
+    "is_core": False,
+    "host_organization": "https://openalex.org/I205783295",
+    "host_organization_name": "Cornell University",
+    "host_organization_lineage": ["https://openalex.org/I205783295"],
+    "host_organization_lineage_names": ["Cornell University"],
+    "type": "repository",
+}
+SELECT_FIELDS: Final = (
+    "id, doi, title, display_name, relevance_score, publication_year, publication_date, ids, language, "
+    "primary_location, sources, type, type_crossref, indexed_in, open_access, authorships, institution_assertions, "
+    "institutions, countries_distinct_count, institutions_distinct_count, corresponding_author_ids, "
+    "corresponding_institution_ids, apc_list, apc_paid, fwci, is_authors_truncated, has_fulltext, fulltext_origin, "
+    "cited_by_count, citation_normalized_percentile, cited_by_percentile_year, biblio, is_retracted, is_paratext, "
+    "is_xpac, primary_topic, topics, keywords, concepts, mesh, locations_count, locations, best_oa_location, "
+    "sustainable_development_goals, awards, funders, datasets, versions, has_content, content_urls, "
+    "referenced_works_count, referenced_works, related_works, abstract_inverted_index, cited_by_api_url, "
+    "counts_by_year, updated_date, created_date"
+)
+_SELECTABLE = frozenset(f.strip() for f in SELECT_FIELDS.split(","))
+FILTERS: Final = (
+    "abstract.search",
+    "authors_count",
+    "author.id",
+    "author.orcid",
+    "cited_by_count",
+    "default.search",
+    "display_name.search",
+    "doi",
+    "from_publication_date",
+    "has_abstract",
+    "has_doi",
+    "ids.mag",
+    "ids.openalex",
+    "ids.pmcid",
+    "ids.pmid",
+    "is_oa",
+    "is_paratext",
+    "is_retracted",
+    "mag",
+    "openalex",
+    "openalex_id",
+    "pmcid",
+    "pmid",
+    "publication_date",
+    "publication_year",
+    "title.search",
+    "title_and_abstract.search",
+    "to_publication_date",
+    "type",
+)
+_FILTERS = frozenset(FILTERS)
+NOT_FOUND_HTML: Final = (
+    "<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n<p>The requested URL was "
+    "not found on the server. If you entered the URL manually please check your spelling and try again.</p>\n"
+)
+
+
+def _invalid(message: str) -> Response:
+    return json_response(400, {"error": "Invalid query parameters error.", "message": message})
+
+
+def _oa(id_: str) -> str:
+    return "https://openalex.org/" + id_
+
+
+def _date_parts(work: Work) -> tuple[int | None, str | None]:
+    date = work.publication_date
+    if date and len(date) == 4:
+        date = date + "-01-01"
+    elif date and len(date) == 7:
+        date = date + "-01"
+    return work.year, date
+
+
+def inverted_index(text: str | None) -> dict[str, list[int]] | None:
+    if not text:
+        return None
+    index: dict[str, list[int]] = {}
+    for position, word in enumerate(text.split()):
+        index.setdefault(word, []).append(position)
+    return index
+
+
+def render_work(work: Work, relevance: float | None = None) -> dict[str, Json]:
+    """OpenAlex's full work object for ``work`` (the 2026 shape)."""
+    year, date = _date_parts(work)
+    doi = work.doi or work.arxiv_doi
+    doi_url = f"https://doi.org/{doi}" if doi else None
+    preprint_only = bool(work.arxiv_id and not work.doi)
+    if preprint_only:
+        source: dict[str, Json] | None = dict(ARXIV_SOURCE)
+    elif work.venue:
+        sid = stable_int("source:" + work.venue, 10)
+        source = {
+            "id": f"https://openalex.org/S{sid}",
+            "display_name": work.venue,
+            "issn_l": None,
+            "issn": None,
+            "is_oa": False,
+            "is_in_doaj": False,
+            "is_core": True,
+            "host_organization": None,
+            "host_organization_name": None,
+            "host_organization_lineage": [],
+            "host_organization_lineage_names": [],
+            "type": "journal",
+        }
+    else:
+        source = None
+    is_oa = bool(work.arxiv_id)
+    landing = f"https://arxiv.org/abs/{work.arxiv_id}" if preprint_only else doi_url
+    location = {
+        "id": f"doi:{doi}" if doi else f"mag:{work.openalex_id[1:]}",
+        "is_oa": is_oa,
+        "landing_page_url": landing,
+        "pdf_url": f"https://arxiv.org/pdf/{work.arxiv_id}" if preprint_only else None,
+        "source": source,
+        "license": None,
+        "license_id": None,
+        "version": "submittedVersion" if preprint_only else "publishedVersion",
+        "is_accepted": not preprint_only,
+        "is_published": not preprint_only,
+        "raw_source_name": source["display_name"] if source else None,
+        "raw_type": "posted-content" if preprint_only else "journal-article",
+    }
+    ids: dict[str, Json] = {"openalex": _oa(work.openalex_id)}
+    if doi_url:
+        ids["doi"] = doi_url
+    if work.mag_id:
+        ids["mag"] = work.mag_id
+    if work.pmid:
+        ids["pmid"] = f"https://pubmed.ncbi.nlm.nih.gov/{work.pmid}"
+    if work.pmcid:
+        ids["pmcid"] = f"https://www.ncbi.nlm.nih.gov/pmc/articles/{work.pmcid.upper().removeprefix('PMC')}"
+    authorships = []
+    institutions: list[dict[str, Json]] = []
+    n = len(work.authors)
+    for i, a in enumerate(work.authors):
+        insts = []
+        if a.affiliation:
+            inst = {
+                "id": f"https://openalex.org/I{stable_int('inst:' + a.affiliation, 9)}",
+                "display_name": a.affiliation,
+                "ror": f"https://ror.org/0{stable_int('ror:' + a.affiliation, 8)}",
+                "country_code": None,
+                "type": "education",
+                "lineage": [f"https://openalex.org/I{stable_int('inst:' + a.affiliation, 9)}"],
+            }
+            insts.append(inst)
+            if inst not in institutions:
+                institutions.append(inst)
+        authorships.append(
+            {
+                "author_position": "first" if i == 0 else ("last" if i == n - 1 else "middle"),
+                "author": {
+                    "id": _oa(str(a.openalex_author_id)),
+                    "display_name": a.name,
+                    "orcid": f"https://orcid.org/{a.orcid}" if a.orcid else None,
+                },
+                "institutions": insts,
+                "countries": [],
+                "is_corresponding": False,
+                "raw_author_name": a.name,
+                "raw_affiliation_strings": [a.affiliation] if a.affiliation else [],
+                "affiliations": (
+                    [{"raw_affiliation_string": a.affiliation, "institution_ids": [insts[0]["id"]]}]
+                    if a.affiliation
+                    else []
+                ),
+            }
+        )
+    wtype = work.work_type or ("preprint" if preprint_only else "article")
+    abstract = inverted_index(work.abstract)
+    counts = [{"year": y, "cited_by_count": c} for y, c in sorted(work.counts_by_year, reverse=True) if c]
+    out: dict[str, Json] = {
+        "id": _oa(work.openalex_id),
+        "doi": doi_url,
+        "title": work.title,
+        "display_name": work.title,
+    }
+    if relevance is not None:
+        out["relevance_score"] = round(relevance, 6)
+    out.update(
+        {
+            "publication_year": year,
+            "publication_date": date,
+            "ids": ids,
+            "language": "en",
+            "primary_location": location,
+            "type": wtype,
+            "indexed_in": ["arxiv", "datacite"] if preprint_only else ["crossref"],
+            "open_access": {
+                "is_oa": is_oa,
+                "oa_status": "green" if is_oa else "closed",
+                "oa_url": location["pdf_url"] if is_oa else None,
+                "any_repository_has_fulltext": is_oa,
+            },
+            "authorships": authorships,
+            "institutions": [],
+            "countries_distinct_count": 0,
+            "institutions_distinct_count": len(institutions),
+            "corresponding_author_ids": [],
+            "corresponding_institution_ids": [],
+            "apc_list": None,
+            "apc_paid": None,
+            "fwci": None,
+            "has_fulltext": is_oa,
+            "cited_by_count": work.citation_count,
+            "citation_normalized_percentile": None,
+            "cited_by_percentile_year": None,
+            "biblio": {"volume": None, "issue": None, "first_page": None, "last_page": None},
+            "is_retracted": False,
+            "is_paratext": False,
+            "is_xpac": False,
+            "primary_topic": None,
+            "topics": [],
+            "keywords": [],
+            "concepts": [],
+            "mesh": [],
+            "locations_count": 1,
+            "locations": [location],
+            "best_oa_location": location if is_oa else None,
+            "sustainable_development_goals": [],
+            "awards": [],
+            "funders": [],
+            "has_content": {"pdf": False, "grobid_xml": False},
+            "content_urls": None,
+            "referenced_works_count": work.reference_count,
+            "referenced_works": [],
+            "related_works": [],
+            "abstract_inverted_index": abstract,
+            "counts_by_year": counts,
+            "updated_date": "2026-01-01T00:00:00.000000",
+            "created_date": f"{year or 2000}-01-01",
+        }
+    )
+    return out
+
+
+def _select(req: Request, obj: dict[str, Json]) -> dict[str, Json] | Response:
+    raw = req.param("select")
+    if not raw:
+        return obj
+    wanted = [f.strip() for f in raw.split(",") if f.strip()]
+    for f in wanted:
+        if f not in _SELECTABLE:
+            return _invalid(f"{f} is not a valid select field. Valid fields for select are: {SELECT_FIELDS}.")
+    return {f: obj.get(f) for f in wanted if f in obj or f != "relevance_score"}
+
+
+def _bad_key(req: Request) -> Response | None:
+    key = req.param("api_key")
+    if key is not None and key.lower().startswith("invalid"):
+        return json_response(401, {"error": "Invalid or missing API key", "message": "API key not found"})
+    return None
+
+
+def resolve(ctx: Context, raw: str) -> Work | None:
+    ident = raw.strip()
+    low = ident.lower()
+    for prefix in ("https://openalex.org/", "http://openalex.org/", "openalex:"):
+        if low.startswith(prefix):
+            ident = ident[len(prefix) :]
+            low = ident.lower()
+    if re.fullmatch(r"w\d+", low):
+        return ctx.lookup("openalex", "openalex", ident.upper())
+    for prefix in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi.org/", "doi:"):
+        if low.startswith(prefix):
+            return ctx.lookup("openalex", "doi", low[len(prefix) :])
+    if low.startswith("10."):
+        return ctx.lookup("openalex", "doi", low)
+    for prefix in ("pmid:", "https://pubmed.ncbi.nlm.nih.gov/"):
+        if low.startswith(prefix):
+            return ctx.lookup("openalex", "pmid", low[len(prefix) :].strip("/"))
+    if low.startswith("pmcid:"):
+        value = ident[6:].upper()
+        return ctx.lookup("openalex", "pmcid", value if value.startswith("PMC") else "PMC" + value)
+    if low.startswith("mag:"):
+        return ctx.lookup("openalex", "mag", ident[4:])
+    return None
+
+
+def handle(req: Request, ctx: Context, *, extra_headers: list[tuple[str, str]] | None = None) -> Response:
+    denied = _bad_key(req)
+    if denied is not None:
+        return denied
+    path = unquote(req.path)
+    if path.rstrip("/") == "/rate-limit":
+        if not req.param("api_key"):
+            return json_response(401, {"error": "Invalid or missing API key", "message": "API key not found"})
+        return json_response(200, {"api_key": "***", "rate_limit": {"daily_budget_usd": 1.0}})
+    if path.startswith("/works/"):
+        return _single(req, ctx, path[len("/works/") :])
+    if path.rstrip("/") == "/works":
+        return _list(req, ctx)
+    return text_response(404, NOT_FOUND_HTML, "text/html; charset=utf-8")
+
+
+def _single(req: Request, ctx: Context, raw_id: str) -> Response:
+    work = resolve(ctx, raw_id)
+    if work is None:
+        return text_response(404, NOT_FOUND_HTML, "text/html; charset=utf-8")
+    if work.merged_into and work.merged_into.upper() != work.openalex_id:
+        location = f"{req.root}/works/{work.merged_into}"
+        return text_response(
+            301,
+            f"<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n<h1>Redirecting...</h1>\n<p>You should be "
+            f'redirected automatically to the target URL: <a href="{location}">{location}</a>. If not, click the link.\n',
+            "text/html; charset=utf-8",
+            [("Location", location)],
+        )
+    selected = _select(req, render_work(work))
+    if isinstance(selected, Response):
+        return selected
+    return json_response(200, selected)
+
+
+def _parse_filters(raw: str) -> list[tuple[str, list[str]]] | Response:
+    out: list[tuple[str, list[str]]] = []
+    # values can contain commas only inside search text; split on commas followed by a known key
+    parts = re.split(r",(?=[a-z_.]+:)", raw)
+    for part in parts:
+        key, sep, value = part.partition(":")
+        key = key.strip().replace("-", "_")
+        if not sep:
+            return _invalid(f"{part} is not a valid filter: expected key:value")
+        if key not in _FILTERS:
+            return _invalid(
+                f"{key} is not a valid field. Valid fields are underscore or hyphenated versions of: {', '.join(FILTERS)}"
+            )
+        values = value.split("|") if not key.endswith(".search") else [value]
+        if len(values) > OR_MAX:
+            return _invalid(
+                f"Maximum number of values exceeded for {key}. Decrease values to {OR_MAX} or below, "
+                "or consider using multiple requests."
+            )
+        out.append((key, values))
+    return out
+
+
+def _matches(ctx: Context, work: Work, key: str, values: list[str]) -> bool:
+    if key == "doi":
+        wanted = {v.lower().removeprefix("https://doi.org/").removeprefix("doi:") for v in values}
+        return bool({work.doi, work.arxiv_doi} & wanted)
+    if key in ("openalex", "ids.openalex", "openalex_id"):
+        return work.openalex_id in {v.upper().removeprefix("HTTPS://OPENALEX.ORG/") for v in values}
+    if key in ("pmid", "ids.pmid"):
+        return work.pmid in {v.removeprefix("https://pubmed.ncbi.nlm.nih.gov/") for v in values}
+    if key in ("pmcid", "ids.pmcid"):
+        return bool(work.pmcid) and work.pmcid.upper().removeprefix("PMC") in {  # type: ignore[union-attr]
+            v.upper().removeprefix("PMC") for v in values
+        }
+    if key in ("mag", "ids.mag"):
+        return work.mag_id in values
+    if key == "publication_year":
+        return str(work.year) in values
+    if key == "type":
+        wtype = work.work_type or ("preprint" if work.arxiv_id and not work.doi else "article")
+        return wtype in values
+    if key == "from_publication_date":
+        return (work.publication_date or str(work.year or "")) >= values[0]
+    if key == "to_publication_date":
+        return (work.publication_date or str(work.year or "9999")) <= values[0]
+    if key == "has_doi":
+        return (work.doi is not None) == (values[0] == "true")
+    if key == "has_abstract":
+        return (work.abstract is not None) == (values[0] == "true")
+    return True
+
+
+_SEARCH_FILTERS = {
+    "title.search",
+    "display_name.search",
+    "default.search",
+    "title_and_abstract.search",
+    "abstract.search",
+}
+
+
+def _list(req: Request, ctx: Context) -> Response:
+    filters = _parse_filters(req.param("filter") or "") if req.param("filter") else []
+    if isinstance(filters, Response):
+        return filters
+    try:
+        per_page = int(req.param("per_page") or req.param("per-page") or PER_PAGE_DEFAULT)
+        page = int(req.param("page") or 1)
+    except ValueError:
+        return _invalid("per_page and page must be integers")
+    if not 1 <= per_page <= PER_PAGE_MAX:
+        return _invalid(f"per-page parameter must be between 1 and {PER_PAGE_MAX}")
+    cursor = req.param("cursor")
+    if cursor is not None and req.param("page"):
+        return _invalid("Cannot use page parameter with cursor pagination. Use cursor only.")
+    if cursor is None and page * per_page > PAGING_WINDOW:
+        return _invalid(
+            f"Maximum results size of {PAGING_WINDOW:,} records is exceeded. Cursor pagination is required for "
+            "records beyond 10,000."
+        )
+    offset = (page - 1) * per_page
+    if cursor is not None:
+        if cursor == "*":
+            offset = 0
+        else:
+            try:
+                offset = int(json.loads(base64.urlsafe_b64decode(cursor.encode() + b"==").decode())["offset"])
+            except (ValueError, KeyError, TypeError):
+                return _invalid("Invalid cursor value.")
+
+    search = req.param("search")
+    relevance: dict[int, float] = {}
+    candidates = [w for w in ctx.works("openalex") if not w.merged_into]
+    for key, values in filters:
+        if key in _SEARCH_FILTERS:
+            index = (
+                ctx.title_index("openalex")
+                if key in ("title.search", "display_name.search")
+                else ctx.text_index("openalex")
+            )
+            hits = {w.openalex_id: s for w, s in index.search(values[0].replace("+", " "))}
+            candidates = [w for w in candidates if w.openalex_id in hits]
+            for w in candidates:
+                relevance[id(w)] = relevance.get(id(w), 0.0) + hits[w.openalex_id]
+        else:
+            candidates = [w for w in candidates if _matches(ctx, w, key, values)]
+    if search:
+        hits = {w.openalex_id: s for w, s in ctx.text_index("openalex").search(search)}
+        candidates = [w for w in candidates if w.openalex_id in hits]
+        for w in candidates:
+            relevance[id(w)] = relevance.get(id(w), 0.0) + hits[w.openalex_id]
+    if relevance:
+        candidates.sort(key=lambda w: -relevance.get(id(w), 0.0))
+    group_by = req.param("group_by")
+    meta: dict[str, Json] = {
+        "count": len(candidates),
+        "db_response_time_ms": 7,
+        "page": None if cursor is not None else page,
+        "per_page": per_page,
+    }
+    if group_by:
+        if group_by != "type":
+            return _invalid(f"{group_by} is not a valid group_by field in this double (supported: type)")
+        counts: dict[str, int] = {}
+        for w in candidates:
+            wtype = w.work_type or ("preprint" if w.arxiv_id and not w.doi else "article")
+            counts[wtype] = counts.get(wtype, 0) + 1
+        groups = [
+            {"key": f"https://openalex.org/types/{k}", "key_display_name": k, "count": v}
+            for k, v in sorted(counts.items())
+        ]
+        meta["next_cursor"] = None
+        meta["groups_count"] = len(groups)
+        meta["cost_usd"] = 0.0001
+        return json_response(200, {"meta": meta, "group_by": groups})
+    window = candidates[offset : offset + per_page]
+    if cursor is not None:
+        more = offset + per_page < len(candidates) or bool(window)
+        token = (
+            base64.urlsafe_b64encode(json.dumps({"offset": offset + per_page}).encode()).decode().rstrip("=")
+        )
+        meta["next_cursor"] = token if more and window else None
+    meta["groups_count"] = None
+    meta["cost_usd"] = 0.001 if (search or relevance) else 0.0001
+    results = []
+    for w in window:
+        obj = render_work(w, relevance.get(id(w)) if relevance else None)
+        selected = _select(req, obj)
+        if isinstance(selected, Response):
+            return selected
+        results.append(selected)
+    return json_response(200, {"meta": meta, "results": results, "group_by": []})
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat()

@@ -1,0 +1,182 @@
+"""The one place that builds HTTP sessions: User-Agent, optional on-disk cache, secret hygiene.
+
+:func:`build_session` returns a plain :class:`requests.Session`, or with a :class:`CacheSettings` a
+`requests-cache <https://requests-cache.readthedocs.io/>`_ ``CachedSession`` on SQLite whose expiry is
+chosen per URL pattern (see :data:`CACHE_POLICY`):
+
+* **immutable facts** (arXiv abstracts/authors/titles, title->id search resolutions from S2, OpenAlex
+  and Crossref) are kept ``immutable_ttl`` (default 30 days);
+* **volatile counts** (S2/OpenAlex/Crossref records carrying citation counts, GitHub GraphQL stars,
+  Hugging Face likes/downloads) are kept ``volatile_ttl`` (default 20 h: fresh within one nightly run,
+  refetched by the next night);
+* **GitHub REST** repos/contents are stored but always revalidated with ``If-None-Match`` (a 304
+  "does not count against your primary rate limit", GitHub docs best-practices page, see
+  ``shared/reference/apis.md`` §6).
+
+Credentials never reach the cache: every auth header (``Authorization``, ``x-api-key``...) and
+secret query parameter (``api_key``, ``token``...) is in requests-cache's ``ignored_parameters``, so it
+is neither part of a cache key nor stored (requests-cache replaces it with ``REDACTED``), and redirect
+history, which requests-cache stores unredacted, is scrubbed before saving (tested by reading the
+SQLite file for the secret). Timeouts are passed on every request by the clients.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Final
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from enrich import __version__
+from enrich.redact import SECRET_HEADERS, SECRET_PARAMS, sanitize_url
+
+__all__ = [
+    "CACHE_POLICY",
+    "CacheSettings",
+    "build_session",
+    "cache_ignored_parameters",
+    "is_cached_response",
+    "sanitize_url",
+    "user_agent",
+]
+
+PROJECT_URL: Final = "https://github.com/awesome-enrich/awesome-enrich"
+
+IMMUTABLE: Final = "immutable"
+VOLATILE: Final = "volatile"
+REVALIDATE: Final = "revalidate"
+
+CACHE_POLICY: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
+    # title -> id resolutions and arXiv metadata never change once published: keep long
+    (re.compile(r"/api/query\?"), IMMUTABLE),  # arXiv id_list and ti: searches
+    (re.compile(r"/graph/v1/paper/search"), IMMUTABLE),  # S2 search and search/match
+    (re.compile(r"/works\?(?:.*&)?(?:search|query\.bibliographic)="), IMMUTABLE),  # OpenAlex/Crossref search
+    # GitHub REST: store, but always revalidate with the ETag (304 = no quota spent)
+    (re.compile(r"/repos/[^/]+/[^/]+"), REVALIDATE),
+    # everything else carries counts (citations, stars, likes): one night
+    (re.compile(r"/graph/v1/paper"), VOLATILE),
+    (re.compile(r"/works"), VOLATILE),
+    (re.compile(r"/graphql"), VOLATILE),
+    (re.compile(r"/api/(?:models|datasets|spaces)/"), VOLATILE),
+)
+"""URL pattern -> kind of data, first match wins; unmatched URLs get the volatile expiry."""
+
+
+@dataclass(frozen=True, slots=True)
+class CacheSettings:
+    """Where the HTTP cache lives and how long each kind of data is kept.
+
+    ``immutable_ttl`` (30 days): abstracts, authors and title resolutions do not change; a month bounds
+    how stale a corrected record can get. ``volatile_ttl`` (20 h): counts are refreshed every night,
+    and 20 h < 24 h guarantees tomorrow's run refetches them while re-runs the same night hit the cache.
+    """
+
+    directory: Path
+    immutable_ttl: timedelta = timedelta(days=30)
+    volatile_ttl: timedelta = timedelta(hours=20)
+
+    def path_for(self, name: str) -> Path:
+        """The SQLite file of one source's cache (one file per source: no cross-source lock waits)."""
+        return self.directory / f"{name}.sqlite"
+
+
+def user_agent(mailto: str | None = None, *, product: str = "awesome-enrich") -> str:
+    """``awesome-enrich/0.1.0 (+<project url>; mailto:<contact>)``.
+
+    Crossref's etiquette puts the contact in the User-Agent ("mailto:" inside it selects the polite
+    pool, CrossRef/rest-api-doc README "Etiquette"); arXiv's robot detection names the User-Agent in its
+    denial page, so an honest, contactable one matters (``shared/reference/apis.md`` §1, §5).
+    """
+    contact = f"; mailto:{mailto}" if mailto else ""
+    return f"{product}/{__version__} (+{PROJECT_URL}{contact})"
+
+
+def _case_variants(names: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for name in names:
+        for variant in (name, name.lower(), name.title(), name.upper()):
+            if variant not in out:
+                out.append(variant)
+    return out
+
+
+def cache_ignored_parameters() -> list[str]:
+    """Every secret header/parameter name, in each spelling (requests-cache matches case-sensitively)."""
+    names = [*SECRET_HEADERS, "X-API-Key", "x-api-key", *SECRET_PARAMS, "apiKey", "mailto-token"]
+    return _case_variants(names)
+
+
+def _expire(kind: str, cache: CacheSettings) -> Any:
+    from requests_cache import EXPIRE_IMMEDIATELY
+
+    if kind == IMMUTABLE:
+        return cache.immutable_ttl
+    if kind == REVALIDATE:
+        return EXPIRE_IMMEDIATELY
+    return cache.volatile_ttl
+
+
+def _scrub_history(response: requests.Response, ignored: set[str]) -> None:
+    """Redirect history is stored by requests-cache without redaction: remove secrets from it."""
+    for hop in response.history:
+        request = hop.request
+        for name in list(request.headers):
+            if name in ignored or name.lower() in SECRET_HEADERS:
+                request.headers[name] = "REDACTED"
+        if request.url:
+            request.url = sanitize_url(request.url)
+        hop.url = sanitize_url(hop.url)
+
+
+def _cached_session(user_agent_value: str, cache: CacheSettings, name: str) -> requests.Session:
+    from requests_cache import CachedSession
+    from requests_cache.backends.sqlite import SQLiteCache
+
+    ignored = cache_ignored_parameters()
+    ignored_set = set(ignored)
+
+    class _RedactingSQLiteCache(SQLiteCache):
+        def save_response(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+            _scrub_history(response, ignored_set)
+            super().save_response(response, *args, **kwargs)
+
+    cache.directory.mkdir(parents=True, exist_ok=True)
+    backend = _RedactingSQLiteCache(str(cache.path_for(name)), wal=True)
+    session: requests.Session = CachedSession(
+        backend=backend,
+        expire_after=cache.volatile_ttl,
+        urls_expire_after={pattern: _expire(kind, cache) for pattern, kind in CACHE_POLICY},
+        allowable_methods=("GET", "HEAD", "POST"),  # S2 paper/batch and GraphQL are POSTs
+        allowable_codes=(200,),
+        ignored_parameters=ignored,
+        match_headers=False,  # no header (auth or otherwise) is part of a key, except via Vary
+        cache_control=False,  # our expiry policy, not GitHub's max-age=60
+        stale_if_error=False,
+    )
+    session.headers["User-Agent"] = user_agent_value
+    return session
+
+
+def build_session(
+    *, user_agent: str, cache: CacheSettings | None = None, name: str = "http", pool_size: int = 4
+) -> requests.Session:
+    """A session with our User-Agent, no hidden retries (clients own retries) and an optional cache.
+
+    ``name`` names the cache file (``<cache.directory>/<name>.sqlite``); clients use their source name.
+    """
+    session = _cached_session(user_agent, cache, name) if cache is not None else requests.Session()
+    session.headers["User-Agent"] = user_agent
+    adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def is_cached_response(response: requests.Response) -> bool:
+    """True when requests-cache served ``response`` from disk (including after a 304 revalidation)."""
+    return bool(getattr(response, "from_cache", False))

@@ -1,0 +1,202 @@
+"""One typed settings object for a run, read from ``ENRICH_*`` variables and ``.env``.
+
+Build it at the edge only (``flows.cli_run``, ``flows.cli_serve``, a flow's first lines), never at import
+time: ``Settings()`` reads the environment when it is called. Values are handed on to the library as
+plain arguments (:meth:`Settings.endpoints`, :meth:`Settings.credentials`).
+
+Credentials come from ``GITHUB_TOKEN``, ``S2_API_KEY``, ``OPENALEX_API_KEY`` and ``HF_TOKEN`` (no prefix:
+the names every tool uses) as :class:`pydantic.SecretStr`, or from Prefect ``Secret`` blocks named by
+``ENRICH_GITHUB_TOKEN_BLOCK`` etc.; the block is loaded by a function the caller passes in, so this
+module never imports Prefect. Secrets never appear in ``repr``, logs or :meth:`Settings.public_dict`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from enrich.config import REAL_ROOTS, SOURCES, Credentials, Endpoints, Secret
+
+SecretLoader = Callable[[str], str | None]
+"""Loads a named secret (e.g. a Prefect ``Secret`` block); returns ``None`` when there is none."""
+
+_CRON_FIELDS = 5
+
+
+def _split_sources(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.replace(" ", ",").split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Everything a run needs to know about its environment.
+
+    ============================ ======================================== ===========================
+    variable                     field                                    default
+    ============================ ======================================== ===========================
+    ENRICH_LISTS_DIR             lists_dir: raw lists (manifest optional)  ``data/raw``
+    ENRICH_OUT_DIR               out_dir: snapshot root                    ``data/enriched``
+    ENRICH_CACHE_DIR             cache_dir: HTTP + resolution caches       ``.cache/enrich``
+    ENRICH_SOURCES               sources: comma-separated subset           all six
+    ENRICH_TIMEOUT               timeout: seconds per HTTP request         30
+    ENRICH_MAILTO                mailto: contact e-mail (polite pools)     none
+    ENRICH_ARXIV_URL ... HF_URL  API roots (mirror, proxy, API double)     the real hosts
+    ENRICH_SCHEDULE_CRON         schedule_cron for ``enrich serve``        ``0 3 * * *``
+    ENRICH_SCHEDULE_TIMEZONE     schedule_timezone (IANA name)             ``UTC``
+    ENRICH_SOURCE_CONCURRENCY    source_concurrency: batches of one source 1
+                                 running at once across all workers
+    ENRICH_INTERVAL_SCALE        interval_scale: multiplies each API's     1
+                                 documented minimum interval between
+                                 requests (0 only against
+                                 ``enrich fake-apis --rate-limits off``)
+    GITHUB_TOKEN, S2_API_KEY,    credentials (``SecretStr``)               none
+    OPENALEX_API_KEY, HF_TOKEN
+    ENRICH_<NAME>_BLOCK          name of a Prefect Secret block to use     none
+                                 when the variable above is unset
+    ============================ ======================================== ===========================
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="ENRICH_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+        frozen=True,
+    )
+
+    lists_dir: Path = Path("data/raw")
+    out_dir: Path = Path("data/enriched")
+    cache_dir: Path = Path(".cache/enrich")
+    sources: Annotated[tuple[str, ...], NoDecode] = SOURCES
+    timeout: float = Field(default=30.0, gt=0)
+    mailto: str | None = None
+
+    arxiv_url: str = REAL_ROOTS["arxiv"]
+    s2_url: str = REAL_ROOTS["s2"]
+    openalex_url: str = REAL_ROOTS["openalex"]
+    crossref_url: str = REAL_ROOTS["crossref"]
+    github_url: str = REAL_ROOTS["github"]
+    hf_url: str = REAL_ROOTS["hf"]
+
+    github_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("GITHUB_TOKEN", "github_token")
+    )
+    s2_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("S2_API_KEY", "s2_api_key")
+    )
+    openalex_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("OPENALEX_API_KEY", "openalex_api_key")
+    )
+    hf_token: SecretStr | None = Field(default=None, validation_alias=AliasChoices("HF_TOKEN", "hf_token"))
+
+    github_token_block: str | None = None
+    s2_api_key_block: str | None = None
+    openalex_api_key_block: str | None = None
+    hf_token_block: str | None = None
+
+    schedule_cron: str = "0 3 * * *"
+    schedule_timezone: str = "UTC"
+    source_concurrency: int = Field(default=1, ge=1)
+    interval_scale: float = Field(default=1.0, ge=0)
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _parse_sources(cls, value: Any) -> Any:
+        return _split_sources(value)
+
+    @field_validator("sources")
+    @classmethod
+    def _known_sources(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [s for s in value if s not in SOURCES]
+        if unknown:
+            raise ValueError(f"unknown source(s) {', '.join(unknown)}; choose from {', '.join(SOURCES)}")
+        if not value:
+            raise ValueError("at least one source is needed")
+        return tuple(s for s in SOURCES if s in value)  # canonical order, no duplicates
+
+    @field_validator("arxiv_url", "s2_url", "openalex_url", "crossref_url", "github_url", "hf_url")
+    @classmethod
+    def _root(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value.rstrip("/")
+
+    @field_validator("github_token", "s2_api_key", "openalex_api_key", "hf_token", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("schedule_cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        if len(value.split()) != _CRON_FIELDS:
+            raise ValueError(f"{value!r} is not a 5-field cron expression (e.g. '0 3 * * *')")
+        return value
+
+    @field_validator("schedule_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"{value!r} is not an IANA time zone (e.g. 'Europe/Berlin')") from exc
+        return value
+
+    def endpoints(self) -> Endpoints:
+        """The API roots as the clients take them."""
+        return Endpoints(
+            arxiv=self.arxiv_url,
+            s2=self.s2_url,
+            openalex=self.openalex_url,
+            crossref=self.crossref_url,
+            github=self.github_url,
+            hf=self.hf_url,
+        )
+
+    def credentials(self, load_secret: SecretLoader | None = None) -> Credentials:
+        """Credentials for the clients: the environment first, then the named secret blocks.
+
+        ``load_secret`` is called with a block name only when the environment has no value and a
+        ``*_block`` setting names one (``flows`` passes a Prefect ``Secret`` loader).
+        """
+
+        def pick(value: SecretStr | None, block: str | None) -> Secret | None:
+            if value is not None:
+                return Secret(value.get_secret_value())
+            if block and load_secret is not None:
+                loaded = load_secret(block)
+                if loaded and loaded.strip():
+                    return Secret(loaded.strip())
+            return None
+
+        return Credentials(
+            github_token=pick(self.github_token, self.github_token_block),
+            s2_api_key=pick(self.s2_api_key, self.s2_api_key_block),
+            openalex_api_key=pick(self.openalex_api_key, self.openalex_api_key_block),
+            hf_token=pick(self.hf_token, self.hf_token_block),
+            mailto=(self.mailto or "").strip() or None,
+        )
+
+    def public_dict(self) -> dict[str, object]:
+        """The settings that may be shown (logs, artifacts): no secrets, only whether each is set."""
+        out: dict[str, object] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                out[name] = "set"
+            elif name in {"github_token", "s2_api_key", "openalex_api_key", "hf_token"}:
+                out[name] = "unset"
+            elif isinstance(value, Path):
+                out[name] = str(value)
+            else:
+                out[name] = value
+        return out

@@ -1,0 +1,183 @@
+"""The run summary: what each source did, how complete the snapshot is, and what moved since last time.
+
+Pure functions over plain values and pyarrow tables; :func:`render_markdown` gives the text that the
+flow publishes as a Prefect markdown artifact (and ``enrich run`` can print). Nothing here holds a
+secret: source messages are already redacted one-liners from the clients.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import pyarrow as pa
+
+from enrich.records import SourceStats
+
+
+@dataclass(frozen=True, slots=True)
+class Share:
+    part: int
+    whole: int
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.part / self.whole if self.whole else 0.0
+
+    def __str__(self) -> str:
+        return f"{self.part} / {self.whole} ({self.percent:.1f}%)"
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """How much of the snapshot carries remote data."""
+
+    entries_with_work: Share
+    entries_with_repo: Share
+    works_with_abstract: Share
+    works_with_citations: Share
+    repos_with_stars: Share
+
+
+@dataclass(frozen=True, slots=True)
+class Mover:
+    key: str
+    label: str
+    before: int
+    after: int
+
+    @property
+    def delta(self) -> int:
+        return self.after - self.before
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    snapshot_date: date
+    partial: bool
+    sources: Mapping[str, SourceStats]
+    coverage: Coverage
+    star_movers: tuple[Mover, ...] = ()
+    citation_movers: tuple[Mover, ...] = ()
+    previous_date: date | None = None
+    tables: Mapping[str, int] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # one-liners: unreachable sources, skipped files, refresh outcome
+
+
+def _count_valid(table: pa.Table, column: str) -> int:
+    if column not in table.column_names:
+        return 0
+    col = table.column(column)
+    return int(len(col) - col.null_count)
+
+
+def _count_nonempty_text(table: pa.Table, column: str) -> int:
+    if column not in table.column_names:
+        return 0
+    return sum(1 for v in table.column(column).to_pylist() if isinstance(v, str) and v.strip())
+
+
+def coverage(entries: pa.Table, works: pa.Table, repos: pa.Table) -> Coverage:
+    """Shares of entries tied to a work / a repo, works with an abstract / a citation count, repos with stars."""
+    return Coverage(
+        entries_with_work=Share(_count_valid(entries, "work_id"), entries.num_rows),
+        entries_with_repo=Share(_count_valid(entries, "repo_id"), entries.num_rows),
+        works_with_abstract=Share(_count_nonempty_text(works, "abstract"), works.num_rows),
+        works_with_citations=Share(_count_valid(works, "citation_count"), works.num_rows),
+        repos_with_stars=Share(_count_valid(repos, "stars"), repos.num_rows),
+    )
+
+
+def _values(table: pa.Table | None, key: str, value: str, label: str) -> dict[str, tuple[int, str]]:
+    if table is None or key not in table.column_names or value not in table.column_names:
+        return {}
+    labels = table.column(label).to_pylist() if label in table.column_names else [None] * table.num_rows
+    out: dict[str, tuple[int, str]] = {}
+    for k, v, name in zip(
+        table.column(key).to_pylist(), table.column(value).to_pylist(), labels, strict=True
+    ):
+        if k is not None and v is not None:
+            out[str(k)] = (int(v), str(name) if name else str(k))
+    return out
+
+
+def top_movers(
+    current: pa.Table,
+    previous: pa.Table | None,
+    *,
+    key: str,
+    value: str,
+    label: str,
+    limit: int = 5,
+) -> tuple[Mover, ...]:
+    """The ``limit`` largest increases of ``value`` between two snapshots, keyed by ``key``.
+
+    Only rows present with a value in both snapshots count; ties are broken by key so the order is
+    stable. Decreases and unchanged values are not movers.
+    """
+    before = _values(previous, key, value, label)
+    now = _values(current, key, value, label)
+    movers = [
+        Mover(k, now[k][1], before[k][0], now[k][0])
+        for k in now.keys() & before.keys()
+        if now[k][0] > before[k][0]
+    ]
+    movers.sort(key=lambda m: (-m.delta, m.key))
+    return tuple(movers[:limit])
+
+
+def _escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(summary: RunSummary) -> str:
+    """The summary as GitHub-flavoured markdown (the Prefect artifact's body)."""
+    state = "partial" if summary.partial else "complete"
+    lines = [f"# Enrichment run {summary.snapshot_date.isoformat()}: {state}", ""]
+    if summary.notes:
+        lines += [f"- {_escape(n)}" for n in summary.notes]
+        lines.append("")
+    lines += [
+        "## Sources",
+        "",
+        "| source | requests | ok | not found | errors | deferred | cache hits | state |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for name, s in summary.sources.items():
+        status = _escape(s.message or "unreachable") if s.unreachable else "ok"
+        lines.append(
+            f"| {name} | {s.requests} | {s.ok} | {s.not_found} | {s.errors} | {s.deferred} | {s.cache_hits} | {status} |"
+        )
+    c = summary.coverage
+    lines += [
+        "",
+        "## Coverage",
+        "",
+        "| measure | share |",
+        "|---|---|",
+        f"| entries with a work | {c.entries_with_work} |",
+        f"| entries with a repo | {c.entries_with_repo} |",
+        f"| works with an abstract | {c.works_with_abstract} |",
+        f"| works with a citation count | {c.works_with_citations} |",
+        f"| repos with a star count | {c.repos_with_stars} |",
+    ]
+    if summary.tables:
+        lines += ["", "## Tables", "", "| table | rows |", "|---|---:|"]
+        lines += [f"| {name} | {rows} |" for name, rows in summary.tables.items()]
+    since = (
+        f"since {summary.previous_date.isoformat()}" if summary.previous_date else "(no previous snapshot)"
+    )
+    lines += ["", f"## Top movers {since}", ""]
+    lines += _movers_table("Stars", "repo", summary.star_movers)
+    lines += _movers_table("Citations", "work", summary.citation_movers)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _movers_table(title: str, what: str, movers: Sequence[Mover]) -> list[str]:
+    if not movers:
+        return [f"**{title}**: no increases.", ""]
+    out = [f"**{title}**", "", f"| {what} | before | after | change |", "|---|---:|---:|---:|"]
+    out += [f"| {_escape(m.label)} | {m.before} | {m.after} | +{m.delta} |" for m in movers]
+    out.append("")
+    return out

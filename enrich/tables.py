@@ -1,0 +1,884 @@
+"""Normalise parsed entries, resolved works and source records into the snapshot tables.
+
+Everything here is pure: the same inputs give the same tables (rows sorted by key, no clock read;
+the only times inside are the records' own ``fetched_at``). Fetching is elsewhere.
+
+Choices (the README's "Snapshots" section documents them for analysts):
+
+* **One row per thing.** Works come de-duplicated from resolution (one :class:`ResolvedWork` each);
+  repos are keyed by lower-case ``owner/name`` and renames are followed (the new name becomes the
+  ``repo_id``, old names go to ``previous_names``, entries point at the new id); Hugging Face items by
+  lower-case ``kind:id``.
+* **Field precedence.** Abstract: arXiv > S2 > OpenAlex > Crossref (the author's own text first;
+  Crossref's JATS is stripped). Title, year, venue: S2 > OpenAlex > Crossref > arXiv (published
+  metadata over preprint metadata) > the list's own text.
+* **Citation count.** S2's and OpenAlex's (and Crossref's) counts sit side by side; the chosen
+  ``citation_count`` is S2's when known, else OpenAlex's, else Crossref's. A fixed preference (not the
+  maximum) keeps one definition per work over time, and because carried-forward values count as
+  known, a night when S2 fails does not make the series jump to another source's scale.
+* **Carry-forward.** A value whose source did not answer tonight keeps its last good value from the
+  previous snapshot with its ``<field>_as_of`` date, and the row's ``status`` says ``stale``. A bad
+  night never erases data; an item no source answered for tonight keeps its previous values.
+* **History.** ``metrics_history`` holds tonight's *observations* only (fresh values, not carried
+  ones), so the union of partitions is the time series; ``list_changes`` holds the entries each list
+  gained or lost versus the previous snapshot.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from operator import attrgetter
+from typing import Any, Final, Protocol
+
+import pyarrow as pa
+
+from enrich.ids import normalize_title
+from enrich.records import Author, FetchStatus, HfRecord, RepoRecord, WorkRecord
+from enrich.resolve.types import ResolvedWork
+from enrich.schemas import (
+    ENTRIES_SCHEMA,
+    HF_ITEMS_SCHEMA,
+    REPOS_SCHEMA,
+    SCHEMAS,
+    TABLE_KEYS,
+    WORKS_SCHEMA,
+    conform,
+)
+
+__all__ = [
+    "EntryLike",
+    "PreviousSnapshot",
+    "Tables",
+    "build_tables",
+    "clean_abstract",
+    "clean_text",
+    "hf_item_id",
+]
+
+Row = dict[str, Any]
+
+WORK_SOURCES: Final = ("arxiv", "s2", "openalex", "crossref")
+NOT_REQUESTED: Final = "not_requested"
+
+_TITLE_ORDER: Final = ("s2", "openalex", "crossref", "arxiv")
+_ABSTRACT_ORDER: Final = ("arxiv", "s2", "openalex", "crossref")
+_AUTHOR_ORDER: Final = ("s2", "arxiv", "openalex", "crossref")
+_DATE_ORDER: Final = ("s2", "crossref", "openalex", "arxiv")
+_TYPE_ORDER: Final = ("openalex", "crossref", "s2")
+_ID_ORDER: Final = ("s2", "openalex", "crossref", "arxiv")
+_CITATION_PREFERENCE: Final = ("s2", "openalex", "crossref")
+# Statuses that mean "the source could not answer tonight" (as opposed to answering "no such item").
+_FAILED: Final = frozenset(
+    s.value for s in (FetchStatus.ERROR, FetchStatus.RATE_LIMITED, FetchStatus.DEFERRED, FetchStatus.MISSING)
+)
+# How a failed status is reported when several records of one source disagree (most telling first).
+_FAILURE_ORDER: Final = (
+    FetchStatus.NOT_FOUND,
+    FetchStatus.ERROR,
+    FetchStatus.RATE_LIMITED,
+    FetchStatus.DEFERRED,
+    FetchStatus.MISSING,
+    FetchStatus.MOVED,
+)
+# (column, source, WorkRecord attribute): volatile values with a ``<column>_as_of`` date.
+_VOLATILE_WORK: Final = (
+    ("citation_count_s2", "s2", "citation_count"),
+    ("citation_count_openalex", "openalex", "citation_count"),
+    ("citation_count_crossref", "crossref", "citation_count"),
+    ("influential_citation_count", "s2", "influential_citation_count"),
+)
+_ID_FIELDS: Final = ("arxiv_id", "doi", "pmid", "pmcid", "acl_id", "s2_paper_id", "corpus_id", "openalex_id")
+_REPO_VALUES: Final = (
+    "github_id",
+    "stars",
+    "forks",
+    "open_issues",
+    "watchers",
+    "pushed_at",
+    "created_at",
+    "archived",
+    "license",
+    "topics",
+    "description",
+    "language",
+    "stars_as_of",
+    "fetched_at",
+)
+_HF_VALUES: Final = (
+    "likes",
+    "likes_as_of",
+    "downloads",
+    "downloads_as_of",
+    "last_modified",
+    "gated",
+    "tags",
+    "arxiv_ids",
+    "fetched_at",
+)
+_PARSE_COLUMNS: Final = tuple(
+    f.name for f in ENTRIES_SCHEMA if f.name not in {"work_id", "repo_id", "hf_item_id"}
+)
+
+
+class EntryLike(Protocol):
+    """What table building reads off a parsed entry (``enrich.parsing.Entry`` satisfies it)."""
+
+    @property
+    def entry_id(self) -> str: ...
+    @property
+    def list_id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def github_repo(self) -> str | None: ...
+    @property
+    def hf_id(self) -> str | None: ...
+    @property
+    def hf_kind(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Tables:
+    """One night's tables, each with its schema from :mod:`enrich.schemas`."""
+
+    entries: pa.Table
+    works: pa.Table
+    repos: pa.Table
+    hf_items: pa.Table
+    metrics_history: pa.Table
+    list_changes: pa.Table
+
+    def __post_init__(self) -> None:
+        for name, table in self.items():
+            if not table.schema.equals(SCHEMAS[name], check_metadata=False):
+                raise ValueError(f"table {name!r} does not have the {name} schema")
+
+    def items(self) -> Iterator[tuple[str, pa.Table]]:
+        for name in SCHEMAS:
+            yield name, getattr(self, name)
+
+    def row_counts(self) -> dict[str, int]:
+        return {name: table.num_rows for name, table in self.items()}
+
+
+@dataclass(frozen=True)
+class PreviousSnapshot:
+    """The tables of the latest snapshot before tonight (see :func:`enrich.snapshot.read_previous`)."""
+
+    snapshot_date: date
+    entries: pa.Table = field(default_factory=ENTRIES_SCHEMA.empty_table)
+    works: pa.Table = field(default_factory=WORKS_SCHEMA.empty_table)
+    repos: pa.Table = field(default_factory=REPOS_SCHEMA.empty_table)
+    hf_items: pa.Table = field(default_factory=HF_ITEMS_SCHEMA.empty_table)
+    partial: bool = False
+
+    def rows(self, table: str, key: str) -> dict[str, Row]:
+        """``table``'s rows as dicts keyed by ``key`` (the table conformed to the current schema)."""
+        data = conform(getattr(self, table), SCHEMAS[table])
+        return {row[key]: row for row in data.to_pylist()}
+
+
+# ------------------------------------------------------------------------------------------ text
+
+
+_TAG: Final = re.compile(r"</?[A-Za-z][A-Za-z0-9:_.-]*(?:\s[^<>]*)?/?>")
+_JATS_HEADING: Final = re.compile(
+    r"^\s*<jats:title>\s*(?:abstract|summary)\s*[.:]?\s*</jats:title>", re.IGNORECASE
+)
+_SPACES: Final = re.compile(r"\s+")
+
+
+def clean_text(text: str | None) -> str | None:
+    """Tags stripped, HTML entities decoded, whitespace collapsed; ``None`` for empty."""
+    if text is None:
+        return None
+    text = html.unescape(_TAG.sub(" ", text))
+    text = _SPACES.sub(" ", text).strip()
+    return text or None
+
+
+def clean_abstract(text: str | None) -> str | None:
+    """:func:`clean_text` after dropping a leading JATS "Abstract" heading (Crossref)."""
+    if text is None:
+        return None
+    return clean_text(_JATS_HEADING.sub("", text))
+
+
+def _orcid(value: str | None) -> str | None:
+    if not value:
+        return None
+    bare = value.strip().rstrip("/").rsplit("/", 1)[-1].upper()
+    return bare or None
+
+
+def _date_of(moment: datetime) -> date:
+    return _utc(moment).date()
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _timestamp(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return _utc(datetime.fromisoformat(text.strip()))
+    except ValueError:
+        return None
+
+
+def _full_date(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text.strip()[:10]) if len(text.strip()) >= 10 else None
+    except ValueError:
+        return None
+
+
+def _first(values: Sequence[Any]) -> Any:
+    for value in values:
+        if value is not None:
+            return value
+    return None
+
+
+# ------------------------------------------------------------------------------------- entries
+
+
+def hf_item_id(kind: str, hf_id: str) -> str:
+    """The ``hf_items`` key: ``kind:id`` lower-cased (the Hub treats ids case-insensitively)."""
+    return f"{kind}:{hf_id}".lower()
+
+
+def _entry_row(entry: EntryLike) -> Row:
+    row: Row = {}
+    for name in _PARSE_COLUMNS:
+        value = getattr(entry, name, None)
+        row[name] = list(value) if isinstance(value, tuple) else value
+    if row.get("urls") is None:
+        row["urls"] = []
+    return row
+
+
+# -------------------------------------------------------------------------------------- status
+
+
+def _failure_status(statuses: Collection[FetchStatus]) -> str:
+    for status in _FAILURE_ORDER:
+        if status in statuses:
+            return status.value
+    return NOT_REQUESTED
+
+
+def _row_status(fresh: bool, fetch_status: str, carried: bool) -> str:
+    if fresh:
+        return "ok"
+    if fetch_status == FetchStatus.NOT_FOUND.value:
+        return "not_found"
+    return "stale" if carried else "unavailable"
+
+
+# ---------------------------------------------------------------------------------------- repos
+
+
+def _repo_has_data(rec: RepoRecord) -> bool:
+    return rec.status in (FetchStatus.OK, FetchStatus.MOVED) and rec.full_name is not None
+
+
+def _repo_target(rec: RepoRecord) -> str | None:
+    """The lower-case name a record says its key now lives under, if renamed."""
+    key = rec.key.lower()
+    if rec.moved_to and rec.moved_to.lower() != key:
+        return rec.moved_to.lower()
+    if _repo_has_data(rec) and rec.full_name and rec.full_name.lower() != key:
+        return rec.full_name.lower()
+    return None
+
+
+def _follow(alias: Mapping[str, str], name: str) -> str:
+    seen = {name}
+    while name in alias and alias[name] not in seen:
+        name = alias[name]
+        seen.add(name)
+    return name
+
+
+@dataclass(frozen=True)
+class _Built:
+    rows: list[Row]
+    key_of: dict[str, str]  # requested name/key -> row key
+    fresh: dict[str, Any]  # row key -> tonight's record with data
+
+
+def _build_repos(
+    entries: Sequence[EntryLike], records: Sequence[RepoRecord], prev: Mapping[str, Row]
+) -> _Built:
+    alias: dict[str, str] = {}
+    for repo_id, prev_row in prev.items():
+        for old in prev_row["previous_names"] or ():
+            if old != repo_id:
+                alias.setdefault(old, repo_id)
+    for rec in sorted(records, key=lambda r: r.key.lower()):
+        key = rec.key.lower()
+        target = _repo_target(rec)
+        if target is not None:
+            alias[key] = target
+        elif _repo_has_data(rec):  # the name is (again) a repo of its own: an old alias no longer applies
+            alias.pop(key, None)
+    names: set[str] = {e.github_repo.lower() for e in entries if e.github_repo}
+    names.update(r.key.lower() for r in records)
+    key_of = {name: _follow(alias, name) for name in names}
+    by_id: dict[str, list[RepoRecord]] = defaultdict(list)
+    for rec in records:
+        by_id[key_of[rec.key.lower()]].append(rec)
+    linked = _links(entries, lambda e: key_of[e.github_repo.lower()] if e.github_repo else None)
+    rows: list[Row] = []
+    fresh: dict[str, Any] = {}
+    for repo_id in sorted(set(key_of.values())):
+        recs = sorted(by_id.get(repo_id, ()), key=lambda r: (r.key.lower() != repo_id, r.key))
+        good = sorted(
+            (r for r in recs if _repo_has_data(r)),
+            key=lambda r: (r.status != FetchStatus.OK, -_utc(r.fetched_at).timestamp(), r.key),
+        )
+        old = prev.get(repo_id)
+        aliases = {n for n, rid in key_of.items() if rid == repo_id and n != repo_id}
+        aliases.update(old["previous_names"] if old else ())
+        row: Row = {"repo_id": repo_id, "previous_names": sorted(aliases)}
+        if good:
+            rec = good[0]
+            fresh[repo_id] = rec
+            row.update(_repo_values(rec))
+            row["full_name"] = rec.full_name
+            fetch_status = rec.status.value
+            reason = None
+        else:
+            fetch_status = _failure_status({r.status for r in recs}) if recs else NOT_REQUESTED
+            reason = _first([r.reason for r in recs])
+            row.update({k: old[k] for k in _REPO_VALUES} if old else {k: None for k in _REPO_VALUES})
+            row["full_name"] = old["full_name"] if old else repo_id
+            if row["topics"] is None:
+                row["topics"] = []
+        carried = not good and row["stars_as_of"] is not None
+        row["status"] = _row_status(bool(good), fetch_status, carried)
+        row["fetch_status"] = fetch_status
+        row["fetch_reason"] = reason
+        list_ids, count = linked.get(repo_id, ([], 0))
+        row["list_ids"] = list_ids
+        row["entry_count"] = count
+        rows.append(row)
+    return _Built(rows, key_of, fresh)
+
+
+def _repo_values(rec: RepoRecord) -> Row:
+    return {
+        "github_id": rec.github_id,
+        "stars": rec.stars,
+        "forks": rec.forks,
+        "open_issues": rec.open_issues,
+        "watchers": rec.watchers,
+        "pushed_at": _timestamp(rec.pushed_at),
+        "created_at": _timestamp(rec.created_at),
+        "archived": rec.archived,
+        "license": rec.license,
+        "topics": list(rec.topics),
+        "description": clean_text(rec.description),
+        "language": rec.language,
+        "stars_as_of": _date_of(rec.fetched_at),
+        "fetched_at": _utc(rec.fetched_at),
+    }
+
+
+def _links(
+    entries: Sequence[EntryLike], key: Callable[[EntryLike], str | None]
+) -> dict[str, tuple[list[str], int]]:
+    lists: dict[str, set[str]] = defaultdict(set)
+    counts: dict[str, int] = defaultdict(int)
+    for entry in entries:
+        k = key(entry)
+        if k is not None:
+            lists[k].add(entry.list_id)
+            counts[k] += 1
+    return {k: (sorted(lists[k]), counts[k]) for k in lists}
+
+
+# ------------------------------------------------------------------------------------- HF items
+
+
+def _hf_has_data(rec: HfRecord) -> bool:
+    return rec.status in (FetchStatus.OK, FetchStatus.MOVED) and (
+        rec.likes is not None or rec.downloads is not None
+    )
+
+
+def _hf_target(rec: HfRecord) -> str | None:
+    key = rec.key.lower()
+    if rec.moved_to:
+        moved = rec.moved_to
+        kind, _, rest = moved.partition(":")
+        target = (
+            moved.lower() if rest and kind in {"model", "dataset", "space"} else hf_item_id(rec.kind, moved)
+        )
+        return target if target != key else None
+    if _hf_has_data(rec) and hf_item_id(rec.kind, rec.hf_id) != key:
+        return hf_item_id(rec.kind, rec.hf_id)
+    return None
+
+
+def _entry_hf_key(entry: EntryLike) -> str | None:
+    if entry.hf_id and entry.hf_kind:
+        return hf_item_id(entry.hf_kind, entry.hf_id)
+    return None
+
+
+def _build_hf(entries: Sequence[EntryLike], records: Sequence[HfRecord], prev: Mapping[str, Row]) -> _Built:
+    alias: dict[str, str] = {}
+    for item_id, prev_row in prev.items():
+        for old in prev_row["previous_ids"] or ():
+            if old != item_id:
+                alias.setdefault(old, item_id)
+    for rec in sorted(records, key=lambda r: r.key.lower()):
+        target = _hf_target(rec)
+        if target is not None:
+            alias[rec.key.lower()] = target
+        elif _hf_has_data(rec):
+            alias.pop(rec.key.lower(), None)
+    names = {k for k in map(_entry_hf_key, entries) if k is not None}
+    names.update(r.key.lower() for r in records)
+    key_of = {name: _follow(alias, name) for name in names}
+    # the display form of each id: the Hub's spelling if known, else the first spelling seen
+    spelled: dict[str, tuple[str, str]] = {}
+    for entry in sorted(entries, key=lambda e: e.entry_id):
+        k = _entry_hf_key(entry)
+        if k is not None and entry.hf_kind and entry.hf_id:
+            spelled.setdefault(k, (entry.hf_kind, entry.hf_id))
+    by_id: dict[str, list[HfRecord]] = defaultdict(list)
+    for rec in records:
+        by_id[key_of[rec.key.lower()]].append(rec)
+        spelled.setdefault(rec.key.lower(), (rec.kind, rec.hf_id))
+
+    def hf_link(entry: EntryLike) -> str | None:
+        k = _entry_hf_key(entry)
+        return key_of[k] if k is not None else None
+
+    linked = _links(entries, hf_link)
+    rows: list[Row] = []
+    fresh: dict[str, Any] = {}
+    for item_id in sorted(set(key_of.values())):
+        recs = sorted(by_id.get(item_id, ()), key=lambda r: (r.key.lower() != item_id, r.key))
+        good = sorted(
+            (r for r in recs if _hf_has_data(r)),
+            key=lambda r: (r.status != FetchStatus.OK, -_utc(r.fetched_at).timestamp(), r.key),
+        )
+        old = prev.get(item_id)
+        aliases = {n for n, rid in key_of.items() if rid == item_id and n != item_id}
+        aliases.update(old["previous_ids"] if old else ())
+        kind, _, bare = item_id.partition(":")
+        row: Row = {"hf_item_id": item_id, "kind": kind, "previous_ids": sorted(aliases)}
+        if good:
+            rec = good[0]
+            fresh[item_id] = rec
+            as_of = _date_of(rec.fetched_at)
+            row.update(
+                {
+                    "hf_id": rec.hf_id
+                    if hf_item_id(rec.kind, rec.hf_id) == item_id
+                    else spelled.get(item_id, (kind, bare))[1],
+                    "likes": rec.likes,
+                    "likes_as_of": as_of if rec.likes is not None else None,
+                    "downloads": rec.downloads,
+                    "downloads_as_of": as_of if rec.downloads is not None else None,
+                    "last_modified": _timestamp(rec.last_modified),
+                    "gated": rec.gated,
+                    "tags": list(rec.tags),
+                    "arxiv_ids": list(rec.arxiv_ids),
+                    "fetched_at": _utc(rec.fetched_at),
+                }
+            )
+            fetch_status = rec.status.value
+            reason = None
+        else:
+            fetch_status = _failure_status({r.status for r in recs}) if recs else NOT_REQUESTED
+            reason = _first([r.reason for r in recs])
+            row.update({k: old[k] for k in _HF_VALUES} if old else {k: None for k in _HF_VALUES})
+            row["hf_id"] = old["hf_id"] if old else spelled.get(item_id, (kind, bare))[1]
+            row["tags"] = row["tags"] or []
+            row["arxiv_ids"] = row["arxiv_ids"] or []
+        carried = not good and (row["likes_as_of"] is not None or row["downloads_as_of"] is not None)
+        row["status"] = _row_status(bool(good), fetch_status, carried)
+        row["fetch_status"] = fetch_status
+        row["fetch_reason"] = reason
+        list_ids, count = linked.get(item_id, ([], 0))
+        row["list_ids"] = list_ids
+        row["entry_count"] = count
+        rows.append(row)
+    return _Built(rows, key_of, fresh)
+
+
+# ---------------------------------------------------------------------------------------- works
+
+
+def _work_has_data(rec: WorkRecord) -> bool:
+    return rec.status == FetchStatus.OK or (rec.status == FetchStatus.MOVED and rec.title is not None)
+
+
+def _merge_resolved(resolved: Sequence[ResolvedWork]) -> list[ResolvedWork]:
+    """One ResolvedWork per work_id (defensive: resolution should already guarantee it)."""
+    merged: dict[str, ResolvedWork] = {}
+    for rw in resolved:
+        if rw.work_id in merged:
+            first = merged[rw.work_id]
+            merged[rw.work_id] = ResolvedWork(
+                work_id=first.work_id,
+                ids=first.ids,
+                entry_ids=first.entry_ids + rw.entry_ids,
+                work_keys=first.work_keys + rw.work_keys,
+                evidence=first.evidence,
+                records=first.records + rw.records,
+                local_title=first.local_title or rw.local_title,
+                local_year=first.local_year if first.local_year is not None else rw.local_year,
+                local_authors=first.local_authors or rw.local_authors,
+            )
+        else:
+            merged[rw.work_id] = rw
+    return [merged[k] for k in sorted(merged)]
+
+
+class _PrevWorks:
+    """Previous works rows, found by work_id or, failing that, by a shared identifier."""
+
+    def __init__(self, rows: Mapping[str, Row]) -> None:
+        self.rows = rows
+        by_id: dict[tuple[str, Any], set[str]] = defaultdict(set)
+        for work_id, row in rows.items():
+            for name in _ID_FIELDS:
+                if row[name] is not None:
+                    by_id[(name, row[name])].add(work_id)
+        self.by_id = {k: next(iter(v)) for k, v in by_id.items() if len(v) == 1}
+
+    def find(self, work_id: str, ids: Mapping[str, Any]) -> Row | None:
+        if work_id in self.rows:
+            return self.rows[work_id]
+        for name in _ID_FIELDS:
+            value = ids.get(name)
+            if value is not None and (name, value) in self.by_id:
+                return self.rows[self.by_id[(name, value)]]
+        return None
+
+
+def _name_keys(name: str) -> tuple[str, str]:
+    norm = normalize_title(name)
+    parts = norm.split()
+    short = f"{parts[-1]} {parts[0][:1]}" if len(parts) > 1 else norm
+    return norm, short
+
+
+def _authors(
+    good: Mapping[str, WorkRecord], failed: Collection[str], old: Row | None, local: Sequence[str]
+) -> list[Row]:
+    base: list[Row] = []
+    for src in _AUTHOR_ORDER:
+        rec = good.get(src)
+        if rec is not None and rec.authors:
+            base = [_author_row(a) for a in rec.authors if clean_text(a.name)]
+            break
+        if rec is None and src in failed and old is not None and old["authors"]:
+            break  # a better-ranked source is down: last time's list stands (below)
+    donors: list[Row] = []
+    for src in _AUTHOR_ORDER:
+        rec = good.get(src)
+        if rec is not None:
+            donors.extend(_author_row(a) for a in rec.authors if clean_text(a.name))
+    if old is not None and old["authors"]:
+        if not base:
+            base = [dict(a) for a in old["authors"]]
+        donors.extend(old["authors"])
+    if not base:
+        base = [{"name": n, "s2_author_id": None, "orcid": None} for n in map(clean_text, local) if n]
+    full: dict[str, list[Row]] = defaultdict(list)
+    short: dict[str, list[Row]] = defaultdict(list)
+    for donor in donors:
+        k_full, k_short = _name_keys(donor["name"])
+        full[k_full].append(donor)
+        short[k_short].append(donor)
+    for author in base:
+        k_full, k_short = _name_keys(author["name"])
+        for attr in ("s2_author_id", "orcid"):
+            if author[attr] is None:
+                candidates = {d[attr] for d in full.get(k_full, ()) if d[attr] is not None}
+                if not candidates:
+                    candidates = {d[attr] for d in short.get(k_short, ()) if d[attr] is not None}
+                if len(candidates) == 1:
+                    author[attr] = candidates.pop()
+    return base
+
+
+def _author_row(author: Author) -> Row:
+    return {
+        "name": clean_text(author.name),
+        "s2_author_id": author.s2_author_id or None,
+        "orcid": _orcid(author.orcid),
+    }
+
+
+def _pick(good: Mapping[str, WorkRecord], order: Sequence[str], get: Callable[[WorkRecord], Any]) -> Any:
+    for src in order:
+        rec = good.get(src)
+        if rec is not None:
+            value = get(rec)
+            if value is not None:
+                return value
+    return None
+
+
+def _work_row(
+    rw: ResolvedWork, entry_lists: Mapping[str, str], prev: _PrevWorks
+) -> tuple[Row, dict[str, WorkRecord]]:
+    by_source: dict[str, list[WorkRecord]] = defaultdict(list)
+    for rec in rw.records:
+        by_source[rec.source].append(rec)
+    good: dict[str, WorkRecord] = {}
+    status: dict[str, str] = {}
+    for src in WORK_SOURCES:
+        recs = sorted(by_source.get(src, ()), key=lambda r: (r.status != FetchStatus.OK, r.key))
+        ok = [r for r in recs if _work_has_data(r)]
+        if ok:
+            good[src] = ok[0]
+            status[src] = FetchStatus.OK.value
+        else:
+            status[src] = _failure_status({r.status for r in recs}) if recs else NOT_REQUESTED
+    ids: Row = {}
+    for name in _ID_FIELDS:
+        ids[name] = _first([getattr(rw.ids, name), _pick(good, _ID_ORDER, attrgetter(name))])
+    old = prev.find(rw.work_id, ids)
+    for name in _ID_FIELDS:
+        if ids[name] is None and old is not None:
+            ids[name] = old[name]
+
+    failed = {src for src, st in status.items() if st in _FAILED}
+
+    def keep(column: str, order: Sequence[str], get: Callable[[WorkRecord], Any]) -> Any:
+        """The best fresh value, unless a better-ranked source is down and last time's value exists."""
+        before = old[column] if old is not None else None
+        for src in order:
+            rec = good.get(src)
+            if rec is not None:
+                value = get(rec)
+                if value is not None:
+                    return value
+            elif src in failed and before is not None:
+                return before
+        return before
+
+    row: Row = {"work_id": rw.work_id}
+    row["title"] = keep("title", _TITLE_ORDER, lambda r: clean_text(r.title)) or clean_text(rw.local_title)
+    abstract: str | None = None
+    abstract_source: str | None = None
+    for src in _ABSTRACT_ORDER:
+        found = good.get(src)
+        fresh = clean_abstract(found.abstract) if found is not None else None
+        if fresh is not None:
+            abstract, abstract_source = fresh, src
+            break
+        if old is not None and old["abstract_source"] == src and old["abstract"] is not None:
+            abstract, abstract_source = old["abstract"], src
+            break
+    row["abstract"] = abstract
+    row["abstract_source"] = abstract_source
+    row["authors"] = _authors(good, failed, old, rw.local_authors)
+    year = keep("year", _TITLE_ORDER, lambda r: r.year)
+    row["year"] = year if year is not None else rw.local_year
+    row["publication_date"] = keep("publication_date", _DATE_ORDER, lambda r: _full_date(r.publication_date))
+    row["venue"] = keep("venue", _TITLE_ORDER, lambda r: clean_text(r.venue))
+    row["work_type"] = keep("work_type", _TYPE_ORDER, lambda r: r.work_type)
+    row.update(ids)
+    carried = False
+    for column, src, attr in _VOLATILE_WORK:
+        found = good.get(src)
+        value = getattr(found, attr) if found is not None else None
+        if value is not None and found is not None:
+            row[column], row[f"{column}_as_of"] = value, _date_of(found.fetched_at)
+        elif old is not None and old[column] is not None:
+            row[column], row[f"{column}_as_of"] = old[column], old[f"{column}_as_of"]
+            carried = True
+        else:
+            row[column], row[f"{column}_as_of"] = None, None
+    row["citation_count"] = row["citation_count_source"] = row["citation_count_as_of"] = None
+    for src in _CITATION_PREFERENCE:
+        column = f"citation_count_{src}"
+        if row[column] is not None:
+            row["citation_count"], row["citation_count_source"] = row[column], src
+            row["citation_count_as_of"] = row[f"{column}_as_of"]
+            break
+    row["reference_count"] = keep("reference_count", _CITATION_PREFERENCE, lambda r: r.reference_count)
+    row["tldr"] = keep("tldr", ("s2",), lambda r: clean_text(r.tldr))
+    row["match_method"] = rw.evidence.method.value
+    row["match_score"] = rw.evidence.score
+    row["match_source"] = rw.evidence.source
+    entry_ids = sorted(set(rw.entry_ids))
+    row["list_ids"] = sorted({entry_lists[e] for e in entry_ids if e in entry_lists})
+    row["entry_ids"] = entry_ids
+    row["entry_count"] = len(entry_ids)
+    row["sources"] = sorted(good)
+    for src in WORK_SOURCES:
+        row[f"status_{src}"] = status[src]
+    if good:
+        row["metadata_as_of"] = max(_date_of(r.fetched_at) for r in good.values())
+    else:
+        row["metadata_as_of"] = old["metadata_as_of"] if old is not None else None
+    if good and not carried:
+        row["status"] = "ok"
+    elif carried or row["metadata_as_of"] is not None:
+        row["status"] = "stale"
+    else:
+        row["status"] = "local"
+    return row, good
+
+
+# --------------------------------------------------------------------------------------- history
+
+
+def _metrics(
+    works: Mapping[str, Mapping[str, WorkRecord]], repos: Mapping[str, Any], hf: Mapping[str, Any]
+) -> list[Row]:
+    rows: list[Row] = []
+
+    def add(
+        entity_type: str, entity_id: str, metric: str, source: str, value: int | None, at: datetime
+    ) -> None:
+        if value is not None:
+            rows.append(
+                {
+                    "entity_type": entity_type,
+                    "entity_id": entity_id,
+                    "metric": metric,
+                    "source": source,
+                    "value": value,
+                    "observed_at": _utc(at),
+                }
+            )
+
+    for work_id, good in works.items():
+        for src, rec in good.items():
+            if src in _CITATION_PREFERENCE:
+                add("work", work_id, "citation_count", src, rec.citation_count, rec.fetched_at)
+            if src == "s2":
+                add(
+                    "work",
+                    work_id,
+                    "influential_citation_count",
+                    src,
+                    rec.influential_citation_count,
+                    rec.fetched_at,
+                )
+    for repo_id, rec in repos.items():
+        for metric, value in (
+            ("stars", rec.stars),
+            ("forks", rec.forks),
+            ("open_issues", rec.open_issues),
+            ("watchers", rec.watchers),
+        ):
+            add("repo", repo_id, metric, "github", value, rec.fetched_at)
+    for item_id, rec in hf.items():
+        add("hf_item", item_id, "likes", "huggingface", rec.likes, rec.fetched_at)
+        add("hf_item", item_id, "downloads", "huggingface", rec.downloads, rec.fetched_at)
+    return rows
+
+
+def _list_changes(tonight: Sequence[Row], before: Sequence[Row], unreadable: Collection[str]) -> list[Row]:
+    now = {(r["list_id"], r["entry_id"]): r for r in tonight}
+    then = {(r["list_id"], r["entry_id"]): r for r in before}
+    rows: list[Row] = []
+    for change, ours, theirs in (("gained", now, then), ("lost", then, now)):
+        for key, r in ours.items():
+            if key not in theirs and r["list_id"] not in unreadable:
+                rows.append(
+                    {
+                        "list_id": r["list_id"],
+                        "entry_id": r["entry_id"],
+                        "change": change,
+                        "kind": r["kind"],
+                        "label": r["title"] or r["name"],
+                        "work_id": r["work_id"],
+                        "repo_id": r["repo_id"],
+                        "hf_item_id": r["hf_item_id"],
+                    }
+                )
+    return rows
+
+
+# ----------------------------------------------------------------------------------------- build
+
+
+def _table(name: str, rows: list[Row]) -> pa.Table:
+    keys = TABLE_KEYS[name]
+    rows.sort(key=lambda r: tuple(r[k] for k in keys))
+    return pa.Table.from_pylist(rows, schema=SCHEMAS[name])
+
+
+def build_tables(
+    entries: Sequence[EntryLike],
+    resolved: Sequence[ResolvedWork],
+    repos: Sequence[RepoRecord],
+    hf: Sequence[HfRecord],
+    *,
+    snapshot_date: date,
+    previous: PreviousSnapshot | None,
+    unreadable_lists: Collection[str] = (),
+) -> Tables:
+    """Tonight's tables from tonight's inputs and the previous snapshot (for carry-forward and changes).
+
+    ``unreadable_lists``: ids of lists that could not be read tonight; they record no list changes
+    (their entries are not "lost" because a file failed to parse).
+    """
+    if previous is None:
+        previous = PreviousSnapshot(snapshot_date=date.min)
+    elif previous.snapshot_date >= snapshot_date:
+        raise ValueError(f"previous snapshot {previous.snapshot_date} is not before {snapshot_date}")
+    entry_rows = {e.entry_id: _entry_row(e) for e in entries}
+    entry_lists = {e.entry_id: e.list_id for e in entries}
+
+    repo_built = _build_repos(entries, repos, previous.rows("repos", "repo_id"))
+    hf_built = _build_hf(entries, hf, previous.rows("hf_items", "hf_item_id"))
+    prev_works = _PrevWorks(previous.rows("works", "work_id"))
+    work_rows: list[Row] = []
+    fresh_works: dict[str, dict[str, WorkRecord]] = {}
+    work_of: dict[str, str] = {}
+    for rw in _merge_resolved(resolved):
+        row, good = _work_row(rw, entry_lists, prev_works)
+        work_rows.append(row)
+        fresh_works[rw.work_id] = good
+        for entry_id in rw.entry_ids:
+            work_of.setdefault(entry_id, rw.work_id)
+
+    for entry in entries:
+        row = entry_rows[entry.entry_id]
+        row["work_id"] = work_of.get(entry.entry_id)
+        row["repo_id"] = repo_built.key_of[entry.github_repo.lower()] if entry.github_repo else None
+        hf_key = _entry_hf_key(entry)
+        row["hf_item_id"] = hf_built.key_of[hf_key] if hf_key is not None else None
+
+    before = conform(previous.entries, ENTRIES_SCHEMA).select(
+        ["list_id", "entry_id", "kind", "title", "name", "work_id", "repo_id", "hf_item_id"]
+    )
+    return Tables(
+        entries=_table("entries", list(entry_rows.values())),
+        works=_table("works", work_rows),
+        repos=_table("repos", repo_built.rows),
+        hf_items=_table("hf_items", hf_built.rows),
+        metrics_history=_table("metrics_history", _metrics(fresh_works, repo_built.fresh, hf_built.fresh)),
+        list_changes=_table(
+            "list_changes",
+            _list_changes(list(entry_rows.values()), before.to_pylist(), set(unreadable_lists)),
+        ),
+    )

@@ -1,0 +1,261 @@
+"""``enrich run``: the nightly pipeline, once, on Prefect's embedded ephemeral server (no set-up).
+
+Exit codes: 0 complete, 3 partial (written, but a list was skipped or a source was unreachable),
+1 failure (nothing written), 2 bad input (bad ``--date``, missing ``--lists`` directory, no lists).
+
+Prefect is imported only after its environment is prepared (see :func:`prepare_prefect_env`), because
+Prefect reads its settings and sets up logging when it is first imported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from enrich.config import SOURCES
+from enrich.errors import InputError
+from enrich.redact import sanitize_url
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
+
+    from enrich.settings import Settings
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_PARTIAL = 3
+
+PREFECT_DEFAULTS = {
+    # the embedded server needs ~15-20 s to start the first time on a small machine
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+    # no telemetry (and no errors about it when offline)
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    # the terminal shows enrich's own progress and one line per problem; Prefect's own INFO lines
+    # and task tracebacks still reach the run's logs, and `-v` shows them in the terminal
+    "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL",
+    "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
+    "PREFECT_UI_ENABLED": "false",
+}
+
+
+def _parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError("--date", f"{text!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def _parse_sources(text: str) -> list[str]:
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [n for n in names if n not in SOURCES]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown source {', '.join(unknown)} (choose from {', '.join(SOURCES)})"
+        )
+    return names
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--lists",
+        type=Path,
+        metavar="DIR",
+        help="directory of list files; lists.toml optional (default: data/raw/)",
+    )
+    parser.add_argument("--out", type=Path, metavar="DIR", help="snapshot root (default: data/enriched/)")
+    parser.add_argument("--date", metavar="YYYY-MM-DD", help="snapshot date (default: today in UTC)")
+    parser.add_argument(
+        "--cache", type=Path, metavar="DIR", help="HTTP and resolution caches (default: .cache/enrich)"
+    )
+    parser.add_argument(
+        "--sources",
+        type=_parse_sources,
+        nargs="+",
+        metavar="SOURCE",
+        help=f"only these sources (space or comma separated; default: all of {', '.join(SOURCES)})",
+    )
+    parser.add_argument(
+        "--no-refresh", action="store_true", help="do not ask GitHub for newer copies of the lists"
+    )
+
+
+def writable_dir(path: Path) -> bool:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path):
+            pass
+    except OSError:
+        return False
+    return True
+
+
+def prepare_prefect_env(
+    cache_dir: Path, *, verbose: int, environ: MutableMapping[str, str] | None = None
+) -> None:
+    """Set Prefect's environment for a one-off local run, keeping whatever the user set.
+
+    ``PREFECT_HOME`` (the embedded server's database and Prefect's own files) stays Prefect's default,
+    ``~/.prefect``, when that is writable; otherwise it goes under the cache directory, or a temporary
+    directory as the last resort.
+    """
+    env = os.environ if environ is None else environ
+    for key, value in PREFECT_DEFAULTS.items():
+        env.setdefault(key, value)
+    if verbose:
+        env["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "INFO" if verbose == 1 else "DEBUG"
+    if "PREFECT_HOME" not in env:
+        default = Path(env.get("HOME", "~")).expanduser() / ".prefect"
+        if not writable_dir(default):
+            home = cache_dir / "prefect-home"
+            if not writable_dir(home):
+                home = Path(tempfile.mkdtemp(prefix="enrich-prefect-"))
+            env["PREFECT_HOME"] = str(home.resolve())
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    from pydantic import ValidationError
+
+    from enrich.settings import Settings
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = "ENRICH_" + "_".join(str(p) for p in first["loc"]).upper()
+        raise InputError(where, first["msg"]) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    day = _parse_date(args.date) if args.date else datetime.now(UTC).date()
+    settings = _settings(args)
+    lists = Path(args.lists) if args.lists else settings.lists_dir
+    out = Path(args.out) if args.out else settings.out_dir
+    cache = Path(args.cache) if args.cache else settings.cache_dir
+    sources = [s for group in args.sources for s in group] if args.sources else None
+    if not lists.is_dir():
+        raise InputError(str(lists), "no such directory (--lists takes a directory of list files)")
+    from enrich.lists import list_files
+
+    list_files(lists)  # InputError (one line, exit 2) when the directory holds no list file
+
+    prepare_prefect_env(cache, verbose=args.verbose)
+    console = _console()
+    with progress_display(console, verbose=args.verbose):
+        from flows.nightly import nightly
+
+        state = nightly(
+            lists_dir=lists,
+            out_dir=out,
+            snapshot_date=day,
+            cache_dir=cache,
+            sources=sources,
+            refresh=not args.no_refresh,
+            return_state=True,
+        )
+    return report(state, console, out)
+
+
+def report(state: Any, console: Console, out: Path) -> int:
+    """Print the outcome (one line per problem) and choose the exit code."""
+    from enrich.redact import redact_text
+
+    if not state.is_completed():
+        exc = state.result(raise_on_failure=False)
+        reason = f"{type(exc).__name__}: {exc}" if isinstance(exc, BaseException) else str(state.message)
+        print(f"enrich run: failed: {redact_text(reason)}", file=sys.stderr)
+        return EXIT_FAILURE
+    result = state.result()
+    for line in (*result.messages, *result.problems):
+        print(f"enrich run: {line}", file=sys.stderr)
+    status = "partial" if result.partial else "complete"
+    console.print(
+        f"snapshot {result.snapshot_date.isoformat()} ({status}) written to {out}; manifest {result.manifest_path}"
+    )
+    return EXIT_PARTIAL if result.partial else EXIT_OK
+
+
+def _console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+class ReportedAtEnd(logging.Filter):
+    """Drops the clients' own "<source>: unreachable (...)" log lines: ``enrich run`` reports each
+    unreachable source once, at the end, from the clients' stats."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith("enrich.clients"):
+            return True
+        text = record.getMessage()
+        return not any(text.startswith(f"{source}: unreachable (") for source in SOURCES)
+
+
+class ProgressHandler(logging.Handler):
+    """Draws ``enrich.pipeline.ProgressEvent`` log records with rich: stage lines and per-source bars."""
+
+    def __init__(self, progress: Progress) -> None:
+        super().__init__(logging.INFO)
+        self.progress = progress
+        self.bars: dict[str, TaskID] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        event = getattr(record, "event", None)
+        if event is None:
+            return
+        if event.kind == "batch" and event.source:
+            bar = self.bars.get(event.source)
+            if bar is None:
+                bar = self.progress.add_task(f"fetch {event.source}", total=event.total)
+                self.bars[event.source] = bar
+            self.progress.update(bar, completed=event.done, total=event.total)
+        elif event.kind in {"done", "note"} and event.detail:
+            self.progress.console.print(f"[green]✓[/green] {event.detail}")
+
+
+@contextmanager
+def progress_display(console: Console, *, verbose: int) -> Iterator[None]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+    handler = ProgressHandler(progress)
+    logger = logging.getLogger("enrich.progress")
+    old = (logger.level, logger.propagate)
+    logger.setLevel(logging.INFO)
+    logger.propagate = bool(verbose)
+    logger.addHandler(handler)
+    dedupe = ReportedAtEnd()
+    outputs = [*logging.getLogger("enrich").handlers, *logging.getLogger().handlers]
+    for h in outputs:
+        h.addFilter(dedupe)
+    api = os.environ.get("PREFECT_API_URL")
+    if api:
+        console.print(f"[bold]enrich run[/bold]: using the Prefect API at {sanitize_url(api)}")
+    else:
+        console.print(
+            "[bold]enrich run[/bold]: starting Prefect's embedded server (the first start takes ~20 s)"
+        )
+    try:
+        with progress:
+            yield
+    finally:
+        for h in outputs:
+            h.removeFilter(dedupe)
+        logger.removeHandler(handler)
+        logger.setLevel(old[0])
+        logger.propagate = old[1]

@@ -1,0 +1,83 @@
+"""``enrich run`` / ``enrich serve`` argument handling that needs no Prefect engine."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from enrich.cli import main
+from flows import cli_run, cli_serve
+
+
+def test_bad_date_is_one_line_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["run", "--date", "2026-13-01", "--lists", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err == "enrich run: error: --date: '2026-13-01' is not a date in the form YYYY-MM-DD\n"
+
+
+def test_missing_lists_dir_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    missing = tmp_path / "nope"
+    assert main(["run", "--lists", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err == f"enrich run: error: {missing}: no such directory (--lists takes a directory of list files)\n"
+    )
+
+
+def test_directory_without_lists_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "notes.csv").write_text("x", encoding="utf-8")
+    assert main(["run", "--lists", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == (
+        f"enrich run: error: {tmp_path}: no list files (.markdown, .md, .txt) in this directory\n"
+    )
+
+
+def test_unknown_source_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "--sources", "s2,nope"])
+    assert exc.value.code == 2
+    assert "unknown source nope" in capsys.readouterr().err
+
+
+def test_sources_accept_commas_and_spaces() -> None:
+    parser = argparse.ArgumentParser()
+    cli_run.add_arguments(parser)
+    args = parser.parse_args(["--sources", "s2,github", "hf"])
+    assert [s for group in args.sources for s in group] == ["s2", "github", "hf"]
+
+
+def test_prepare_prefect_env_keeps_user_values_and_finds_a_writable_home(tmp_path: Path) -> None:
+    blocked = tmp_path / "home-file"
+    blocked.write_text("", encoding="utf-8")  # HOME/.prefect cannot be created under a file
+    env = {"HOME": str(blocked), "PREFECT_SERVER_ANALYTICS_ENABLED": "true"}
+    cli_run.prepare_prefect_env(tmp_path / "cache", verbose=0, environ=env)
+    assert env["PREFECT_HOME"] == str((tmp_path / "cache" / "prefect-home").resolve())
+    assert env["PREFECT_SERVER_ANALYTICS_ENABLED"] == "true"  # the user's choice stays
+    assert env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] == "120"
+    assert env["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] == "CRITICAL"
+    writable = {"HOME": str(tmp_path)}
+    cli_run.prepare_prefect_env(tmp_path / "cache", verbose=1, environ=writable)
+    assert "PREFECT_HOME" not in writable  # Prefect's default (~/.prefect) is fine
+    assert writable["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] == "INFO"
+
+
+def test_serve_rejects_bad_timezone_and_cron(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--timezone", "Mars/Olympus"]) == 2
+    assert capsys.readouterr().err == (
+        "enrich serve: error: --timezone: 'Mars/Olympus' is not an IANA time zone (e.g. 'Europe/Berlin')\n"
+    )
+    assert main(["serve", "--cron", "every night"]) == 2
+    assert capsys.readouterr().err == (
+        "enrich serve: error: --cron: 'every night' is not a 5-field cron expression (e.g. '0 3 * * *')\n"
+    )
+
+
+def test_serve_schedule_is_timezone_aware() -> None:
+    parser = argparse.ArgumentParser()
+    cli_serve.add_arguments(parser)
+    args = parser.parse_args(["--cron", "30 2 * * *", "--timezone", "Europe/Berlin"])
+    schedule = cli_serve.build_schedule(cli_serve.schedule_settings(args))
+    assert (schedule.cron, schedule.timezone) == ("30 2 * * *", "Europe/Berlin")
+    assert args.name == "nightly"

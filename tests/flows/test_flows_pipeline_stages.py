@@ -1,0 +1,273 @@
+"""The library stages without Prefect: exact outputs on small inputs, stub clients."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+import pytest
+
+from enrich import pipeline
+from enrich.clients import ContentsResult, RepoState
+from enrich.pipeline import Batch, BatchResult, RunFacts
+from enrich.records import FetchStatus, HfRecord, RepoRecord, SourceStats, WorkRecord
+from enrich.refresh import UpstreamFile
+
+NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
+
+
+@dataclass
+class StubClient:
+    source: str
+    down_after: int | None = None  # calls before the source "goes down"
+    calls: list[tuple[str, list[str]]] = field(default_factory=list)
+    known_seen: list[object] = field(default_factory=list)
+
+    @property
+    def stats(self) -> SourceStats:
+        down = self.down_after is not None and len(self.calls) > self.down_after
+        message = f"{self.source}: unreachable (connection refused at 127.0.0.1:9)" if down else None
+        return SourceStats(self.source, requests=len(self.calls), unreachable=down, message=message)
+
+    def _works(self, method: str, ids: Sequence[str]) -> list[WorkRecord]:
+        self.calls.append((method, list(ids)))
+        return [WorkRecord(source=self.source, key=i, status=FetchStatus.OK, fetched_at=NOW) for i in ids]
+
+    def fetch(self, ids: Sequence[str]) -> list[WorkRecord]:
+        return self._works("fetch", ids)
+
+    def get_papers(self, ids: Sequence[str]) -> list[WorkRecord]:
+        return self._works("get_papers", ids)
+
+    def get_works(self, ids: Sequence[str]) -> list[WorkRecord]:
+        return self._works("get_works", ids)
+
+    def get_repos(self, names: Sequence[str], known: object = None) -> list[RepoRecord]:
+        self.calls.append(("get_repos", list(names)))
+        self.known_seen.append(known)
+        return [RepoRecord(key=n, status=FetchStatus.OK, fetched_at=NOW, stars=1) for n in names]
+
+    def get_items(self, items: Sequence[tuple[str, str]]) -> list[HfRecord]:
+        self.calls.append(("get_items", [f"{k}:{i}" for k, i in items]))
+        return [
+            HfRecord(key=f"{k}:{i}", kind=k, hf_id=i, status=FetchStatus.OK, fetched_at=NOW) for k, i in items
+        ]
+
+
+@dataclass
+class StubClients:
+    arxiv: StubClient = field(default_factory=lambda: StubClient("arxiv"))
+    s2: StubClient = field(default_factory=lambda: StubClient("s2"))
+    openalex: StubClient = field(default_factory=lambda: StubClient("openalex"))
+    crossref: StubClient = field(default_factory=lambda: StubClient("crossref"))
+    github: StubClient = field(default_factory=lambda: StubClient("github"))
+    hf: StubClient = field(default_factory=lambda: StubClient("hf"))
+
+
+def test_chunk_keeps_order_and_drops_duplicates() -> None:
+    assert pipeline.chunk(["a", "b", "a", "c", "d"], 2, "s2") == [
+        Batch("s2", 0, 2, ("a", "b")),
+        Batch("s2", 1, 2, ("c", "d")),
+    ]
+    assert pipeline.chunk([], 5, "s2") == []
+    assert Batch("s2", 0, 2, ("a",)).name == "s2-1-of-2"
+
+
+def test_plan_batches_uses_api_batch_sizes_and_selected_sources() -> None:
+    items = {"s2": [f"ARXIV:{i}" for i in range(1001)], "github": ["a/b"], "hf": [], "crossref": ["10.1/x"]}
+    batches = pipeline.plan_batches(items, ["github", "s2", "hf"])
+    assert list(batches) == ["s2", "github", "hf"]
+    assert [len(b.items) for b in batches["s2"]] == [500, 500, 1]
+    assert batches["github"] == [Batch("github", 0, 1, ("a/b",))]
+    assert batches["hf"] == []
+    assert pipeline.BATCH_SIZES == {
+        "arxiv": 100,
+        "s2": 500,
+        "openalex": 100,
+        "crossref": 50,
+        "github": 100,
+        "hf": 50,
+    }
+
+
+def test_fetch_batch_calls_the_right_method_per_source() -> None:
+    clients = StubClients()
+    for source in ("arxiv", "s2", "openalex", "crossref"):
+        result = pipeline.fetch_batch(clients, Batch(source, 0, 1, ("x1", "x2")))  # type: ignore[arg-type]
+        assert [r.key for r in result.works] == ["x1", "x2"]
+        assert not result.skipped
+    assert clients.arxiv.calls == [("fetch", ["x1", "x2"])]
+    assert clients.s2.calls == [("get_papers", ["x1", "x2"])]
+    assert clients.crossref.calls == [("get_works", ["x1", "x2"])]
+    hf = pipeline.fetch_batch(clients, Batch("hf", 0, 1, ("model:org/m", "dataset:org/d")))  # type: ignore[arg-type]
+    assert [(r.kind, r.hf_id) for r in hf.hf] == [("model", "org/m"), ("dataset", "org/d")]
+
+
+def test_fetch_batch_passes_known_repo_states() -> None:
+    clients = StubClients()
+    state = RepoState(fetched_at=NOW)
+    pipeline.fetch_batch(
+        clients, Batch("github", 0, 1, ("Owner/A", "o/b")), known={"owner/a": state, "x/y": state}
+    )  # type: ignore[arg-type]
+    assert clients.github.known_seen == [{"Owner/A": state}]
+
+
+def test_unreachable_source_skips_its_remaining_batches() -> None:
+    clients = StubClients(openalex=StubClient("openalex", down_after=0))
+    first = pipeline.fetch_batch(clients, Batch("openalex", 0, 3, ("doi:a",)))  # type: ignore[arg-type]
+    assert first.unreachable and not first.skipped
+    assert first.message == "openalex: unreachable (connection refused at 127.0.0.1:9)"
+    second = pipeline.fetch_batch(clients, Batch("openalex", 1, 3, ("doi:b", "doi:c")), now=NOW)  # type: ignore[arg-type]
+    assert second == BatchResult(
+        Batch("openalex", 1, 3, ("doi:b", "doi:c")),
+        works=tuple(
+            WorkRecord(
+                source="openalex",
+                key=k,
+                status=FetchStatus.ERROR,
+                fetched_at=NOW,
+                reason="openalex: unreachable (connection refused at 127.0.0.1:9)",
+            )
+            for k in ("doi:b", "doi:c")
+        ),
+        skipped=True,
+        unreachable=True,
+        message="openalex: unreachable (connection refused at 127.0.0.1:9)",
+    )
+    assert len(clients.openalex.calls) == 1  # nothing sent for the skipped batch
+    github = StubClients(github=StubClient("github", down_after=-1))
+    skipped = pipeline.fetch_batch(github, Batch("github", 0, 1, ("a/b",)), now=NOW)  # type: ignore[arg-type]
+    assert skipped.repos == (
+        RepoRecord(
+            key="a/b",
+            status=FetchStatus.ERROR,
+            fetched_at=NOW,
+            reason="github: unreachable (connection refused at 127.0.0.1:9)",
+        ),
+    )
+    hf = StubClients(hf=StubClient("hf", down_after=-1))
+    assert pipeline.fetch_batch(hf, Batch("hf", 0, 1, ("space:o/s",)), now=NOW).hf[0].kind == "space"  # type: ignore[arg-type]
+
+
+def test_collect_and_stats() -> None:
+    a = BatchResult(Batch("s2", 0, 1, ("x",)), works=(WorkRecord("s2", "x", FetchStatus.OK, NOW),))
+    b = BatchResult(Batch("github", 0, 1, ("o/r",)), repos=(RepoRecord("o/r", FetchStatus.OK, NOW),))
+    works, repos, hf = pipeline.collect([a, b])
+    assert [w.key for w in works] == ["x"] and [r.key for r in repos] == ["o/r"] and hf == []
+    clients = StubClients(s2=StubClient("s2", down_after=-1))
+    stats = pipeline.source_stats(clients, ["github", "s2"])  # type: ignore[arg-type]
+    assert list(stats) == ["s2", "github"]
+    assert pipeline.unreachable_messages(stats) == ["s2: unreachable (connection refused at 127.0.0.1:9)"]
+
+
+@pytest.mark.parametrize(
+    ("stats", "problems", "partial"),
+    [
+        ({"s2": SourceStats("s2", ok=3)}, (), False),
+        ({"s2": SourceStats("s2", unreachable=True)}, (), True),
+        ({"github": SourceStats("github", deferred=2)}, (), True),
+        ({"s2": SourceStats("s2")}, ("skipped x.md: empty file",), True),
+    ],
+)
+def test_run_facts_partial(stats: dict[str, SourceStats], problems: tuple[str, ...], partial: bool) -> None:
+    facts = RunFacts(date(2026, 11, 22), "run-1", NOW, stats, problems)
+    assert facts.partial is partial
+
+
+def test_manifest_from_facts() -> None:
+    facts = RunFacts(
+        date(2026, 11, 22),
+        "run-1",
+        NOW,
+        {"s2": SourceStats("s2", requests=2, ok=5)},
+        ("skipped x.md: empty",),
+        ("note",),
+    )
+    m = pipeline.manifest(facts, ended_at=NOW)
+    assert (m.snapshot_date, m.partial, m.run_id, m.started_at, m.ended_at) == (
+        date(2026, 11, 22),
+        True,
+        "run-1",
+        NOW,
+        NOW,
+    )
+    assert m.sources == {
+        "s2": {
+            "requests": 2,
+            "ok": 5,
+            "not_found": 0,
+            "errors": 0,
+            "deferred": 0,
+            "cache_hits": 0,
+            "unreachable": False,
+            "message": None,
+        }
+    }
+    assert m.notes == ("skipped x.md: empty", "note")
+
+
+def test_stalest_first() -> None:
+    known = {
+        "a/old": RepoState(fetched_at=datetime(2026, 1, 1, tzinfo=UTC)),
+        "a/new": RepoState(fetched_at=datetime(2026, 11, 1, tzinfo=UTC)),
+    }
+    assert pipeline.stalest_first(["a/new", "A/Old", "b/never", "c/never"], known) == [
+        "b/never",
+        "c/never",
+        "A/Old",
+        "a/new",
+    ]
+
+
+@dataclass
+class StubGitHub:
+    answer: ContentsResult
+    unreachable: bool = False
+
+    @property
+    def stats(self) -> SourceStats:
+        return SourceStats(
+            "github",
+            unreachable=self.unreachable,
+            message="github: unreachable (x)" if self.unreachable else None,
+        )
+
+    def get_contents(self, owner: str, repo: str, path: str, etag: str | None = None) -> ContentsResult:
+        return self.answer
+
+
+@pytest.mark.parametrize(
+    ("answer", "unreachable", "expected"),
+    [
+        (
+            ContentsResult(FetchStatus.OK, text="* a\n", etag='"e"'),
+            False,
+            UpstreamFile("ok", text="* a\n", etag='"e"'),
+        ),
+        (
+            ContentsResult(FetchStatus.OK, etag='"e"', not_modified=True),
+            False,
+            UpstreamFile("not_modified", etag='"e"'),
+        ),
+        (
+            ContentsResult(FetchStatus.NOT_FOUND),
+            False,
+            UpstreamFile("not_found", message="o/r/README.md not found upstream"),
+        ),
+        (
+            ContentsResult(FetchStatus.ERROR, reason="HTTP 500"),
+            False,
+            UpstreamFile("error", message="o/r/README.md: HTTP 500"),
+        ),
+        (
+            ContentsResult(FetchStatus.ERROR, reason="x"),
+            True,
+            UpstreamFile("unreachable", message="github: unreachable (x)"),
+        ),
+    ],
+)
+def test_github_fetcher(answer: ContentsResult, unreachable: bool, expected: UpstreamFile) -> None:
+    clients = StubClients()
+    clients.github = StubGitHub(answer, unreachable)  # type: ignore[assignment]
+    assert pipeline.github_fetcher(clients)("o", "r", "README.md", None) == expected  # type: ignore[arg-type]

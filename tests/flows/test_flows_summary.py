@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pyarrow as pa
+
+from enrich.records import SourceStats
+from enrich.summary import Coverage, Mover, RunSummary, Share, coverage, render_markdown, top_movers
+
+ENTRIES = pa.table(
+    {
+        "entry_id": ["e1", "e2", "e3", "e4"],
+        "work_id": ["w1", "w1", None, "w2"],
+        "repo_id": [None, "a/b", "c/d", None],
+    }
+)
+WORKS = pa.table(
+    {
+        "work_id": ["w1", "w2"],
+        "title": ["One", "Two | x"],
+        "abstract": ["text", " "],
+        "citation_count": [10, None],
+    }
+)
+REPOS = pa.table(
+    {"repo_id": ["a/b", "c/d", "e/f"], "full_name": ["A/b", "C/d", "E/f"], "stars": [120, 7, 50]}
+)
+PREV_REPOS = pa.table(
+    {
+        "repo_id": ["a/b", "c/d", "e/f", "g/h"],
+        "full_name": ["A/b", "C/d", "E/f", "G/h"],
+        "stars": [100, 9, 30, 1],
+    }
+)
+
+
+def test_coverage_counts() -> None:
+    assert coverage(ENTRIES, WORKS, REPOS) == Coverage(
+        entries_with_work=Share(3, 4),
+        entries_with_repo=Share(2, 4),
+        works_with_abstract=Share(1, 2),
+        works_with_citations=Share(1, 2),
+        repos_with_stars=Share(3, 3),
+    )
+    assert str(Share(1, 3)) == "1 / 3 (33.3%)"
+    assert str(Share(0, 0)) == "0 / 0 (0.0%)"
+
+
+def test_top_movers_rank_increases_only() -> None:
+    assert top_movers(REPOS, PREV_REPOS, key="repo_id", value="stars", label="full_name") == (
+        Mover("a/b", "A/b", 100, 120),
+        Mover("e/f", "E/f", 30, 50),
+    )
+    assert top_movers(REPOS, PREV_REPOS, key="repo_id", value="stars", label="full_name", limit=1) == (
+        Mover("a/b", "A/b", 100, 120),
+    )
+    assert top_movers(REPOS, None, key="repo_id", value="stars", label="full_name") == ()
+
+
+def test_render_markdown_exact() -> None:
+    summary = RunSummary(
+        snapshot_date=date(2026, 11, 22),
+        partial=True,
+        sources={
+            "s2": SourceStats("s2", requests=3, ok=10, not_found=1, errors=0, deferred=0, cache_hits=2),
+            "github": SourceStats(
+                "github",
+                requests=1,
+                errors=3,
+                unreachable=True,
+                message="github: unreachable (connection refused)",
+            ),
+        },
+        coverage=coverage(ENTRIES, WORKS, REPOS),
+        star_movers=(Mover("a/b", "A/b", 100, 120),),
+        citation_movers=(),
+        previous_date=date(2026, 11, 21),
+        tables={"entries": 4, "works": 2},
+        notes=("skipped bad.md: empty file",),
+    )
+    assert render_markdown(summary) == (
+        "# Enrichment run 2026-11-22: partial\n"
+        "\n"
+        "- skipped bad.md: empty file\n"
+        "\n"
+        "## Sources\n"
+        "\n"
+        "| source | requests | ok | not found | errors | deferred | cache hits | state |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---|\n"
+        "| s2 | 3 | 10 | 1 | 0 | 0 | 2 | ok |\n"
+        "| github | 1 | 0 | 0 | 3 | 0 | 0 | github: unreachable (connection refused) |\n"
+        "\n"
+        "## Coverage\n"
+        "\n"
+        "| measure | share |\n"
+        "|---|---|\n"
+        "| entries with a work | 3 / 4 (75.0%) |\n"
+        "| entries with a repo | 2 / 4 (50.0%) |\n"
+        "| works with an abstract | 1 / 2 (50.0%) |\n"
+        "| works with a citation count | 1 / 2 (50.0%) |\n"
+        "| repos with a star count | 3 / 3 (100.0%) |\n"
+        "\n"
+        "## Tables\n"
+        "\n"
+        "| table | rows |\n"
+        "|---|---:|\n"
+        "| entries | 4 |\n"
+        "| works | 2 |\n"
+        "\n"
+        "## Top movers since 2026-11-21\n"
+        "\n"
+        "**Stars**\n"
+        "\n"
+        "| repo | before | after | change |\n"
+        "|---|---:|---:|---:|\n"
+        "| A/b | 100 | 120 | +20 |\n"
+        "\n"
+        "**Citations**: no increases.\n"
+    )
+
+
+def test_labels_are_escaped() -> None:
+    movers = top_movers(
+        WORKS,
+        pa.table({"work_id": ["w1"], "citation_count": [4]}),
+        key="work_id",
+        value="citation_count",
+        label="title",
+    )
+    assert movers == (Mover("w1", "One", 4, 10),)
+    summary = RunSummary(
+        date(2026, 1, 1),
+        False,
+        {},
+        coverage(ENTRIES, WORKS, REPOS),
+        citation_movers=(Mover("w2", "Two | x", 1, 2),),
+    )
+    assert "| Two \\| x | 1 | 2 | +1 |" in render_markdown(summary)
+    assert "(no previous snapshot)" in render_markdown(summary)
