@@ -191,7 +191,8 @@ class Generator:
         self.arxiv_seq += 1
         self.doi_seq += 1
         yymm = f"{year % 100:02d}{r.randint(1, 12):02d}"
-        arxiv = f"{yymm}.{10000 + self.arxiv_seq:05d}"
+        # ids before 2015 have 4 digits after the dot, later ones 5 (arXiv identifier scheme)
+        arxiv = f"{yymm}.{self.arxiv_seq:04d}" if year < 2015 else f"{yymm}.{10000 + self.arxiv_seq:05d}"
         doi = f"10.{r.choice((1109, 1145, 18653, 1038, 1016, 48550 + 1))}/bench.{self.doi_seq}"
         if kind < 0.45:  # preprint only
             return arxiv, None, ["arxiv", "s2", "openalex"]

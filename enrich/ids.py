@@ -25,6 +25,7 @@ S2         ``CorpusId`` as an ``int``                   shields.io badges, ``api
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -53,10 +54,17 @@ _MAX_LEN: Final = 2048  # longer "identifiers" are not identifiers; bounds the r
 # ---------------------------------------------------------------- URLs
 
 
+_WHITESPACE: Final = re.compile(r"\s")
+
+
+@functools.lru_cache(maxsize=8192)
 def _split_url(text: str) -> tuple[str, str, str] | None:
-    """(host without www., path, query) of an http(s) URL or a scheme-less ``host/path``; else None."""
+    """(host without www., path, query) of an http(s) URL or a scheme-less ``host/path``; else None.
+
+    Cached: :func:`extract_ids` asks every normaliser about the same URL.
+    """
     text = text.strip()
-    if not text or len(text) > _MAX_LEN or any(c.isspace() for c in text):
+    if not text or len(text) > _MAX_LEN or _WHITESPACE.search(text):
         return None
     low = text[:8].lower()
     if not (low.startswith(("http://", "https://"))):
@@ -631,6 +639,8 @@ _NON_WORD: Final = re.compile(r"[\W_]+")
 
 def normalize_title(text: str) -> str:
     """A matching key for titles: NFKC, case-folded, accents and punctuation removed, spaces collapsed."""
+    if text.isascii():
+        return _NON_WORD.sub(" ", text.lower()).strip()
     text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = unicodedata.normalize("NFKC", text).casefold()
@@ -657,6 +667,10 @@ class ExtractedIds:
 
 
 _S2_API_PATH: Final = re.compile(r"/paper/(arxiv|doi|pmid|pmcid|acl):([^?&#]+)", re.IGNORECASE)
+_ARXIV_MIRRORS: Final = frozenset({"huggingface.co", "hf.co", "alphaxiv.org", "paperswithcode.com"})
+_PUBMED_HOSTS: Final = frozenset(
+    {"ncbi.nlm.nih.gov", "pmc.ncbi.nlm.nih.gov", "pubmed.ncbi.nlm.nih.gov", "europepmc.org"}
+)
 _ID_URL: Final = re.compile(r"^(?:https?://|www\.|arxiv:|doi:)", re.IGNORECASE)
 
 
@@ -719,27 +733,37 @@ def extract_ids(urls: Iterable[str]) -> ExtractedIds:
             if m:
                 put(*_s2_prefixed(m.group(1).lower(), m.group(2)))
             continue
-        arxiv = normalize_arxiv_id(url)
-        if arxiv is not None:
-            if "arxiv_id" not in found:
-                found["arxiv_id"], found["arxiv_version"] = arxiv
+        parts = _split_url(url)
+        host = parts[0] if parts is not None else ""
+        if host in _ARXIV_HOSTS or host in _ARXIV_MIRRORS or low.startswith("arxiv:"):
+            arxiv = normalize_arxiv_id(url)
+            if arxiv is not None:
+                if "arxiv_id" not in found:
+                    found["arxiv_id"], found["arxiv_version"] = arxiv
+                continue
+        if host in {"doi.org", "dx.doi.org"}:
+            arxiv = normalize_arxiv_id(url)  # the arXiv DataCite DOI
+            if arxiv is not None:
+                if "arxiv_id" not in found:
+                    found["arxiv_id"], found["arxiv_version"] = arxiv
+                continue
+        if host in {"github.com", "raw.githubusercontent.com"} or low.startswith("git@"):
+            put("github_repo", normalize_github_repo(url))
             continue
-        doi = doi_from_url(url) or normalize_doi(url)
-        if doi is not None:
-            put("doi", doi)
-            continue
-        for key, fn in (
-            ("pmcid", normalize_pmcid),
-            ("pmid", normalize_pmid),
-            ("acl_id", normalize_acl_id),
-            ("github_repo", normalize_github_repo),
-        ):
-            value = fn(url)
-            if value is not None:
-                put(key, value)
-                break
-        else:
+        if host in _HF_HOSTS:
             hf = normalize_hf_id(url)
             if hf is not None and "hf_id" not in found:
                 found["hf_kind"], found["hf_id"] = hf
+            continue
+        if host in _PUBMED_HOSTS:
+            pmcid = normalize_pmcid(url)
+            if pmcid is not None:
+                put("pmcid", pmcid)
+            else:
+                put("pmid", normalize_pmid(url))
+            continue
+        if host in _ACL_HOSTS:
+            put("acl_id", normalize_acl_id(url))
+            continue
+        put("doi", doi_from_url(url) if parts is not None else normalize_doi(url))
     return ExtractedIds(**found)

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from enrich.clients import Clients, RepoState
     from enrich.lists import ListSpec
     from enrich.parsing import Entry
-    from enrich.resolve import TitleMatch, TitleQuery
+    from enrich.resolve.match import TitleMatch, TitleQuery
     from enrich.resolve.types import ResolvedWork
     from enrich.snapshot import Manifest
     from enrich.summary import RunSummary
@@ -226,7 +226,7 @@ def source_items(
     first-seen order, duplicates dropped; repos stalest first (``known_repos``), so that when
     GitHub's budget runs out the repos refreshed longest ago were the ones refreshed.
     """
-    from enrich.resolve import plan_lookups
+    from enrich.resolve.crosswalk import plan_lookups
 
     plan = plan_lookups(entries, matches)
     repos = [e.github_repo for e in entries if e.github_repo]
@@ -349,7 +349,7 @@ def unreachable_messages(stats: Mapping[str, SourceStats]) -> list[str]:
 
 def title_queries(entries: Sequence[Entry]) -> list[TitleQuery]:
     """One query per work key whose entries carry a title but no identifier at all."""
-    from enrich.resolve import plan_lookups
+    from enrich.resolve.crosswalk import plan_lookups
 
     return list(plan_lookups(entries).title_queries)
 
@@ -376,7 +376,8 @@ def resolve_titles(
     Only the selected search sources that are not already known to be unreachable are asked; when
     none is left, nothing is asked and the works stay local.
     """
-    from enrich.resolve import ResolutionCache, TitleResolver
+    from enrich.resolve.cache import ResolutionCache
+    from enrich.resolve.resolver import TitleResolver
 
     live = live_search_sources(clients, sources)
     if not queries or not live:
@@ -415,7 +416,7 @@ def resolve(
 
     With ``id_map_path`` the work ids are remembered across nights (``enrich.resolve.idmap``).
     """
-    from enrich.resolve import resolve_works
+    from enrich.resolve.crosswalk import resolve_works
     from enrich.resolve.idmap import WorkIdMap
 
     emit(ProgressEvent("resolve", "start"))

@@ -3,7 +3,8 @@
 One :class:`RateLimiter` per source (they never share state). It does two things:
 
 * **pacing**: :meth:`RateLimiter.acquire` sleeps until ``min_interval`` seconds have passed since the
-  previous request to that source started, and until any server-imposed pause has ended;
+  previous request to that source ended (:meth:`RateLimiter.release`), and until any server-imposed
+  pause has ended;
 * **listening**: :meth:`RateLimiter.observe` reads the response headers every source sends
   (``Retry-After``; GitHub/OpenAlex ``x-ratelimit-remaining``/``-reset``; Crossref
   ``x-rate-limit-limit``/``-interval``; Hugging Face's IETF-draft ``RateLimit: "api";r=..;t=..``) and
@@ -191,6 +192,16 @@ class RateLimiter:
                 self.total_wait += wait
             self._last_start = self._clock()
             return max(wait, 0.0)
+
+    def release(self) -> None:
+        """Mark the end of a request: the next one waits ``min_interval`` from *here*.
+
+        Spacing from the previous answer rather than the previous send is stricter: by causality
+        the server then sees two requests at least ``min_interval`` apart, whatever the network
+        jitter (arXiv's ToU counts what *it* sees, apis.md §1).
+        """
+        with self._lock:
+            self._last_start = self._clock()
 
     def pause(self, seconds: float, reason: str) -> None:
         """Block requests for ``seconds`` from now (e.g. a 429 with ``Retry-After``)."""

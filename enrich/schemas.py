@@ -105,7 +105,13 @@ _ENTRY_COLS: Final = [
     _c("hf_id", pa.string(), "parse", "Hugging Face id the entry links (org/name)"),
     _c("hf_kind", pa.string(), "parse", "model, dataset or space (with hf_id)"),
     _c("urls", STRINGS, "parse", "every URL of the entry, in order", nullable=False),
-    _c("work_key", pa.string(), "parse", "parse-time key shared by entries naming the same thing"),
+    _c(
+        "work_key",
+        pa.string(),
+        "parse",
+        "parse-time key shared by entries naming the same thing",
+        nullable=False,
+    ),
     _c("description", pa.string(), "parse", "the entry's free text"),
     _c("work_id", pa.string(), "resolve", "works.work_id this entry resolved to; null if not a work"),
     _c("repo_id", pa.string(), "github", "repos.repo_id of its repo, renames followed; null if none"),
@@ -409,3 +415,7 @@ def data_dictionary_markdown() -> str:
             out.append(f"| `{field.name}` | {_type_name(field.type)} | {null} | {source} | {doc} |")
         out.append("")
     return "\n".join(out)
+
+
+if __name__ == "__main__":  # the README's data dictionary: python -m enrich.schemas
+    print(data_dictionary_markdown(), end="")

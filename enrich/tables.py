@@ -26,6 +26,7 @@ Choices (the README's "Snapshots" section documents them for analysts):
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections import defaultdict
@@ -306,6 +307,13 @@ def _repo_target(rec: RepoRecord) -> str | None:
     return None
 
 
+def _inverse(key_of: Mapping[str, str]) -> dict[str, list[str]]:
+    names_of: dict[str, list[str]] = defaultdict(list)
+    for name, key in key_of.items():
+        names_of[key].append(name)
+    return names_of
+
+
 def _follow(alias: Mapping[str, str], name: str) -> str:
     seen = {name}
     while name in alias and alias[name] not in seen:
@@ -339,6 +347,7 @@ def _build_repos(
     names: set[str] = {e.github_repo.lower() for e in entries if e.github_repo}
     names.update(r.key.lower() for r in records)
     key_of = {name: _follow(alias, name) for name in names}
+    names_of = _inverse(key_of)
     by_id: dict[str, list[RepoRecord]] = defaultdict(list)
     for rec in records:
         by_id[key_of[rec.key.lower()]].append(rec)
@@ -352,7 +361,7 @@ def _build_repos(
             key=lambda r: (r.status != FetchStatus.OK, -_utc(r.fetched_at).timestamp(), r.key),
         )
         old = prev.get(repo_id)
-        aliases = {n for n, rid in key_of.items() if rid == repo_id and n != repo_id}
+        aliases = {n for n in names_of.get(repo_id, ()) if n != repo_id}
         aliases.update(old["previous_names"] if old else ())
         row: Row = {"repo_id": repo_id, "previous_names": sorted(aliases)}
         if good:
@@ -456,6 +465,7 @@ def _build_hf(entries: Sequence[EntryLike], records: Sequence[HfRecord], prev: M
     names = {k for k in map(_entry_hf_key, entries) if k is not None}
     names.update(r.key.lower() for r in records)
     key_of = {name: _follow(alias, name) for name in names}
+    names_of = _inverse(key_of)
     # the display form of each id: the Hub's spelling if known, else the first spelling seen
     spelled: dict[str, tuple[str, str]] = {}
     for entry in sorted(entries, key=lambda e: e.entry_id):
@@ -481,7 +491,7 @@ def _build_hf(entries: Sequence[EntryLike], records: Sequence[HfRecord], prev: M
             key=lambda r: (r.status != FetchStatus.OK, -_utc(r.fetched_at).timestamp(), r.key),
         )
         old = prev.get(item_id)
-        aliases = {n for n, rid in key_of.items() if rid == item_id and n != item_id}
+        aliases = {n for n in names_of.get(item_id, ()) if n != item_id}
         aliases.update(old["previous_ids"] if old else ())
         kind, _, bare = item_id.partition(":")
         row: Row = {"hf_item_id": item_id, "kind": kind, "previous_ids": sorted(aliases)}
@@ -576,6 +586,7 @@ class _PrevWorks:
         return None
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _name_keys(name: str) -> tuple[str, str]:
     norm = normalize_title(name)
     parts = norm.split()
@@ -590,7 +601,7 @@ def _authors(
     for src in _AUTHOR_ORDER:
         rec = good.get(src)
         if rec is not None and rec.authors:
-            base = [_author_row(a) for a in rec.authors if clean_text(a.name)]
+            base = [row for row in map(_author_row, rec.authors) if row is not None]
             break
         if rec is None and src in failed and old is not None and old["authors"]:
             break  # a better-ranked source is down: last time's list stands (below)
@@ -598,13 +609,22 @@ def _authors(
     for src in _AUTHOR_ORDER:
         rec = good.get(src)
         if rec is not None:
-            donors.extend(_author_row(a) for a in rec.authors if clean_text(a.name))
+            with_ids = (a for a in rec.authors if a.s2_author_id or a.orcid)
+            donors.extend(row for row in map(_author_row, with_ids) if row is not None)
     if old is not None and old["authors"]:
         if not base:
             base = [dict(a) for a in old["authors"]]
         donors.extend(old["authors"])
     if not base:
         base = [{"name": n, "s2_author_id": None, "orcid": None} for n in map(clean_text, local) if n]
+    # only names whose missing id some other author record could supply need matching
+    wanted = [
+        attr
+        for attr in ("s2_author_id", "orcid")
+        if any(a[attr] is None for a in base) and any(d[attr] is not None for d in donors)
+    ]
+    if not wanted:
+        return base
     full: dict[str, list[Row]] = defaultdict(list)
     short: dict[str, list[Row]] = defaultdict(list)
     for donor in donors:
@@ -613,7 +633,7 @@ def _authors(
         short[k_short].append(donor)
     for author in base:
         k_full, k_short = _name_keys(author["name"])
-        for attr in ("s2_author_id", "orcid"):
+        for attr in wanted:
             if author[attr] is None:
                 candidates = {d[attr] for d in full.get(k_full, ()) if d[attr] is not None}
                 if not candidates:
@@ -623,9 +643,12 @@ def _authors(
     return base
 
 
-def _author_row(author: Author) -> Row:
+def _author_row(author: Author) -> Row | None:
+    name = clean_text(author.name)
+    if name is None:
+        return None
     return {
-        "name": clean_text(author.name),
+        "name": name,
         "s2_author_id": author.s2_author_id or None,
         "orcid": _orcid(author.orcid),
     }

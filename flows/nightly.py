@@ -136,13 +136,10 @@ def titles_task(
     return pipeline.resolve_titles(clients, cache_path, queries, sources)
 
 
-@task(
-    name="fetch-batch",
-    retries=1,
-    retry_delay_seconds=10,
-    timeout_seconds=FETCH_TIMEOUT_S,
-    cache_policy=NO_CACHE,
-)
+# No Prefect timeout here: this task runs in a worker thread, where Prefect cannot interrupt it (it
+# warns on every run). A batch is bounded by the client instead: every request has a timeout and a
+# deadline (``enrich.clients.base.DEFAULT_REQUEST_DEADLINE``), and a dead source is skipped.
+@task(name="fetch-batch", retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE)
 def fetch_task(clients: Any, batch: Batch, limits: bool, known_repos: dict[str, Any]) -> BatchResult:
     with source_slot(batch.source, limits):
         return pipeline.fetch_batch(clients, batch, known=known_repos)

@@ -240,7 +240,11 @@ class BaseClient:
     def error_reason(self, exc: BaseException) -> str:
         """A one-line, secret-free reason for a record's ``reason`` field."""
         if isinstance(exc, SourceError):
-            code = f" (HTTP {exc.status})" if exc.status is not None and f"HTTP {exc.status}" not in exc.reason else ""
+            code = (
+                f" (HTTP {exc.status})"
+                if exc.status is not None and f"HTTP {exc.status}" not in exc.reason
+                else ""
+            )
             return self._clean(f"{exc.reason}{code}")
         return self._clean(f"{type(exc).__name__}: {exc}")
 
@@ -308,6 +312,7 @@ class BaseClient:
         last_status: int | None = None
         bad_kind: str | None = None
         connection_failures = 0
+        attempts = 0
         for attempt in range(self.max_attempts):
             left = deadline - self._clock()
             if left <= 0:
@@ -321,12 +326,18 @@ class BaseClient:
                         return self._reply(cached, decode, ok_set)
                     except BadBody:
                         self._drop_from_cache(cached)
+            if self.limiter.blocked_for() >= left:
+                last_problem = f"deadline of {self.request_deadline:g} s would pass while waiting"
+                break
             self.limiter.acquire(min_interval=min_interval)
             left = deadline - self._clock()
+            attempts += 1
             try:
                 self._counters.requests += 1
                 response = self._send(method, url, max(0.001, min(self.timeout, left)), kwargs, False)
+                _ = response.content  # read the whole body before the next request may start
             except requests.exceptions.RequestException as exc:
+                self.limiter.release()
                 why = classify_connection_error(exc)
                 if why is not None:
                     raise self._mark_unreachable(url, why) from None
@@ -337,6 +348,7 @@ class BaseClient:
                 log.debug("%s: %s on %s (attempt %d)", self.source, last_problem, shown, attempt + 1)
                 self.limiter.pause(self._backoff(attempt), f"backoff after {kind}")
                 continue
+            self.limiter.release()
             if is_cached_response(response):
                 self._counters.cache_hits += 1
             info = self.limiter.observe(response.headers, response.status_code)
@@ -366,7 +378,7 @@ class BaseClient:
         if last_status is not None and last_status in (429, 403):
             raise RateLimitedError(
                 self.source,
-                f"still rate limited after {self.max_attempts} attempts",
+                f"still rate limited after {attempts} attempts",
                 status=last_status,
                 retry_after=self.limiter.blocked_for() or None,
             )
@@ -374,7 +386,7 @@ class BaseClient:
             self._failed_in_a_row += 1
             if self._failed_in_a_row >= UNREACHABLE_AFTER:
                 raise self._mark_unreachable(url, f"{last_problem} {self._failed_in_a_row} times in a row")
-        reason = f"{last_problem} after {self.max_attempts} attempts"
+        reason = f"{last_problem} after {attempts} attempt{'s' if attempts != 1 else ''}"
         if bad_kind is not None:
             raise BadBodyError(self.source, self._clean(reason), status=last_status, kind=bad_kind)
         raise SourceError(self.source, self._clean(reason), status=last_status)

@@ -218,18 +218,21 @@ def parse_graphql_batch(
 
 
 def graphql_query(names: Sequence[str]) -> tuple[str, dict[str, str]]:
-    """``(query, {alias: name})`` for an aliased batch; names are validated before (no injection)."""
+    """``(query, {alias: name})`` for an aliased batch; names are validated before (no injection).
+
+    Fields are repeated per alias rather than put in a named fragment: plainer GraphQL that every
+    server and double understands, at the cost of a longer query text."""
     aliases: dict[str, str] = {}
     parts = ["query {", "  rateLimit { cost remaining resetAt }"]
     for i, name in enumerate(names):
         owner, repo = name.split("/", 1)
         alias = f"r{i}"
         aliases[alias] = name
+        fields = " ".join(REPO_FIELDS.split())
         parts.append(
-            f"  {alias}: repository(owner: {json.dumps(owner)}, name: {json.dumps(repo)}) {{ ...R }}"
+            f"  {alias}: repository(owner: {json.dumps(owner)}, name: {json.dumps(repo)}) {{ {fields} }}"
         )
     parts.append("}")
-    parts.append(f"fragment R on Repository {{{REPO_FIELDS}}}")
     return "\n".join(parts), aliases
 
 
@@ -408,6 +411,11 @@ class GitHubClient(BaseClient):
                     results[name] = RepoRecord(name, FetchStatus.ERROR, now, reason=f"HTTP {reply.status}")
                 continue
             results.update(parsed.records)
+            # an alias that failed for another reason than "not found" (timeouts, GitHub bugs) is
+            # asked once over REST, which also works for repos GraphQL refuses
+            shaky = [n for n in batch if results[n].status == FetchStatus.ERROR]
+            if shaky:
+                self._rest_all(shaky, known, results)
             if parsed.remaining is not None:
                 self.remaining = parsed.remaining
             if parsed.rate_limited:

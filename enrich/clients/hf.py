@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, ClassVar
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
 import requests
 
@@ -32,6 +32,24 @@ TOKEN_MIN_INTERVAL = 0.3
 """Free-user API bucket: 1,000 per 5 minutes = one per 0.3 s (same table)."""
 
 KINDS = {"model": "models", "dataset": "datasets", "space": "spaces"}
+
+MAX_REDIRECTS = 3
+"""Redirect hops followed for a renamed repo (one is the norm: old id -> new id)."""
+
+
+def _redirect_path(location: str, plural: str) -> str | None:
+    """The API path a Hub redirect points to, or ``None`` if it leaves ``/api/<kind>s/``.
+
+    The Hub answers renamed repos with a *root-relative* ``Location`` (``/api/models/new/id``);
+    joining it onto the configured base URL (not the host) keeps mirrors/proxies with a path prefix
+    working, and a redirect elsewhere is never followed (only known API hosts are called).
+    """
+    path = urlsplit(location).path
+    marker = f"/api/{plural}/"
+    if marker not in path:
+        return None
+    return marker + path.split(marker, 1)[1]
+
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*(?:/[A-Za-z0-9][A-Za-z0-9_.-]*)?$")
 
@@ -110,13 +128,25 @@ class HfClient(BaseClient):
 
         if kind not in KINDS or not _ID.match(hf_id):
             return failed(FetchStatus.ERROR, "malformed Hugging Face id: not sent")
+        path = f"/api/{KINDS[kind]}/{quote(hf_id)}"
         try:
-            reply = self.request(
-                "GET",
-                f"/api/{KINDS[kind]}/{quote(hf_id)}",
-                headers=self._headers(),
-                decode=lambda r: parse_hf_item(decode_json(r), kind=kind, hf_id=hf_id, fetched_at=utcnow()),
-            )
+            for _hop in range(MAX_REDIRECTS + 1):
+                reply = self.request(
+                    "GET",
+                    path,
+                    headers=self._headers(),
+                    allow_redirects=False,
+                    decode=lambda r: parse_hf_item(
+                        decode_json(r), kind=kind, hf_id=hf_id, fetched_at=utcnow()
+                    ),
+                )
+                location = reply.headers.get("Location")
+                if reply.status not in (301, 302, 307, 308) or not location:
+                    break
+                next_path = _redirect_path(location, KINDS[kind])
+                if next_path is None:
+                    return failed(FetchStatus.ERROR, f"redirected off the API (HTTP {reply.status})")
+                path = next_path
         except SourceUnavailableError as exc:
             return failed(FetchStatus.ERROR, self.error_reason(exc))
         except RateLimitedError as exc:
@@ -125,10 +155,9 @@ class HfClient(BaseClient):
             return failed(FetchStatus.ERROR, self.error_reason(exc))
         if reply.data is not None:
             record = reply.data
-            if record.status == FetchStatus.OK and reply.history and reply.final_path:
-                moved_to = reply.final_path.split(f"/api/{KINDS[kind]}/", 1)[-1]
-                if moved_to.lower() != hf_id.lower():
-                    record = replace(record, status=FetchStatus.MOVED, moved_to=moved_to)
+            moved_to = unquote(path.split(f"/api/{KINDS[kind]}/", 1)[-1])
+            if record.status == FetchStatus.OK and moved_to.lower() != hf_id.lower():
+                record = replace(record, status=FetchStatus.MOVED, moved_to=moved_to)
             return record
         if reply.status == 404:
             return failed(FetchStatus.NOT_FOUND)

@@ -3,6 +3,10 @@
 Facts (``shared/reference/apis.md`` §3): batch takes <=500 ids of any prefix in a JSON body with
 ``fields`` as a query parameter and answers a list of the same length and order with ``null`` for
 unknown ids; ``search/match`` answers 404 "Title match not found"; the key goes in ``x-api-key``.
+
+A ``null`` is ``not_found``; but when a batch mixes found papers and nulls, the null ids are asked
+once more in one extra batch (one request per batch, not per id), so a transient null does not
+turn a known paper into a missing one for a night.
 """
 
 from __future__ import annotations
@@ -165,7 +169,7 @@ class S2Client(BaseClient):
         self._tally(r.status for r in out)
         return out
 
-    def _batch(self, chunk: list[str]) -> list[WorkRecord]:
+    def _batch(self, chunk: list[str], *, recheck_nulls: bool = True) -> list[WorkRecord]:
         now = utcnow()
 
         def every(status: FetchStatus, reason: str) -> list[WorkRecord]:
@@ -187,11 +191,18 @@ class S2Client(BaseClient):
         except SourceError as exc:
             return every(FetchStatus.ERROR, self.error_reason(exc))
         if reply.data is not None:
+            nulls = [r.key for r in reply.data if r.status == FetchStatus.NOT_FOUND]
+            if nulls and recheck_nulls and len(nulls) < len(chunk):
+                # a null next to found papers may be a hiccup: ask once more for just those ids
+                again = {r.key: r for r in self._batch(nulls, recheck_nulls=False)}
+                return [again.get(r.key, r) if r.status == FetchStatus.NOT_FOUND else r for r in reply.data]
             return reply.data
         if reply.status in (400, 404) and len(chunk) > 1:
             log.info("s2: batch of %d failed with HTTP %d; splitting it", len(chunk), reply.status)
             half = len(chunk) // 2
-            return self._batch(chunk[:half]) + self._batch(chunk[half:])
+            return self._batch(chunk[:half], recheck_nulls=recheck_nulls) + self._batch(
+                chunk[half:], recheck_nulls=recheck_nulls
+            )
         if reply.status == 404:
             return every(FetchStatus.NOT_FOUND, "not found")
         return every(FetchStatus.ERROR, f"HTTP {reply.status}: {_error_message(reply.text)}")

@@ -21,7 +21,7 @@ class Context:
     def __init__(self, catalog: Catalog, limits: Limits) -> None:
         self.catalog = catalog
         self.limits = limits
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: builders call _cached themselves
         self._cache: dict[str, Any] = {}
 
     def _cached(self, key: str, build: Any) -> Any:

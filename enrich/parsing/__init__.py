@@ -1,0 +1,24 @@
+"""Parsing raw lists into the entries table (no network).
+
+``parse_paths([...])`` reads list files and directories (``.md``/``.markdown`` as markdown,
+``.txt`` as a plain-text rendering) and returns one :class:`Entry` per list entry, with the
+identifiers read off its URLs (:mod:`enrich.ids`), a stable ``entry_id`` and a local ``work_key``.
+"""
+
+from enrich.parsing.api import parse_file, parse_paths, parse_text
+from enrich.parsing.entry import KINDS, Entry, ParseResult
+from enrich.parsing.reader import MAX_FILE_BYTES
+from enrich.parsing.table import ENTRIES_PARSE_SCHEMA, entries_to_table, write_entries
+
+__all__ = [
+    "ENTRIES_PARSE_SCHEMA",
+    "KINDS",
+    "MAX_FILE_BYTES",
+    "Entry",
+    "ParseResult",
+    "entries_to_table",
+    "parse_file",
+    "parse_paths",
+    "parse_text",
+    "write_entries",
+]

@@ -111,7 +111,9 @@ def clean_title(text: str | None) -> str | None:
     return text or None
 
 
-_YEAR_TAIL: Final = re.compile(r"^(?P<title>.*?)[\s]*[.,;]\s*\(?(?P<year>(?:19|20)\d{2})\)?\s*[.,;]?\s*$", re.DOTALL)
+_YEAR_TAIL: Final = re.compile(
+    r"^(?P<title>.*?)[\s]*[.,;]\s*\(?(?P<year>(?:19|20)\d{2})\)?\s*[.,;]?\s*$", re.DOTALL
+)
 _YEAR: Final = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 
 
@@ -174,4 +176,3 @@ def leading_name(title: str) -> tuple[str | None, str]:
 
 def strip_leading_date(text: str) -> str:
     return _LEADING_DATE.sub("", text, count=1)
-

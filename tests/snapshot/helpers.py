@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from enrich.parsing import Entry
 from enrich.records import Author, FetchStatus, HfRecord, RepoRecord, WorkRecord
 from enrich.resolve.types import MatchEvidence, MatchMethod, ResolvedWork, WorkIds
 from enrich.snapshot import Manifest
@@ -21,42 +21,40 @@ T2 = datetime(2026, 11, 21, 2, 15, tzinfo=UTC)
 T3 = datetime(2026, 11, 22, 2, 15, tzinfo=UTC)
 
 
-@dataclass(frozen=True)
-class Entry:
-    """The fields of enrich.parsing.Entry (interfaces.md), in its order."""
-
-    entry_id: str
-    list_id: str
-    line: int
-    section: str | None
-    kind: str
-    name: str | None
-    title: str | None
-    authors_raw: str | None = None
-    year: int | None = None
-    venue_raw: str | None = None
-    arxiv_id: str | None = None
-    arxiv_version: int | None = None
-    doi: str | None = None
-    pmcid: str | None = None
-    pmid: str | None = None
-    acl_id: str | None = None
-    s2_corpus_id: int | None = None
-    github_repo: str | None = None
-    hf_id: str | None = None
-    hf_kind: str | None = None
-    urls: tuple[str, ...] = ()
-    work_key: str | None = None
-    description: str | None = None
+def entry(entry_id: str, list_id: str, line: int, section: str | None, kind: str, name: str | None,
+          title: str | None, **kw: Any) -> Entry:  # fmt: skip
+    """An enrich.parsing.Entry with every optional field defaulted to None/()."""
+    fields: dict[str, Any] = {
+        "authors_raw": None,
+        "year": None,
+        "venue_raw": None,
+        "arxiv_id": None,
+        "arxiv_version": None,
+        "doi": None,
+        "pmcid": None,
+        "pmid": None,
+        "acl_id": None,
+        "s2_corpus_id": None,
+        "github_repo": None,
+        "hf_id": None,
+        "hf_kind": None,
+        "urls": (),
+        "work_key": f"entry:{entry_id}",
+        "description": None,
+    }
+    unknown = set(kw) - set(fields)
+    assert not unknown, unknown
+    fields.update(kw)
+    return Entry(entry_id, list_id, line, section, kind, name, title, **fields)
 
 
 def paper(entry_id: str, list_id: str, line: int, title: str, **kw: Any) -> Entry:
-    return Entry(entry_id, list_id, line, "Papers", "paper", None, title, **kw)
+    return entry(entry_id, list_id, line, "Papers", "paper", None, title, **kw)
 
 
 def repo_entry(entry_id: str, list_id: str, line: int, github_repo: str) -> Entry:
     name = github_repo.split("/")[-1]
-    return Entry(
+    return entry(
         entry_id,
         list_id,
         line,
@@ -71,7 +69,7 @@ def repo_entry(entry_id: str, list_id: str, line: int, github_repo: str) -> Entr
 
 
 def hf_entry(entry_id: str, list_id: str, line: int, kind: str, hf_id: str) -> Entry:
-    return Entry(entry_id, list_id, line, "Models", kind, hf_id, None, hf_id=hf_id, hf_kind=kind)
+    return entry(entry_id, list_id, line, "Models", kind, hf_id, None, hf_id=hf_id, hf_kind=kind)
 
 
 def wrec(

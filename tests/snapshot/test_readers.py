@@ -137,4 +137,4 @@ def test_readme_shows_exactly_these_one_liners() -> None:
 
 
 def test_readme_data_dictionary_matches_the_schemas() -> None:
-    assert data_dictionary_markdown() in _section()
+    assert data_dictionary_markdown() in _section(), "regenerate it: uv run --frozen python -m enrich.schemas"

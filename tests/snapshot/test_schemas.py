@@ -6,6 +6,7 @@ import pyarrow as pa
 import pytest
 
 from enrich.schemas import (
+    ENTRIES_SCHEMA,
     SCHEMA_VERSION,
     SCHEMAS,
     TABLE_KEYS,
@@ -89,3 +90,11 @@ def test_data_dictionary_lists_every_column_once() -> None:
             assert f"| `{field.name}` |" in text
     assert "| `authors` | list<struct<name, s2_author_id, orcid>> | no |" in text
     assert "| `pushed_at` | timestamp[us, UTC] | yes | github | last push (UTC) |" in text
+
+
+def test_entries_schema_extends_the_parse_stage_schema_unchanged() -> None:
+    from enrich.parsing import ENTRIES_PARSE_SCHEMA
+
+    parse_part = pa.schema(list(ENTRIES_SCHEMA)[: len(ENTRIES_PARSE_SCHEMA)])
+    assert parse_part.equals(ENTRIES_PARSE_SCHEMA, check_metadata=False)
+    assert ENTRIES_SCHEMA.names[len(ENTRIES_PARSE_SCHEMA) :] == ["work_id", "repo_id", "hf_item_id"]

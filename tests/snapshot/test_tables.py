@@ -396,6 +396,7 @@ def test_entries_rows_carry_parse_columns_and_links_sorted_by_entry_id() -> None
             arxiv_id="2101.00001",
             arxiv_version=2,
             urls=["https://arxiv.org/abs/2101.00001v2"],
+            work_key="entry:a:1",
             work_id="arxiv:2101.00001",
         ),
         blank_row(

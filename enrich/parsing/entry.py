@@ -1,0 +1,96 @@
+"""The parse stage's records: a :class:`Draft` per entry read off a list, then the typed :class:`Entry`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final
+
+from enrich.errors import InputError
+from enrich.ids import ExtractedIds, extract_ids
+
+__all__ = ["KINDS", "Draft", "Entry", "ParseResult", "finalize_kind"]
+
+KINDS: Final = ("paper", "repo", "model", "dataset", "resource")
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """What a format reader found for one entry, before identifiers, kind and keys are derived."""
+
+    line: int  # 1-based line where the entry starts in its raw file
+    section: str | None
+    name: str | None = None
+    title: str | None = None
+    authors_raw: str | None = None
+    year: int | None = None
+    venue_raw: str | None = None
+    urls: tuple[str, ...] = ()
+    description: str | None = None
+    kind_hint: str | None = None  # from the table or section the entry sits in (dataset, model)
+    paper_link: bool = False  # a link labelled paper/pdf/article
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One row of the entries table (see the README's data dictionary for every column)."""
+
+    entry_id: str
+    list_id: str
+    line: int
+    section: str | None
+    kind: str
+    name: str | None
+    title: str | None
+    authors_raw: str | None
+    year: int | None
+    venue_raw: str | None
+    arxiv_id: str | None
+    arxiv_version: int | None
+    doi: str | None
+    pmcid: str | None
+    pmid: str | None
+    acl_id: str | None
+    s2_corpus_id: int | None
+    github_repo: str | None
+    hf_id: str | None
+    hf_kind: str | None
+    urls: tuple[str, ...]
+    work_key: str
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParseResult:
+    """Entries of every usable input, and one :class:`InputError` per input that was skipped."""
+
+    entries: list[Entry] = field(default_factory=list)
+    problems: list[InputError] = field(default_factory=list)
+    files: int = 0  # list files that parsed
+
+
+def finalize_kind(draft: Draft, ids: ExtractedIds) -> str:
+    """The entry's kind: the table/section hint, else what its identifiers and links say.
+
+    paper: a paper identifier (arXiv, DOI, PMID, PMCID, ACL, CorpusId), a link labelled
+    paper/pdf, or a title with no link at all (abstract and scraped lists); model: a Hugging Face
+    model; dataset: a Hugging Face dataset; repo: a GitHub repository; else resource.
+    """
+    if draft.kind_hint is not None:
+        return draft.kind_hint
+    if ids.arxiv_id or ids.doi or ids.pmid or ids.pmcid or ids.acl_id or ids.s2_corpus_id is not None:
+        return "paper"
+    if draft.paper_link:
+        return "paper"
+    if ids.hf_kind == "model":
+        return "model"
+    if ids.hf_kind == "dataset":
+        return "dataset"
+    if ids.github_repo:
+        return "repo"
+    if not draft.urls and draft.title:
+        return "paper"
+    return "resource"
+
+
+def ids_of(draft: Draft) -> ExtractedIds:
+    return extract_ids(draft.urls)

@@ -1,0 +1,196 @@
+"""Stable entry ids and local work keys.
+
+``entry_id`` = ``<list_id>:<16 hex>``, the first 16 hex digits of SHA-256 over the entry's identity:
+
+* papers: the strongest identifier (arXiv > DOI > PMID > PMCID > ACL > CorpusId), else the
+  normalised ``name + title``; repos: the GitHub repo, else ``name + title``; models, datasets and
+  resources: the normalised ``name + title`` (their links are often shared between rows), else
+  their Hugging Face/GitHub id, else the first URL.
+* Line numbers and neighbours play no part, so an entry keeps its id when lines move or entries
+  are added or removed around it.
+* Only entries sharing an identity in one list are told apart: the one whose (name + title,
+  section) sorts first keeps the plain id wherever it stands; the others hash (identity, name +
+  title, section), and only complete ties fall back to their order in the file.
+
+``work_key`` is shared by entries that refer to the same work, in one list or across lists. Each
+entry contributes keys (its paper identifiers and normalised titles; an entry with neither
+contributes its repo/model id, else its first URL); a union-find joins entries sharing any key.
+A title ``"Name: Subtitle"`` also contributes ``Subtitle`` when it has at least six words.
+A cluster's key is its strongest member key, as ``<kind>:<value>``: ``arxiv:2106.09685``,
+``doi:10.1038/s41586-023-06291-2``, ``pmid:…``, ``pmcid:PMC…``, ``acl:…``, ``corpus:123``,
+``github:owner/repo``, ``hf:model/org/name``, or ``title:<16 hex>`` / ``url:<16 hex>`` (SHA-256 of
+the normalised title / URL). Titles count only when their normalised form has at least three words
+and 15 characters (short names like "ShareGPT" would join unrelated entries).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from typing import Final
+
+from enrich.ids import ExtractedIds, normalize_title
+
+__all__ = ["assign_entry_ids", "entry_identity", "work_keys"]
+
+_RANK: Final = {
+    "arxiv": 0,
+    "doi": 1,
+    "pmid": 2,
+    "pmcid": 3,
+    "acl": 4,
+    "corpus": 5,
+    "github": 6,
+    "hf": 7,
+    "title": 8,
+    "url": 9,
+    "entry": 10,
+}
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _paper_ids(ids: ExtractedIds) -> list[str]:
+    found = [
+        f"arxiv:{ids.arxiv_id}" if ids.arxiv_id else "",
+        f"doi:{ids.doi}" if ids.doi else "",
+        f"pmid:{ids.pmid}" if ids.pmid else "",
+        f"pmcid:{ids.pmcid}" if ids.pmcid else "",
+        f"acl:{ids.acl_id}" if ids.acl_id else "",
+        f"corpus:{ids.s2_corpus_id}" if ids.s2_corpus_id is not None else "",
+    ]
+    return [k for k in found if k]
+
+
+def _thing_ids(ids: ExtractedIds) -> list[str]:
+    found = [
+        f"hf:{ids.hf_kind}/{ids.hf_id.lower()}" if ids.hf_id and ids.hf_kind else "",
+        f"github:{ids.github_repo}" if ids.github_repo else "",
+    ]
+    return [k for k in found if k]
+
+
+def _text_key(name: str | None, title: str | None) -> str:
+    return normalize_title(f"{name or ''} {title or ''}")
+
+
+def entry_identity(
+    kind: str, name: str | None, title: str | None, ids: ExtractedIds, urls: Sequence[str]
+) -> str:
+    """The identity an entry id is derived from (see the module docstring)."""
+    text = _text_key(name, title)
+    text_key = [f"text:{text}"] if text else []
+    url_key = [f"url:{urls[0]}"] if urls else []
+    if kind == "paper":
+        order = _paper_ids(ids) + text_key + _thing_ids(ids) + url_key
+    elif kind == "repo":
+        order = [k for k in _thing_ids(ids) if k.startswith("github:")] + text_key + _thing_ids(ids) + url_key
+    else:
+        order = text_key + _thing_ids(ids) + _paper_ids(ids) + url_key
+    return order[0] if order else "empty:"
+
+
+def assign_entry_ids(
+    list_id: str,
+    identities: Sequence[str],
+    sections: Sequence[str | None],
+    texts: Sequence[str] | None = None,
+) -> list[str]:
+    """One id per entry (given in file order); duplicates disambiguated as the module says.
+
+    ``texts`` are the entries' normalised ``name + title``. Within a group sharing an identity,
+    the member whose (text, section) sorts first keeps the plain id, whatever its position; the
+    others get ids from (identity, text, section), and only complete ties fall back to file order.
+    """
+    texts = list(texts) if texts is not None else [""] * len(identities)
+    groups: dict[str, list[int]] = {}
+    for k, identity in enumerate(identities):
+        groups.setdefault(identity, []).append(k)
+    keys = list(identities)
+    for identity, members in groups.items():
+        if len(members) == 1:
+            continue
+        ranked = sorted(members, key=lambda k: (texts[k], normalize_title(sections[k] or ""), k))
+        seen: set[str] = set()
+        for k in ranked[1:]:
+            key = f"{identity}\x00text:{texts[k]}\x00section:{normalize_title(sections[k] or '')}"
+            ordinal = 2
+            base = key
+            while key in seen:
+                key = f"{base}\x00n:{ordinal}"
+                ordinal += 1
+            seen.add(key)
+            keys[k] = key
+    return [f"{list_id}:{_digest(key)}" for key in keys]
+
+
+def _title_keys(name: str | None, title: str | None) -> list[str]:
+    if not title:
+        return []
+    keys: list[str] = []
+    for text in (title, f"{name} {title}" if name else None):
+        if text:
+            norm = normalize_title(text)
+            if len(norm) >= 15 and norm.count(" ") >= 2:
+                keys.append(f"title:{norm}")
+    # "Name: Subtitle" also matches an entry listing "Subtitle" under that name; only long
+    # subtitles (six words or more) count
+    if name and title.startswith(name):
+        rest = normalize_title(title[len(name) :])
+        if rest.count(" ") >= 5:
+            keys.append(f"title:{rest}")
+    return keys
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, x: str) -> str:
+        parent = self.parent
+        root = x
+        while parent.setdefault(root, root) != root:
+            root = parent[root]
+        while parent[x] != root:  # path compression
+            parent[x], x = root, parent[x]
+        return root
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[rb] = ra
+
+
+def _sort_key(key: str) -> tuple[int, str]:
+    return _RANK.get(key.split(":", 1)[0], 99), key
+
+
+def _public(key: str) -> str:
+    kind, _, value = key.partition(":")
+    if kind in {"title", "url"}:
+        return f"{kind}:{_digest(value)}"
+    return key
+
+
+def work_keys(rows: Iterable[tuple[str, str | None, str | None, ExtractedIds, Sequence[str]]]) -> list[str]:
+    """``work_key`` for each ``(entry_id, name, title, ids, urls)`` (union-find over shared keys)."""
+    uf = _UnionFind()
+    per_entry: list[list[str]] = []
+    for entry_id, name, title, ids, urls in rows:
+        keys = _paper_ids(ids) + _title_keys(name, title)
+        if not keys:
+            keys = _thing_ids(ids)
+        if not keys:
+            keys = [f"url:{urls[0].lower().rstrip('/')}"] if urls else [f"entry:{entry_id}"]
+        for other in keys[1:]:
+            uf.union(keys[0], other)
+        per_entry.append(keys)
+    best: dict[str, str] = {}
+    for keys in per_entry:
+        for key in keys:
+            root = uf.find(key)
+            if root not in best or _sort_key(key) < _sort_key(best[root]):
+                best[root] = key
+    return [_public(best[uf.find(keys[0])]) for keys in per_entry]

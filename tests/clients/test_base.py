@@ -1,0 +1,195 @@
+"""The shared request loop: retries, backoff, Retry-After caps, deadlines, unreachable sources."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import requests
+import urllib3.exceptions
+from requests.adapters import BaseAdapter
+from requests.structures import CaseInsensitiveDict
+
+from enrich.clients.base import BaseClient, BadBodyError, decode_json
+from enrich.clients.crossref import CrossrefClient
+from enrich.clients.s2 import S2Client
+from enrich.config import Secret
+from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
+from enrich.records import FetchStatus
+
+Step = Callable[[requests.PreparedRequest], requests.Response]
+
+
+def answer(status: int, body: bytes = b"{}", headers: dict[str, str] | None = None) -> Step:
+    def step(request: requests.PreparedRequest) -> requests.Response:
+        r = requests.Response()
+        r.status_code = status
+        r._content = body
+        r.headers = CaseInsensitiveDict(headers or {})
+        r.url = request.url or ""
+        r.request = request
+        return r
+
+    return step
+
+
+def fail(exc: Exception) -> Step:
+    def step(request: requests.PreparedRequest) -> requests.Response:
+        raise exc
+
+    return step
+
+
+class Script(BaseAdapter):  # type: ignore[misc]
+    def __init__(self, *steps: Step) -> None:
+        super().__init__()
+        self.steps = list(steps)
+        self.sent: list[requests.PreparedRequest] = []
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        self.sent.append(request)
+        step = self.steps[min(len(self.sent) - 1, len(self.steps) - 1)]
+        return step(request)
+
+    def close(self) -> None:
+        return None
+
+
+class Probe(BaseClient):
+    source = "probe"
+    DEFAULT_MIN_INTERVAL = 0.0
+
+
+def probe(*steps: Step, **kwargs: Any) -> tuple[Probe, Script, list[float]]:
+    script = Script(*steps)
+    session = requests.Session()
+    session.mount("http://", script)
+    slept: list[float] = []
+    clock = [0.0]
+
+    def sleep(s: float) -> None:
+        slept.append(round(s, 3))
+        clock[0] += s
+
+    client = Probe(
+        "http://api.test",
+        session,
+        5.0,
+        backoff_base=1.0,
+        backoff_max=8.0,
+        clock=lambda: clock[0],
+        sleep=sleep,
+        **kwargs,
+    )
+    return client, script, slept
+
+
+def test_429_then_ok_honours_retry_after() -> None:
+    client, script, slept = probe(answer(429, headers={"Retry-After": "3"}), answer(200, b'{"ok": 1}'))
+    reply = client.request("GET", "/x", decode=decode_json)
+    assert (reply.status, reply.data) == (200, {"ok": 1})
+    assert len(script.sent) == 2
+    assert slept[0] >= 3.0  # waited at least what the server asked
+
+
+def test_5xx_burst_backs_off_exponentially_then_succeeds() -> None:
+    client, script, slept = probe(answer(503), answer(502), answer(500), answer(200, b"[]"))
+    assert client.request("GET", "/x", decode=decode_json).data == []
+    assert len(script.sent) == 4
+    # equal jitter: attempt k waits between 2**k/2 and 2**k seconds
+    assert [0.5 <= slept[0] <= 1.0, 1.0 <= slept[1] <= 2.0, 2.0 <= slept[2] <= 4.0] == [True] * 3
+
+
+def test_4xx_other_than_429_is_not_retried() -> None:
+    client, script, _ = probe(answer(404, b'{"error": "nope"}'))
+    reply = client.request("GET", "/x", decode=decode_json)
+    assert (reply.status, reply.data, len(script.sent)) == (404, None, 1)
+
+
+def test_retry_after_beyond_cap_is_rate_limited_not_a_hang() -> None:
+    client, script, slept = probe(answer(429, headers={"Retry-After": "54000"}), max_wait=60.0)
+    with pytest.raises(RateLimitedError) as err:
+        client.request("GET", "/x", decode=decode_json)
+    assert (len(script.sent), slept, err.value.retry_after) == (1, [], 54000.0)
+
+
+def test_timeouts_and_resets_are_retried() -> None:
+    reset = requests.ConnectionError(
+        urllib3.exceptions.ProtocolError("Connection aborted.", ConnectionResetError(104, "reset"))
+    )
+    client, script, _ = probe(fail(requests.ReadTimeout("slow")), fail(reset), answer(200, b"1"))
+    assert client.request("GET", "/x", decode=decode_json).data == 1
+    assert len(script.sent) == 3
+
+
+def test_malformed_body_is_retried_then_reported() -> None:
+    client, script, _ = probe(answer(200, b'{"truncated'))
+    with pytest.raises(BadBodyError) as err:
+        client.request("GET", "/x", decode=decode_json)
+    assert len(script.sent) == 4
+    assert err.value.reason == "bad body (malformed JSON: JSONDecodeError) after 4 attempts"
+
+
+def test_deadline_bounds_a_call() -> None:
+    client, script, _ = probe(answer(503), request_deadline=2.5)
+    with pytest.raises(SourceError) as err:
+        client.request("GET", "/x", decode=decode_json)
+    assert len(script.sent) < 4
+    assert "deadline of 2.5 s" in err.value.reason
+
+
+def test_refused_connection_marks_source_unreachable_at_once() -> None:
+    refused = requests.ConnectionError(
+        urllib3.exceptions.NewConnectionError(
+            None, "Failed to establish a new connection: [Errno 111] Connection refused"
+        )  # type: ignore[arg-type]
+    )
+    client, script, _ = probe(fail(refused))
+    with pytest.raises(SourceUnavailableError):
+        client.request("GET", "/x", decode=decode_json)
+    with pytest.raises(SourceUnavailableError):
+        client.request("GET", "/y", decode=decode_json)
+    assert len(script.sent) == 1  # the second call never touched the network
+    assert client.stats.unreachable
+    assert client.stats.message == "probe: unreachable (connection refused at api.test)"
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_closed_port_returns_quickly_with_one_message() -> None:
+    port = closed_port()
+    client = S2Client(f"http://127.0.0.1:{port}", api_key=Secret("s2-secret-key-123"), min_interval=0.0)
+    ids = [f"CorpusId:{i}" for i in range(1, 1200)]  # three batches
+    started = time.monotonic()
+    records = client.get_papers(ids)
+    elapsed = time.monotonic() - started
+    assert elapsed < 2.0
+    assert {r.status for r in records} == {FetchStatus.ERROR}
+    assert records[0].reason == f"unreachable (connection refused at 127.0.0.1:{port})"
+    stats = client.stats
+    assert (stats.unreachable, stats.requests, stats.errors) == (True, 1, 1199)
+    assert stats.message == f"s2: unreachable (connection refused at 127.0.0.1:{port})"
+    crossref = CrossrefClient(f"http://127.0.0.1:{port}", min_interval=0.0)
+    started = time.monotonic()
+    out = crossref.get_works([f"10.1000/{i}" for i in range(200)])
+    assert time.monotonic() - started < 2.0
+    assert crossref.stats.requests == 1
+    assert len(out) == 200
+
+
+def test_secrets_never_in_reasons_or_messages() -> None:
+    secret = "s2-very-secret-key-value"
+    timeout = requests.ReadTimeout(f"HTTPSConnectionPool: Read timed out. url=/x?api_key={secret}")
+    client, _, _ = probe(fail(timeout))
+    client._secrets = lambda: [secret]  # type: ignore[method-assign]
+    with pytest.raises(SourceError) as err:
+        client.request("GET", f"/x?api_key={secret}", decode=decode_json)
+    assert secret not in str(err.value)
+    assert secret not in client.error_reason(err.value)

@@ -1,0 +1,130 @@
+"""The ``nightly`` flow under ``prefect_test_harness`` against the API double."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from flows_testdata import CATALOG, closed_port
+
+from enrich.config import ENV_VARS, SOURCES
+from enrich.fakeapi import FakeApis
+from enrich.snapshot import read_table
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+def _point_at(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("ENRICH_INTERVAL_SCALE", "0")
+    for name in ("GITHUB_TOKEN", "S2_API_KEY", "OPENALEX_API_KEY", "HF_TOKEN", "ENRICH_SOURCES"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_two_nights_complete_then_github_down(
+    monkeypatch: pytest.MonkeyPatch, lists_dir: Path, tmp_path: Path
+) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from flows.nightly import ARTIFACT_KEY, nightly
+
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    monkeypatch.chdir(tmp_path)
+    with FakeApis(CATALOG) as apis:
+        _point_at(monkeypatch, apis.env())
+        first = nightly(
+            lists_dir=lists_dir, out_dir=out, snapshot_date=date(2026, 11, 21), cache_dir=cache, refresh=False
+        )
+        assert first.partial is False
+        assert first.messages == ()
+        assert first.problems == ()
+        manifest = json.loads((out / "manifests" / "2026-11-21.json").read_text(encoding="utf-8"))
+        assert manifest["partial"] is False
+        assert manifest["tables"]["entries"] == 4
+        assert set(manifest["sources"]) == set(SOURCES)
+        assert all(s["unreachable"] is False for s in manifest["sources"].values())
+        assert manifest["sources"]["github"]["ok"] == 1
+        assert manifest["sources"]["hf"]["ok"] == 1
+
+        works = read_table(out, "works", date(2026, 11, 21)).to_pylist()
+        by_arxiv = {w["arxiv_id"]: w for w in works if w["arxiv_id"]}
+        scibert = by_arxiv["1903.10676"]
+        assert scibert["title"] == "SciBERT: A Pretrained Language Model for Scientific Text"
+        assert scibert["citation_count"] == 3000
+        assert scibert["abstract"].startswith("Obtaining large-scale annotated data")
+        by_doi = {w["doi"]: w for w in works if w["doi"]}
+        assert by_doi["10.1145/3458754"]["citation_count"] == 1500
+        repos = read_table(out, "repos", date(2026, 11, 21)).to_pylist()
+        fetched_on = datetime.now(UTC).date()  # the fetch date, not the snapshot date
+        assert [(r["repo_id"], r["stars"], r["stars_as_of"], r["status"]) for r in repos] == [
+            ("cambridgeltl/visual-med-alpaca", 400, fetched_on, "ok")
+        ]
+        entries = read_table(out, "entries", date(2026, 11, 21)).to_pylist()
+        assert sorted(e["repo_id"] for e in entries if e["repo_id"]) == ["cambridgeltl/visual-med-alpaca"]
+        assert sum(1 for e in entries if e["work_id"]) == 2
+        assert "# Enrichment run 2026-11-21: complete" in first.summary_markdown
+
+        with get_client(sync_client=True) as client:
+            artifacts = client.read_artifacts(
+                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[ARTIFACT_KEY]))
+            )
+        assert any(a.data == first.summary_markdown for a in artifacts)
+        with get_client(sync_client=True) as client:
+            limit = client.read_global_concurrency_limit_by_name("enrich-github")
+        assert limit.limit == 1
+
+        # night two: GitHub is down -> stars carried forward, the run is partial, one line for GitHub
+        port = closed_port()
+        monkeypatch.setenv(ENV_VARS["github"], f"http://127.0.0.1:{port}")
+        second = nightly(
+            lists_dir=lists_dir, out_dir=out, snapshot_date=date(2026, 11, 22), cache_dir=cache, refresh=False
+        )
+    assert second.partial is True
+    assert second.messages == (f"github: unreachable (connection refused at 127.0.0.1:{port})",)
+    repos2 = read_table(out, "repos", date(2026, 11, 22)).to_pylist()
+    assert [(r["repo_id"], r["stars"], r["stars_as_of"], r["status"], r["fetch_status"]) for r in repos2] == [
+        ("cambridgeltl/visual-med-alpaca", 400, fetched_on, "stale", "error")
+    ]
+    manifest2 = json.loads((out / "manifests" / "2026-11-22.json").read_text(encoding="utf-8"))
+    assert manifest2["partial"] is True
+    assert manifest2["sources"]["github"]["unreachable"] is True
+    assert "# Enrichment run 2026-11-22: partial" in second.summary_markdown
+
+
+def test_refresh_replaces_a_list_from_its_upstream(
+    monkeypatch: pytest.MonkeyPatch, lists_dir: Path, tmp_path: Path
+) -> None:
+    from flows.nightly import nightly
+
+    (lists_dir / "lists.toml").write_text(
+        '[[list]]\nid = "test-list"\nfile = "test-list.md"\nupstream = "acme/awesome"\npath = "README.md"\nrefresh = true\n',
+        encoding="utf-8",
+    )
+    new_text = "# Test list\n\n* **SciBERT**: A pretrained language model for scientific text. 2019. [paper](https://arxiv.org/abs/1903.10676)\n"
+    catalog = [
+        *CATALOG,
+        {"type": "repo", "full_name": "acme/awesome", "stars": 1},
+        {"type": "file", "repo": "acme/awesome", "path": "README.md", "content": new_text},
+    ]
+    monkeypatch.chdir(tmp_path)
+    with FakeApis(catalog) as apis:
+        _point_at(monkeypatch, apis.env())
+        result = nightly(
+            lists_dir=lists_dir,
+            out_dir=tmp_path / "out",
+            snapshot_date=date(2026, 11, 21),
+            cache_dir=tmp_path / "cache",
+            sources=["github"],
+        )
+        contents = [e for e in apis.access_log("github") if "/contents/" in e["path"]]
+    assert (lists_dir / "test-list.md").read_text(encoding="utf-8") == new_text
+    assert (lists_dir / "history" / "test-list" / "2026-11-21.md").read_text(encoding="utf-8") == new_text
+    assert len(contents) == 1
+    assert result.partial is False
+    manifest = json.loads((tmp_path / "out" / "manifests" / "2026-11-21.json").read_text(encoding="utf-8"))
+    assert manifest["tables"]["entries"] == 1
+    assert list(manifest["sources"]) == ["github"]
