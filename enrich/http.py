@@ -22,6 +22,7 @@ SQLite file for the secret). Timeouts are passed on every request by the clients
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,14 +34,16 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from enrich import __version__
-from enrich.redact import SECRET_HEADERS, SECRET_PARAMS, sanitize_url
+from enrich.redact import SECRET_HEADERS, SECRET_PARAMS, redact_text, sanitize_url
 
 __all__ = [
     "CACHE_POLICY",
     "CacheSettings",
     "build_session",
     "cache_ignored_parameters",
+    "install_log_redaction",
     "is_cached_response",
+    "register_secrets",
     "sanitize_url",
     "user_agent",
 ]
@@ -170,11 +173,60 @@ def build_session(
     ``name`` names the cache file (``<cache.directory>/<name>.sqlite``); clients use their source name.
     """
     session = _cached_session(user_agent, cache, name) if cache is not None else requests.Session()
+    install_log_redaction()
     session.headers["User-Agent"] = user_agent
     adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
+
+
+_SECRET_VALUES: set[str] = set()
+_QUERY_SECRET = re.compile(
+    r"(?i)\b(" + "|".join(sorted(re.escape(p) for p in SECRET_PARAMS)) + r")=([^&\s\"']+)"
+)
+THIRD_PARTY_LOGGERS: Final = ("urllib3", "requests_cache", "requests")
+"""Libraries that log request URLs at DEBUG (urllib3 logs every GET line with its query string)."""
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites a log record with secret values and ``api_key=...``-style parameters replaced."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True
+        clean = _QUERY_SECRET.sub(r"\1=***", redact_text(message, _SECRET_VALUES))
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
+_FILTER = RedactingFilter()
+
+
+def register_secrets(values: Iterable[str]) -> None:
+    """Remember credential values so every log line from HTTP libraries is scrubbed of them."""
+    _SECRET_VALUES.update(v for v in values if v)
+    install_log_redaction()
+
+
+def install_log_redaction() -> None:
+    """Attach :class:`RedactingFilter` to urllib3/requests/requests-cache loggers (idempotent).
+
+    A logger's filter only sees records logged through that very logger, so every existing child
+    logger of those libraries gets it too.
+    """
+    names = [
+        name
+        for name in list(logging.root.manager.loggerDict)
+        if any(name == p or name.startswith(p + ".") for p in THIRD_PARTY_LOGGERS)
+    ]
+    for name in {*THIRD_PARTY_LOGGERS, *names}:
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)
 
 
 def is_cached_response(response: requests.Response) -> bool:

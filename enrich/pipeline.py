@@ -133,7 +133,7 @@ def refresh_lists(lists_dir: Path, clients: Clients, *, today: date) -> RefreshR
     report = _refresh_lists(lists_dir, specs, github_fetcher(clients), check, today=today)
     detail = ", ".join(
         f"{n} {status}"
-        for status in ("updated", "unchanged", "rejected", "failed", "skipped")
+        for status in ("updated", "unchanged", "rejected", "failed", "unreachable", "skipped")
         if (n := report.count(status))
     )
     emit(ProgressEvent("refresh", "done", detail=f"lists refreshed: {detail or 'none'}"))

@@ -17,7 +17,8 @@ Choices (the README's "Snapshots" section documents them for analysts):
   maximum) keeps one definition per work over time, and because carried-forward values count as
   known, a night when S2 fails does not make the series jump to another source's scale.
 * **Carry-forward.** A value whose source did not answer tonight keeps its last good value from the
-  previous snapshot with its ``<field>_as_of`` date, and the row's ``status`` says ``stale``. A bad
+  previous snapshot with its ``<field>_as_of`` date (the snapshot date of the night it was last
+  fetched OK: a ``--date`` backfill stays consistent), and the row's ``status`` says ``stale``. A bad
   night never erases data; an item no source answered for tonight keeps its previous values.
 * **History.** ``metrics_history`` holds tonight's *observations* only (fresh values, not carried
   ones), so the union of partitions is the time series; ``list_changes`` holds the entries each list
@@ -221,10 +222,6 @@ def _orcid(value: str | None) -> str | None:
     return bare or None
 
 
-def _date_of(moment: datetime) -> date:
-    return _utc(moment).date()
-
-
 def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
@@ -330,7 +327,7 @@ class _Built:
 
 
 def _build_repos(
-    entries: Sequence[EntryLike], records: Sequence[RepoRecord], prev: Mapping[str, Row]
+    entries: Sequence[EntryLike], records: Sequence[RepoRecord], prev: Mapping[str, Row], day: date
 ) -> _Built:
     alias: dict[str, str] = {}
     for repo_id, prev_row in prev.items():
@@ -367,7 +364,7 @@ def _build_repos(
         if good:
             rec = good[0]
             fresh[repo_id] = rec
-            row.update(_repo_values(rec))
+            row.update(_repo_values(rec, day))
             row["full_name"] = rec.full_name
             fetch_status = rec.status.value
             reason = None
@@ -389,7 +386,7 @@ def _build_repos(
     return _Built(rows, key_of, fresh)
 
 
-def _repo_values(rec: RepoRecord) -> Row:
+def _repo_values(rec: RepoRecord, day: date) -> Row:
     return {
         "github_id": rec.github_id,
         "stars": rec.stars,
@@ -403,7 +400,7 @@ def _repo_values(rec: RepoRecord) -> Row:
         "topics": list(rec.topics),
         "description": clean_text(rec.description),
         "language": rec.language,
-        "stars_as_of": _date_of(rec.fetched_at),
+        "stars_as_of": day,
         "fetched_at": _utc(rec.fetched_at),
     }
 
@@ -450,7 +447,9 @@ def _entry_hf_key(entry: EntryLike) -> str | None:
     return None
 
 
-def _build_hf(entries: Sequence[EntryLike], records: Sequence[HfRecord], prev: Mapping[str, Row]) -> _Built:
+def _build_hf(
+    entries: Sequence[EntryLike], records: Sequence[HfRecord], prev: Mapping[str, Row], day: date
+) -> _Built:
     alias: dict[str, str] = {}
     for item_id, prev_row in prev.items():
         for old in prev_row["previous_ids"] or ():
@@ -498,7 +497,7 @@ def _build_hf(entries: Sequence[EntryLike], records: Sequence[HfRecord], prev: M
         if good:
             rec = good[0]
             fresh[item_id] = rec
-            as_of = _date_of(rec.fetched_at)
+            as_of = day
             row.update(
                 {
                     "hf_id": rec.hf_id
@@ -665,7 +664,7 @@ def _pick(good: Mapping[str, WorkRecord], order: Sequence[str], get: Callable[[W
 
 
 def _work_row(
-    rw: ResolvedWork, entry_lists: Mapping[str, str], prev: _PrevWorks
+    rw: ResolvedWork, entry_lists: Mapping[str, str], prev: _PrevWorks, day: date
 ) -> tuple[Row, dict[str, WorkRecord]]:
     by_source: dict[str, list[WorkRecord]] = defaultdict(list)
     for rec in rw.records:
@@ -730,7 +729,7 @@ def _work_row(
         found = good.get(src)
         value = getattr(found, attr) if found is not None else None
         if value is not None and found is not None:
-            row[column], row[f"{column}_as_of"] = value, _date_of(found.fetched_at)
+            row[column], row[f"{column}_as_of"] = value, day
         elif old is not None and old[column] is not None:
             row[column], row[f"{column}_as_of"] = old[column], old[f"{column}_as_of"]
             carried = True
@@ -756,7 +755,7 @@ def _work_row(
     for src in WORK_SOURCES:
         row[f"status_{src}"] = status[src]
     if good:
-        row["metadata_as_of"] = max(_date_of(r.fetched_at) for r in good.values())
+        row["metadata_as_of"] = day
     else:
         row["metadata_as_of"] = old["metadata_as_of"] if old is not None else None
     if good and not carried:
@@ -871,14 +870,14 @@ def build_tables(
     entry_rows = {e.entry_id: _entry_row(e) for e in entries}
     entry_lists = {e.entry_id: e.list_id for e in entries}
 
-    repo_built = _build_repos(entries, repos, previous.rows("repos", "repo_id"))
-    hf_built = _build_hf(entries, hf, previous.rows("hf_items", "hf_item_id"))
+    repo_built = _build_repos(entries, repos, previous.rows("repos", "repo_id"), snapshot_date)
+    hf_built = _build_hf(entries, hf, previous.rows("hf_items", "hf_item_id"), snapshot_date)
     prev_works = _PrevWorks(previous.rows("works", "work_id"))
     work_rows: list[Row] = []
     fresh_works: dict[str, dict[str, WorkRecord]] = {}
     work_of: dict[str, str] = {}
     for rw in _merge_resolved(resolved):
-        row, good = _work_row(rw, entry_lists, prev_works)
+        row, good = _work_row(rw, entry_lists, prev_works, snapshot_date)
         work_rows.append(row)
         fresh_works[rw.work_id] = good
         for entry_id in rw.entry_ids:

@@ -174,11 +174,12 @@ def report(state: Any, console: Console, out: Path) -> int:
         print(f"enrich run: failed: {redact_text(reason)}", file=sys.stderr)
         return EXIT_FAILURE
     result = state.result()
-    for line in (*result.messages, *result.problems):
+    for line in (*result.notes, *result.messages, *result.problems):
         print(f"enrich run: {line}", file=sys.stderr)
     status = "partial" if result.partial else "complete"
     console.print(
-        f"snapshot {result.snapshot_date.isoformat()} ({status}) written to {out}; manifest {result.manifest_path}"
+        f"snapshot {result.snapshot_date.isoformat()} ({status}) written to {out}; manifest {result.manifest_path}",
+        soft_wrap=True,
     )
     return EXIT_PARTIAL if result.partial else EXIT_OK
 
@@ -219,7 +220,7 @@ class ProgressHandler(logging.Handler):
                 self.bars[event.source] = bar
             self.progress.update(bar, completed=event.done, total=event.total)
         elif event.kind in {"done", "note"} and event.detail:
-            self.progress.console.print(f"[green]✓[/green] {event.detail}")
+            self.progress.console.print(f"[green]✓[/green] {event.detail}", soft_wrap=True)
 
 
 @contextmanager

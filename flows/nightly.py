@@ -29,7 +29,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
 from prefect.concurrency.sync import concurrency
-from prefect.exceptions import ObjectNotFound, PrefectException
+from prefect.exceptions import ConcurrencySlotAcquisitionError, ObjectNotFound, PrefectException
 from prefect.futures import PrefectFuture
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
@@ -57,6 +57,7 @@ class NightlyResult:
     messages: tuple[str, ...]  # one line per unreachable source
     problems: tuple[str, ...]  # skipped files, failed batches
     summary_markdown: str
+    notes: tuple[str, ...] = ()  # e.g. the refresh stage's "offline" line
 
 
 # --------------------------------------------------------------------------- edge helpers
@@ -103,10 +104,19 @@ def ensure_source_limits(sources: Sequence[str], slots: int) -> bool:
 
 @contextlib.contextmanager
 def source_slot(source: str, enabled: bool) -> Iterator[None]:
-    if not enabled:
-        yield
-        return
-    with concurrency(f"{LIMIT_PREFIX}{source}", occupy=1, timeout_seconds=SLOT_TIMEOUT_S, strict=True):
+    """Hold one slot of ``enrich-<source>`` while a batch runs (nothing when limits are off).
+
+    A server that cannot grant slots at all (``ConcurrencySlotAcquisitionError``) costs one warning
+    and the batch runs without; a slot that stays taken longer than ``SLOT_TIMEOUT_S`` fails the task.
+    """
+    with contextlib.ExitStack() as stack:
+        if enabled:
+            try:
+                stack.enter_context(
+                    concurrency(f"{LIMIT_PREFIX}{source}", occupy=1, timeout_seconds=SLOT_TIMEOUT_S, strict=True)
+                )
+            except ConcurrencySlotAcquisitionError as exc:
+                get_run_logger().warning("%s: running without its concurrency limit (%s)", source, exc)
         yield
 
 
@@ -303,6 +313,7 @@ def nightly(
         messages=tuple(messages),
         problems=tuple(problems),
         summary_markdown=markdown,
+        notes=tuple(notes),
     )
 
 

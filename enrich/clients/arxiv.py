@@ -167,6 +167,8 @@ class ArxivClient(BaseClient):
 
     source: ClassVar[str] = "arxiv"
     DEFAULT_MIN_INTERVAL: ClassVar[float] = DEFAULT_MIN_INTERVAL
+    MAX_CONNECTIONS: ClassVar[int] = 1
+    """"Use a single connection at a time" (arXiv Terms of Use; apis.md §1)."""
 
     def __init__(
         self,

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from urllib.parse import urlsplit
 import requests
 
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
-from enrich.http import is_cached_response
+from enrich.http import is_cached_response, register_secrets
 from enrich.ratelimit import DEFAULT_MAX_WAIT, RateInfo, RateLimiter
 from enrich.records import FetchStatus, SourceStats
 from enrich.redact import redact_text, sanitize_url
@@ -156,6 +157,8 @@ class BaseClient:
 
     source: ClassVar[str] = "base"
     DEFAULT_MIN_INTERVAL: ClassVar[float] = 1.0
+    MAX_CONNECTIONS: ClassVar[int] = 1
+    """Requests in flight at once when callers share the client across threads (1 = serial)."""
 
     def __init__(
         self,
@@ -169,6 +172,7 @@ class BaseClient:
         backoff_max: float = DEFAULT_BACKOFF_MAX,
         max_wait: float = DEFAULT_MAX_WAIT,
         request_deadline: float = DEFAULT_REQUEST_DEADLINE,
+        max_connections: int | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
@@ -188,6 +192,8 @@ class BaseClient:
         self._counters = _Counters()
         self._unreachable_message: str | None = None
         self._failed_in_a_row = 0
+        self._connections = threading.BoundedSemaphore(max(1, max_connections or self.MAX_CONNECTIONS))
+        register_secrets(self._secrets())
 
     # -- secrets and stats ---------------------------------------------------------------------
 
@@ -329,15 +335,18 @@ class BaseClient:
             if self.limiter.blocked_for() >= left:
                 last_problem = f"deadline of {self.request_deadline:g} s would pass while waiting"
                 break
-            self.limiter.acquire(min_interval=min_interval)
-            left = deadline - self._clock()
             attempts += 1
             try:
-                self._counters.requests += 1
-                response = self._send(method, url, max(0.001, min(self.timeout, left)), kwargs, False)
-                _ = response.content  # read the whole body before the next request may start
+                with self._connections:
+                    self.limiter.acquire(min_interval=min_interval)
+                    left = deadline - self._clock()
+                    self._counters.requests += 1
+                    try:
+                        response = self._send(method, url, max(0.001, min(self.timeout, left)), kwargs, False)
+                        _ = response.content  # read the whole body before the next request may start
+                    finally:
+                        self.limiter.release()
             except requests.exceptions.RequestException as exc:
-                self.limiter.release()
                 why = classify_connection_error(exc)
                 if why is not None:
                     raise self._mark_unreachable(url, why) from None
@@ -348,7 +357,6 @@ class BaseClient:
                 log.debug("%s: %s on %s (attempt %d)", self.source, last_problem, shown, attempt + 1)
                 self.limiter.pause(self._backoff(attempt), f"backoff after {kind}")
                 continue
-            self.limiter.release()
             if is_cached_response(response):
                 self._counters.cache_hits += 1
             info = self.limiter.observe(response.headers, response.status_code)

@@ -248,6 +248,8 @@ class GitHubClient(BaseClient):
 
     source: ClassVar[str] = "github"
     DEFAULT_MIN_INTERVAL: ClassVar[float] = DEFAULT_MIN_INTERVAL
+    MAX_CONNECTIONS: ClassVar[int] = 1
+    """GitHub docs advise serial, not concurrent, requests (best-practices page; apis.md §6)."""
 
     def __init__(
         self,
@@ -261,8 +263,8 @@ class GitHubClient(BaseClient):
         graphql_batch: int = GRAPHQL_BATCH,
         **kwargs: Any,
     ) -> None:
-        super().__init__(base_url, session, timeout, min_interval=min_interval, **kwargs)
         self._token = token
+        super().__init__(base_url, session, timeout, min_interval=min_interval, **kwargs)
         self.use_graphql = bool(token) if use_graphql is None else (use_graphql and bool(token))
         self.graphql_batch = max(1, graphql_batch)
         self.remaining: int | None = None  # quota left, from the last response
@@ -361,6 +363,8 @@ class GitHubClient(BaseClient):
             raise
         except SourceError as exc:
             return RepoRecord(name, FetchStatus.ERROR, now, reason=self.error_reason(exc))
+        if reply.rate.remaining is not None:
+            self.remaining = int(reply.rate.remaining)
         if reply.status == 304:
             if state is not None and state.previous is not None:
                 return replace(state.previous, key=name, fetched_at=now, etag=etag)

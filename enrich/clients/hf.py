@@ -99,8 +99,8 @@ class HfClient(BaseClient):
     ) -> None:
         if min_interval is None:
             min_interval = TOKEN_MIN_INTERVAL if token else ANONYMOUS_MIN_INTERVAL
-        super().__init__(base_url, session, timeout, min_interval=min_interval, **kwargs)
         self._token = token
+        super().__init__(base_url, session, timeout, min_interval=min_interval, **kwargs)
 
     def _secrets(self) -> list[str]:
         return [self._token.get()] if self._token else []

@@ -163,6 +163,8 @@ class OpenAlexClient(BaseClient):
 
     source: ClassVar[str] = "openalex"
     DEFAULT_MIN_INTERVAL: ClassVar[float] = DEFAULT_MIN_INTERVAL
+    MAX_CONNECTIONS: ClassVar[int] = 4
+    """No documented concurrency cap; 100 req/s is the limit that binds (apis.md §4)."""
 
     def __init__(
         self,
@@ -176,8 +178,8 @@ class OpenAlexClient(BaseClient):
         batch_size: int = OR_BATCH,
         **kwargs: Any,
     ) -> None:
-        super().__init__(base_url, session, timeout, min_interval=min_interval, **kwargs)
         self._api_key = api_key
+        super().__init__(base_url, session, timeout, min_interval=min_interval, **kwargs)
         self.mailto = mailto
         self.batch_size = max(1, min(batch_size, OR_BATCH))
         self.budget_usd: float | None = None  # last x-ratelimit-remaining-usd seen

@@ -140,8 +140,8 @@ class S2Client(BaseClient):
         batch_size: int = BATCH_SIZE,
         **kwargs: Any,
     ) -> None:
-        super().__init__(base_url, session, timeout, min_interval=min_interval, **kwargs)
         self._api_key = api_key
+        super().__init__(base_url, session, timeout, min_interval=min_interval, **kwargs)
         self.batch_size = max(1, min(batch_size, BATCH_SIZE))
 
     def _secrets(self) -> list[str]:

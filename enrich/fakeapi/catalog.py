@@ -34,7 +34,7 @@ _FULL_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 def stable_int(text: str, digits: int) -> int:
     """A deterministic integer with ``digits`` digits derived from ``text`` (sha1-based)."""
     value = int(hashlib.sha1(text.encode()).hexdigest(), 16)
-    low = 10 ** (digits - 1)
+    low = int(10 ** (digits - 1))
     return low + value % (9 * low)
 
 
@@ -72,6 +72,9 @@ class Work:
     year: int | None = None
     publication_date: str | None = None
     venue: str | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
     citation_count: int = 0
     influential_citation_count: int = 0
     reference_count: int = 0
@@ -380,6 +383,9 @@ def _work(r: _Reader) -> Work:
         year=year,
         publication_date=date,
         venue=r.str_("venue"),
+        volume=r.str_("volume"),
+        issue=r.str_("issue"),
+        pages=r.str_("pages"),
         citation_count=r.int_("citation_count") or 0,
         influential_citation_count=r.int_("influential_citation_count") or 0,
         reference_count=r.int_("reference_count") or 0,
@@ -529,19 +535,26 @@ def _check_unique(works: list[Work], repos: list[Repo], hf: list[HfItem]) -> Non
     seen: dict[tuple[str, str], str] = {}
     for w in works:
         for key in filter(None, (w.arxiv_id and "arxiv:" + w.arxiv_id, w.doi and "doi:" + w.doi)):
-            for source in w.sources:
+            for source in sorted(w.sources):
                 if key.startswith("arxiv:") and source not in ("arxiv", "s2"):
                     continue  # OpenAlex and Crossref have no arXiv id: a preprint and its journal version coexist
                 if (source, key) in seen:
-                    raise InputError("catalog", f"two works in {source} share the id {key}: {seen[source, key]!r} and {w.title!r}")
+                    raise InputError(
+                        "catalog",
+                        f"two works in {source} share the id {key}: {seen[source, key]!r} and {w.title!r}",
+                    )
                 seen[source, key] = w.title
     names = {r.full_name.lower() for r in repos}
     if len(names) != len(repos):
         listed = [r.full_name.lower() for r in repos]
-        raise InputError("catalog", f"repository listed twice: {sorted(n for n in names if listed.count(n) > 1)[0]}")
+        raise InputError(
+            "catalog", f"repository listed twice: {sorted(n for n in names if listed.count(n) > 1)[0]}"
+        )
     for r in repos:
         if r.renamed_to and r.renamed_to.lower() not in names:
-            raise InputError("catalog", f"{r.full_name} is renamed_to {r.renamed_to}, which is not in the catalog")
+            raise InputError(
+                "catalog", f"{r.full_name} is renamed_to {r.renamed_to}, which is not in the catalog"
+            )
     keys = [(h.kind, h.id.lower()) for h in hf]
     hdupes = sorted({k for k in keys if keys.count(k) > 1})
     if hdupes:

@@ -14,7 +14,9 @@ from enrich.fakeapi.server import FakeApis
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--catalog", type=Path, required=True, help="JSONL catalog of works, repos, files, Hub items")
+    parser.add_argument(
+        "--catalog", type=Path, required=True, help="JSONL catalog of works, repos, files, Hub items"
+    )
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default 0: any free port)")
     parser.add_argument("--faults", type=Path, default=None, help="fault profile (TOML or JSON)")
     parser.add_argument(
@@ -26,7 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log", type=Path, default=None, help="append a JSON-lines access log to this file")
     parser.add_argument("--seed", type=int, default=0, help="seed for faults when the profile sets none")
     parser.add_argument(
-        "--print-env", action="store_true", help="once listening, print ENRICH_<SOURCE>_URL=... lines to stdout"
+        "--print-env",
+        action="store_true",
+        help="once listening, print ENRICH_<SOURCE>_URL=... lines to stdout",
     )
 
 
@@ -51,7 +55,10 @@ def run(args: argparse.Namespace) -> int:
             for name, value in apis.env().items():
                 print(f"{name}={value}")
         else:
-            print(f"enrich fake-apis: serving {len(apis.catalog)} catalog records on {apis.url}", file=sys.stderr)
+            print(
+                f"enrich fake-apis: serving {len(apis.catalog)} catalog records on {apis.url}",
+                file=sys.stderr,
+            )
         sys.stdout.flush()
         while not stop.wait(0.2):
             pass

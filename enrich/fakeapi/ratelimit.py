@@ -164,7 +164,7 @@ class Limits:
 
     def _window_names(self, source: str) -> list[str]:
         n = self.numbers
-        names = {
+        table: dict[str, list[tuple[str, float, float]]] = {
             "arxiv": [("arxiv", n["arxiv"]["requests"], n["arxiv"]["seconds"])],
             "s2": [("s2", n["s2"]["requests"], n["s2"]["seconds"])],
             "openalex": [
@@ -186,7 +186,8 @@ class Limits:
                 ("hf:token", n["hf"]["token"], n["hf"]["seconds"]),
                 ("hf:anonymous", n["hf"]["anonymous"], n["hf"]["seconds"]),
             ],
-        }[source]
+        }
+        names = table[source]
         for name, limit, seconds in names:
             self._window(name, limit, seconds)
         return [name for name, _, _ in names]
@@ -239,12 +240,12 @@ class Limits:
         def headers(spent: float) -> list[tuple[str, str]]:
             remaining = budget.remaining()
             return [
-                ("x-ratelimit-limit", str(int(round(budget.limit * 10000)))),
-                ("x-ratelimit-remaining", str(int(round(remaining * 10000)))),
+                ("x-ratelimit-limit", str(round(budget.limit * 10000))),
+                ("x-ratelimit-remaining", str(round(remaining * 10000))),
                 ("x-ratelimit-limit-usd", _fmt_usd(budget.limit)),
                 ("x-ratelimit-remaining-usd", _fmt_usd(remaining)),
                 ("x-ratelimit-cost-usd", _fmt_usd(spent)),
-                ("x-ratelimit-credits-used", str(int(round(spent * 10000)))),
+                ("x-ratelimit-credits-used", str(round(spent * 10000))),
                 ("x-ratelimit-onetime-remaining", "0"),
                 ("x-ratelimit-prepaid-remaining-usd", "0"),
                 ("x-ratelimit-reset", reset),
@@ -255,13 +256,13 @@ class Limits:
                 "error": "Rate limit exceeded",
                 "message": "Too many requests per second: max 100 requests per second.",
             }
-            return Decision(False, [], json_response(429, body, headers(0.0) + [("retry-after", "1")]))
+            return Decision(False, [], json_response(429, body, [*headers(0.0), ("retry-after", "1")]))
         if not self._take(budget, cost):
             body = {
                 "error": "Rate limit exceeded",
                 "message": "Daily budget exhausted. Resets at midnight UTC. Get a free API key at https://openalex.org/settings/api",
             }
-            return Decision(False, [], json_response(429, body, headers(0.0) + [("retry-after", reset)]))
+            return Decision(False, [], json_response(429, body, [*headers(0.0), ("retry-after", reset)]))
         return Decision(True, headers(cost))
 
     def _crossref(self, req: Request) -> Decision:
@@ -310,7 +311,7 @@ class Limits:
             return Decision(True, self._github_headers(req, resource))
         headers = self._github_headers(req, resource)
         if resource == "graphql":
-            body = {
+            gql_body = {
                 "errors": [
                     {
                         "type": "RATE_LIMITED",
@@ -319,7 +320,7 @@ class Limits:
                     }
                 ]
             }
-            return Decision(False, headers, json_response(200, body, headers))
+            return Decision(False, headers, json_response(200, gql_body, headers))
         body = {
             "message": "API rate limit exceeded for 127.0.0.1. (But here's the good news: Authenticated requests "
             "get a higher rate limit. Check out the documentation for more details.)",
@@ -348,7 +349,7 @@ class Limits:
         if allowed:
             return Decision(True, headers)
         body = {"error": "You have exceeded our hourly quotas for action: api. We invite you to retry later."}
-        return Decision(False, headers, json_response(429, body, headers + [("Retry-After", str(reset))]))
+        return Decision(False, headers, json_response(429, body, [*headers, ("Retry-After", str(reset))]))
 
 
 def _fmt_usd(value: float) -> str:

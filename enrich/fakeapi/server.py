@@ -98,7 +98,7 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             self.server.app.track(self.connection, False)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         """Silence the stdlib's stderr log; the access log records every request."""
 
     def do_GET(self) -> None:
@@ -153,8 +153,9 @@ class App:
         body = h.rfile.read(length) if length > 0 else b""
         query = parse_qsl(split.query, keep_blank_values=True)
         if source not in PREFIXES:
-            self._send(h, text_response(404, "Not Found: the double serves /" + ", /".join(SOURCES)))
-            self._log(ts, started, "unknown", h.command, raw_path, query, 404, 0)
+            resp = text_response(404, "Not Found: the double serves /" + ", /".join(SOURCES))
+            self._log(ts, started, "unknown", h.command, raw_path, query, 404, len(resp.body))
+            self._send(h, resp)
             return
         path = raw_path[len(PREFIXES[source]) :] or "/"
         target_length = len(h.path) - len(PREFIXES[source])
@@ -173,19 +174,22 @@ class App:
             n = self._counts[source]
             picked = self.plan.pick(source, n, path)
         rule = picked[1] if picked else None
-        status, sent = self._answer(h, req, rule, n)
-        self._log(ts, started, source, h.command, path, query, status, sent)
-
-    def _answer(self, h: _Handler, req: Request, rule: FaultRule | None, n: int) -> tuple[int, int]:
         kind = rule.fault if rule else None
-        if rule is not None and kind == "down":
+        # the log line is written before the answer goes out, so a client that has its answer
+        # always finds the request in the log
+        if kind in ("down", "reset"):
+            self._log(ts, started, source, h.command, path, query, NO_RESPONSE, 0)
             h.close_connection = True
-            _close(h.connection, reset=False)
-            return NO_RESPONSE, 0
-        if rule is not None and kind == "reset":
-            h.close_connection = True
-            _close(h.connection, reset=True)
-            return NO_RESPONSE, 0
+            _close(h.connection, reset=kind == "reset")
+            return
+        resp = self._answer(req, rule)
+        truncate = kind == "truncate" and bool(resp.body)
+        sent = max(1, len(resp.body) // 2) if truncate else len(resp.body)
+        self._log(ts, started, source, h.command, path, query, resp.status, sent)
+        self._send(h, resp, truncate=truncate)
+
+    def _answer(self, req: Request, rule: FaultRule | None) -> Response:
+        kind = rule.fault if rule else None
         if rule is not None and kind == "quota":
             self.ctx.limits.exhaust(req.source, rule.reset_after)
         if rule is not None and kind == "slow":
@@ -205,9 +209,7 @@ class App:
                 resp.headers.extend(headers)
         if rule is not None and kind == "malformed" and resp.body:
             resp.body = resp.body[: max(1, len(resp.body) * 3 // 5)]
-        if rule is not None and kind == "truncate" and resp.body:
-            return self._send(h, resp, truncate=True), max(1, len(resp.body) // 2)
-        return self._send(h, resp), len(resp.body)
+        return resp
 
     def _render(self, req: Request, rule: FaultRule | None) -> Response:
         ctx = self.ctx
@@ -216,7 +218,9 @@ class App:
         if req.source == "arxiv":
             return arxiv.handle(req, ctx, empty=kind == "empty_page")
         if req.source == "s2":
-            return s2.handle(req, ctx, batch_nulls=rule.fraction if rule and kind == "batch_nulls" else None, seed=seed)
+            return s2.handle(
+                req, ctx, batch_nulls=rule.fraction if rule and kind == "batch_nulls" else None, seed=seed
+            )
         if req.source == "openalex":
             return openalex.handle(req, ctx)
         if req.source == "crossref":
@@ -238,7 +242,7 @@ class App:
             head.append("Connection: close")
         payload = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
         if h.command != "HEAD":
-            payload += body[: len(body) // 2] if truncate else body
+            payload += body[: max(1, len(body) // 2)] if truncate else body
         try:
             h.wfile.write(payload)
         except OSError:
@@ -299,7 +303,9 @@ def fault_response(req: Request, rule: FaultRule) -> Response:
             }
             return json_response(429, body, headers)
         if source == "openalex":
-            return json_response(429, {"error": "Rate limit exceeded", "message": "Too many requests."}, headers)
+            return json_response(
+                429, {"error": "Rate limit exceeded", "message": "Too many requests."}, headers
+            )
         if source == "github":
             body = {
                 "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
@@ -321,7 +327,9 @@ def fault_response(req: Request, rule: FaultRule) -> Response:
         return json_response(status, {"message": reason}, headers)
     if source in ("openalex", "hf"):
         return json_response(status, {"error": reason}, headers)
-    html = f"<html><head><title>{status} {reason}</title></head><body><h1>{status} {reason}</h1></body></html>\n"
+    html = (
+        f"<html><head><title>{status} {reason}</title></head><body><h1>{status} {reason}</h1></body></html>\n"
+    )
     return text_response(status, html, "text/html", headers)
 
 
@@ -379,7 +387,9 @@ class FakeApis:
         server.app = self._app
         self._server = server
         self._app.root = f"http://127.0.0.1:{server.server_address[1]}"
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+        )
         self._thread.name = "fake-apis"
         self._thread.start()
         return self

@@ -526,7 +526,7 @@ def _draft(
     ids = _cluster_ids([entry_ids(e) for e in entries], all_records)
 
     # per-entry evidence
-    record_keysets = [(r, set(id_keys(record_ids(r)))) for r in ok_all]
+    record_keysets = [(r, set(id_keys(record_ids(r))) | {k for k in [key_node(r)] if k}) for r in ok_all]
     own_groups: list[set[str]] = []
     per_entry: list[tuple[str, MatchEvidence]] = []
     for e in entries:

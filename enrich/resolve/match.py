@@ -220,6 +220,14 @@ def _author_listed(query_author: str | None, record: WorkRecord) -> bool:
     return wanted is not None and any(wanted in _name_words(a.name) for a in record.authors[1:])
 
 
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>")
+
+
+def _strip_markup(title: str) -> str:
+    """Drop HTML/JATS tags (Crossref titles carry ``<i>``, ``<sub>``, ``<scp>``) and collapse spaces."""
+    return " ".join(_TAG.sub("", title).split())
+
+
 def _split_subtitle(raw: str) -> tuple[str, str] | None:
     parts = _SUBTITLE_SPLIT.split(raw.strip(), maxsplit=1)
     if len(parts) == 2 and parts[0] and parts[1]:
@@ -264,6 +272,7 @@ def _content(words: Iterable[str]) -> int:
 
 def compare_titles(query: str, candidate: str) -> TitleComparison:
     """Compare two raw titles (see the module docstring for the rules)."""
+    query, candidate = _strip_markup(query), _strip_markup(candidate)
     nq, nc = normalize_title(query), normalize_title(candidate)
     qw, cw = nq.split(), nc.split()
     similarity = fuzz.ratio(nq, nc) / 100.0

@@ -13,7 +13,8 @@ step all candidates seen so far are judged with :func:`enrich.resolve.match.deci
 So a typical resolvable title costs 1-2 requests, an unresolvable one 5. Decisions go to the
 :class:`~enrich.resolve.cache.ResolutionCache`; cached titles cost nothing on later nights.
 A source that fails (raises an :class:`~enrich.errors.EnrichError`, or answers with non-OK records)
-makes the decision incomplete: a "none" from an incomplete search is not cached.
+makes the decision incomplete: a "none" from an incomplete search is not cached. A source found
+unreachable (:class:`~enrich.errors.SourceUnavailableError`) is not asked again by this resolver.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from enrich.errors import EnrichError
+from enrich.errors import EnrichError, SourceUnavailableError
 from enrich.records import FetchStatus, WorkRecord
 from enrich.resolve.cache import ResolutionCache, cache_key
 from enrich.resolve.match import TitleMatch, TitleQuery, decide, score_candidate
@@ -91,6 +92,7 @@ class TitleResolver:
         self._now = now
         self.requests: Counter[str] = Counter()
         self.cache_hits = 0
+        self._down: set[str] = set()  # steps whose source was unreachable: skipped for the rest of the run
 
     def _steps(self) -> list[Step]:
         c = self.clients
@@ -139,9 +141,17 @@ class TitleResolver:
         complete = True
         decision: TitleMatch | None = None
         for name, call in self._steps():
+            if name in self._down:
+                complete = False
+                continue
             self.requests[name] += 1
             try:
                 found = call(query.title)
+            except SourceUnavailableError as exc:
+                log.info("title search %s: source unreachable, not asked again this run: %s", name, exc)
+                self._down.add(name)
+                complete = False
+                continue
             except EnrichError as exc:
                 log.info("title search %s failed: %s", name, exc)
                 complete = False

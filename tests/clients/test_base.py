@@ -13,7 +13,7 @@ import urllib3.exceptions
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
-from enrich.clients.base import BaseClient, BadBodyError, decode_json
+from enrich.clients.base import BadBodyError, BaseClient, decode_json
 from enrich.clients.crossref import CrossrefClient
 from enrich.clients.s2 import S2Client
 from enrich.config import Secret

@@ -40,7 +40,7 @@ def test_min_interval_between_request_starts() -> None:
 
 
 def test_retry_after_pauses_next_request_and_is_logged_once(caplog: pytest.LogCaptureFixture) -> None:
-    lim, clock = limiter(0.0)
+    lim, _clock = limiter(0.0)
     lim.acquire()
     with caplog.at_level(logging.INFO, logger="enrich.ratelimit"):
         info = lim.observe({"retry-after": "7"}, 429)
@@ -69,7 +69,7 @@ def test_pause_longer_than_cap_raises_without_sleeping() -> None:
 
 
 def test_spent_quota_with_short_reset_waits_until_reset() -> None:
-    lim, clock = limiter(0.0)
+    lim, _clock = limiter(0.0)
     # OpenAlex style: reset in seconds from now
     lim.observe({"x-ratelimit-remaining": "0", "x-ratelimit-reset": "12"}, 200)
     assert lim.acquire() == pytest.approx(12.0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -59,7 +59,7 @@ def test_two_nights_complete_then_github_down(
         by_doi = {w["doi"]: w for w in works if w["doi"]}
         assert by_doi["10.1145/3458754"]["citation_count"] == 1500
         repos = read_table(out, "repos", date(2026, 11, 21)).to_pylist()
-        fetched_on = datetime.now(UTC).date()  # the fetch date, not the snapshot date
+        fetched_on = date(2026, 11, 21)  # *_as_of: the snapshot date of the night it was fetched
         assert [(r["repo_id"], r["stars"], r["stars_as_of"], r["status"]) for r in repos] == [
             ("cambridgeltl/visual-med-alpaca", 400, fetched_on, "ok")
         ]

@@ -50,7 +50,7 @@ def bad_inputs(tmp_path: Path) -> dict[str, Path]:
 
 PROBLEMS = {
     "binary": "binary file (contains NUL bytes), not a text list",
-    "latin1": "not UTF-8 text (invalid byte 0xe9 at offset 8)",
+    "latin1": "not UTF-8 text (invalid byte 0xe9 at offset 7)",
     "empty": "empty file",
     "blank": "empty file (only whitespace)",
     "big": f"file too large (50.0 MiB; the limit is {MAX_FILE_BYTES // 2**20} MiB)",
@@ -100,7 +100,7 @@ def test_cli_exit_codes_and_messages(
     assert code == EXIT_PARTIAL
     captured = capsys.readouterr()
     assert captured.err.splitlines() == [
-        f"enrich parse: skipped {bad_inputs['latin1']}: not UTF-8 text (invalid byte 0xe9 at offset 8)"
+        f"enrich parse: skipped {bad_inputs['latin1']}: not UTF-8 text (invalid byte 0xe9 at offset 7)"
     ]
     assert pq.read_table(partial).num_rows == 5
 

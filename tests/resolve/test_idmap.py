@@ -15,13 +15,29 @@ TITLE = "Low-Rank Adaptation of Large Language Models"
 
 
 def test_work_id_for_order() -> None:
-    full = WorkIds(arxiv_id="2106.09685", doi="10.1/x", pmid="1", pmcid="PMC2", acl_id="P1", corpus_id=5, openalex_id="W9")
+    full = WorkIds(
+        arxiv_id="2106.09685",
+        doi="10.1/x",
+        pmid="1",
+        pmcid="PMC2",
+        acl_id="P1",
+        corpus_id=5,
+        openalex_id="W9",
+    )
     assert work_id_for(full, TITLE) == "arxiv:2106.09685"
     assert work_id_for(WorkIds(doi="10.1/x", pmid="1"), TITLE) == "doi:10.1/x"
     assert work_id_for(WorkIds(pmcid="PMC2", acl_id="P1"), None) == "pmcid:PMC2"
     assert work_id_for(WorkIds(corpus_id=5, openalex_id="W9"), None) == "corpus:5"
     assert work_id_for(WorkIds(s2_paper_id="abc"), "T") == title_key("T")
-    assert id_keys(full) == ["arxiv:2106.09685", "doi:10.1/x", "pmid:1", "pmcid:PMC2", "acl:P1", "corpus:5", "openalex:W9"]
+    assert id_keys(full) == [
+        "arxiv:2106.09685",
+        "doi:10.1/x",
+        "pmid:1",
+        "pmcid:PMC2",
+        "acl:P1",
+        "corpus:5",
+        "openalex:W9",
+    ]
     with pytest.raises(ValueError, match="needs an identifier or a non-empty title"):
         work_id_for(WorkIds(), "  ")
 
@@ -40,12 +56,19 @@ def test_published_work_gaining_an_arxiv_id_keeps_its_id_with_the_map(tmp_path: 
     entries = [FakeEntry("e1", "k1", title=TITLE, doi="10.1000/pub")]
     path = tmp_path / "state" / "work_ids.sqlite"
     with WorkIdMap(path) as ids:
-        night1 = resolve_works(entries, [rec("s2", "DOI:10.1000/pub", TITLE, doi="10.1000/pub")], {}, id_map=ids)
+        night1 = resolve_works(
+            entries, [rec("s2", "DOI:10.1000/pub", TITLE, doi="10.1000/pub")], {}, id_map=ids
+        )
     discovered = [rec("s2", "DOI:10.1000/pub", TITLE, doi="10.1000/pub", arxiv_id="2106.09685")]
     with WorkIdMap(path) as ids:  # a later night, a new process
         night2 = resolve_works(entries, discovered, {}, id_map=ids)
         again = resolve_works(entries, discovered, {}, id_map=ids)
-    assert [w.work_id for w in night1] == [w.work_id for w in night2] == [w.work_id for w in again] == ["doi:10.1000/pub"]
+    assert (
+        [w.work_id for w in night1]
+        == [w.work_id for w in night2]
+        == [w.work_id for w in again]
+        == ["doi:10.1000/pub"]
+    )
     # without the memory the derived id would have moved to the arXiv id
     assert [w.work_id for w in resolve_works(entries, discovered, {})] == ["arxiv:2106.09685"]
 
@@ -54,8 +77,12 @@ def test_title_only_work_keeps_its_id_once_resolved() -> None:
     entries = [FakeEntry("e1", "k1", title=TITLE)]
     with WorkIdMap(":memory:") as ids:
         night1 = resolve_works(entries, [], {}, id_map=ids)
-        match = TitleMatch("k1", MatchEvidence(MatchMethod.TITLE, 0.99, "s2"), None, WorkIds(arxiv_id="2106.09685"))
-        night2 = resolve_works(entries, [rec("arxiv", "2106.09685", TITLE, arxiv_id="2106.09685")], {"k1": match}, id_map=ids)
+        match = TitleMatch(
+            "k1", MatchEvidence(MatchMethod.TITLE, 0.99, "s2"), None, WorkIds(arxiv_id="2106.09685")
+        )
+        night2 = resolve_works(
+            entries, [rec("arxiv", "2106.09685", TITLE, arxiv_id="2106.09685")], {"k1": match}, id_map=ids
+        )
     assert night1[0].work_id == night2[0].work_id == title_key(TITLE)
     assert night2[0].evidence.method is MatchMethod.TITLE and night2[0].ids.arxiv_id == "2106.09685"
 

@@ -11,8 +11,8 @@ from enrich.clients import Clients
 from enrich.config import Credentials
 from enrich.fakeapi import FakeApis
 from enrich.resolve.cache import ResolutionCache
-from enrich.resolve.idmap import title_key
 from enrich.resolve.crosswalk import plan_lookups, resolve_works
+from enrich.resolve.idmap import title_key
 from enrich.resolve.resolver import TitleResolver
 from enrich.resolve.types import MatchMethod, WorkIds
 
@@ -24,15 +24,41 @@ def work(title: str, year: int, author: str, **ids: object) -> dict[str, object]
 
 
 CATALOG = [
-    work("Attention Is All You Need", 2017, "Ashish Vaswani", arxiv_id="1706.03762", doi="10.5555/3295222.3295349"),
+    work(
+        "Attention Is All You Need",
+        2017,
+        "Ashish Vaswani",
+        arxiv_id="1706.03762",
+        doi="10.5555/3295222.3295349",
+    ),
     work("Attention Is Not All You Need", 2021, "Yihe Dong", arxiv_id="2103.03404"),
-    work("Large Language Models for Medicine", 2023, "Ann Lee", doi="10.1000/llm.med",
-         sources=["s2", "openalex", "crossref"]),
-    work("Large Language Models for Law", 2023, "Bo Chen", doi="10.1000/llm.law", sources=["s2", "openalex", "crossref"]),
-    work("Deep Learning", 2015, "Yann LeCun", doi="10.1038/nature14539", sources=["s2", "openalex", "crossref"]),
-    work("Deep Learning", 2016, "Ian Goodfellow", doi="10.7551/dl.book", sources=["s2", "openalex", "crossref"]),
-    work("LoRA: Low-Rank Adaptation of Large Language Models", 2021, "Edward Hu", arxiv_id="2106.09685",
-         doi="10.1000/iclr.lora"),
+    work(
+        "Large Language Models for Medicine",
+        2023,
+        "Ann Lee",
+        doi="10.1000/llm.med",
+        sources=["s2", "openalex", "crossref"],
+    ),
+    work(
+        "Large Language Models for Law",
+        2023,
+        "Bo Chen",
+        doi="10.1000/llm.law",
+        sources=["s2", "openalex", "crossref"],
+    ),
+    work(
+        "Deep Learning", 2015, "Yann LeCun", doi="10.1038/nature14539", sources=["s2", "openalex", "crossref"]
+    ),
+    work(
+        "Deep Learning", 2016, "Ian Goodfellow", doi="10.7551/dl.book", sources=["s2", "openalex", "crossref"]
+    ),
+    work(
+        "LoRA: Low-Rank Adaptation of Large Language Models",
+        2021,
+        "Edward Hu",
+        arxiv_id="2106.09685",
+        doi="10.1000/iclr.lora",
+    ),
 ]
 
 ENTRIES = [
@@ -52,7 +78,9 @@ def apis() -> Iterator[FakeApis]:
 
 
 def make_clients(apis: FakeApis) -> Clients:
-    return Clients.from_config(apis.endpoints, Credentials.from_env({}), cache_dir=None, timeout=10.0, rate_limits=False)
+    return Clients.from_config(
+        apis.endpoints, Credentials.from_env({}), cache_dir=None, timeout=10.0, rate_limits=False
+    )
 
 
 def test_titles_then_ids_then_clusters(apis: FakeApis, tmp_path: Path) -> None:
@@ -87,7 +115,13 @@ def test_titles_then_ids_then_clusters(apis: FakeApis, tmp_path: Path) -> None:
     rows = [(w.work_id, w.entry_ids, w.evidence.method, w.ids.arxiv_id, w.ids.doi) for w in works]
     assert rows == [
         ("arxiv:1706.03762", ("e-attn",), MatchMethod.TITLE, "1706.03762", "10.5555/3295222.3295349"),
-        ("arxiv:2106.09685", ("e-lora-pre", "e-lora-pub"), MatchMethod.CROSSWALK, "2106.09685", "10.1000/iclr.lora"),
+        (
+            "arxiv:2106.09685",
+            ("e-lora-pre", "e-lora-pub"),
+            MatchMethod.CROSSWALK,
+            "2106.09685",
+            "10.1000/iclr.lora",
+        ),
         ("doi:10.1000/llm.med", ("e-med",), MatchMethod.TITLE, None, "10.1000/llm.med"),
         (title_key("Deep Learning"), ("e-dl",), MatchMethod.ABSTAINED, None, None),
         (title_key("Large Language Models for Finance"), ("e-fin",), MatchMethod.LOCAL, None, None),
@@ -109,5 +143,7 @@ def test_titles_then_ids_then_clusters(apis: FakeApis, tmp_path: Path) -> None:
         again = TitleResolver(make_clients(apis), cache)
         later = again.resolve(plan.title_queries)
     assert again.cache_hits == 3  # accepted x2 + confidently none; the abstention is searched again
-    assert {k: m.ids for k, m in later.items() if m.accepted} == {k: m.ids for k, m in matches.items() if m.accepted}
+    assert {k: m.ids for k, m in later.items() if m.accepted} == {
+        k: m.ids for k, m in matches.items() if m.accepted
+    }
     assert len(apis.access_log()) - before == sum(again.requests.values()) == 5

@@ -186,3 +186,11 @@ def test_band_abstains_and_low_is_none() -> None:
 def test_failed_records_are_not_candidates() -> None:
     bad = rec("s2", "x", "Attention Is All You Need", 2017, status=FetchStatus.ERROR)
     assert decide(q("Attention is all you need"), [bad]).evidence.method is MatchMethod.LOCAL
+
+
+def test_markup_and_line_breaks_in_candidate_titles_are_ignored() -> None:
+    cmp = compare_titles(
+        "Deep learning for E. coli growth: a survey",
+        "Deep learning for <i>E. coli</i>\n  growth: <scp>A</scp> survey",
+    )
+    assert (cmp.logit, cmp.unmatched) == (7.0, ())

@@ -14,10 +14,24 @@ from enrich.resolve.types import MatchMethod, WorkIds
 
 from .helpers import T0, rec
 
-ATTN = rec("s2", "s2:1", "Attention Is All You Need", 2017, ("Ashish Vaswani",), arxiv_id="1706.03762", corpus_id=1)
-ATTN_NOT = rec("s2", "s2:2", "Attention Is Not All You Need", 2021, ("Yihe Dong",), arxiv_id="2103.03404", corpus_id=2)
-ATTN_OA = rec("openalex", "W1", "Attention is all you need", 2017, ("Ashish Vaswani",), openalex_id="W1", doi="10.5555/attn")
-DL_2015 = rec("openalex", "W3", "Deep learning", 2015, ("Yann LeCun",), openalex_id="W3", doi="10.1038/nature14539")
+ATTN = rec(
+    "s2", "s2:1", "Attention Is All You Need", 2017, ("Ashish Vaswani",), arxiv_id="1706.03762", corpus_id=1
+)
+ATTN_NOT = rec(
+    "s2", "s2:2", "Attention Is Not All You Need", 2021, ("Yihe Dong",), arxiv_id="2103.03404", corpus_id=2
+)
+ATTN_OA = rec(
+    "openalex",
+    "W1",
+    "Attention is all you need",
+    2017,
+    ("Ashish Vaswani",),
+    openalex_id="W1",
+    doi="10.5555/attn",
+)
+DL_2015 = rec(
+    "openalex", "W3", "Deep learning", 2015, ("Yann LeCun",), openalex_id="W3", doi="10.1038/nature14539"
+)
 DL_2016 = rec("crossref", "10.7551/dl", "Deep Learning", 2016, ("Ian Goodfellow",), doi="10.7551/dl")
 
 
@@ -148,7 +162,9 @@ def test_cache_answers_later_nights_and_failed_nights_are_not_cached(tmp_path: P
     c2 = clients(fail=("s2", "openalex", "arxiv", "crossref"))
     with ResolutionCache(path) as cache:
         second = TitleResolver(c2, cache, now=lambda: T0 + timedelta(days=1))
-        night2 = second.resolve([Q_ATTN, q_none, TitleQuery("wk-other-key", "attention is ALL you need!", 2017)])
+        night2 = second.resolve(
+            [Q_ATTN, q_none, TitleQuery("wk-other-key", "attention is ALL you need!", 2017)]
+        )
         assert second.cache_hits == 2  # the third shares the first's key: answered in-run
         assert sum(second.requests.values()) == 0
     assert night2["wk-attn"] == night1["wk-attn"]
@@ -160,14 +176,23 @@ def test_cache_answers_later_nights_and_failed_nights_are_not_cached(tmp_path: P
         assert cache.get(q_none, now=T0 + timedelta(days=29)) is not None
 
 
-def test_a_failing_source_makes_none_incomplete_and_uncached() -> None:
+def test_a_failing_source_makes_none_incomplete_uncached_and_is_not_asked_again() -> None:
     q = TitleQuery("wk", "A Paper Nobody Indexed")
+    q2 = TitleQuery("wk2", "Another Paper Nobody Indexed")
     c = clients(fail=("openalex",))
     with ResolutionCache(":memory:") as cache:
         resolver = TitleResolver(c, cache)
-        m = resolver.resolve([q])["wk"]
-        assert (m.evidence.method, m.complete) == (MatchMethod.LOCAL, False)
+        out = resolver.resolve([q, q2])
+        assert [(m.evidence.method, m.complete) for m in out.values()] == [(MatchMethod.LOCAL, False)] * 2
         assert len(cache) == 0
+    assert c.openalex.calls == ["A Paper Nobody Indexed"]
+    assert dict(resolver.requests) == {
+        "s2_match": 2,
+        "s2_search": 2,
+        "openalex": 1,
+        "arxiv": 2,
+        "crossref": 2,
+    }
 
 
 def test_error_records_from_a_search_count_as_failure() -> None:

@@ -333,3 +333,15 @@ def test_hf_carry_forward_uses_previous_spelling() -> None:
         D1,
         "rate_limited",
     )
+
+
+def test_as_of_is_the_snapshot_date_even_when_fetched_on_another_day() -> None:
+    # a --date backfill: fetched on the 22nd for the snapshot of the 20th, then the 21st fails
+    night1 = build(lora_night(T3), D1)
+    (gh,) = night1.repos.to_pylist()
+    assert (gh["stars_as_of"], gh["fetched_at"]) == (D1, T3)
+    night2 = build(lora_night(T3, s2_ok=False, github_ok=False), D2, as_previous(night1, D1))
+    (gh2,) = night2.repos.to_pylist()
+    (work2,) = night2.works.to_pylist()
+    assert (gh2["stars_as_of"], gh2["status"]) == (D1, "stale")
+    assert (work2["citation_count_s2_as_of"], work2["citation_count_openalex_as_of"]) == (D1, D2)

@@ -354,3 +354,20 @@ def test_partition_without_manifest_is_not_loaded(tmp_path: Path) -> None:
     (tmp_path / "manifests" / "2026-11-21.json").unlink()
     assert load("works", root=tmp_path)["snapshot_date"].dt.date.tolist() == [D1]
     assert read_previous(tmp_path, date(2030, 1, 1)) is not None
+
+
+def test_files_are_zstd_with_the_explicit_versioned_schema(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    from enrich.schemas import SCHEMAS
+
+    write_snapshot(tmp_path, build(lora_night(T1), D1), manifest(D1))
+    for name, schema in SCHEMAS.items():
+        path = tmp_path / name / "snapshot_date=2026-11-20" / "part-0.parquet"
+        stored = pq.read_schema(path)
+        assert stored.metadata == schema.metadata
+        # Parquet's compliant nested types name a list's child "element" (Arrow's default: "item")
+        as_arrow = str(stored).replace("<element:", "<item:").replace("child 0, element:", "child 0, item:")
+        assert as_arrow == str(schema), name
+        meta = pq.read_metadata(path)
+        assert {meta.row_group(0).column(i).compression for i in range(meta.num_columns)} == {"ZSTD"}

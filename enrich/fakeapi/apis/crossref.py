@@ -60,6 +60,7 @@ def render_work(work: Work, score: float = 1.0) -> dict[str, Json]:
         entry: dict[str, Json] = {"given": given, "family": family} if given else {"name": family}
         entry["sequence"] = "first" if i == 0 else "additional"
         entry["affiliation"] = [{"name": a.affiliation}] if a.affiliation else []
+        entry["role"] = [{"role": "author", "vocabulary": "crossref"}]
         if a.orcid:
             entry["ORCID"] = f"https://orcid.org/{a.orcid}"
             entry["authenticated-orcid"] = False
@@ -105,6 +106,12 @@ def render_work(work: Work, score: float = 1.0) -> dict[str, Json]:
             "published": _date_parts(work.publication_date, work.year),
         }
     )
+    if work.volume:
+        message["volume"] = work.volume
+    if work.issue:
+        message["issue"] = work.issue
+    if work.pages:
+        message["page"] = work.pages
     if wtype == "posted-content":
         message["posted"] = _date_parts(work.publication_date, work.year)
         message["subtype"] = "preprint"
@@ -145,7 +152,7 @@ def _single(req: Request, ctx: Context, doi: str) -> Response:
                 ],
             )
     work = ctx.lookup("crossref", "doi", doi.lower())
-    if work is None or not in_crossref(work):
+    if work is None or not in_crossref(work) or work.doi != doi.lower():  # DataCite DOIs are not in Crossref
         return text_response(404, "Resource not found.")
     return json_response(200, _envelope("work", render_work(work)))
 

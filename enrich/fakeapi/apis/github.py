@@ -13,12 +13,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Final
 from urllib.parse import unquote
 
 from enrich.fakeapi.catalog import Repo, RepoFile, stable_int
 from enrich.fakeapi.context import Context
+from enrich.fakeapi.faults import draw
 from enrich.fakeapi.graphql import Field, GraphQLSyntaxError, parse
 from enrich.fakeapi.http import Request, Response, json_response, text_response
 
@@ -222,6 +224,9 @@ def _etag(body: bytes) -> str:
 
 
 def _with_etag(req: Request, resp: Response) -> Response:
+    if resp.status == 404:
+        resp.headers.append(("ETag", '"' + hashlib.md5(resp.body).hexdigest() + '"'))
+        return resp
     if resp.status != 200:
         return resp
     tag = _etag(resp.body)
@@ -253,7 +258,7 @@ def handle(req: Request, ctx: Context) -> Response:
     else:
         return _not_found("https://docs.github.com/rest")
     if repo is None or repo.status == 404:
-        return _not_found()
+        return _with_etag(req, _not_found())
     if repo.status == 451:
         return _blocked()
     if repo.renamed_to:
@@ -263,14 +268,24 @@ def handle(req: Request, ctx: Context) -> Response:
         tail = "/" + "/".join(rest) if rest else ""
         location = f"{req.root}/repositories/{target.id}{tail}"
         if not rest:
-            body = {"message": "Moved Permanently", "url": location, "documentation_url": "https://docs.github.com/v3/#http-redirects"}
+            body = {
+                "message": "Moved Permanently",
+                "url": location,
+                "documentation_url": "https://docs.github.com/v3/#http-redirects",
+            }
             return json_response(301, body, [("Location", location)])
         return text_response(302, "", "text/html;charset=utf-8", [("Location", location)])
     if not rest:
-        return _with_etag(req, json_response(200, render_repo(repo, authenticated=bool(req.header("authorization")))))
+        return _with_etag(
+            req, json_response(200, render_repo(repo, authenticated=bool(req.header("authorization"))))
+        )
     if rest == ["readme"]:
         readme = next(
-            (f for (name, p), f in ctx.catalog.files_by_key.items() if name == repo.full_name.lower() and p.lower().startswith("readme")),
+            (
+                f
+                for (name, p), f in ctx.catalog.files_by_key.items()
+                if name == repo.full_name.lower() and p.lower().startswith("readme")
+            ),
             None,
         )
         if readme is None:
@@ -375,7 +390,13 @@ def _gql_repo(repo: Repo) -> dict[str, Json]:
         "pushedAt": _stamp(repo.pushed_at),
         "updatedAt": _stamp(repo.updated_at) or _stamp(repo.pushed_at),
         "diskUsage": repo.size,
-        "owner": {"__typename": repo.owner_type, "login": repo.owner, "url": f"https://github.com/{repo.owner}"},
+        "owner": {
+            "__typename": repo.owner_type,
+            "login": repo.owner,
+            "url": f"https://github.com/{repo.owner}",
+            "avatarUrl": f"https://avatars.githubusercontent.com/u/{stable_int('user:' + repo.owner.lower(), 8)}?v=4",
+            "name": repo.owner,
+        },
         "licenseInfo": (
             None
             if not repo.license
@@ -392,7 +413,7 @@ def _gql_repo(repo: Repo) -> dict[str, Json]:
     }
 
 
-_CONNECTION_COUNTS = {
+_CONNECTION_COUNTS: dict[str, Callable[[Repo], int]] = {
     "repositoryTopics": lambda r: len(r.topics),
     "issues": lambda r: r.open_issues,
     "pullRequests": lambda r: 0,
@@ -420,7 +441,10 @@ def _connection(repo: Repo, f: Field, path: list[Json], errors: _Errors) -> dict
     total = _CONNECTION_COUNTS[f.name](repo)
     nodes: list[dict[str, Json]] = []
     if f.name == "repositoryTopics":
-        nodes = [{"__typename": "RepositoryTopic", "topic": {"__typename": "Topic", "name": t}} for t in repo.topics]
+        nodes = [
+            {"__typename": "RepositoryTopic", "topic": {"__typename": "Topic", "name": t}}
+            for t in repo.topics
+        ]
     elif f.name == "languages" and repo.language:
         nodes = [{"__typename": "Language", "name": repo.language}]
     if isinstance(first, int):
@@ -500,7 +524,9 @@ def graphql(req: Request, ctx: Context, *, fail_fraction: float | None = None, s
             },
         )
     if req.method != "POST":
-        return json_response(404, {"message": "Not Found", "documentation_url": "https://docs.github.com/graphql"})
+        return json_response(
+            404, {"message": "Not Found", "documentation_url": "https://docs.github.com/graphql"}
+        )
     try:
         payload = json.loads(req.body or b"{}")
         query = payload["query"]
@@ -508,7 +534,9 @@ def graphql(req: Request, ctx: Context, *, fail_fraction: float | None = None, s
         if not isinstance(query, str) or not isinstance(variables, dict):
             raise TypeError
     except (ValueError, KeyError, TypeError):
-        return json_response(400, {"message": "Problems parsing JSON", "documentation_url": "https://docs.github.com/graphql"})
+        return json_response(
+            400, {"message": "Problems parsing JSON", "documentation_url": "https://docs.github.com/graphql"}
+        )
     try:
         fields = parse(query, variables)
     except GraphQLSyntaxError as exc:
@@ -516,8 +544,6 @@ def graphql(req: Request, ctx: Context, *, fail_fraction: float | None = None, s
             200,
             {"errors": [{"message": str(exc), "locations": [{"line": exc.line, "column": exc.column}]}]},
         )
-    from enrich.fakeapi.faults import draw
-
     errors = _Errors()
     data: dict[str, Json] = {}
     connections = 0
@@ -571,7 +597,9 @@ def graphql(req: Request, ctx: Context, *, fail_fraction: float | None = None, s
                 data[f.key] = _resolve_repo(repo, f, [f.key], errors)
         elif f.name == "rateLimit":
             headers = dict(ctx.limits.github_headers(req, "graphql"))
-            reset = datetime.fromtimestamp(int(headers["x-ratelimit-reset"]), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            reset = datetime.fromtimestamp(int(headers["x-ratelimit-reset"]), UTC).strftime(
+                "%Y-%m-%dT%H:%M:%SZ"
+            )
             value = {
                 "cost": cost,
                 "limit": int(headers["x-ratelimit-limit"]),
@@ -582,7 +610,9 @@ def graphql(req: Request, ctx: Context, *, fail_fraction: float | None = None, s
             }
             data[f.key] = _project(value, f.selections, "RateLimit", [f.key], errors)
         elif f.name == "viewer":
-            data[f.key] = _project({"login": "fake-user", "__typename": "User"}, f.selections, "User", [f.key], errors)
+            data[f.key] = _project(
+                {"login": "fake-user", "__typename": "User"}, f.selections, "User", [f.key], errors
+            )
         else:
             errors.items.append(
                 {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from typing import Any, Final
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from enrich.fakeapi.catalog import HfItem, stable_hex
 from enrich.fakeapi.context import Context
@@ -83,9 +83,13 @@ def handle(req: Request, ctx: Context) -> Response:
     if item is None or item.status == 404:
         return _missing(req)
     if item.renamed_to:
-        location = f"/api/{parts[1]}/{item.renamed_to}"
+        # the Hub sends a path-only Location; on the double it keeps the source prefix (/hf)
+        location = f"{urlsplit(req.root).path}/api/{parts[1]}/{item.renamed_to}"
         return text_response(
-            307, f"Temporary Redirect. Redirecting to {location}", "text/plain; charset=utf-8", [("Location", location)]
+            307,
+            f"Temporary Redirect. Redirecting to {location}",
+            "text/plain; charset=utf-8",
+            [("Location", location)],
         )
     body = render_item(item)
     expand = [v for k, v in req.query if k in ("expand", "expand[]")]

@@ -242,7 +242,12 @@ def render_work(work: Work, relevance: float | None = None) -> dict[str, Json]:
             "cited_by_count": work.citation_count,
             "citation_normalized_percentile": None,
             "cited_by_percentile_year": None,
-            "biblio": {"volume": None, "issue": None, "first_page": None, "last_page": None},
+            "biblio": {
+                "volume": work.volume,
+                "issue": work.issue,
+                "first_page": (work.pages or "").split("-")[0].strip() or None,
+                "last_page": (work.pages or "").split("-")[-1].strip() or None,
+            },
             "is_retracted": False,
             "is_paratext": False,
             "is_xpac": False,

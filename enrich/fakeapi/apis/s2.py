@@ -17,6 +17,7 @@ from urllib.parse import unquote
 
 from enrich.fakeapi.catalog import Work, stable_hex
 from enrich.fakeapi.context import Context
+from enrich.fakeapi.faults import draw
 from enrich.fakeapi.http import Request, Response, json_response
 from enrich.fakeapi.search import coverage
 
@@ -159,12 +160,23 @@ def render_paper(work: Work) -> dict[str, Json]:
         "publicationDate": work.publication_date
         if work.publication_date and len(work.publication_date) == 10
         else None,
-        "journal": {"name": venue} if venue else None,
+        "journal": _journal(work),
         "citationStyles": {"bibtex": "\n".join(bib_lines)},
         "authors": authors,
         "tldr": {"model": "tldr@v2.0.0", "text": work.tldr} if work.tldr else None,
     }
     return full
+
+
+def _journal(work: Work) -> dict[str, Json] | None:
+    if not work.venue:
+        return None
+    out: dict[str, Json] = {"name": work.venue}
+    if work.pages:
+        out["pages"] = work.pages
+    if work.volume:
+        out["volume"] = work.volume
+    return out
 
 
 def _uuid(text: str) -> str:
@@ -292,8 +304,6 @@ def _batch(req: Request, ctx: Context, nulls: float | None, seed: int) -> Respon
     if len(ids) > BATCH_MAX:
         return _error(400, f"Too many ids: {len(ids)}; at most {BATCH_MAX} ids per request")
     out: list[Json] = []
-    from enrich.fakeapi.faults import draw
-
     for position, raw in enumerate(ids):
         work = resolve(ctx, raw)
         if work is None or (nulls is not None and draw(seed, "s2-batch-null", raw, position) < nulls):

@@ -1,0 +1,83 @@
+"""Throughput of the local API double on loopback (requirement: at least 1,000 requests/s).
+
+Runs the double in-process over tests/data/catalog.jsonl and drives it with raw keep-alive
+``http.client`` connections from client processes (requests' own overhead would measure the
+client, not the server), cycling through lookups of every source. Prints requests/s overall, then
+one figure through a single ``requests.Session`` for comparison.
+
+    uv run --frozen python benchmarks/bench_fakeapi.py [--seconds 5] [--clients 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import multiprocessing
+import time
+from pathlib import Path
+
+import requests
+
+from enrich.fakeapi import FakeApis
+
+ROOT = Path(__file__).resolve().parent.parent
+PATHS = [
+    "/arxiv/api/query?id_list=2303.13375,2304.01097&max_results=10",
+    "/s2/graph/v1/paper/ARXIV:2303.13375?fields=title,externalIds,citationCount",
+    "/openalex/works/doi:10.1038/s41586-023-06291-2",
+    "/crossref/works/10.1093/bioinformatics/btz682",
+    "/github/repos/xionghonglin/DoctorGLM",
+    "/hf/api/models/emilyalsentzer/Bio_ClinicalBERT",
+]
+
+
+def drive(port: int, deadline: float) -> int:
+    """One client process: keep-alive GETs until the deadline; returns how many were answered."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    n = 0
+    while time.perf_counter() < deadline:
+        conn.request("GET", PATHS[n % len(PATHS)])
+        resp = conn.getresponse()
+        resp.read()
+        if resp.status != 200:
+            raise SystemExit(f"unexpected HTTP {resp.status} for {PATHS[n % len(PATHS)]}")
+        n += 1
+    conn.close()
+    return n
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--clients", type=int, default=2, help="client processes")
+    args = parser.parse_args()
+    with FakeApis(ROOT / "tests" / "data" / "catalog.jsonl") as apis:
+        for path in PATHS:  # warm caches (search indexes, views)
+            requests.get(apis.url + path, timeout=10).raise_for_status()
+        # clients run in their own processes so they do not share the server's GIL
+        with multiprocessing.get_context("fork").Pool(args.clients) as pool:
+            start = time.perf_counter()
+            deadline = start + args.seconds
+            counts = pool.starmap(drive, [(apis.port, deadline)] * args.clients)
+            elapsed = time.perf_counter() - start
+        total = sum(counts)
+        logged = len(apis.access_log())
+        print(
+            f"http.client, {args.clients} keep-alive client processes: {total} requests in {elapsed:.2f} s "
+            f"= {total / elapsed:,.0f} requests/s"
+        )
+        session = requests.Session()
+        n = 0
+        start = time.perf_counter()
+        while time.perf_counter() - start < min(args.seconds, 3.0):
+            session.get(apis.url + PATHS[n % len(PATHS)], timeout=10)
+            n += 1
+        elapsed = time.perf_counter() - start
+        print(
+            f"requests.Session x1 keep-alive: {n} requests in {elapsed:.2f} s = {n / elapsed:,.0f} requests/s"
+        )
+        print(f"access log entries: {logged + n} (every request logged)")
+
+
+if __name__ == "__main__":
+    main()

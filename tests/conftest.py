@@ -1,0 +1,47 @@
+"""Shared fixtures: the local API double (``enrich.fakeapi``) over the test catalog.
+
+``fake_apis``       a running FakeApis over tests/data/catalog.jsonl, rate limits off, no faults;
+                    ``fake_apis.endpoints`` / ``fake_apis.env()`` point clients at it,
+                    ``fake_apis.access_log()`` lists the requests it served.
+``make_fake_apis``  a factory: ``make_fake_apis(faults=..., rate_limits="real", catalog=[...])``;
+                    every double it starts is stopped at the end of the test.
+``catalog_path``    the path of tests/data/catalog.jsonl.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from enrich.fakeapi import FakeApis
+
+DATA = Path(__file__).parent / "data"
+CATALOG = DATA / "catalog.jsonl"
+
+
+@pytest.fixture
+def catalog_path() -> Path:
+    return CATALOG
+
+
+@pytest.fixture
+def make_fake_apis() -> Iterator[Callable[..., FakeApis]]:
+    started: list[FakeApis] = []
+
+    def make(**kwargs: Any) -> FakeApis:
+        catalog = kwargs.pop("catalog", CATALOG)
+        apis = FakeApis(catalog, **kwargs).start()
+        started.append(apis)
+        return apis
+
+    yield make
+    for apis in started:
+        apis.stop()
+
+
+@pytest.fixture
+def fake_apis(make_fake_apis: Callable[..., FakeApis]) -> FakeApis:
+    return make_fake_apis()
