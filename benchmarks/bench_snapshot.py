@@ -15,11 +15,11 @@ import resource
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from enrich.parsing import Entry
 from enrich.records import Author, FetchStatus, HfRecord, RepoRecord, WorkRecord
 from enrich.resolve.types import MatchEvidence, MatchMethod, ResolvedWork, WorkIds
 from enrich.snapshot import Manifest, load, read_previous, write_snapshot
@@ -28,21 +28,16 @@ from enrich.tables import Tables, build_tables
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Entry:
-    entry_id: str
-    list_id: str
-    line: int
-    section: str | None
-    kind: str
-    name: str | None
-    title: str | None
-    arxiv_id: str | None = None
-    github_repo: str | None = None
-    hf_id: str | None = None
-    hf_kind: str | None = None
-    urls: tuple[str, ...] = ()
-    work_key: str | None = None
+def entry(entry_id: str, list_id: str, line: int, section: str, kind: str, name: str | None, title: str | None,
+          **ids: Any) -> Entry:  # fmt: skip
+    fields: dict[str, Any] = dict.fromkeys(
+        ("authors_raw", "year", "venue_raw", "arxiv_id", "arxiv_version", "doi", "pmcid", "pmid", "acl_id",
+         "s2_corpus_id", "github_repo", "hf_id", "hf_kind", "description"),
+    )  # fmt: skip
+    fields.update(ids)
+    return Entry(
+        entry_id, list_id, line, section, kind, name, title, urls=(), work_key=f"entry:{entry_id}", **fields
+    )
 
 
 def inputs(n_works: int, n_repos: int, n_hf: int, at: datetime, failing: bool) -> dict[str, Any]:
@@ -52,7 +47,7 @@ def inputs(n_works: int, n_repos: int, n_hf: int, at: datetime, failing: bool) -
         arxiv = f"2101.{i:05d}"
         eid = f"list{i % 7}:{i:06d}"
         entries.append(
-            Entry(eid, f"list{i % 7}", i, "Papers", "paper", None, f"Paper number {i}", arxiv_id=arxiv)
+            entry(eid, f"list{i % 7}", i, "Papers", "paper", None, f"Paper number {i}", arxiv_id=arxiv)
         )
         s2_status = FetchStatus.ERROR if failing and i % 3 == 0 else FetchStatus.OK
         records = (
@@ -92,7 +87,7 @@ def inputs(n_works: int, n_repos: int, n_hf: int, at: datetime, failing: bool) -
     repos: list[RepoRecord] = []
     for i in range(n_repos):
         name = f"owner{i % 997}/repo{i}"
-        entries.append(Entry(f"code:{i:06d}", "code", i, "Code", "repo", name, None, github_repo=name))
+        entries.append(entry(f"code:{i:06d}", "code", i, "Code", "repo", name, None, github_repo=name))
         if failing and i % 3 == 0:
             repos.append(RepoRecord(name, FetchStatus.RATE_LIMITED, at))
         else:
@@ -112,7 +107,7 @@ def inputs(n_works: int, n_repos: int, n_hf: int, at: datetime, failing: bool) -
     for i in range(n_hf):
         hid = f"org{i % 101}/model-{i}"
         entries.append(
-            Entry(f"hf:{i:06d}", "hf", i, "Models", "model", hid, None, hf_id=hid, hf_kind="model")
+            entry(f"hf:{i:06d}", "hf", i, "Models", "model", hid, None, hf_id=hid, hf_kind="model")
         )
         hf.append(HfRecord(f"model:{hid}", "model", hid, FetchStatus.OK, at, likes=i, downloads=i * 3))
     return {"entries": entries, "resolved": resolved, "repos": repos, "hf": hf}

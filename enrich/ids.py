@@ -54,31 +54,34 @@ _MAX_LEN: Final = 2048  # longer "identifiers" are not identifiers; bounds the r
 # ---------------------------------------------------------------- URLs
 
 
-_WHITESPACE: Final = re.compile(r"\s")
+_URL_PARTS: Final = re.compile(
+    r"^(?:(?:https?:)?//)?([^/?#\s]*)([^?#\s]*)(?:\?([^#\s]*))?(?:#\S*)?$", re.IGNORECASE
+)
+_SCHEME: Final = re.compile(r"^https?://", re.IGNORECASE)
+_HOST: Final = re.compile(r"^(?:[^@]*@)?([a-z0-9.-]+)(?::\d*)?$")
 
 
 @functools.lru_cache(maxsize=8192)
 def _split_url(text: str) -> tuple[str, str, str] | None:
     """(host without www., path, query) of an http(s) URL or a scheme-less ``host/path``; else None.
 
-    Cached: :func:`extract_ids` asks every normaliser about the same URL.
+    Cached: :func:`extract_ids` asks several normalisers about the same URL.
     """
     text = text.strip()
-    if not text or len(text) > _MAX_LEN or _WHITESPACE.search(text):
+    if not text or len(text) > _MAX_LEN:
         return None
-    low = text[:8].lower()
-    if not (low.startswith(("http://", "https://"))):
-        if "/" not in text or "." not in text.split("/", 1)[0]:
-            return None
-        text = "https://" + text
-    try:
-        parts = urlsplit(text.replace("\\", ""))
-        host = (parts.hostname or "").lower()
-    except ValueError:
+    if not _SCHEME.match(text) and ("/" not in text or "." not in text.split("/", 1)[0]):
         return None
+    m = _URL_PARTS.match(text.replace("\\", ""))
+    if m is None:
+        return None
+    host_m = _HOST.match(m.group(1).lower())
+    if host_m is None:
+        return None
+    host = host_m.group(1)
     if host.startswith("www."):
         host = host[4:]
-    return host, parts.path, parts.query
+    return host, m.group(2), m.group(3) or ""
 
 
 # ---------------------------------------------------------------- arXiv
@@ -635,6 +638,12 @@ def s2_corpus_id_from_url(url: str) -> int | None:
 # ---------------------------------------------------------------- titles
 
 _NON_WORD: Final = re.compile(r"[\W_]+")
+# a quick test for combining marks (accents after NFKD); the exact removal uses unicodedata
+_COMBINING: Final = re.compile(
+    r"[\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f"
+    r"\u0900-\u0903\u093a-\u094f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff"
+    r"\u3099\u309a\ufe20-\ufe2f]"
+)
 
 
 def normalize_title(text: str) -> str:
@@ -642,7 +651,8 @@ def normalize_title(text: str) -> str:
     if text.isascii():
         return _NON_WORD.sub(" ", text.lower()).strip()
     text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    if _COMBINING.search(text):
+        text = "".join(c for c in text if not unicodedata.combining(c))
     text = unicodedata.normalize("NFKC", text).casefold()
     return _NON_WORD.sub(" ", text).strip()
 

@@ -385,9 +385,7 @@ def resolve_titles(
     with ResolutionCache(cache_path) as cache:
         matches = TitleResolver(clients, cache, sources=live).resolve(list(queries))
     accepted = sum(1 for m in matches.values() if m.accepted)
-    emit(
-        ProgressEvent("titles", "batch", source="titles", detail=f"titles: {accepted}/{len(matches)} matched")
-    )
+    emit(ProgressEvent("titles", "note", detail=f"titles: {accepted} of {len(matches)} matched"))
     return dict(matches)
 
 

@@ -61,6 +61,7 @@ __all__ = [
     "list_snapshots",
     "load",
     "new_run_id",
+    "parquet_bytes",
     "partition_path",
     "read_manifest",
     "read_previous",
@@ -288,7 +289,10 @@ def write_snapshot(out: Path | str, tables: Tables, manifest: Manifest) -> Path:
     except OSError as exc:
         raise SnapshotError(f"{out}: cannot create the snapshot directory ({exc})") from exc
     with _locked(out):
-        _recover_locked(out)
+        try:
+            _recover_locked(out)
+        except OSError as exc:
+            raise SnapshotError(f"{out}: cannot complete an earlier interrupted write ({exc})") from exc
         staging = out / f"{_STAGING_PREFIX}{manifest.run_id}"
         try:
             if staging.exists():
@@ -302,6 +306,7 @@ def write_snapshot(out: Path | str, tables: Tables, manifest: Manifest) -> Path:
                     fh.write(data)
                     fh.flush()
                     os.fsync(fh.fileno())
+                _fsync_dir(target.parent)
                 rel = partition_path(Path(), name, manifest.snapshot_date) / PART_FILE
                 files[name] = {
                     "path": rel.as_posix(),
@@ -311,7 +316,9 @@ def write_snapshot(out: Path | str, tables: Tables, manifest: Manifest) -> Path:
                 }
             final = replace(manifest, tables=tables.row_counts(), files=files, schema_version=SCHEMA_VERSION)
             journal = {"snapshot_date": final.snapshot_date.isoformat(), "manifest": final.to_dict()}
+            _fsync_dir(staging / "new")
             _write_atomic(staging / _COMMIT, json.dumps(journal, sort_keys=True).encode())
+            _fsync_dir(out)
         except Exception as exc:
             shutil.rmtree(staging, ignore_errors=True)
             raise SnapshotError(

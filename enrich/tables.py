@@ -163,6 +163,9 @@ class Tables:
         for name, table in self.items():
             if not table.schema.equals(SCHEMAS[name], check_metadata=False):
                 raise ValueError(f"table {name!r} does not have the {name} schema")
+            for column in SCHEMAS[name]:
+                if not column.nullable and table.column(column.name).null_count:
+                    raise ValueError(f"table {name!r}: column {column.name!r} may not be null")
 
     def items(self) -> Iterator[tuple[str, pa.Table]]:
         for name in SCHEMAS:
@@ -304,6 +307,13 @@ def _repo_target(rec: RepoRecord) -> str | None:
     return None
 
 
+def _previous_row(prev: Mapping[str, Row], key: str, aliases: Collection[str]) -> Row | None:
+    """The previous row of ``key``, else of the first of its old names that had one (a rename tonight)."""
+    if key in prev:
+        return prev[key]
+    return next((prev[name] for name in sorted(aliases) if name in prev), None)
+
+
 def _inverse(key_of: Mapping[str, str]) -> dict[str, list[str]]:
     names_of: dict[str, list[str]] = defaultdict(list)
     for name, key in key_of.items():
@@ -357,9 +367,11 @@ def _build_repos(
             (r for r in recs if _repo_has_data(r)),
             key=lambda r: (r.status != FetchStatus.OK, -_utc(r.fetched_at).timestamp(), r.key),
         )
-        old = prev.get(repo_id)
         aliases = {n for n in names_of.get(repo_id, ()) if n != repo_id}
-        aliases.update(old["previous_names"] if old else ())
+        old = _previous_row(prev, repo_id, aliases)
+        aliases.update(n for n in (old["previous_names"] if old else ()) if n != repo_id)
+        if old is not None and old["repo_id"] != repo_id:
+            aliases.add(old["repo_id"])
         row: Row = {"repo_id": repo_id, "previous_names": sorted(aliases)}
         if good:
             rec = good[0]
@@ -372,7 +384,9 @@ def _build_repos(
             fetch_status = _failure_status({r.status for r in recs}) if recs else NOT_REQUESTED
             reason = _first([r.reason for r in recs])
             row.update({k: old[k] for k in _REPO_VALUES} if old else {k: None for k in _REPO_VALUES})
-            row["full_name"] = old["full_name"] if old else repo_id
+            moved = next((r.moved_to for r in recs if r.moved_to and r.moved_to.lower() == repo_id), None)
+            same = old is not None and old["repo_id"] == repo_id
+            row["full_name"] = old["full_name"] if old is not None and same else (moved or repo_id)
             if row["topics"] is None:
                 row["topics"] = []
         carried = not good and row["stars_as_of"] is not None
@@ -475,6 +489,9 @@ def _build_hf(
     for rec in records:
         by_id[key_of[rec.key.lower()]].append(rec)
         spelled.setdefault(rec.key.lower(), (rec.kind, rec.hf_id))
+        target = _hf_target(rec)
+        if target is not None and rec.moved_to:
+            spelled.setdefault(target, (rec.kind, rec.moved_to.split(":", 1)[-1]))
 
     def hf_link(entry: EntryLike) -> str | None:
         k = _entry_hf_key(entry)
@@ -489,9 +506,11 @@ def _build_hf(
             (r for r in recs if _hf_has_data(r)),
             key=lambda r: (r.status != FetchStatus.OK, -_utc(r.fetched_at).timestamp(), r.key),
         )
-        old = prev.get(item_id)
         aliases = {n for n in names_of.get(item_id, ()) if n != item_id}
-        aliases.update(old["previous_ids"] if old else ())
+        old = _previous_row(prev, item_id, aliases)
+        aliases.update(n for n in (old["previous_ids"] if old else ()) if n != item_id)
+        if old is not None and old["hf_item_id"] != item_id:
+            aliases.add(old["hf_item_id"])
         kind, _, bare = item_id.partition(":")
         row: Row = {"hf_item_id": item_id, "kind": kind, "previous_ids": sorted(aliases)}
         if good:
@@ -520,7 +539,8 @@ def _build_hf(
             fetch_status = _failure_status({r.status for r in recs}) if recs else NOT_REQUESTED
             reason = _first([r.reason for r in recs])
             row.update({k: old[k] for k in _HF_VALUES} if old else {k: None for k in _HF_VALUES})
-            row["hf_id"] = old["hf_id"] if old else spelled.get(item_id, (kind, bare))[1]
+            same = old is not None and old["hf_item_id"] == item_id
+            row["hf_id"] = old["hf_id"] if old is not None and same else spelled.get(item_id, (kind, bare))[1]
             row["tags"] = row["tags"] or []
             row["arxiv_ids"] = row["arxiv_ids"] or []
         carried = not good and (row["likes_as_of"] is not None or row["downloads_as_of"] is not None)
@@ -839,6 +859,62 @@ def _list_changes(tonight: Sequence[Row], before: Sequence[Row], unreadable: Col
     return rows
 
 
+_CARRIED_STATUS: Final = {
+    "works": ("work_id", ("status_arxiv", "status_s2", "status_openalex", "status_crossref")),
+    "repos": ("repo_id", ("fetch_status",)),
+    "hf_items": ("hf_item_id", ("fetch_status",)),
+}
+
+
+def _carry_unreadable_lists(
+    unreadable: set[str],
+    previous_entries: Sequence[Row],
+    previous: PreviousSnapshot,
+    entry_rows: dict[str, Row],
+    tonight: Mapping[str, list[Row]],
+) -> None:
+    """Keep the previous entries of lists that could not be read tonight, and what only they link."""
+    carried = [r for r in previous_entries if r["list_id"] in unreadable and r["entry_id"] not in entry_rows]
+    for row in carried:
+        entry_rows[row["entry_id"]] = dict(row)
+    for table, (key, status_columns) in _CARRIED_STATUS.items():
+        linked: dict[str, list[Row]] = defaultdict(list)
+        for row in carried:
+            if row[key] is not None:
+                linked[row[key]].append(row)
+        if not linked:
+            continue
+        rows = {r[key]: r for r in tonight[table]}
+        old_rows = previous.rows(table, key)
+        for item, entries in sorted(linked.items()):
+            target = rows.get(item)
+            if target is None:
+                old = old_rows.get(item)
+                if old is None:  # the previous snapshot was inconsistent: drop the dangling link
+                    for entry in entries:
+                        entry_rows[entry["entry_id"]][key] = None
+                    continue
+                target = dict(old)
+                for column in status_columns:
+                    target[column] = NOT_REQUESTED
+                if table == "works":
+                    target["sources"] = []
+                    target["status"] = "stale" if target["metadata_as_of"] is not None else "local"
+                    target["entry_ids"], target["list_ids"], target["entry_count"] = [], [], 0
+                else:
+                    target["fetch_reason"] = None
+                    if target["status"] == "ok":
+                        target["status"] = "stale"
+                    target["list_ids"], target["entry_count"] = [], 0
+                tonight[table].append(target)
+                rows[item] = target
+            target["list_ids"] = sorted({*target["list_ids"], *(e["list_id"] for e in entries)})
+            target["entry_count"] += len(entries)
+            if table == "works":
+                target["entry_ids"] = sorted({*target["entry_ids"], *(e["entry_id"] for e in entries)})
+                target["entry_count"] = len(target["entry_ids"])
+
+
 # ----------------------------------------------------------------------------------------- build
 
 
@@ -860,8 +936,10 @@ def build_tables(
 ) -> Tables:
     """Tonight's tables from tonight's inputs and the previous snapshot (for carry-forward and changes).
 
-    ``unreadable_lists``: ids of lists that could not be read tonight; they record no list changes
-    (their entries are not "lost" because a file failed to parse).
+    ``unreadable_lists``: ids of lists that could not be read tonight. Their entries are carried
+    from the previous snapshot unchanged (with the works, repos and Hugging Face items only they
+    link, flagged as not requested tonight), and they record no list changes: a file that failed to
+    parse does not erase a list.
     """
     if previous is None:
         previous = PreviousSnapshot(snapshot_date=date.min)
@@ -890,9 +968,15 @@ def build_tables(
         hf_key = _entry_hf_key(entry)
         row["hf_item_id"] = hf_built.key_of[hf_key] if hf_key is not None else None
 
-    before = conform(previous.entries, ENTRIES_SCHEMA).select(
-        ["list_id", "entry_id", "kind", "title", "name", "work_id", "repo_id", "hf_item_id"]
-    )
+    previous_entries = conform(previous.entries, ENTRIES_SCHEMA).to_pylist()
+    if unreadable_lists:
+        _carry_unreadable_lists(
+            set(unreadable_lists),
+            previous_entries,
+            previous,
+            entry_rows,
+            {"works": work_rows, "repos": repo_built.rows, "hf_items": hf_built.rows},
+        )
     return Tables(
         entries=_table("entries", list(entry_rows.values())),
         works=_table("works", work_rows),
@@ -901,6 +985,6 @@ def build_tables(
         metrics_history=_table("metrics_history", _metrics(fresh_works, repo_built.fresh, hf_built.fresh)),
         list_changes=_table(
             "list_changes",
-            _list_changes(list(entry_rows.values()), before.to_pylist(), set(unreadable_lists)),
+            _list_changes(list(entry_rows.values()), previous_entries, set(unreadable_lists)),
         ),
     )

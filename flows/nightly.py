@@ -28,8 +28,9 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
+from prefect.concurrency._asyncio import ConcurrencySlotAcquisitionError
 from prefect.concurrency.sync import concurrency
-from prefect.exceptions import ConcurrencySlotAcquisitionError, ObjectNotFound, PrefectException
+from prefect.exceptions import ObjectNotFound, PrefectException
 from prefect.futures import PrefectFuture
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
@@ -113,7 +114,9 @@ def source_slot(source: str, enabled: bool) -> Iterator[None]:
         if enabled:
             try:
                 stack.enter_context(
-                    concurrency(f"{LIMIT_PREFIX}{source}", occupy=1, timeout_seconds=SLOT_TIMEOUT_S, strict=True)
+                    concurrency(
+                        f"{LIMIT_PREFIX}{source}", occupy=1, timeout_seconds=SLOT_TIMEOUT_S, strict=True
+                    )
                 )
             except ConcurrencySlotAcquisitionError as exc:
                 get_run_logger().warning("%s: running without its concurrency limit (%s)", source, exc)

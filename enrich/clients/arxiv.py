@@ -182,6 +182,7 @@ class ArxivClient(BaseClient):
     ) -> None:
         super().__init__(base_url, session, timeout, min_interval=min_interval, **kwargs)
         self.chunk_size = max(1, chunk_size)
+        self._package_clients: dict[int, _PackageClient] = {}
 
     # -- HTTP, called back by the package client --------------------------------------------
 
@@ -212,7 +213,10 @@ class ArxivClient(BaseClient):
         return parsed
 
     def _package_client(self, page_size: int) -> _PackageClient:
-        return _PackageClient(self, page_size=max(1, page_size))
+        size = max(1, page_size)
+        if size not in self._package_clients:
+            self._package_clients[size] = _PackageClient(self, page_size=size)
+        return self._package_clients[size]
 
     # -- public API ----------------------------------------------------------------------------
 

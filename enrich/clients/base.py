@@ -47,17 +47,27 @@ DEFAULT_TIMEOUT = 30.0
 """Seconds per HTTP request (connect + read). GitHub kills GraphQL queries after 10 s and S2/OpenAlex
 answer in well under a second; 30 s leaves room for large arXiv feeds (apis.md §1, §7)."""
 
-DEFAULT_MAX_ATTEMPTS = 4
-"""One try plus three retries, like arxiv.py's ``num_retries=3`` (apis.md §2)."""
+DEFAULT_MAX_ATTEMPTS = 6
+"""One try plus five retries: outlasts a burst of five different faults in a row (500, 502, truncated,
+malformed, reset: the API double's ``tests/data/faults_bursts.json``) while backoff stays bounded
+(0.5-1 + 1-2 + 2-4 + 4-8 + 8-16 s, at most ~31 s per call). arxiv.py retries 3 times (apis.md §2);
+S2's own client up to 10 (apis.md §3)."""
+
+DEFAULT_MAX_THROTTLED = 8
+"""429s (and rate-limit 403s) one call may meet before giving up, counted apart from failures: a 429 is
+the server pacing us, not failing. S2 answers 429 "below the limit" from its shared pool (s2-folks#84)
+and its own client retries them up to 10 times (apis.md §3); the deadline still bounds the call."""
 
 DEFAULT_BACKOFF_BASE = 1.0
 DEFAULT_BACKOFF_MAX = 30.0
-DEFAULT_REQUEST_DEADLINE = 180.0
-"""Upper bound (s) on one logical request: 4 attempts x 30 s timeout + backoff + a short Retry-After."""
+DEFAULT_REQUEST_DEADLINE = 240.0
+"""Upper bound (s) on one logical request, all attempts and waits included: 6 attempts x 30 s timeout
++ ~31 s backoff + a short Retry-After fit; a call never runs longer."""
 
-UNREACHABLE_AFTER = 2
-"""Logical requests in a row that exhausted their retries on timeouts/resets before the source is
-declared unreachable (a refused connection or DNS failure declares it at once)."""
+UNREACHABLE_AFTER = 3
+"""Logical requests in a row that exhausted every retry (timeouts, resets, 5xx) before the source is
+declared unreachable, so a broken server costs three calls, not one per item (a refused connection or
+a DNS failure declares it at once)."""
 
 
 class BadBody(ValueError):
@@ -168,6 +178,7 @@ class BaseClient:
         *,
         min_interval: float | None = None,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        max_throttled: int = DEFAULT_MAX_THROTTLED,
         backoff_base: float = DEFAULT_BACKOFF_BASE,
         backoff_max: float = DEFAULT_BACKOFF_MAX,
         max_wait: float = DEFAULT_MAX_WAIT,
@@ -181,6 +192,7 @@ class BaseClient:
         self.session = session if session is not None else requests.Session()
         self.timeout = timeout
         self.max_attempts = max(1, max_attempts)
+        self.max_throttled = max(0, max_throttled)
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self.request_deadline = request_deadline
@@ -319,7 +331,9 @@ class BaseClient:
         bad_kind: str | None = None
         connection_failures = 0
         attempts = 0
-        for attempt in range(self.max_attempts):
+        throttled = 0  # 429-style answers: the server pacing us, counted apart from failures
+        while attempts - throttled < self.max_attempts and throttled <= self.max_throttled:
+            attempt = attempts
             left = deadline - self._clock()
             if left <= 0:
                 last_problem = f"deadline of {self.request_deadline:g} s passed"
@@ -363,6 +377,8 @@ class BaseClient:
             status = response.status_code
             if self._retryable(response, info):
                 last_status, bad_kind = status, None
+                if status in (429, 403):
+                    throttled += 1
                 last_problem = f"HTTP {status}"
                 if info.retry_after is not None and info.retry_after > self.limiter.max_wait:
                     raise RateLimitedError(
@@ -390,10 +406,12 @@ class BaseClient:
                 status=last_status,
                 retry_after=self.limiter.blocked_for() or None,
             )
-        if last_status is None and connection_failures:
+        if (last_status is None and connection_failures) or (last_status is not None and last_status >= 500):
             self._failed_in_a_row += 1
             if self._failed_in_a_row >= UNREACHABLE_AFTER:
-                raise self._mark_unreachable(url, f"{last_problem} {self._failed_in_a_row} times in a row")
+                raise self._mark_unreachable(
+                    url, f"{last_problem} on every attempt, {self._failed_in_a_row} calls in a row"
+                )
         reason = f"{last_problem} after {attempts} attempt{'s' if attempts != 1 else ''}"
         if bad_kind is not None:
             raise BadBodyError(self.source, self._clean(reason), status=last_status, kind=bad_kind)

@@ -58,7 +58,9 @@ class Index(Generic[T]):
         self, items: Sequence[T], text_of: Callable[[T], str], *, k1: float = 1.2, b: float = 0.75
     ) -> None:
         self.items = list(items)
-        self.docs = [Counter(tokens(text_of(item))) for item in self.items]
+        token_lists = [tokens(text_of(item)) for item in self.items]
+        self.docs = [Counter(t) for t in token_lists]
+        self.joined = [" " + " ".join(t) + " " for t in token_lists]
         self.lengths = [sum(d.values()) for d in self.docs]
         self.avg = (sum(self.lengths) / len(self.lengths)) if self.lengths else 1.0
         df: Counter[str] = Counter()
@@ -70,10 +72,15 @@ class Index(Generic[T]):
         self.b = b
 
     def search(self, query: str, *, min_score: float = 0.0) -> list[tuple[T, float]]:
-        """Items with a positive score, best first (ties keep catalog order)."""
+        """Items with a positive score, best first (ties keep catalog order).
+
+        A document holding the whole query as a phrase gets a bonus (engines boost phrase matches),
+        so an exact title usually, not always, beats a shorter decoy sharing most of its words.
+        """
         q = tokens(query)
         if not q:
             return []
+        phrase = " " + " ".join(q) + " " if len(q) > 1 else None
         scored: list[tuple[int, float]] = []
         for i, doc in enumerate(self.docs):
             score = 0.0
@@ -82,6 +89,8 @@ class Index(Generic[T]):
                 tf = doc.get(term, 0)
                 if tf:
                     score += self.idf[term] * tf * (self.k1 + 1) / (tf + norm)
+            if phrase is not None and phrase in self.joined[i]:
+                score *= 1.5
             if score > min_score:
                 scored.append((i, score))
         scored.sort(key=lambda pair: (-pair[1], pair[0]))

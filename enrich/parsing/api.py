@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from enrich.errors import InputError
 from enrich.ids import ExtractedIds, extract_ids, normalize_title
@@ -21,9 +21,20 @@ __all__ = ["parse_file", "parse_paths", "parse_text"]
 
 def parse_text(text: str, list_id: str, *, plaintext: bool = False) -> list[Entry]:
     """Entries of one list given as text (markdown, or a plain-text rendering when ``plaintext``)."""
+    return _finish(_prepare(list_id, _drafts(text, plaintext=plaintext)))
+
+
+def _drafts(text: str, *, plaintext: bool) -> list[Draft]:
     text = repair_text(text)
-    drafts = parse_plaintext(text) if plaintext else parse_markdown(text)
-    return _entries(list_id, drafts)
+    return parse_plaintext(text) if plaintext else parse_markdown(text)
+
+
+def _read(path: Path) -> tuple[str, bool]:
+    suffix = path.suffix.lower()
+    if path.exists() and not path.is_dir() and suffix not in LIST_SUFFIXES:
+        kinds = ", ".join(sorted(LIST_SUFFIXES))
+        raise InputError(str(path), f"unsupported file type '{suffix or path.name}' (lists are {kinds})")
+    return read_list_text(path), suffix == ".txt"
 
 
 def parse_file(path: Path, list_id: str) -> list[Entry]:
@@ -31,15 +42,21 @@ def parse_file(path: Path, list_id: str) -> list[Entry]:
 
     Raises :class:`InputError` for a file that cannot be used (see :func:`read_list_text`).
     """
-    suffix = path.suffix.lower()
-    if path.exists() and not path.is_dir() and suffix not in LIST_SUFFIXES:
-        kinds = ", ".join(sorted(LIST_SUFFIXES))
-        raise InputError(str(path), f"unsupported file type '{suffix or path.name}' (lists are {kinds})")
-    text = read_list_text(path)
-    return parse_text(text, list_id, plaintext=suffix == ".txt")
+    text, plaintext = _read(path)
+    return parse_text(text, list_id, plaintext=plaintext)
 
 
-def _entries(list_id: str, drafts: Sequence[Draft]) -> list[Entry]:
+class _Pre(NamedTuple):
+    """An entry before its work key is known (work keys need every list parsed together)."""
+
+    entry_id: str
+    list_id: str
+    draft: Draft
+    ids: ExtractedIds
+    kind: str
+
+
+def _prepare(list_id: str, drafts: Sequence[Draft]) -> list[_Pre]:
     ids = [extract_ids(d.urls) for d in drafts]
     kinds = [finalize_kind(d, i) for d, i in zip(drafts, ids, strict=True)]
     identities = [
@@ -47,11 +64,15 @@ def _entries(list_id: str, drafts: Sequence[Draft]) -> list[Entry]:
     ]
     texts = [normalize_title(f"{d.name or ''} {d.title or ''}") for d in drafts]
     entry_ids = assign_entry_ids(list_id, identities, [d.section for d in drafts], texts)
-    keys = work_keys((e, d.name, d.title, i, d.urls) for e, d, i in zip(entry_ids, drafts, ids, strict=True))
     return [
-        _entry(entry_id, list_id, d, i, kind, key)
-        for entry_id, d, i, kind, key in zip(entry_ids, drafts, ids, kinds, keys, strict=True)
+        _Pre(entry_id, list_id, d, i, kind)
+        for entry_id, d, i, kind in zip(entry_ids, drafts, ids, kinds, strict=True)
     ]
+
+
+def _finish(pres: Sequence[_Pre]) -> list[Entry]:
+    keys = work_keys((p.entry_id, p.draft.name, p.draft.title, p.ids, p.draft.urls) for p in pres)
+    return [_entry(p.entry_id, p.list_id, p.draft, p.ids, p.kind, k) for p, k in zip(pres, keys, strict=True)]
 
 
 def _entry(entry_id: str, list_id: str, d: Draft, ids: ExtractedIds, kind: str, work_key: str) -> Entry:
@@ -131,32 +152,14 @@ def parse_paths(paths: Sequence[Path]) -> ParseResult:
     parse. ``work_key`` is computed across all lists parsed together.
     """
     problems: list[InputError] = []
-    per_file: list[list[Entry]] = []
+    pres: list[_Pre] = []
+    files = 0
     for spec, path in _expand(paths, problems):
         try:
-            per_file.append(parse_file(path, spec.id))
+            text, plaintext = _read(path)
         except InputError as exc:
             problems.append(exc)
-    entries = [e for chunk in per_file for e in chunk]
-    if len({e.list_id for e in entries}) > 1:
-        keys = work_keys((e.entry_id, e.name, e.title, _ids(e), e.urls) for e in entries)
-        entries = [
-            dataclasses.replace(e, work_key=k) if e.work_key != k else e
-            for e, k in zip(entries, keys, strict=True)
-        ]
-    return ParseResult(entries=entries, problems=problems, files=len(per_file))
-
-
-def _ids(e: Entry) -> ExtractedIds:
-    return ExtractedIds(
-        arxiv_id=e.arxiv_id,
-        arxiv_version=e.arxiv_version,
-        doi=e.doi,
-        pmcid=e.pmcid,
-        pmid=e.pmid,
-        acl_id=e.acl_id,
-        s2_corpus_id=e.s2_corpus_id,
-        github_repo=e.github_repo,
-        hf_kind=e.hf_kind,
-        hf_id=e.hf_id,
-    )
+            continue
+        pres.extend(_prepare(spec.id, _drafts(text, plaintext=plaintext)))
+        files += 1
+    return ParseResult(entries=_finish(pres), problems=problems, files=files)

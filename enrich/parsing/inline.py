@@ -33,7 +33,6 @@ _INLINE: Final = re.compile(
     re.DOTALL,
 )
 _ESCAPE: Final = re.compile(r"\\([!-/:-@\[-`{-~])")
-_SPACES: Final = re.compile(r"\s+")
 _BARE_TRAIL: Final = ".,;:!?'\")"
 
 
@@ -65,8 +64,13 @@ def _clean_url(url: str) -> str:
     return _ESCAPE.sub(r"\1", url.strip())
 
 
+_SPECIAL: Final = re.compile(r"[!\[*_<&\\]|https?://")
+
+
 def tokenize(src: str) -> list[Seg]:
     """The inline pieces of ``src`` in order (adjacent text merged)."""
+    if not _SPECIAL.search(src):  # plain text: the common case for link labels and cells
+        return [Seg("text", src)] if src else []
     out: list[Seg] = []
     pos = 0
     for m in _INLINE.finditer(src):
@@ -117,7 +121,7 @@ def _text(out: list[Seg], text: str) -> None:
 
 def plain(segs: list[Seg] | tuple[Seg, ...]) -> str:
     """The visible text of ``segs`` (images dropped), whitespace collapsed."""
-    return _SPACES.sub(" ", "".join(s.text for s in segs if s.kind != "image")).strip()
+    return " ".join("".join([s.text for s in segs if s.kind != "image"]).split())
 
 
 def urls(segs: list[Seg] | tuple[Seg, ...]) -> list[str]:

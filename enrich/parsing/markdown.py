@@ -21,10 +21,10 @@ entry; a bullet whose links all point inside the page (``#anchor``) is a table o
 
 from __future__ import annotations
 
-import dataclasses
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -102,11 +102,75 @@ class _Item:
 
 
 def parse_markdown(text: str) -> list[Draft]:
-    """Every entry of a markdown list, in file order."""
+    """Every entry of a markdown list, in file order.
+
+    Long files are parsed in chunks cut at top-level-safe ATX headings (see :func:`_chunks`),
+    so memory stays flat however long the list is; headings carry over between chunks.
+    """
+    state = _State()
+    for offset, chunk in _chunks(text):
+        _parse_chunk(chunk, offset, state)
+    return state.drafts
+
+
+@dataclass(slots=True)
+class _State:
+    drafts: list[Draft] = field(default_factory=list)
+    headings: list[tuple[int, str]] = field(default_factory=list)
+    seen_heading: bool = False
+
+
+_CHUNK_LINES: Final = 2000
+_ATX: Final = re.compile(r"^#{1,6}(?:[ \t]|$)")
+_FENCE: Final = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_RAW_HTML: Final = re.compile(r"^ {0,3}<(?:(script|pre|style|textarea)[\s>]|(!--))", re.IGNORECASE)
+
+
+def _chunks(text: str) -> Iterator[tuple[int, str]]:
+    """``(line offset, text)`` pieces of a document that markdown parses independently.
+
+    A cut is made only before an ATX heading at column 0 that follows a blank line outside a code
+    fence, an HTML comment or a ``<pre>``/``<script>``/``<style>``/``<textarea>`` block: such a
+    heading closes every open block (lists, tables, paragraphs, other HTML blocks), so the pieces
+    parse exactly as the whole.
+    """
+    lines = text.split("\n")
+    if len(lines) <= _CHUNK_LINES:
+        yield 0, text
+        return
+    start = 0
+    fence = ""
+    raw_end = ""
+    prev_blank = True
+    for k, line in enumerate(lines):
+        if fence:
+            stripped = line.strip()
+            if stripped.startswith(fence) and not stripped.strip(fence[0]):
+                fence = ""
+        elif raw_end:
+            if raw_end in line.lower():
+                raw_end = ""
+        else:
+            m = _FENCE.match(line)
+            if m:
+                fence = m.group(1)
+            else:
+                html = _RAW_HTML.match(line)
+                if html:
+                    end = "-->" if html.group(2) else f"</{html.group(1).lower()}>"
+                    if end not in line[html.end() :].lower():
+                        raw_end = end
+                elif prev_blank and k - start >= _CHUNK_LINES and _ATX.match(line):
+                    yield start, "\n".join(lines[start:k])
+                    start = k
+        prev_blank = not line.strip()
+    yield start, "\n".join(lines[start:])
+
+
+def _parse_chunk(text: str, offset: int, state: _State) -> None:
     tokens = _MD.parse(text)
-    drafts: list[Draft] = []
-    headings: list[tuple[int, str]] = []
-    seen_heading = False
+    headings = state.headings
+    drafts = state.drafts
     stack: list[_Item] = []
     i = 0
     n = len(tokens)
@@ -116,17 +180,17 @@ def parse_markdown(text: str) -> list[Draft]:
         if kind == "heading_open":
             level = int(tok.tag[1:])
             title = clean_heading(plain(tokenize(tokens[i + 1].content)))
-            if not seen_heading and level == 1:
-                seen_heading = True  # the document's title: not part of section paths
+            if not state.seen_heading and level == 1:
+                state.seen_heading = True  # the document's title: not part of section paths
             else:
-                seen_heading = True
+                state.seen_heading = True
                 while headings and headings[-1][0] >= level:
                     headings.pop()
                 headings.append((level, title))
             i += 3
             continue
         if kind == "list_item_open":
-            item = _Item(_line(tok), tuple(h for _, h in headings))
+            item = _Item(_line(tok) + offset, tuple(h for _, h in headings))
             if stack:
                 stack[-1].children.append(item)
             stack.append(item)
@@ -137,10 +201,9 @@ def parse_markdown(text: str) -> list[Draft]:
         elif kind == "inline" and stack:
             stack[-1].inlines.append(tok.content)
         elif kind == "table_open":
-            i = _table(tokens, i, tuple(h for _, h in headings), drafts)
+            i = _table(tokens, i, tuple(h for _, h in headings), drafts, offset)
             continue
         i += 1
-    return drafts
 
 
 def _line(tok: Token) -> int:
@@ -202,7 +265,7 @@ def _bullet(item: _Item, description: str | None) -> Draft | None:
     section = join_section(item.section)
     hint = "dataset" if dataset_section(item.section) else None
     paper_link = _has_paper_link(segs)
-    base = Draft(line=item.line, section=section, urls=absolute, kind_hint=hint, paper_link=paper_link)
+    base = _Base(item.line, section, absolute, hint, paper_link)
 
     first = segs[0]
     if first.kind == "text" and len(segs) > 1 and segs[1].kind == "bold" and _DATED.match(first.text):
@@ -227,16 +290,33 @@ def _bullet(item: _Item, description: str | None) -> Draft | None:
     return _with(base, name=split_name(title), title=title, year=year, description=description)
 
 
-def _with(base: Draft, **kw: Any) -> Draft:
-    return dataclasses.replace(base, **kw)
+class _Base(NamedTuple):
+    """What every entry shape shares; turned into a :class:`Draft` once the shape is known."""
+
+    line: int
+    section: str | None
+    urls: tuple[str, ...]
+    kind_hint: str | None
+    paper_link: bool
 
 
-def _short_name(title: str, base: Draft) -> bool:
+def _with(base: _Base, **kw: Any) -> Draft:
+    return Draft(
+        line=base.line,
+        section=base.section,
+        urls=base.urls,
+        kind_hint=base.kind_hint,
+        paper_link=base.paper_link,
+        **kw,
+    )
+
+
+def _short_name(title: str, base: _Base) -> bool:
     """A bold/table title that is really a bare name: ``PULSE``, ``ChatGLM-Med`` (no paper link)."""
     return not base.paper_link and ":" not in title and "：" not in title and len(title.split()) <= 3
 
 
-def _dated(segs: list[Seg], base: Draft, description: str | None) -> Draft:
+def _dated(segs: list[Seg], base: _Base, description: str | None) -> Draft:
     m = _DATED.match(segs[0].text)
     year = int(m.group(1)) if m else None
     title = clean_title(segs[1].text) or ""
@@ -283,7 +363,7 @@ def _authors_venue(text: str) -> tuple[str | None, str | None]:
     return body or None, None
 
 
-def _bold_name(segs: list[Seg], base: Draft, description: str | None) -> Draft | None:
+def _bold_name(segs: list[Seg], base: _Base, description: str | None) -> Draft | None:
     bold = segs[0]
     rest_segs = segs[1:]
     inner_links = [c for c in bold.children if c.kind == "link"]
@@ -304,7 +384,7 @@ def _bold_name(segs: list[Seg], base: Draft, description: str | None) -> Draft |
 # ---------------------------------------------------------------- tables
 
 
-def _table(tokens: list[Token], i: int, path: tuple[str, ...], out: list[Draft]) -> int:
+def _table(tokens: list[Token], i: int, path: tuple[str, ...], out: list[Draft], offset: int) -> int:
     header: list[str] = []
     rows: list[tuple[int, list[str]]] = []
     in_head = False
@@ -323,7 +403,7 @@ def _table(tokens: list[Token], i: int, path: tuple[str, ...], out: list[Draft])
             in_head = False
         elif t == "tr_open":
             row = []
-            row_line = _line(tok)
+            row_line = _line(tok) + offset
         elif t == "inline" and row is not None:
             row.append(tok.content.strip())
         elif t == "tr_close" and row is not None:
@@ -428,7 +508,7 @@ def _table_drafts(
         absolute = _abs_urls(found)
         paper_link = _has_paper_link(found)
         description = "; ".join(desc + extras) or None
-        base = Draft(line=line, section=section, urls=absolute, kind_hint=hint, paper_link=paper_link)
+        base = _Base(line, section, absolute, hint, paper_link)
         if name_kind == "title":
             title = clean_title(label) or label
             if _short_name(title, base) and not _paper_url(absolute):

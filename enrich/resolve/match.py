@@ -1,35 +1,39 @@
-"""Verify title-search candidates: a calibrated score, an accept threshold and an abstain band.
+"""Verify title-search candidates: a log-odds score, an accept threshold and an abstain band.
 
 Pure functions only (no I/O). :func:`score_candidate` turns one candidate :class:`WorkRecord` into a
 :class:`CandidateScore`; :func:`decide` picks among all candidates of one query.
 
 The score is a logistic model over three pieces of evidence, each worth a number of log-odds:
 
-* **title** - both titles are normalised (:func:`enrich.ids.normalize_title`) and aligned word by
-  word. Words that only differ by a typo (edit similarity >= 0.75, both at least 4 letters, not
-  numbers) count as aligned. Every *content* word left unaligned on either side costs
-  ``UNMATCHED_WORD`` (so "... for Medicine" vs "... for Law" fails however close the strings are);
-  an unaligned stop word costs less. A query that is exactly the candidate's main title with the
-  subtitle left off (or the reverse) costs ``SUBTITLE_DROPPED`` instead of one penalty per word, but
-  only when the shared main title has at least ``MIN_MAIN_TITLE_WORDS`` content words: "BERT" alone
-  is not evidence for "BERT: Pre-training of ...". Short titles (few content words) pay
-  ``SHORT_TITLE`` penalties: generic titles such as "Deep Learning" need year or author support.
+* **title** - both titles lose markup (``<i>``, JATS tags), are normalised
+  (:func:`enrich.ids.normalize_title`) and aligned word by word. Words that only differ by a typo
+  (edit similarity >= 75 %, both at least 4 letters, not numbers) count as aligned at a small cost.
+  Every *content* word left unaligned on either side costs ``UNMATCHED_WORD`` (so "... for
+  Medicine" vs "... for Law", or "GPT-3" vs "GPT-4", fails however close the strings are); an
+  unaligned stop word costs less. A query that is the candidate's main title with the subtitle left
+  off costs ``SUBTITLE_DROPPED`` instead of one penalty per word (lists abbreviate); a candidate
+  lacking the query's subtitle costs ``SUBTITLE_UNMATCHED`` (more likely another work); either way a
+  shared main title under ``MIN_MAIN_TITLE_WORDS`` content words costs ``SHORT_MAIN_TITLE`` more:
+  "BERT" alone is weak evidence for "BERT: Pre-training of ...". Short titles pay ``SHORT_TITLE``:
+  generic titles such as "Deep Learning" need year or author support.
 * **year** - equal: ``YEAR_EXACT``; one year apart (preprint vs publication): ``YEAR_NEAR``;
   further apart: ``YEAR_FAR`` (a strong penalty: errata, new editions, re-used titles). Unknown: 0.
-* **first author** - surnames compared after normalisation: agree ``AUTHOR_AGREES``, the query's
-  first author is elsewhere in the candidate's author list ``AUTHOR_LISTED``, absent
-  ``AUTHOR_DISAGREES``. Unknown: 0.
+* **first author** - surnames compared after normalisation (name order not trusted): agree
+  ``AUTHOR_AGREES``; the query's first author elsewhere in the candidate's list ``AUTHOR_LISTED``;
+  absent ``AUTHOR_DISAGREES``. Unknown: 0.
 
 ``score = 1 / (1 + exp(-(BIAS + title + year + author)))``. The weights were set by reasoning about
-the cases above and then checked (not fitted) with ``benchmarks/eval_matching.py``; the README
-reports the measured precision and recall.
+the cases above and checked on the development seed of ``benchmarks/eval_matching.py``; the README
+reports precision/recall on held-out seeds and how reliable the score is per bin.
 
 Decision (:func:`decide`): candidates that are the same work (a shared identifier, or a preprint and
-its published version: same title, first author and year +-1, no conflicting ids) are grouped. The
-best group is ACCEPTED when its score is >= ``ACCEPT`` and no other group scores within
-``MARGIN`` of it or >= ``ABSTAIN_LOW``-level competition; it is ABSTAINED when the best score falls in
-the band ``[ABSTAIN_LOW, ACCEPT)`` or a second, different work is too close; below ``ABSTAIN_LOW``
-the query is confidently unmatched. A wrong match is worse than none, so ties abstain.
+its published version: same title, first author and year +-1, no conflicting DOI/arXiv id) are
+grouped. The best group is ACCEPTED when its score is >= ``ACCEPT`` and no other group that scores
+>= ``ABSTAIN_LOW`` is within ``MARGIN`` log-odds of it; it is ABSTAINED when the best score falls in
+the band ``[ABSTAIN_LOW, ACCEPT)`` or a second, different work is that close (an exact year against
+a one-year-off twin is only ``YEAR_EXACT - YEAR_NEAR`` apart: the year alone never decides between
+two same-titled works); below ``ABSTAIN_LOW`` the query is confidently unmatched. A wrong match is
+worse than none, so ties abstain.
 """
 
 from __future__ import annotations

@@ -129,8 +129,8 @@ def test_malformed_body_is_retried_then_reported() -> None:
     client, script, _ = probe(answer(200, b'{"truncated'))
     with pytest.raises(BadBodyError) as err:
         client.request("GET", "/x", decode=decode_json)
-    assert len(script.sent) == 4
-    assert err.value.reason == "bad body (malformed JSON: JSONDecodeError) after 4 attempts"
+    assert len(script.sent) == 6
+    assert err.value.reason == "bad body (malformed JSON: JSONDecodeError) after 6 attempts"
 
 
 def test_deadline_bounds_a_call() -> None:
@@ -182,6 +182,22 @@ def test_closed_port_returns_quickly_with_one_message() -> None:
     assert time.monotonic() - started < 2.0
     assert crossref.stats.requests == 1
     assert len(out) == 200
+
+
+def test_a_server_failing_every_retry_three_calls_running_is_declared_down() -> None:
+    client, script, _ = probe(answer(503))
+    for _ in range(2):
+        with pytest.raises(SourceError) as err:
+            client.request("GET", "/x", decode=decode_json)
+        assert not isinstance(err.value, SourceUnavailableError)
+    with pytest.raises(SourceUnavailableError):
+        client.request("GET", "/x", decode=decode_json)
+    with pytest.raises(SourceUnavailableError):
+        client.request("GET", "/x", decode=decode_json)
+    assert len(script.sent) == 18  # 3 calls x 6 attempts, then nothing
+    assert (
+        client.stats.message == "probe: unreachable (HTTP 503 on every attempt, 3 calls in a row at api.test)"
+    )
 
 
 def test_secrets_never_in_reasons_or_messages() -> None:

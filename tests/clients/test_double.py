@@ -335,7 +335,7 @@ def test_arxiv_empty_pages_that_persist_mean_missing_not_absent() -> None:
         assert [(r.status, r.reason) for r in out] == [
             (FetchStatus.MISSING, "empty feed for these ids after retries (suspect, not proof)")
         ] * 2
-        assert len(log(apis, "arxiv")) == 4
+        assert len(log(apis, "arxiv")) == 6
 
 
 def test_github_quota_fault_defers_the_rest() -> None:
@@ -387,3 +387,52 @@ def test_secrets_never_reach_cache_logs_or_records(tmp_path: Path, caplog: pytes
         assert secret not in caplog.text
         assert all(secret not in repr(r) for r in records)
     assert all(secret not in str(clients.stats()) for secret in (GH_TOKEN, S2_KEY, OA_KEY, HF_TOKEN))
+
+
+# ----------------------------------------------------------------------- the double's sample profiles
+
+
+def run_all(apis: FakeApis) -> dict[str, list[tuple[str, FetchStatus]]]:
+    ep = apis.endpoints
+    fast = {**FAST, "max_wait": 5.0}
+    return {
+        "arxiv": [(r.key, r.status) for r in ArxivClient(ep.arxiv, **fast).fetch(KNOWN_ARXIV)],
+        "s2": [
+            (r.key, r.status) for r in S2Client(ep.s2, **fast).get_papers([f"ARXIV:{a}" for a in KNOWN_ARXIV])
+        ],
+        "openalex": [
+            (r.key, r.status)
+            for r in OpenAlexClient(ep.openalex, **fast).get_works([f"arxiv:{a}" for a in KNOWN_ARXIV])
+        ],
+        "crossref": [
+            (r.key, r.status)
+            for r in CrossrefClient(ep.crossref, **fast).get_works(
+                ["10.1093/bioinformatics/btz682", "10.7759/cureus.40895", "10.1038/s41586-023-06291-2"]
+            )
+        ],
+        "github": [
+            (r.key, r.status)
+            for r in GitHubClient(ep.github, token=Secret(GH_TOKEN), **fast).get_repos(KNOWN_REPOS)
+        ],
+    }
+
+
+@pytest.mark.parametrize("profile", ["faults_example.toml", "faults_bursts.json"])
+def test_the_sample_fault_profiles_are_survived(profile: str) -> None:
+    with double() as clean:
+        expected = run_all(clean)
+    path = CATALOG.parent / profile
+    with FakeApis(CATALOG, faults=path) as apis:
+        assert run_all(apis) == expected
+        if profile == "faults_example.toml":  # Hugging Face is down for the whole run
+            hf = HfClient(apis.endpoints.hf, **FAST)
+            started = time.monotonic()
+            out = hf.get_items([("model", f"org/m{i}") for i in range(50)])
+            assert time.monotonic() - started < 5.0
+            assert {r.status for r in out} == {FetchStatus.ERROR}
+            assert hf.stats.unreachable
+            assert hf.stats.requests == 18  # three calls of six attempts, then nothing
+            assert hf.stats.message == (
+                f"hf: unreachable (connection failed (ConnectionError) on every attempt, 3 calls in a row "
+                f"at 127.0.0.1:{apis.port})"
+            )

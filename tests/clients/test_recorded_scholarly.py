@@ -140,10 +140,10 @@ def test_arxiv_client_over_recorded_400_and_empty_feeds() -> None:
     assert empty.status == FetchStatus.MISSING
     assert empty.key == "1501.00001"
     assert (malformed.status, malformed.reason) == (FetchStatus.ERROR, "malformed arXiv id: not sent")
-    # 1 + 3 retries of the lone id (4 attempts); a MISSING id is never reported as not_found
+    # 1 + 5 retries of the lone id (6 attempts); a MISSING id is never reported as not_found
     empty_requests = [r for r in adapter.sent if "id_list=1501.00001&" in (r.url or "")]
-    assert len(empty_requests) == 4
-    assert len(adapter.sent) == 1 + 1 + 4  # whole batch (400), then each half
+    assert len(empty_requests) == 6
+    assert len(adapter.sent) == 1 + 1 + 6  # whole batch (400), then each half
     # the server's 400 for a malformed id is an error with arXiv's own message (validation skips 'abc')
     (bad,) = client.fetch(["abc"])
     assert (bad.status, bad.reason) == (FetchStatus.ERROR, "malformed arXiv id: not sent")

@@ -22,7 +22,15 @@ def test_test_catalog_loads(catalog_path: Path) -> None:
 
 def test_derived_ids_are_stable_and_views_apply_overrides() -> None:
     catalog = catalog_from(
-        [{"type": "work", "arxiv_id": "2101.00001", "title": "T", "citation_count": 5, "overrides": {"openalex": {"citation_count": 7}}}]
+        [
+            {
+                "type": "work",
+                "arxiv_id": "2101.00001",
+                "title": "T",
+                "citation_count": 5,
+                "overrides": {"openalex": {"citation_count": 7}},
+            }
+        ]
     )
     work = catalog.works[0]
     assert work.s2_paper_id == stable_hex("s2:2101.00001")
@@ -39,7 +47,10 @@ def test_derived_ids_are_stable_and_views_apply_overrides() -> None:
         ('{"type": "work", "title": "x", "arxiv_id": "2101.1"}', "field 'arxiv_id' is not an arXiv id"),
         ('{"type": "work", "title": "x", "doi": "doi:10.1/x"}', "field 'doi' is not a bare DOI"),
         ('{"type": "work", "title": "x", "year": "2020"}', "field 'year' must be a non-negative integer"),
-        ('{"type": "work", "title": "x", "authors": [{"nom": "a"}]}', "authors[0] must be an object with a string 'name'"),
+        (
+            '{"type": "work", "title": "x", "authors": [{"nom": "a"}]}',
+            "authors[0] must be an object with a string 'name'",
+        ),
         ('{"type": "work", "title": "x", "sources": ["scholar"]}', "names unknown source(s) ['scholar']"),
         ('{"type": "work", "title": "x", "colour": 1}', "unknown field(s) 'colour'"),
         ('{"type": "repo", "full_name": "nope"}', "field 'full_name' must be 'owner/name'"),
@@ -61,8 +72,13 @@ def test_bad_lines_name_file_and_line(tmp_path: Path, line: str, problem: str) -
 
 
 def test_cross_record_errors(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="two works in arxiv share the id arxiv:2101.00001"):
-        catalog_from([{"type": "work", "title": "a", "arxiv_id": "2101.00001"}, {"type": "work", "title": "b", "arxiv_id": "2101.00001"}])
+    with pytest.raises(InputError, match=r"two works in arxiv share the id arxiv:2101\.00001"):
+        catalog_from(
+            [
+                {"type": "work", "title": "a", "arxiv_id": "2101.00001"},
+                {"type": "work", "title": "b", "arxiv_id": "2101.00001"},
+            ]
+        )
     with pytest.raises(InputError, match="renamed_to x/y, which is not in the catalog"):
         catalog_from([{"type": "repo", "full_name": "a/b", "renamed_to": "x/y"}])
     with pytest.raises(InputError, match="repository listed twice: a/b"):
@@ -78,5 +94,5 @@ def test_unreadable_inputs(tmp_path: Path) -> None:
         load_catalog(binary)
     missing_content = tmp_path / "c.jsonl"
     missing_content.write_text('{"type": "file", "repo": "a/b", "path": "R.md", "content_file": "nope.md"}\n')
-    with pytest.raises(InputError, match="content_file 'nope.md' cannot be read"):
+    with pytest.raises(InputError, match=r"content_file 'nope\.md' cannot be read"):
         load_catalog(missing_content)

@@ -19,7 +19,17 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_print_env_serve_and_stop(catalog_path: Path, tmp_path: Path) -> None:
     log = tmp_path / "access.jsonl"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "enrich.cli", "fake-apis", "--catalog", str(catalog_path), "--print-env", "--log", str(log)],
+        [
+            sys.executable,
+            "-m",
+            "enrich.cli",
+            "fake-apis",
+            "--catalog",
+            str(catalog_path),
+            "--print-env",
+            "--log",
+            str(log),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -40,7 +50,9 @@ def test_print_env_serve_and_stop(catalog_path: Path, tmp_path: Path) -> None:
         out, err = proc.communicate(timeout=10)
     assert proc.returncode == 0, err
     assert out == ""
-    assert [json.loads(line)["path"] for line in log.read_text().splitlines()] == ["/repos/xionghonglin/DoctorGLM"]
+    assert [json.loads(line)["path"] for line in log.read_text().splitlines()] == [
+        "/repos/xionghonglin/DoctorGLM"
+    ]
 
 
 def test_bad_catalog_is_one_line_and_exit_2(tmp_path: Path) -> None:

@@ -240,3 +240,32 @@ def test_bad_profiles_name_the_file_and_problem(tmp_path: Path, text: str, probl
 def test_missing_profile_file(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="fault profile does not exist"):
         load_fault_profile(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize(
+    ("source", "path", "body_429"),
+    [
+        ("arxiv", "/api/query?id_list=2303.13375", "Too Many Requests\n"),
+        ("s2", "/graph/v1/paper/ARXIV:2303.13375", '"code":"429"'),
+        ("openalex", "/works/W4384071683", '"error":"Rate limit exceeded"'),
+        ("crossref", "/works/10.1093/bioinformatics/btz682", "Too Many Requests\n"),
+        ("github", "/repos/xionghonglin/DoctorGLM", "secondary rate limit"),
+        ("hf", "/api/models/microsoft/biogpt", '"error":"Too many requests'),
+    ],
+)
+def test_each_source_answers_faults_in_its_own_format(
+    make_fake_apis: Make, source: str, path: str, body_429: str
+) -> None:
+    rules = [
+        {"fault": "status", "status": 429, "first": 1},
+        {"fault": "status", "status": 502, "after": 1, "first": 1},
+    ]
+    apis = make_fake_apis(faults=profile(**{source: rules}))
+    url = apis.url + "/" + source + path
+    limited = requests.get(url, timeout=5)
+    assert (limited.status_code, limited.headers.get("Retry-After")) == (429, None)
+    assert body_429 in limited.text
+    bad_gateway = requests.get(url, timeout=5)
+    assert bad_gateway.status_code == 502
+    assert "Bad Gateway" in bad_gateway.text
+    assert requests.get(url, timeout=5).status_code == 200

@@ -31,7 +31,9 @@ def test_bad_modes(mode: str) -> None:
 def test_off_never_limits(make_fake_apis: Make) -> None:
     apis = make_fake_apis(rate_limits="off")
     url = apis.endpoints.arxiv + "/api/query"
-    assert {requests.get(url, params={"id_list": "2303.13375"}, timeout=5).status_code for _ in range(5)} == {200}
+    assert {requests.get(url, params={"id_list": "2303.13375"}, timeout=5).status_code for _ in range(5)} == {
+        200
+    }
 
 
 def test_arxiv_one_request_per_3s_on_a_fast_clock(make_fake_apis: Make) -> None:
@@ -54,7 +56,9 @@ def test_s2_real_limit_is_1_per_second(make_fake_apis: Make) -> None:
 
 
 def test_github_budget_counts_down_and_304_is_free(make_fake_apis: Make) -> None:
-    apis = make_fake_apis(rate_limits="real", faults=FaultProfile.from_dict({"limits": {"github": {"core_anonymous": 3}}}))
+    apis = make_fake_apis(
+        rate_limits="real", faults=FaultProfile.from_dict({"limits": {"github": {"core_anonymous": 3}}})
+    )
     url = apis.endpoints.github + "/repos/xionghonglin/DoctorGLM"
     first = requests.get(url, timeout=5)
     assert (first.headers["x-ratelimit-limit"], first.headers["x-ratelimit-remaining"]) == ("3", "2")
@@ -83,11 +87,16 @@ def test_openalex_budget_headers_and_429(make_fake_apis: Make) -> None:
     first = requests.get(url, params={"filter": "doi:10.1093/bioinformatics/btz682"}, timeout=5)
     assert first.headers["x-ratelimit-cost-usd"] == "0.0001"
     assert first.headers["x-ratelimit-remaining-usd"] == "0.0001"
-    assert requests.get(url, params={"filter": "doi:10.1093/bioinformatics/btz682"}, timeout=5).status_code == 200
+    assert (
+        requests.get(url, params={"filter": "doi:10.1093/bioinformatics/btz682"}, timeout=5).status_code
+        == 200
+    )
     spent = requests.get(url, params={"filter": "doi:10.1093/bioinformatics/btz682"}, timeout=5)
     assert spent.status_code == 429
     assert spent.json()["error"] == "Rate limit exceeded"
-    keyed = requests.get(url, params={"filter": "doi:10.1093/bioinformatics/btz682", "api_key": "k"}, timeout=5)
+    keyed = requests.get(
+        url, params={"filter": "doi:10.1093/bioinformatics/btz682", "api_key": "k"}, timeout=5
+    )
     assert (keyed.status_code, keyed.headers["x-ratelimit-limit-usd"]) == (200, "1")
 
 
@@ -98,7 +107,11 @@ def test_crossref_pools(make_fake_apis: Make) -> None:
     assert (public.headers["x-api-pool"], public.headers["x-rate-limit-limit"]) == ("public", "1")
     assert requests.get(url, params={"query.bibliographic": "BioBERT"}, timeout=5).status_code == 429
     polite = requests.get(url, params={"query.bibliographic": "BioBERT", "mailto": "a@b.org"}, timeout=5)
-    assert (polite.status_code, polite.headers["x-api-pool"], polite.headers["x-rate-limit-limit"]) == (200, "polite", "3")
+    assert (polite.status_code, polite.headers["x-api-pool"], polite.headers["x-rate-limit-limit"]) == (
+        200,
+        "polite",
+        "3",
+    )
 
 
 def test_hf_ratelimit_headers_and_429(make_fake_apis: Make) -> None:
@@ -118,7 +131,9 @@ def test_graphql_budget_spent_is_http_200_with_error(make_fake_apis: Make) -> No
     profile = FaultProfile.from_dict({"limits": {"github": {"graphql_points": 1}}})
     apis = make_fake_apis(rate_limits="real", faults=profile)
     url = apis.endpoints.github + "/graphql"
-    query = {"query": '{ r: repository(owner: "xionghonglin", name: "DoctorGLM") { stargazerCount } rateLimit { remaining } }'}
+    query = {
+        "query": '{ r: repository(owner: "xionghonglin", name: "DoctorGLM") { stargazerCount } rateLimit { remaining } }'
+    }
     auth = {"Authorization": "bearer t"}
     ok = requests.post(url, json=query, headers=auth, timeout=5).json()
     assert ok["data"]["rateLimit"]["remaining"] == 0
@@ -133,8 +148,14 @@ def test_access_log_fields_and_redaction(make_fake_apis: Make, tmp_path: Path) -
     apis = make_fake_apis(log_path=log_path)
     secret = "sk_live_abcdef123456"
     requests.get(apis.endpoints.openalex + "/works/W4384071683", params={"api_key": secret}, timeout=5)
-    requests.get(apis.endpoints.s2 + "/graph/v1/paper/ARXIV:2303.13375", headers={"x-api-key": secret}, timeout=5)
-    requests.get(apis.endpoints.github + "/repos/xionghonglin/DoctorGLM", headers={"Authorization": f"token {secret}"}, timeout=5)
+    requests.get(
+        apis.endpoints.s2 + "/graph/v1/paper/ARXIV:2303.13375", headers={"x-api-key": secret}, timeout=5
+    )
+    requests.get(
+        apis.endpoints.github + "/repos/xionghonglin/DoctorGLM",
+        headers={"Authorization": f"token {secret}"},
+        timeout=5,
+    )
     entries = apis.access_log()
     assert [tuple(e) for e in entries] == [LOG_FIELDS] * 3
     assert [(e["source"], e["method"], e["path"], e["status"]) for e in entries] == [

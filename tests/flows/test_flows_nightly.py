@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import date
 from pathlib import Path
 
@@ -128,3 +129,45 @@ def test_refresh_replaces_a_list_from_its_upstream(
     manifest = json.loads((tmp_path / "out" / "manifests" / "2026-11-21.json").read_text(encoding="utf-8"))
     assert manifest["tables"]["entries"] == 1
     assert list(manifest["sources"]) == ["github"]
+
+
+def test_concurrency_limits_degrade_gracefully(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import httpx
+    from prefect import flow
+
+    import flows.nightly as nightly_module
+
+    class NoServer:
+        def __enter__(self) -> None:
+            raise httpx.ConnectError("no server")
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+    @flow
+    def probe() -> tuple[bool, str, str]:
+        with monkeypatch.context() as m:
+            m.setattr(nightly_module, "get_client", lambda **_: NoServer())
+            enabled = nightly_module.ensure_source_limits(["github"], 1)
+        with nightly_module.source_slot("github", enabled):
+            first = "ran without limits"
+        with nightly_module.source_slot("no-such-source", True):  # limit missing on the server
+            second = "ran without its limit"
+        return enabled, first, second
+
+    run_logger = logging.getLogger("prefect.flow_runs")  # Prefect's run loggers do not reach the root
+    run_logger.addHandler(caplog.handler)
+    try:
+        assert probe() == (False, "ran without limits", "ran without its limit")
+    finally:
+        run_logger.removeHandler(caplog.handler)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert (
+        warnings.count("per-source concurrency limits unavailable (ConnectError); continuing without them")
+        == 1
+    )
+    assert (
+        sum(1 for w in warnings if w.startswith("no-such-source: running without its concurrency limit")) == 1
+    )

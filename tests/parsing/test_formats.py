@@ -270,3 +270,27 @@ def test_plaintext_rendering() -> None:
             "Arxiv",
         ),
     ]
+
+
+def test_long_documents_parse_in_chunks_exactly_as_a_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    from enrich.parsing import markdown
+
+    parts = ["# Title\n"]
+    for k in range(30):
+        parts.append(f"## Section {k}\n")
+        parts.append("```\n# not a heading inside a fence\n* not an entry\n```\n")
+        parts.append("<!--\n\n# not a heading inside a comment\n\n-->\n")
+        parts.extend(
+            f"* **M{k}x{j}**: A title for {k} {j}. 2023. [paper](https://arxiv.org/abs/2301.{k:02d}{j:03d})\n"
+            for j in range(5)
+        )
+        parts.append("\n| Model Name | Link |\n|---|---|\n")
+        parts.append(f"| T{k} | https://github.com/o/r{k} |\n\n")
+    text = "".join(parts)
+    whole = markdown.parse_markdown(text)
+    monkeypatch.setattr(markdown, "_CHUNK_LINES", 7)
+    assert len(list(markdown._chunks(text))) > 20
+    assert markdown.parse_markdown(text) == whole
+    assert len(whole) == 30 * 6
+    assert whole[-1].line == text.count("\n") - 1
+    assert whole[-1].section == "Section 29"

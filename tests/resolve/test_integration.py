@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from enrich.fakeapi import FakeApis
 from enrich.resolve.cache import ResolutionCache
 from enrich.resolve.crosswalk import plan_lookups, resolve_works
 from enrich.resolve.idmap import title_key
+from enrich.resolve.match import TitleQuery
 from enrich.resolve.resolver import TitleResolver
 from enrich.resolve.types import MatchMethod, WorkIds
 
@@ -72,9 +73,8 @@ ENTRIES = [
 
 
 @pytest.fixture
-def apis() -> Iterator[FakeApis]:
-    with FakeApis(CATALOG, rate_limits="off") as fake:
-        yield fake
+def apis(make_fake_apis: Callable[..., FakeApis]) -> FakeApis:
+    return make_fake_apis(catalog=CATALOG, rate_limits="off")
 
 
 def make_clients(apis: FakeApis) -> Clients:
@@ -147,3 +147,32 @@ def test_titles_then_ids_then_clusters(apis: FakeApis, tmp_path: Path) -> None:
         k: m.ids for k, m in matches.items() if m.accepted
     }
     assert len(apis.access_log()) - before == sum(again.requests.values()) == 5
+
+
+def test_real_list_titles_against_the_shared_catalog(fake_apis: FakeApis) -> None:
+    """tests/data/catalog.jsonl: real titles from data/raw, preprint + published records, decoys."""
+    queries = [
+        TitleQuery("gpt4-med", "Capabilities of GPT-4 on medical challenge problems", 2023),
+        TitleQuery("clinical", "Large Language Models Encode Clinical Knowledge"),
+        TitleQuery("clinical-2", "Large language models encode clinical knowledge", 2023, "Singhal, K."),
+        TitleQuery("doctorglm", "DoctorGLM: Fine-tuning your Chinese Doctor is not a Herculean Task"),
+        # one word short of the decoy "... on Radiology Board Challenge Problems": too close to call
+        TitleQuery("radiology", "Capabilities of GPT-4 on Radiology Challenge Problems", 2024),
+    ]
+    resolver = TitleResolver(make_clients(fake_apis))
+    out = resolver.resolve(queries)
+    got = {k: (m.evidence.method, m.evidence.score, m.ids.arxiv_id, m.ids.doi) for k, m in out.items()}
+    assert got == {
+        "clinical": (MatchMethod.TITLE, 0.9933, "2212.13138", "10.1038/s41586-023-06291-2"),
+        "clinical-2": (MatchMethod.TITLE, 0.9997, "2212.13138", "10.1038/s41586-023-06291-2"),
+        "doctorglm": (MatchMethod.TITLE, 0.9933, "2304.01097", None),
+        "gpt4-med": (MatchMethod.TITLE, 0.9985, "2303.13375", None),
+        "radiology": (MatchMethod.ABSTAINED, 0.8808, None, None),
+    }
+    assert dict(resolver.requests) == {
+        "s2_match": 5,
+        "s2_search": 3,
+        "openalex": 1,
+        "arxiv": 1,
+        "crossref": 1,
+    }

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from enrich.records import FetchStatus
 from enrich.resolve.match import (
@@ -194,3 +196,35 @@ def test_markup_and_line_breaks_in_candidate_titles_are_ignored() -> None:
         "Deep learning for <i>E. coli</i>\n  growth: <scp>A</scp> survey",
     )
     assert (cmp.logit, cmp.unmatched) == (7.0, ())
+
+
+# --- properties -------------------------------------------------------------------------------
+
+# content words pairwise far apart (no typo alignment between any two)
+VOCAB = ("protein", "galaxy", "market", "vision", "speech", "kernel", "robot", "graph", "climate", "poetry")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    words=st.lists(st.sampled_from(VOCAB), min_size=4, max_size=8, unique=True),
+    index=st.integers(0, 7),
+    replacement=st.sampled_from(VOCAB),
+)
+def test_one_different_content_word_is_never_accepted(words: list[str], index: int, replacement: str) -> None:
+    original = " ".join(words)
+    i = index % len(words)
+    if replacement in words:
+        return
+    decoy = " ".join([*words[:i], replacement, *words[i + 1 :]])
+    record = rec("s2", "x", decoy, 2020, ("Ann Lee",))
+    # even with year and first author agreeing
+    assert score_candidate(q(original, 2020, "Ann Lee"), record).score < ABSTAIN_LOW
+    assert score_candidate(q(original), rec("s2", "y", original, 2020)).score >= ACCEPT
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80), st.text(max_size=80), st.one_of(st.none(), st.text(max_size=40)))
+def test_scoring_never_crashes_and_stays_in_range(a: str, b: str, author: str | None) -> None:
+    s = score_candidate(TitleQuery("k", a, None, author), rec("s2", "x", b, 2020, ("Ann Lee",)))
+    assert 0.0 <= s.score <= 1.0
+    assert surname(author) is None or surname(author) == surname(surname(author))

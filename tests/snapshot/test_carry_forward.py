@@ -22,6 +22,7 @@ from .helpers import (
     blank_row,
     build,
     hf,
+    hf_entry,
     lora_night,
     manifest,
     paper,
@@ -345,3 +346,83 @@ def test_as_of_is_the_snapshot_date_even_when_fetched_on_another_day() -> None:
     (work2,) = night2.works.to_pylist()
     assert (gh2["stars_as_of"], gh2["status"]) == (D1, "stale")
     assert (work2["citation_count_s2_as_of"], work2["citation_count_openalex_as_of"]) == (D1, D2)
+
+
+def test_unreadable_list_keeps_its_entries_and_what_only_it_links() -> None:
+    a1 = paper("a:1", "a", 1, "One", arxiv_id="1")
+    b1 = repo_entry("b:1", "b", 1, "o/r")
+    b2 = paper("b:2", "b", 2, "One", arxiv_id="1")
+    b3 = paper("b:3", "b", 3, "Two", arxiv_id="2")
+    night1 = build_tables(
+        [a1, b1, b2, b3],
+        [
+            resolved("arxiv:1", ["a:1", "b:2"], [wrec("s2", "ARXIV:1", citation_count=4)]),
+            resolved("arxiv:2", ["b:3"], [wrec("s2", "ARXIV:2", title="Two", citation_count=9)]),
+        ],
+        [repo("o/r", stars=5)],
+        [],
+        snapshot_date=D1,
+        previous=None,
+    )
+    night2 = build_tables(
+        [a1],
+        [resolved("arxiv:1", ["a:1"], [wrec("s2", "ARXIV:1", T2, citation_count=6)])],
+        [],
+        [],
+        snapshot_date=D2,
+        previous=as_previous(night1, D1),
+        unreadable_lists={"b"},
+    )
+    assert night2.entries.to_pylist() == night1.entries.to_pylist()
+    assert night2.list_changes.num_rows == 0
+    one, two = night2.works.to_pylist()
+    assert (one["entry_ids"], one["list_ids"], one["entry_count"], one["citation_count"], one["status"]) == (
+        ["a:1", "b:2"],
+        ["a", "b"],
+        2,
+        6,
+        "ok",
+    )
+    assert two == {
+        **night1.works.to_pylist()[1],
+        "sources": [],
+        "status_s2": "not_requested",
+        "status": "stale",
+    }
+    (kept,) = night2.repos.to_pylist()
+    assert kept == {**night1.repos.to_pylist()[0], "status": "stale", "fetch_status": "not_requested"}
+    assert night2.metrics_history.to_pylist()[0]["entity_id"] == "arxiv:1"
+    assert night2.metrics_history.num_rows == 1
+
+
+def test_rename_seen_tonight_without_data_carries_the_old_names_row() -> None:
+    entries = [repo_entry("l:1", "l", 1, "old/tool")]
+    night1 = build_tables(entries, [], [repo("old/tool", stars=9)], [], snapshot_date=D1, previous=None)
+    moved = repo("old/tool", T2, FetchStatus.MOVED, moved_to="new/tool")
+    night2 = build_tables(entries, [], [moved], [], snapshot_date=D2, previous=as_previous(night1, D1))
+    (row,) = night2.repos.to_pylist()
+    assert (row["repo_id"], row["previous_names"], row["stars"], row["stars_as_of"], row["status"]) == (
+        "new/tool",
+        ["old/tool"],
+        9,
+        D1,
+        "stale",
+    )
+    assert (row["full_name"], row["fetch_status"]) == ("new/tool", "moved")
+
+
+def test_hf_rename_seen_tonight_without_data_carries_the_old_row_under_the_new_id() -> None:
+    entries = [hf_entry("l:1", "l", 1, "model", "Org/Old")]
+    night1 = build_tables(entries, [], [], [hf("model", "Org/Old", likes=3)], snapshot_date=D1, previous=None)
+    moved = hf("model", "Org/Old", T2, FetchStatus.MOVED, moved_to="Org/New")
+    (row,) = build_tables(
+        entries, [], [], [moved], snapshot_date=D2, previous=as_previous(night1, D1)
+    ).hf_items.to_pylist()
+    assert (row["hf_item_id"], row["hf_id"], row["previous_ids"], row["likes"], row["likes_as_of"]) == (
+        "model:org/new",
+        "Org/New",
+        ["model:org/old"],
+        3,
+        D1,
+    )
+    assert (row["status"], row["fetch_status"]) == ("stale", "moved")

@@ -473,3 +473,10 @@ def test_nullable_integers_stay_integers() -> None:
     stars = tables.repos.column("stars")
     assert stars.type == pa.int64()
     assert stars.to_pylist() == [5, None]
+
+
+def test_tables_rejects_nulls_in_required_columns() -> None:
+    good = build_tables([], [], [], [], snapshot_date=D1, previous=None)
+    bad = pa.Table.from_pylist([{"repo_id": None, "full_name": "x"}], schema=SCHEMAS["repos"])
+    with pytest.raises(ValueError, match="'repos': column 'repo_id' may not be null"):
+        type(good)(**{**dict(good.items()), "repos": bad})

@@ -248,13 +248,11 @@ def handle(req: Request, ctx: Context) -> Response:
     if parts[0] == "repos" and len(parts) >= 3:
         repo = ctx.catalog.repo_by_name.get(f"{parts[1]}/{parts[2]}".lower())
         rest = parts[3:]
-        prefix = f"/repos/{parts[1]}/{parts[2]}"
     elif parts[0] == "repositories" and len(parts) >= 2 and parts[1].isdigit():
         repo = ctx.catalog.repo_by_id.get(int(parts[1]))
         if repo is not None and repo.renamed_to:
             repo = ctx.catalog.repo_by_name.get(repo.renamed_to.lower())
         rest = parts[2:]
-        prefix = f"/repositories/{parts[1]}"
     else:
         return _not_found("https://docs.github.com/rest")
     if repo is None or repo.status == 404:
@@ -297,7 +295,6 @@ def handle(req: Request, ctx: Context) -> Response:
         if found is None:
             return _not_found("https://docs.github.com/rest/repos/contents#get-repository-content")
         return _with_etag(req, _file_response(req, repo, found))
-    del prefix
     return _not_found("https://docs.github.com/rest")
 
 
@@ -513,6 +510,32 @@ def _resolve_repo(repo: Repo, f: Field, path: list[Json], errors: _Errors) -> Js
     return out
 
 
+_REPO_FIELDS = frozenset(_gql_repo(Repo(full_name="a/b", id=1))) | frozenset(_CONNECTION_COUNTS)
+_QUERY_FIELDS = frozenset({"repository", "node", "rateLimit", "viewer"})
+
+
+def _validate(fields: list[Field], errors: _Errors) -> None:
+    """Top-level and Repository field names, checked as GitHub's schema validation does."""
+    for f in fields:
+        if f.name not in _QUERY_FIELDS:
+            errors.items.append(_undefined(f, "Query", ["query", f.key]))
+            continue
+        if f.name != "repository":
+            continue
+        for sub in f.selections:
+            if sub.on_type in (None, "Repository") and sub.name not in _REPO_FIELDS:
+                errors.items.append(_undefined(sub, "Repository", ["query", f.key, sub.key]))
+
+
+def _undefined(f: Field, type_name: str, path: list[Json]) -> dict[str, Json]:
+    return {
+        "path": path,
+        "extensions": {"code": "undefinedField", "typeName": type_name, "fieldName": f.name},
+        "locations": [{"line": f.line, "column": f.column}],
+        "message": f"Field '{f.name}' doesn't exist on type '{type_name}'",
+    }
+
+
 def graphql(req: Request, ctx: Context, *, fail_fraction: float | None = None, seed: int = 0) -> Response:
     if not req.header("authorization"):
         return json_response(
@@ -545,6 +568,9 @@ def graphql(req: Request, ctx: Context, *, fail_fraction: float | None = None, s
             {"errors": [{"message": str(exc), "locations": [{"line": exc.line, "column": exc.column}]}]},
         )
     errors = _Errors()
+    _validate(fields, errors)
+    if errors.items:  # schema validation fails the whole query, before any data is read
+        return json_response(200, {"errors": errors.items})
     data: dict[str, Json] = {}
     connections = 0
     for f in fields:

@@ -75,10 +75,13 @@ def handle(req: Request, ctx: Context) -> Response:
     if len(parts) < 3 or parts[0] != "api" or parts[1] not in KINDS:
         return text_response(404, "Not Found")
     kind = KINDS[parts[1]]
-    item_id = "/".join(parts[2:4])
-    # /api/models/{id}/revision/{rev} and other sub-resources are not modelled: answer as the Hub does
-    if len(parts) > 4:
+    rest = parts[2:]
+    # /api/models/{id}/revision/{rev} (what huggingface_hub calls with a revision) answers the same
+    if "revision" in rest and rest.index("revision") in (1, 2) and len(rest) == rest.index("revision") + 2:
+        rest = rest[: rest.index("revision")]
+    if len(rest) > 2:  # other sub-resources (tree, refs, ...) are not modelled: the Hub's 404
         return text_response(404, "Not Found")
+    item_id = "/".join(rest)
     item = ctx.catalog.hf_by_key.get((kind, item_id.lower()))
     if item is None or item.status == 404:
         return _missing(req)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-from datetime import UTC, datetime
 from typing import Any, Final
 from urllib.parse import unquote
 
@@ -276,14 +275,19 @@ def render_work(work: Work, relevance: float | None = None) -> dict[str, Json]:
     return out
 
 
-def _select(req: Request, obj: dict[str, Json]) -> dict[str, Json] | Response:
+def _check_select(req: Request) -> Response | None:
+    """OpenAlex validates ``select`` before it looks anything up."""
+    for f in (f.strip() for f in (req.param("select") or "").split(",")):
+        if f and f not in _SELECTABLE:
+            return _invalid(f"{f} is not a valid select field. Valid fields for select are: {SELECT_FIELDS}.")
+    return None
+
+
+def _select(req: Request, obj: dict[str, Json]) -> dict[str, Json]:
     raw = req.param("select")
     if not raw:
         return obj
     wanted = [f.strip() for f in raw.split(",") if f.strip()]
-    for f in wanted:
-        if f not in _SELECTABLE:
-            return _invalid(f"{f} is not a valid select field. Valid fields for select are: {SELECT_FIELDS}.")
     return {f: obj.get(f) for f in wanted if f in obj or f != "relevance_score"}
 
 
@@ -336,6 +340,9 @@ def handle(req: Request, ctx: Context, *, extra_headers: list[tuple[str, str]] |
 
 
 def _single(req: Request, ctx: Context, raw_id: str) -> Response:
+    bad_select = _check_select(req)
+    if bad_select is not None:
+        return bad_select
     work = resolve(ctx, raw_id)
     if work is None:
         return text_response(404, NOT_FOUND_HTML, "text/html; charset=utf-8")
@@ -348,10 +355,7 @@ def _single(req: Request, ctx: Context, raw_id: str) -> Response:
             "text/html; charset=utf-8",
             [("Location", location)],
         )
-    selected = _select(req, render_work(work))
-    if isinstance(selected, Response):
-        return selected
-    return json_response(200, selected)
+    return json_response(200, _select(req, render_work(work)))
 
 
 def _parse_filters(raw: str) -> list[tuple[str, list[str]]] | Response:
@@ -417,6 +421,9 @@ _SEARCH_FILTERS = {
 
 
 def _list(req: Request, ctx: Context) -> Response:
+    bad_select = _check_select(req)
+    if bad_select is not None:
+        return bad_select
     filters = _parse_filters(req.param("filter") or "") if req.param("filter") else []
     if isinstance(filters, Response):
         return filters
@@ -499,15 +506,5 @@ def _list(req: Request, ctx: Context) -> Response:
         meta["next_cursor"] = token if more and window else None
     meta["groups_count"] = None
     meta["cost_usd"] = 0.001 if (search or relevance) else 0.0001
-    results = []
-    for w in window:
-        obj = render_work(w, relevance.get(id(w)) if relevance else None)
-        selected = _select(req, obj)
-        if isinstance(selected, Response):
-            return selected
-        results.append(selected)
+    results = [_select(req, render_work(w, relevance.get(id(w)) if relevance else None)) for w in window]
     return json_response(200, {"meta": meta, "results": results, "group_by": []})
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat()
