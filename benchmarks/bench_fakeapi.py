@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import http.client
 import multiprocessing
+import os
+import resource
 import time
 from pathlib import Path
 
@@ -56,15 +58,23 @@ def main() -> None:
             requests.get(apis.url + path, timeout=10).raise_for_status()
         # clients run in their own processes so they do not share the server's GIL
         with multiprocessing.get_context("fork").Pool(args.clients) as pool:
+            cpu_before = resource.getrusage(resource.RUSAGE_SELF)
             start = time.perf_counter()
             deadline = start + args.seconds
             counts = pool.starmap(drive, [(apis.port, deadline)] * args.clients)
             elapsed = time.perf_counter() - start
+            cpu_after = resource.getrusage(resource.RUSAGE_SELF)
+        server_cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
         total = sum(counts)
         logged = len(apis.access_log())
         print(
             f"http.client, {args.clients} keep-alive client processes: {total} requests in {elapsed:.2f} s "
             f"= {total / elapsed:,.0f} requests/s"
+        )
+        # the host may be shared: CPU time spent by the server process gives its capacity per core
+        print(
+            f"server CPU: {server_cpu:.2f} s for {total} requests = {total / server_cpu:,.0f} requests per CPU-second "
+            f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
         )
         session = requests.Session()
         n = 0

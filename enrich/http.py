@@ -48,8 +48,6 @@ __all__ = [
     "user_agent",
 ]
 
-PROJECT_URL: Final = "https://github.com/awesome-enrich/awesome-enrich"
-
 IMMUTABLE: Final = "immutable"
 VOLATILE: Final = "volatile"
 REVALIDATE: Final = "revalidate"
@@ -88,15 +86,15 @@ class CacheSettings:
         return self.directory / f"{name}.sqlite"
 
 
-def user_agent(mailto: str | None = None, *, product: str = "awesome-enrich") -> str:
-    """``awesome-enrich/0.1.0 (+<project url>; mailto:<contact>)``.
+def user_agent(mailto: str | None = None, *, product: str = "awesome-enrich", url: str | None = None) -> str:
+    """``awesome-enrich/0.1.0 (+<url>; mailto:<contact>)``, each part in parentheses only when given.
 
     Crossref's etiquette puts the contact in the User-Agent ("mailto:" inside it selects the polite
     pool, CrossRef/rest-api-doc README "Etiquette"); arXiv's robot detection names the User-Agent in its
     denial page, so an honest, contactable one matters (``shared/reference/apis.md`` §1, §5).
     """
-    contact = f"; mailto:{mailto}" if mailto else ""
-    return f"{product}/{__version__} (+{PROJECT_URL}{contact})"
+    parts = [p for p in (f"+{url}" if url else None, f"mailto:{mailto}" if mailto else None) if p]
+    return f"{product}/{__version__} ({'; '.join(parts)})" if parts else f"{product}/{__version__}"
 
 
 def _case_variants(names: Iterable[str]) -> list[str]:

@@ -646,8 +646,12 @@ _COMBINING: Final = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=65536)
 def normalize_title(text: str) -> str:
-    """A matching key for titles: NFKC, case-folded, accents and punctuation removed, spaces collapsed."""
+    """A matching key for titles: NFKC, case-folded, accents and punctuation removed, spaces collapsed.
+
+    Cached: parsing asks for the same title's key several times (entry id, work keys).
+    """
     if text.isascii():
         return _NON_WORD.sub(" ", text.lower()).strip()
     text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())

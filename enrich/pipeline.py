@@ -172,6 +172,9 @@ def parse_lists(lists_dir: Path) -> ParsedLists:
         except InputError as exc:
             problems.append(exc)
             unreadable.append(spec.id)
+    from enrich.parsing import assign_work_keys
+
+    entries = assign_work_keys(entries)  # work_key across all lists, not per list
     ids = tuple(spec.id for spec, _ in files)
     emit(ProgressEvent("parse", "done", detail=f"parsed {len(entries)} entries from {len(files)} lists"))
     return ParsedLists(tuple(entries), tuple(problems), ids, tuple(unreadable))

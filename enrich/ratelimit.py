@@ -130,8 +130,10 @@ def parse_rate_headers(headers: Mapping[str, str], *, now: float | None = None) 
 class RateLimiter:
     """Paces one source's requests and obeys its rate-limit headers; thread-safe.
 
-    ``min_interval``: seconds between the starts of two requests (the documented limit, see each
-    client's ``DEFAULT_MIN_INTERVAL``). ``max_wait``: the longest single pause it sleeps through.
+    ``min_interval``: seconds between two requests (the documented limit, see each client's
+    ``DEFAULT_MIN_INTERVAL``). ``max_wait``: the longest single pause it sleeps through.
+    ``pause_when_spent=False`` for a source whose ``x-ratelimit-remaining`` counts only *paid* calls
+    (OpenAlex: singletons stay free when the daily budget is gone; the client defers the paid ones).
     """
 
     def __init__(
@@ -142,12 +144,14 @@ class RateLimiter:
         max_wait: float = DEFAULT_MAX_WAIT,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        pause_when_spent: bool = True,
     ) -> None:
         if min_interval < 0:
             raise ValueError(f"{source}: min_interval must be >= 0, got {min_interval}")
         self.source = source
         self.min_interval = min_interval
         self.max_wait = max_wait
+        self.pause_when_spent = pause_when_spent
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -217,7 +221,12 @@ class RateLimiter:
         self.last_info = info
         if info.retry_after is not None and (status in (429, 403, 503) or info.retry_after > 0):
             self.pause(info.retry_after, f"Retry-After {info.retry_after:g} s, HTTP {status}")
-        elif info.remaining is not None and info.remaining <= 0 and info.reset_after is not None:
+        elif (
+            self.pause_when_spent
+            and info.remaining is not None
+            and info.remaining <= 0
+            and info.reset_after is not None
+        ):
             self.pause(info.reset_after, f"quota spent, resets in {info.reset_after:.0f} s")
         return info
 

@@ -149,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
 
     prepare_prefect_env(cache, verbose=args.verbose)
     console = _console()
-    with progress_display(console, verbose=args.verbose):
+    with progress_display(console):
         from flows.nightly import nightly
 
         state = nightly(
@@ -224,7 +224,7 @@ class ProgressHandler(logging.Handler):
 
 
 @contextmanager
-def progress_display(console: Console, *, verbose: int) -> Iterator[None]:
+def progress_display(console: Console) -> Iterator[None]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     progress = Progress(
@@ -238,7 +238,7 @@ def progress_display(console: Console, *, verbose: int) -> Iterator[None]:
     logger = logging.getLogger("enrich.progress")
     old = (logger.level, logger.propagate)
     logger.setLevel(logging.INFO)
-    logger.propagate = bool(verbose)
+    logger.propagate = False  # drawn here only (with -v, Prefect's own lines still show)
     logger.addHandler(handler)
     dedupe = ReportedAtEnd()
     outputs = [*logging.getLogger("enrich").handlers, *logging.getLogger().handlers]

@@ -202,6 +202,7 @@ class BaseClient:
         interval = self.DEFAULT_MIN_INTERVAL if min_interval is None else min_interval
         self.limiter = RateLimiter(self.source, interval, max_wait=max_wait, clock=clock, sleep=sleep)
         self._counters = _Counters()
+        self._stats_lock = threading.Lock()
         self._unreachable_message: str | None = None
         self._failed_in_a_row = 0
         self._connections = threading.BoundedSemaphore(max(1, max_connections or self.MAX_CONNECTIONS))
@@ -237,6 +238,16 @@ class BaseClient:
 
     def _tally(self, statuses: Iterable[FetchStatus]) -> None:
         c = self._counters
+        with self._stats_lock:
+            self._tally_locked(c, statuses)
+
+    def _count(self, **deltas: int) -> None:
+        with self._stats_lock:
+            for name, delta in deltas.items():
+                setattr(self._counters, name, getattr(self._counters, name) + delta)
+
+    @staticmethod
+    def _tally_locked(c: _Counters, statuses: Iterable[FetchStatus]) -> None:
         for status in statuses:
             if status in (FetchStatus.OK, FetchStatus.MOVED):
                 c.ok += 1
@@ -341,12 +352,19 @@ class BaseClient:
             if attempt == 0 and self._is_cached_session():
                 cached = self._send(method, url, min(self.timeout, left), kwargs, cached_only=True)
                 if cached.status_code != 504:
-                    self._counters.cache_hits += 1
+                    self._count(cache_hits=1)
                     try:
                         return self._reply(cached, decode, ok_set)
                     except BadBody:
                         self._drop_from_cache(cached)
-            if self.limiter.blocked_for() >= left:
+            blocked = self.limiter.blocked_for()
+            if blocked > self.limiter.max_wait:
+                raise RateLimitedError(
+                    self.source,
+                    f"paused by the server for {blocked:.0f} s (cap {self.limiter.max_wait:.0f} s)",
+                    retry_after=blocked,
+                )
+            if blocked >= left:
                 last_problem = f"deadline of {self.request_deadline:g} s would pass while waiting"
                 break
             attempts += 1
@@ -354,7 +372,7 @@ class BaseClient:
                 with self._connections:
                     self.limiter.acquire(min_interval=min_interval)
                     left = deadline - self._clock()
-                    self._counters.requests += 1
+                    self._count(requests=1)
                     try:
                         response = self._send(method, url, max(0.001, min(self.timeout, left)), kwargs, False)
                         _ = response.content  # read the whole body before the next request may start
@@ -372,7 +390,7 @@ class BaseClient:
                 self.limiter.pause(self._backoff(attempt), f"backoff after {kind}")
                 continue
             if is_cached_response(response):
-                self._counters.cache_hits += 1
+                self._count(cache_hits=1)
             info = self.limiter.observe(response.headers, response.status_code)
             status = response.status_code
             if self._retryable(response, info):

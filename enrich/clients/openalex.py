@@ -183,6 +183,8 @@ class OpenAlexClient(BaseClient):
         self.mailto = mailto
         self.batch_size = max(1, min(batch_size, OR_BATCH))
         self.budget_usd: float | None = None  # last x-ratelimit-remaining-usd seen
+        # a spent daily budget stops list calls (deferred), not the free singleton lookups
+        self.limiter.pause_when_spent = False
 
     def _secrets(self) -> list[str]:
         return [self._api_key.get()] if self._api_key else []

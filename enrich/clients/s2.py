@@ -194,7 +194,9 @@ class S2Client(BaseClient):
             nulls = [r.key for r in reply.data if r.status == FetchStatus.NOT_FOUND]
             if nulls and recheck_nulls and len(nulls) < len(chunk):
                 # a null next to found papers may be a hiccup: ask once more for just those ids
-                again = {r.key: r for r in self._batch(nulls, recheck_nulls=False)}
+                again = {
+                    r.key: r for r in self._batch(nulls, recheck_nulls=False) if r.status == FetchStatus.OK
+                }
                 return [again.get(r.key, r) if r.status == FetchStatus.NOT_FOUND else r for r in reply.data]
             return reply.data
         if reply.status in (400, 404) and len(chunk) > 1:

@@ -100,7 +100,7 @@ REAL_LIMITS: Mapping[str, Mapping[str, float]] = {
     "s2": {"requests": 1, "seconds": 1},
     "openalex": {"requests": 100, "seconds": 1, "budget_usd_key": 1.0, "budget_usd_anonymous": 0.1},
     "crossref": {"single_public": 5, "list_public": 1, "single_polite": 10, "list_polite": 3},
-    "github": {"core_token": 5000, "core_anonymous": 60, "graphql_points": 5000},
+    "github": {"core_token": 5000, "core_anonymous": 60, "graphql_points": 5000, "secondary_per_minute": 900},
     "hf": {"token": 1000, "anonymous": 500, "seconds": 300},
 }
 
@@ -158,8 +158,8 @@ class Limits:
         """Spend ``source``'s quota until ``seconds`` (real seconds, not scaled) from now."""
         with self.lock:
             for name in self._window_names(source):
-                if source == "openalex" and "budget" not in name:
-                    continue  # a spent OpenAlex quota is the daily budget, not the per-second limit
+                if (source == "openalex" and "budget" not in name) or name == "github:secondary":
+                    continue  # a spent quota is the budget, not a per-second/per-minute limit
                 self.windows[name].exhaust(seconds)
 
     def _window_names(self, source: str) -> list[str]:
@@ -181,6 +181,7 @@ class Limits:
                 ("github:core:token", n["github"]["core_token"], HOUR),
                 ("github:core:anonymous", n["github"]["core_anonymous"], HOUR),
                 ("github:graphql", n["github"]["graphql_points"], HOUR),
+                ("github:secondary", n["github"]["secondary_per_minute"], 60),
             ],
             "hf": [
                 ("hf:token", n["hf"]["token"], n["hf"]["seconds"]),
@@ -306,6 +307,16 @@ class Limits:
         resource = "graphql" if req.path == "/graphql" else "core"
         if resource == "graphql" and not _is_authenticated(req):
             return Decision(True, [])  # the renderer answers 401
+        secondary = self.windows["github:secondary"]
+        if resource == "core" and self.enforce and not secondary.take():
+            retry = str(max(1, math.ceil(secondary.reset_in())))
+            body403 = {
+                "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
+                "#about-secondary-rate-limits",
+                "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+            }
+            headers = [*self._github_headers(req, resource), ("retry-after", retry)]
+            return Decision(False, headers, json_response(403, body403, headers))
         w = self._github_window(req, resource)
         if self._take(w):
             return Decision(True, self._github_headers(req, resource))

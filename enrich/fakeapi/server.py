@@ -85,6 +85,10 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     app: App
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A failing connection is logged, not printed as a traceback on stderr."""
+        log.debug("connection from %s failed", client_address, exc_info=True)
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -139,7 +143,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.request_version == "HTTP/1.0" and connection != "keep-alive"
             )
             self.server.app.serve(self)
-        except TimeoutError:
+        except OSError:  # idle timeout, or the client went away (reset, closed mid-request)
             self.close_connection = True
 
     def _reject(self, status: int, reason: str) -> None:
@@ -225,7 +229,11 @@ class App:
             h.close_connection = True
             _close(h.connection, reset=kind == "reset")
             return
-        resp = self._answer(req, rule)
+        try:
+            resp = self._answer(req, rule)
+        except Exception as exc:  # a bug in the double must show, not drop the connection
+            log.exception("fake-apis: %s %s failed", h.command, path)
+            resp = text_response(500, f"fake-apis internal error: {type(exc).__name__}: {exc}\n")
         truncate = kind == "truncate" and bool(resp.body)
         sent = max(1, len(resp.body) // 2) if truncate else len(resp.body)
         self._log(ts, started, source, h.command, path, query, resp.status, sent)

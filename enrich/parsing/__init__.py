@@ -5,7 +5,7 @@
 identifiers read off its URLs (:mod:`enrich.ids`), a stable ``entry_id`` and a local ``work_key``.
 """
 
-from enrich.parsing.api import parse_file, parse_paths, parse_text
+from enrich.parsing.api import assign_work_keys, parse_file, parse_paths, parse_text
 from enrich.parsing.entry import KINDS, Entry, ParseResult
 from enrich.parsing.reader import MAX_FILE_BYTES
 from enrich.parsing.table import ENTRIES_PARSE_SCHEMA, entries_to_table, write_entries
@@ -16,6 +16,7 @@ __all__ = [
     "MAX_FILE_BYTES",
     "Entry",
     "ParseResult",
+    "assign_work_keys",
     "entries_to_table",
     "parse_file",
     "parse_paths",

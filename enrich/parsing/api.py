@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -16,7 +17,7 @@ from enrich.parsing.plaintext import parse_plaintext
 from enrich.parsing.reader import read_list_text
 from enrich.parsing.text import repair_text
 
-__all__ = ["parse_file", "parse_paths", "parse_text"]
+__all__ = ["assign_work_keys", "parse_file", "parse_paths", "parse_text"]
 
 
 def parse_text(text: str, list_id: str, *, plaintext: bool = False) -> list[Entry]:
@@ -163,3 +164,28 @@ def parse_paths(paths: Sequence[Path]) -> ParseResult:
         pres.extend(_prepare(spec.id, _drafts(text, plaintext=plaintext)))
         files += 1
     return ParseResult(entries=_finish(pres), problems=problems, files=files)
+
+
+def assign_work_keys(entries: Sequence[Entry]) -> list[Entry]:
+    """``entries`` with ``work_key`` recomputed across all of them (e.g. lists parsed one by one
+    with :func:`parse_file`); entries whose key does not change are returned as they are."""
+    keys = work_keys((e.entry_id, e.name, e.title, _ids_of(e), e.urls) for e in entries)
+    return [
+        e if e.work_key == k else dataclasses.replace(e, work_key=k)
+        for e, k in zip(entries, keys, strict=True)
+    ]
+
+
+def _ids_of(e: Entry) -> ExtractedIds:
+    return ExtractedIds(
+        arxiv_id=e.arxiv_id,
+        arxiv_version=e.arxiv_version,
+        doi=e.doi,
+        pmcid=e.pmcid,
+        pmid=e.pmid,
+        acl_id=e.acl_id,
+        s2_corpus_id=e.s2_corpus_id,
+        github_repo=e.github_repo,
+        hf_kind=e.hf_kind,
+        hf_id=e.hf_id,
+    )

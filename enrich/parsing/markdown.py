@@ -32,7 +32,7 @@ from markdown_it.token import Token
 from enrich.parsing.entry import Draft
 from enrich.parsing.inline import Seg, plain, tokenize, urls
 from enrich.parsing.sections import dataset_section, join_section, skipped_section
-from enrich.parsing.text import clean_heading, clean_title, split_name, split_title_year
+from enrich.parsing.text import clean_heading, clean_title, split_name, split_title_year, year_of
 
 __all__ = ["parse_markdown"]
 
@@ -502,7 +502,7 @@ def _table_drafts(
             found.extend(segs)
             value = plain(segs)
             if role == "date":
-                year = _year(value)
+                year = year_of(value)
             elif role == "other" and value and value not in {"-", "—"}:
                 extras.append(f"{headers[k]}: {value}")
         absolute = _abs_urls(found)
@@ -521,15 +521,9 @@ def _table_drafts(
             out.append(_with(base, name=clean_title(label), year=year, description=description))
 
 
-_YEAR_CELL: Final = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _PAPER_HOSTS: Final = re.compile(
     r"//(?:[\w.-]*\.)?(?:arxiv\.org|doi\.org|aclanthology\.org|nature\.com|biorxiv\.org|medrxiv\.org)/"
 )
-
-
-def _year(text: str) -> int | None:
-    m = _YEAR_CELL.search(text)
-    return int(m.group(1)) if m else None
 
 
 def _paper_url(found: tuple[str, ...]) -> bool:

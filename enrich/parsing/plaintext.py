@@ -44,7 +44,7 @@ def parse_plaintext(text: str) -> list[Draft]:
     for number, raw in enumerate(lines, start=1):
         m = _ENTRY.match(raw)
         if m is not None:
-            path = [p for p in (top, sub) if p]
+            path = tuple(p for p in (top, sub) if p)
             if skipped_section(path):
                 continue
             body = _LABELS.sub("", m.group("body"))

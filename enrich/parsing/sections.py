@@ -1,9 +1,12 @@
-"""Which sections of a list hold entries, and which sections hint at an entry's kind."""
+"""Which sections of a list hold entries, and which sections hint at an entry's kind.
+
+Paths are tuples of cleaned headings; answers are cached (a list has few distinct sections).
+"""
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Sequence
 from typing import Final
 
 __all__ = ["SECTION_SEP", "dataset_section", "join_section", "skipped_section"]
@@ -25,17 +28,20 @@ _SKIP: Final = re.compile(
 _DATA: Final = re.compile(r"(?:^|\s)(?:data|datasets?|corpora|corpus)$|数据集?$", re.IGNORECASE)
 
 
-def skipped_section(path: Sequence[str]) -> bool:
+@functools.lru_cache(maxsize=1024)
+def skipped_section(path: tuple[str, ...]) -> bool:
     """True when any heading on ``path`` opens a section that holds no entries."""
     return any(_SKIP.match(part.strip(" .:：!?")) for part in path)
 
 
-def dataset_section(path: Sequence[str]) -> bool:
+@functools.lru_cache(maxsize=1024)
+def dataset_section(path: tuple[str, ...]) -> bool:
     """True when a heading on ``path`` names data: its entries are datasets."""
     return any(_DATA.search(part.strip(" .:：")) for part in path)
 
 
-def join_section(path: Sequence[str]) -> str | None:
+@functools.lru_cache(maxsize=1024)
+def join_section(path: tuple[str, ...]) -> str | None:
     """``["A", "B"]`` → ``"A > B"``; an empty path → ``None``."""
     parts = [p for p in path if p]
     return SECTION_SEP.join(parts) if parts else None

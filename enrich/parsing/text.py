@@ -17,7 +17,6 @@ __all__ = [
     "repair_text",
     "split_name",
     "split_title_year",
-    "strip_leading_date",
     "year_of",
 ]
 
@@ -82,7 +81,6 @@ def repair_text(text: str) -> str:
 
 
 _SPACES: Final = re.compile(r"\s+")
-_LEADING_DATE: Final = re.compile(r"^\[[^\]]*\]\s*")
 
 
 def _is_symbol(c: str) -> bool:
@@ -172,7 +170,3 @@ def leading_name(title: str) -> tuple[str | None, str]:
     if len(parts) >= 2 and _name_like(parts[0]) and parts[1][:1].isupper() and parts[0][:1].isupper():
         return parts[0], title[len(parts[0]) :].strip()
     return None, title
-
-
-def strip_leading_date(text: str) -> str:
-    return _LEADING_DATE.sub("", text, count=1)

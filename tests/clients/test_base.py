@@ -209,3 +209,14 @@ def test_secrets_never_in_reasons_or_messages() -> None:
         client.request("GET", f"/x?api_key={secret}", decode=decode_json)
     assert secret not in str(err.value)
     assert secret not in client.error_reason(err.value)
+
+
+def test_after_a_long_retry_after_every_later_call_is_rate_limited_at_once() -> None:
+    client, script, slept = probe(answer(429, headers={"Retry-After": "54000"}), max_wait=60.0)
+    for _ in range(3):
+        with pytest.raises(RateLimitedError):
+            client.request("GET", "/x", decode=decode_json)
+    assert (len(script.sent), slept) == (1, [])
+    s2 = S2Client("http://api.test", client.session, min_interval=0.0)
+    s2.limiter.pause(54000, "test")
+    assert {r.status for r in s2.get_papers(["CorpusId:1", "CorpusId:2"])} == {FetchStatus.RATE_LIMITED}

@@ -436,3 +436,17 @@ def test_the_sample_fault_profiles_are_survived(profile: str) -> None:
                 f"hf: unreachable (connection failed (ConnectionError) on every attempt, 3 calls in a row "
                 f"at 127.0.0.1:{apis.port})"
             )
+
+
+def test_openalex_dollar_budget_read_from_headers_defers_what_it_cannot_pay() -> None:
+    limits = {"limits": {"openalex": {"budget_usd_anonymous": 0.0002}}}  # two list calls a day
+    with double(limits, rate_limits="real") as apis:
+        # the double enforces the real 100 req/s too: the client keeps its documented pace
+        openalex = OpenAlexClient(apis.endpoints.openalex, **{**FAST, "min_interval": 0.011})
+        dois = [f"doi:10.9999/none.{i}" for i in range(300)]
+        out = openalex.get_works(dois)
+        lists = [e for e in log(apis, "openalex") if e["path"] == "/works"]
+        assert len(lists) == 2
+        assert Counter(r.status for r in out) == {FetchStatus.NOT_FOUND: 200, FetchStatus.DEFERRED: 100}
+        assert openalex.budget_usd == 0.0
+        assert openalex.stats.deferred == 100

@@ -23,10 +23,11 @@ def kind(url: str) -> str:
 
 
 def test_user_agent_carries_contact() -> None:
-    assert user_agent("team@example.org") == (
-        "awesome-enrich/0.1.0 (+https://github.com/awesome-enrich/awesome-enrich; mailto:team@example.org)"
+    assert user_agent("team@example.org") == "awesome-enrich/0.1.0 (mailto:team@example.org)"
+    assert user_agent() == "awesome-enrich/0.1.0"
+    assert user_agent("a@b.c", url="https://example.org/tool") == (
+        "awesome-enrich/0.1.0 (+https://example.org/tool; mailto:a@b.c)"
     )
-    assert user_agent() == "awesome-enrich/0.1.0 (+https://github.com/awesome-enrich/awesome-enrich)"
     session = build_session(user_agent=user_agent("a@b.c"))
     assert session.headers["User-Agent"].endswith("mailto:a@b.c)")
     assert type(session) is requests.Session

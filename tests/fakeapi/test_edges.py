@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 
+import pytest
 import requests
 
 from enrich.fakeapi import FakeApis
@@ -174,3 +175,16 @@ def test_head_unknown_prefix_and_unknown_paths(fake_apis: FakeApis) -> None:
     assert conn.getresponse().status == first.status == 200
     conn.close()
     assert [e["source"] for e in fake_apis.access_log()][-3:] == ["hf", "s2", "s2"]
+
+
+def test_a_bug_in_the_double_is_a_visible_500(fake_apis: FakeApis, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyError("boom")
+
+    monkeypatch.setattr("enrich.fakeapi.apis.hf.handle", broken)
+    r = requests.get(fake_apis.endpoints.hf + "/api/models/microsoft/biogpt", timeout=5)
+    assert (r.status_code, r.text) == (500, "fake-apis internal error: KeyError: 'boom'\n")
+    assert (
+        requests.get(fake_apis.endpoints.s2 + "/graph/v1/paper/ARXIV:2303.13375", timeout=5).status_code
+        == 200
+    )

@@ -78,6 +78,19 @@ def test_github_budget_counts_down_and_304_is_free(make_fake_apis: Make) -> None
     assert rate["resources"]["core"]["limit"] == 3
 
 
+def test_github_secondary_limit_is_403_with_retry_after(make_fake_apis: Make) -> None:
+    limits = {"limits": {"github": {"secondary_per_minute": 2, "core_anonymous": 100}}}
+    apis = make_fake_apis(rate_limits=0.01, faults=FaultProfile.from_dict(limits))  # a minute lasts 0.6 s
+    url = apis.endpoints.github + "/repos/xionghonglin/DoctorGLM"
+    assert [requests.get(url, timeout=5).status_code for _ in range(2)] == [200, 200]
+    limited = requests.get(url, timeout=5)
+    assert (limited.status_code, limited.headers["retry-after"]) == (403, "1")
+    assert "secondary rate limit" in limited.json()["message"]
+    assert limited.headers["x-ratelimit-remaining"] == "98"
+    time.sleep(0.7)
+    assert requests.get(url, timeout=5).status_code == 200
+
+
 def test_openalex_budget_headers_and_429(make_fake_apis: Make) -> None:
     profile = FaultProfile.from_dict({"limits": {"openalex": {"budget_usd_anonymous": 0.0002}}})
     apis = make_fake_apis(rate_limits="real", faults=profile)

@@ -81,3 +81,54 @@ def test_serve_schedule_is_timezone_aware() -> None:
     schedule = cli_serve.build_schedule(cli_serve.schedule_settings(args))
     assert (schedule.cron, schedule.timezone) == ("30 2 * * *", "Europe/Berlin")
     assert args.name == "nightly"
+
+
+def _result(partial: bool) -> object:
+    from datetime import date
+
+    from flows.nightly import NightlyResult
+
+    return NightlyResult(
+        snapshot_date=date(2026, 11, 22),
+        manifest_path=Path("out/manifests/2026-11-22.json"),
+        partial=partial,
+        messages=("s2: unreachable (connection refused at 127.0.0.1:9)",) if partial else (),
+        problems=(),
+        summary_markdown="# x\n",
+        notes=("refresh: GitHub unreachable; using the checked-in lists in data/raw",) if partial else (),
+    )
+
+
+@pytest.mark.parametrize(
+    ("partial", "code", "err"),
+    [
+        (False, 0, ""),
+        (
+            True,
+            3,
+            "enrich run: refresh: GitHub unreachable; using the checked-in lists in data/raw\n"
+            "enrich run: s2: unreachable (connection refused at 127.0.0.1:9)\n",
+        ),
+    ],
+)
+def test_report_exit_codes(capsys: pytest.CaptureFixture[str], partial: bool, code: int, err: str) -> None:
+    from prefect.states import Completed
+
+    from flows.cli_run import _console, report
+
+    assert report(Completed(data=_result(partial)), _console(), Path("out")) == code
+    captured = capsys.readouterr()
+    assert captured.err.startswith(err)
+    state = "partial" if partial else "complete"
+    expected = f"snapshot 2026-11-22 ({state}) written to out; manifest out/manifests/2026-11-22.json\n"
+    assert captured.err.endswith(expected)
+
+
+def test_report_failure_is_one_redacted_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from prefect.states import Failed
+
+    from flows.cli_run import _console, report
+
+    boom = RuntimeError("token ghp_abcdefghijklmnopqrstuvwxyz0123 rejected")
+    assert report(Failed(data=boom), _console(), Path("out")) == 1
+    assert capsys.readouterr().err == "enrich run: failed: RuntimeError: token *** rejected\n"

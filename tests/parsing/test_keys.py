@@ -80,3 +80,13 @@ def test_work_key_union_across_lists(tmp_path: Path) -> None:
     assert keys[("a", 1)] == keys[("b", 1)] == "arxiv:2309.11495"
     assert keys[("a", 2)] == keys[("c", 1)] == "doi:10.1000/xyz"
     assert keys[("b", 2)].startswith("title:") and len(keys[("b", 2)]) == len("title:") + 16
+
+
+def test_assign_work_keys_matches_parse_paths() -> None:
+    from enrich.lists import list_files
+    from enrich.parsing import assign_work_keys, parse_file
+
+    one_by_one = [e for spec, path in list_files(RAW) for e in parse_file(path, spec.id)]
+    together = parse_paths([RAW]).entries
+    assert one_by_one != together  # lists parsed alone only know their own keys
+    assert assign_work_keys(one_by_one) == together
