@@ -12,6 +12,8 @@ Entry shapes recognised in a list item (after mojibake repair):
 * dated: ``[2023/04] **Title** *Authors et al. Venue.* [[paper](url)] [[code](url)]``;
 * link first: ``[Name](url) - description``;
 * text then links: ``Title [[Paper]](url) [[Code]](url)`` or ``Title. 2023. [paper](url)``;
+* venue first (the upstream guide's current format, and its plain-text rendering):
+  ``* [**Nature Medicine, 2024**] BiomedGPT: A generalist ... [[paper]](url) [[code]](url)``;
 * title + abstract: a plain title bullet whose nested bullet is ``**Abstract:**``, the abstract
   following (kept in ``description``).
 
@@ -32,7 +34,14 @@ from markdown_it.token import Token
 from enrich.parsing.entry import Draft
 from enrich.parsing.inline import Seg, plain, tokenize, urls
 from enrich.parsing.sections import dataset_section, join_section, skipped_section
-from enrich.parsing.text import clean_heading, clean_title, split_name, split_title_year, year_of
+from enrich.parsing.text import (
+    clean_heading,
+    clean_title,
+    leading_name,
+    split_name,
+    split_title_year,
+    year_of,
+)
 
 __all__ = ["parse_markdown"]
 
@@ -46,6 +55,7 @@ _MD: Final = _new_parser()
 
 _PAPER_LABELS: Final = frozenset({"paper", "pdf", "article", "arxiv", "doi", "publication", "preprint"})
 _DATED: Final = re.compile(r"^\s*\[\s*((?:19|20)\d{2})\s*[/.\-]\s*(\d{1,2})\s*\]\s*$")
+_VENUE_YEAR: Final = re.compile(r"^\[\s*([^\[\],]+?)\s*,\s*((?:19|20)\d{2})\s*\]\s*")
 _ABSTRACT: Final = re.compile(r"^\s*abstract\s*[:：]?\s*", re.IGNORECASE)
 _LEAD_SEP: Final = re.compile(r"^[\s:：\-–—|,.]+")
 _SPILL_URL: Final = re.compile(r"^(https?://\S+/)\s+([\w.\-]+/?)$")
@@ -282,6 +292,20 @@ def _bullet(item: _Item, description: str | None) -> Draft | None:
         return _with(base, name=label, description=rest or description)
     cut = _first_link(segs)
     head = plain(segs[:cut])
+    venue = _VENUE_YEAR.match(head)
+    if venue is not None:  # * [**Nature Medicine, 2024**] BiomedGPT: A generalist ... [[paper]](url)
+        name, rest = leading_name(head[venue.end() :].strip())
+        title = clean_title(rest)
+        if not (name or title):
+            return None
+        return _with(
+            base,
+            name=clean_title(name),
+            title=title,
+            year=int(venue.group(2)),
+            venue_raw=clean_title(venue.group(1)),
+            description=description,
+        )
     title, year = split_title_year(head)
     if not title:
         return None

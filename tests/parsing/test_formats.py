@@ -294,3 +294,35 @@ def test_long_documents_parse_in_chunks_exactly_as_a_whole(monkeypatch: pytest.M
     assert len(whole) == 30 * 6
     assert whole[-1].line == text.count("\n") - 1
     assert whole[-1].section == "Section 29"
+
+
+def test_venue_first_bullets() -> None:
+    text = (
+        "## Pre-training from Scratch\n"
+        "* [**Nature Medicine, 2024**] BiomedGPT: A generalist vision–language foundation model. "
+        "[[paper]](https://www.nature.com/articles/s41591-024-03185-2) [[code]](https://github.com/taokz/BiomedGPT)\n"
+        "* [**Nature, 2023**] NYUTron Health system-scale language models are all-purpose prediction engines "
+        "[[paper]](https://www.nature.com/articles/s41586-023-06160-y)\n"
+    )
+    assert _fields(text, "line", "kind", "name", "title", "year", "venue_raw", "doi", "github_repo") == [
+        (
+            2,
+            "paper",
+            "BiomedGPT",
+            "A generalist vision–language foundation model",
+            2024,
+            "Nature Medicine",
+            "10.1038/s41591-024-03185-2",
+            "taokz/biomedgpt",
+        ),
+        (
+            3,
+            "paper",
+            "NYUTron",
+            "Health system-scale language models are all-purpose prediction engines",
+            2023,
+            "Nature",
+            "10.1038/s41586-023-06160-y",
+            None,
+        ),
+    ]
