@@ -1,7 +1,7 @@
 """Identifiers read off list entries: recognised, validated and normalised.
 
-Every function here is pure, never raises on arbitrary text (it returns ``None`` instead), is
-idempotent on its own output, and never fetches anything: lists are untrusted, so their URLs are
+Every function here is pure, never raises on arbitrary text (it returns ``None`` instead; only
+:func:`arxiv_datacite_doi` raises, for a non-arXiv id), is idempotent on its own output, and never fetches anything: lists are untrusted, so their URLs are
 only *read*. Regexes are compiled once at import.
 
 Normalised forms (what the rest of the pipeline stores and joins on):
@@ -92,6 +92,7 @@ _ARXIV_OLD: Final = re.compile(
 )
 _ARXIV_PREFIX: Final = re.compile(r"^\s*arxiv\s*:\s*", re.IGNORECASE)
 _ARXIV_HOSTS: Final = frozenset({"arxiv.org", "export.arxiv.org", "ar5iv.org", "ar5iv.labs.arxiv.org"})
+_ARXIV_MIRROR_PATH: Final = re.compile(r"^/(?:papers|abs|paper)/([^/]+)/?$")
 _ARXIV_PATH: Final = re.compile(r"^/(?:abs|pdf|html|format|ps|src|ftp/arxiv/papers/\d{4}|papers)/(.+)$")
 # the old-style archives (https://arxiv.org/help/arxiv_identifier): a bare "abc/1234567" matches only these
 _ARXIV_ARCHIVES: Final = frozenset(
@@ -189,7 +190,7 @@ def normalize_arxiv_id(text: str) -> tuple[str, int | None] | None:
             rest = m.group(1).removesuffix("/").removesuffix(".pdf")
             return _arxiv_match(rest, whole=True)
         if host in {"huggingface.co", "hf.co", "alphaxiv.org", "paperswithcode.com"}:
-            m2 = re.match(r"^/(?:papers|abs|paper)/([^/]+)/?$", path)
+            m2 = _ARXIV_MIRROR_PATH.match(path)
             return _arxiv_match(m2.group(1), whole=True) if m2 else None
         if host in {"doi.org", "dx.doi.org"}:
             doi = normalize_doi(text)
@@ -333,6 +334,7 @@ _PMCID_PATH: Final = re.compile(
     r"/(?:pmc/articles/|articles/|article/PMC/)(PMC\d{1,9})(?:/|$)", re.IGNORECASE
 )
 _PMID: Final = re.compile(r"^(?:PMID\s*:?\s*)?(\d{1,9})$", re.IGNORECASE)
+_EUROPEPMC_MED: Final = re.compile(r"^/(?:article|abstract)/MED/(\d{1,9})/?$", re.IGNORECASE)
 _PMID_PATH: Final = re.compile(r"^/(?:pubmed/|article/MED/)?(\d{1,9})/?$", re.IGNORECASE)
 
 
@@ -373,7 +375,7 @@ def normalize_pmid(text: str) -> str | None:
         if host == "pubmed.ncbi.nlm.nih.gov" or (host == "ncbi.nlm.nih.gov" and path.startswith("/pubmed/")):
             m = _PMID_PATH.match(path)
         elif host == "europepmc.org" and path.lower().startswith(("/article/med/", "/abstract/med/")):
-            m = re.match(r"^/(?:article|abstract)/MED/(\d{1,9})/?$", path, re.IGNORECASE)
+            m = _EUROPEPMC_MED.match(path)
         if m is None:
             return None
     value = int(m.group(1))

@@ -5,7 +5,8 @@ For every list whose manifest entry names an ``upstream`` repository and ``path`
 ``ETag`` of the last answer is kept in ``<lists_dir>/history/refresh-state.json``), so an unchanged
 list costs a 304 and no quota. Every version fetched is kept, dated, under
 ``<lists_dir>/history/<list_id>/YYYY-MM-DD.<ext>``. The working copy is replaced (atomically: written
-beside it, then renamed) only when the content changed **and** the new version parses.
+beside it, then renamed) only when the content changed **and** the new version parses. A version
+equal to the newest one kept is not stored again.
 
 Offline, or when GitHub is down, the first failure stops further attempts and the checked-in copies
 are used; the report carries one clear line saying so. Only the GitHub API host configured for the
@@ -162,14 +163,26 @@ def refresh_lists(
     return RefreshReport(tuple(outcomes), offline)
 
 
+def _keep_version(folder: Path, name: str, data: bytes) -> Path:
+    """Store ``data`` as ``folder/name`` unless the newest stored version already holds it.
+
+    Returns the file that holds this version (an HTTP cache may hand back an unchanged body).
+    """
+    versions = sorted(folder.glob("????-??-??.*")) if folder.is_dir() else []
+    if versions and versions[-1].read_bytes() == data:
+        return versions[-1]
+    target = folder / name
+    _write_atomic(target, data)
+    return target
+
+
 def _apply(
     lists_dir: Path, spec: RefreshSpec, answer: UpstreamFile, check: CheckParses, today: date
 ) -> RefreshOutcome:
     assert answer.text is not None
     data = answer.text.encode("utf-8")
     suffix = spec.file.suffix or ".md"
-    kept = history_dir(lists_dir) / spec.list_id / f"{today.isoformat()}{suffix}"
-    _write_atomic(kept, data)
+    kept = _keep_version(history_dir(lists_dir) / spec.list_id, f"{today.isoformat()}{suffix}", data)
     try:
         current = spec.file.read_bytes()
     except FileNotFoundError:

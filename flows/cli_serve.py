@@ -9,6 +9,8 @@ process runs. Stop with Ctrl-C. The same deployment can be created with ``prefec
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from typing import TYPE_CHECKING
 
 from enrich.errors import InputError
@@ -58,8 +60,17 @@ def build_schedule(settings: Settings) -> Schedule:
     return Cron(settings.schedule_cron, timezone=settings.schedule_timezone)
 
 
+NO_SERVER_HINT = (
+    "enrich serve: PREFECT_API_URL is not set, so Prefect serves on a temporary server that does not "
+    "schedule runs; start one with `prefect server start` and export "
+    "PREFECT_API_URL=http://127.0.0.1:4200/api"
+)
+
+
 def run(args: argparse.Namespace) -> int:
     settings = schedule_settings(args)
+    if not os.environ.get("PREFECT_API_URL"):
+        print(NO_SERVER_HINT, file=sys.stderr)
     from flows.cli_run import prepare_prefect_env
 
     prepare_prefect_env(settings.cache_dir, verbose=max(args.verbose, 1))

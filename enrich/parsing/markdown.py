@@ -54,6 +54,29 @@ def _new_parser() -> MarkdownIt:
 _MD: Final = _new_parser()
 
 _PAPER_LABELS: Final = frozenset({"paper", "pdf", "article", "arxiv", "doi", "publication", "preprint"})
+_GENERIC_LABELS: Final = _PAPER_LABELS | frozenset(
+    {
+        "code",
+        "github",
+        "repo",
+        "demo",
+        "project",
+        "project page",
+        "website",
+        "homepage",
+        "blog",
+        "data",
+        "dataset",
+        "model",
+        "huggingface",
+        "hf",
+        "slides",
+        "video",
+        "poster",
+        "bibtex",
+        "link",
+    }
+)
 _DATED: Final = re.compile(r"^\s*\[\s*((?:19|20)\d{2})\s*[/.\-]\s*(\d{1,2})\s*\]\s*$")
 _VENUE_YEAR: Final = re.compile(r"^\[\s*([^\[\],]+?)\s*,\s*((?:19|20)\d{2})\s*\]\s*")
 _ABSTRACT: Final = re.compile(r"^\s*abstract\s*[:：]?\s*", re.IGNORECASE)
@@ -225,22 +248,36 @@ def _line(tok: Token) -> int:
 
 def _item_drafts(item: _Item, out: list[Draft]) -> None:
     description: list[str] = []
+    extra_urls: list[str] = []
     entry_children: list[_Item] = []
     for child in item.children:
-        head = plain(tokenize(child.inlines[0])) if child.inlines else ""
+        segs = tokenize(child.inlines[0]) if child.inlines else []
+        head = plain(segs)
         marker = _ABSTRACT.match(head)
         if marker and not child.children:
             rest = head[marker.end() :]
             description.extend(p for p in [rest, *(plain(tokenize(s)) for s in child.inlines[1:])] if p)
             description.extend(plain(tokenize(s)) for s in item.inlines[1:])
+        elif segs and not child.children and _only_generic_links(segs):
+            extra_urls.extend(_abs_urls(segs))  # "  - [code](url)" under an entry: the entry's link
         else:
             entry_children.append(child)
     if item.inlines:
-        draft = _bullet(item, " ".join(d for d in description if d) or None)
+        draft = _bullet(item, " ".join(d for d in description if d) or None, tuple(extra_urls))
         if draft is not None:
             out.append(draft)
     for child in entry_children:
         _item_drafts(child, out)
+
+
+def _only_generic_links(segs: list[Seg]) -> bool:
+    """A bullet holding nothing but links labelled paper, code, demo, ... (and punctuation)."""
+    links = [s for s in segs if s.kind == "link"]
+    if not links or any(s.kind not in {"link", "text", "image"} for s in segs):
+        return False
+    if any(s.kind == "text" and s.text.strip(" []|,;:-–—/") for s in segs):
+        return False
+    return all(s.text.strip(" []").lower() in _GENERIC_LABELS for s in links)
 
 
 def _abs_urls(segs: list[Seg] | tuple[Seg, ...]) -> tuple[str, ...]:
@@ -262,7 +299,7 @@ def _first_link(segs: list[Seg]) -> int:
     return len(segs)
 
 
-def _bullet(item: _Item, description: str | None) -> Draft | None:
+def _bullet(item: _Item, description: str | None, extra_urls: tuple[str, ...] = ()) -> Draft | None:
     segs = tokenize(item.inlines[0])
     while segs and segs[0].kind == "text" and not segs[0].text.strip():
         segs = segs[1:]
@@ -272,6 +309,8 @@ def _bullet(item: _Item, description: str | None) -> Draft | None:
     absolute = _abs_urls(segs)
     if links and not absolute and all((s.url or "").startswith("#") for s in links):
         return None  # table of contents
+    if extra_urls:
+        absolute = tuple(dict.fromkeys(absolute + extra_urls))
     section = join_section(item.section)
     hint = "dataset" if dataset_section(item.section) else None
     paper_link = _has_paper_link(segs)

@@ -18,7 +18,7 @@ def prefect_harness() -> Iterator[None]:
 
     # no telemetry: its session write races the harness's first requests on SQLite ("database is locked")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    with prefect_test_harness(server_startup_timeout=180):
+    with prefect_test_harness(server_startup_timeout=600):
         yield
 
 

@@ -21,9 +21,10 @@ from flows_testdata import CATALOG, closed_port
 from enrich.config import ENV_VARS, SOURCES
 from enrich.snapshot import read_table
 
-pytestmark = pytest.mark.slow
+# each run starts Prefect's embedded server: ~20 s on an idle 2-core machine, minutes when it is busy
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
-RUN_TIMEOUT = 240
+RUN_TIMEOUT = 600
 
 
 def _env(tmp_path: Path, urls: dict[str, str]) -> dict[str, str]:

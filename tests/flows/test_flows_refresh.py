@@ -100,6 +100,17 @@ def test_offline_stops_after_first_failure_and_keeps_copies(tmp_path: Path) -> N
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.md", "b.md"]
 
 
+def test_an_unchanged_version_is_not_stored_twice(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("* one\n", encoding="utf-8")
+    fetch = FakeUpstream({"o/a": UpstreamFile("ok", text="* one\n* two\n", etag='"e"')})
+    refresh_lists(tmp_path, [spec(tmp_path, "a", "o/a")], fetch, check, today=DAY)
+    later = date(2026, 11, 23)
+    report = refresh_lists(tmp_path, [spec(tmp_path, "a", "o/a")], fetch, check, today=later)
+    kept = tmp_path / "history" / "a" / "2026-11-22.md"
+    assert report.outcomes == (RefreshOutcome("a", "unchanged", "same content upstream", kept),)
+    assert sorted(p.name for p in kept.parent.iterdir()) == ["2026-11-22.md"]
+
+
 def test_damaged_state_file_is_ignored(tmp_path: Path) -> None:
     (tmp_path / "history").mkdir()
     (tmp_path / "history" / "refresh-state.json").write_text("{not json", encoding="utf-8")

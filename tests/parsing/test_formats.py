@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from enrich.parsing import parse_text
 from enrich.parsing.inline import Seg, plain, tokenize, urls
@@ -326,3 +328,40 @@ def test_venue_first_bullets() -> None:
             None,
         ),
     ]
+
+
+def test_nested_link_bullets_belong_to_their_entry() -> None:
+    text = (
+        "- Med-Flamingo: a Multimodal Medical Few-shot Learner [paper](https://arxiv.org/abs/2307.15189)\n"
+        "  - [code](https://github.com/snap-stanford/med-flamingo) | [demo](https://example.org/demo)\n"
+        "  - [Other Tool](https://github.com/o/tool) - a nested entry of its own\n"
+    )
+    assert _fields(text, "line", "name", "arxiv_id", "github_repo", "urls") == [
+        (
+            1,
+            "Med-Flamingo",
+            "2307.15189",
+            "snap-stanford/med-flamingo",
+            (
+                "https://arxiv.org/abs/2307.15189",
+                "https://github.com/snap-stanford/med-flamingo",
+                "https://example.org/demo",
+            ),
+        ),
+        (3, "Other Tool", None, "o/tool", ("https://github.com/o/tool",)),
+    ]
+
+
+_PIECES = [
+    "# T\n", "## S\n", "* **N**: T. 2023. ", "- [2023/04] **T** *A et al. V.* ", "[[paper](https://arxiv.org/abs/2301.00001)]",
+    "[x](#a)", "| a | b |\n|---|---|\n| c | https://github.com/o/r |\n", "<!--\n", "-->\n", "```\n", "\n",
+    "    - **Abstract:** ", "- [Nature, 2023] X Y. paper\n", "Ôºö", "ðŸ””", "**", "*", "[", "](", ")", "\\", "<br>",
+]  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_PIECES), st.text(max_size=20)), max_size=40), st.booleans())
+def test_parser_never_crashes(pieces: list[str], plaintext: bool) -> None:
+    entries = parse_text("".join(pieces), "fuzz", plaintext=plaintext)
+    assert len({e.entry_id for e in entries}) == len(entries)
+    assert all(e.line >= 1 and e.kind in {"paper", "repo", "model", "dataset", "resource"} for e in entries)
