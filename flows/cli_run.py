@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
+EXIT_USAGE = 2
 EXIT_PARTIAL = 3
 
 PREFECT_DEFAULTS = {
@@ -149,18 +150,29 @@ def run(args: argparse.Namespace) -> int:
 
     prepare_prefect_env(cache, verbose=args.verbose)
     console = _console()
-    with progress_display(console):
-        from flows.nightly import nightly
+    import httpx
 
-        state = nightly(
-            lists_dir=lists,
-            out_dir=out,
-            snapshot_date=day,
-            cache_dir=cache,
-            sources=sources,
-            refresh=not args.no_refresh,
-            return_state=True,
+    try:
+        with progress_display(console):
+            from flows.nightly import nightly
+
+            state = nightly(
+                lists_dir=lists,
+                out_dir=out,
+                snapshot_date=day,
+                cache_dir=cache,
+                sources=sources,
+                refresh=not args.no_refresh,
+                return_state=True,
+            )
+    except (RuntimeError, OSError, httpx.HTTPError) as exc:  # the engine itself: server start, API
+        if args.verbose:
+            raise
+        print(
+            f"enrich run: failed: Prefect could not run the flow ({type(exc).__name__}: {exc}); -v shows more",
+            file=sys.stderr,
         )
+        return EXIT_FAILURE
     return report(state, console, out)
 
 
@@ -170,6 +182,9 @@ def report(state: Any, console: Console, out: Path) -> int:
 
     if not state.is_completed():
         exc = state.result(raise_on_failure=False)
+        if isinstance(exc, InputError):
+            print(f"enrich run: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
         reason = f"{type(exc).__name__}: {exc}" if isinstance(exc, BaseException) else str(state.message)
         print(f"enrich run: failed: {redact_text(reason)}", file=sys.stderr)
         return EXIT_FAILURE

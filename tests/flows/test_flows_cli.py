@@ -132,3 +132,16 @@ def test_report_failure_is_one_redacted_line(capsys: pytest.CaptureFixture[str])
     boom = RuntimeError("token ghp_abcdefghijklmnopqrstuvwxyz0123 rejected")
     assert report(Failed(data=boom), _console(), Path("out")) == 1
     assert capsys.readouterr().err == "enrich run: failed: RuntimeError: token *** rejected\n"
+
+
+def test_report_input_error_in_the_flow_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    from prefect.states import Failed
+
+    from enrich.errors import InputError
+    from flows.cli_run import _console, report
+
+    assert (
+        report(Failed(data=InputError("lists/lists.toml", "unreadable manifest")), _console(), Path("out"))
+        == 2
+    )
+    assert capsys.readouterr().err == "enrich run: error: lists/lists.toml: unreadable manifest\n"

@@ -184,3 +184,21 @@ def test_concurrency_limits_degrade_gracefully(
     assert (
         sum(1 for w in warnings if w.startswith("no-such-source: running without its concurrency limit")) == 1
     )
+
+
+def test_tokens_from_prefect_secret_blocks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from prefect.blocks.system import Secret
+
+    from enrich.config import Secret as Token
+    from enrich.settings import Settings
+    from flows.nightly import load_secret_block
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    monkeypatch.setenv("ENRICH_GITHUB_TOKEN_BLOCK", "enrich-test-github-token")
+    Secret(value="ghp_fromblock0123456789abcdefghij").save("enrich-test-github-token", overwrite=True)
+    assert load_secret_block("enrich-test-github-token") == "ghp_fromblock0123456789abcdefghij"
+    assert load_secret_block("no-such-block") is None
+    creds = Settings().credentials(load_secret_block)
+    assert creds.github_token == Token("ghp_fromblock0123456789abcdefghij")
+    assert "fromblock" not in repr(creds)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
@@ -271,3 +272,48 @@ def test_github_fetcher(answer: ContentsResult, unreachable: bool, expected: Ups
     clients = StubClients()
     clients.github = StubGitHub(answer, unreachable)  # type: ignore[assignment]
     assert pipeline.github_fetcher(clients)("o", "r", "README.md", None) == expected  # type: ignore[arg-type]
+
+
+def test_parse_lists_keeps_going_past_a_bad_file(tmp_path: Path) -> None:
+    from flows_testdata import LIST_TEXT
+
+    (tmp_path / "test-list.md").write_text(LIST_TEXT, encoding="utf-8")
+    (tmp_path / "empty.md").write_text("", encoding="utf-8")
+    parsed = pipeline.parse_lists(tmp_path)
+    assert [(e.list_id, e.name, e.kind) for e in parsed.entries] == [
+        ("test-list", "SciBERT", "paper"),
+        ("test-list", "PubMedBERT", "paper"),
+        ("test-list", "Visual Med-Alpaca", "repo"),
+        ("test-list", "Meditron", "model"),
+    ]
+    assert [str(p) for p in parsed.problems] == [f"{tmp_path / 'empty.md'}: empty file"]
+    assert parsed.list_ids == ("empty", "test-list")
+    assert parsed.unreadable == ("empty",)
+    assert pipeline.source_items(parsed.entries) == {
+        "arxiv": ["1903.10676"],
+        "s2": ["ARXIV:1903.10676", "DOI:10.1145/3458754"],
+        "openalex": ["doi:10.1145/3458754", "doi:10.48550/arxiv.1903.10676"],
+        "crossref": ["10.1145/3458754"],
+        "github": ["cambridgeltl/visual-med-alpaca"],
+        "hf": ["model:epfl-llm/meditron-7b"],
+    }
+    assert pipeline.title_queries(parsed.entries) == []
+
+
+def test_parse_lists_missing_directory(tmp_path: Path) -> None:
+    from enrich.errors import InputError
+
+    with pytest.raises(InputError, match="no such directory"):
+        pipeline.parse_lists(tmp_path / "nope")
+
+
+def test_titles_skip_when_every_search_source_is_down(tmp_path: Path) -> None:
+    from enrich.resolve.match import TitleQuery
+
+    down = StubClients(**{s: StubClient(s, down_after=-1) for s in ("s2", "openalex", "arxiv", "crossref")})
+    queries = [TitleQuery(work_key=f"k{i}", title=f"Title {i}") for i in range(3)]
+    assert pipeline.live_search_sources(down) == []  # type: ignore[arg-type]
+    assert pipeline.resolve_titles(down, tmp_path / "r.sqlite", queries) == {}  # type: ignore[arg-type]
+    assert not (tmp_path / "r.sqlite").exists()
+    assert pipeline.live_search_sources(StubClients(), ["crossref", "github", "s2"]) == ["s2", "crossref"]  # type: ignore[arg-type]
+    assert [len(b) for b in pipeline.title_batches(queries * 20)] == [25, 25, 10]
