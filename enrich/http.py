@@ -11,7 +11,7 @@ chosen per URL pattern (see :data:`CACHE_POLICY`):
   refetched by the next night);
 * **GitHub REST** repos/contents are stored but always revalidated with ``If-None-Match`` (a 304
   "does not count against your primary rate limit", GitHub docs best-practices page, see
-  ``shared/reference/apis.md`` §6).
+  ``docs/apis.md`` §6).
 
 Credentials never reach the cache: every auth header (``Authorization``, ``x-api-key``...) and
 secret query parameter (``api_key``, ``token``...) is in requests-cache's ``ignored_parameters``, so it
@@ -91,7 +91,7 @@ def user_agent(mailto: str | None = None, *, product: str = "awesome-enrich", ur
 
     Crossref's etiquette puts the contact in the User-Agent ("mailto:" inside it selects the polite
     pool, CrossRef/rest-api-doc README "Etiquette"); arXiv's robot detection names the User-Agent in its
-    denial page, so an honest, contactable one matters (``shared/reference/apis.md`` §1, §5).
+    denial page, so an honest, contactable one matters (``docs/apis.md`` §1, §5).
     """
     parts = [p for p in (f"+{url}" if url else None, f"mailto:{mailto}" if mailto else None) if p]
     return f"{product}/{__version__} ({'; '.join(parts)})" if parts else f"{product}/{__version__}"

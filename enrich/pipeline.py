@@ -337,9 +337,24 @@ def _call(client: Any, batch: Batch, known: Mapping[str, RepoState] | None) -> B
     return BatchResult(batch, hf=tuple(client.get_items(pairs)))
 
 
-def source_stats(clients: Clients, sources: Sequence[str] = SOURCES) -> dict[str, SourceStats]:
-    """Each selected client's counters, in :data:`SOURCES` order."""
-    return {s: _client(clients, s).stats for s in SOURCES if s in sources}
+def source_stats(
+    clients: Clients, sources: Sequence[str] = SOURCES, results: Sequence[BatchResult] = ()
+) -> dict[str, SourceStats]:
+    """Each selected client's counters, in :data:`SOURCES` order.
+
+    Items of batches that were never sent because their source was already known to be down count
+    as ``errors`` too, so the manifest says how much was not fetched, not only what was tried.
+    """
+    skipped: dict[str, int] = {}
+    for result in results:
+        if result.skipped:
+            skipped[result.batch.source] = skipped.get(result.batch.source, 0) + len(result.batch.items)
+    out: dict[str, SourceStats] = {}
+    for s in SOURCES:
+        if s in sources:
+            stats: SourceStats = _client(clients, s).stats
+            out[s] = replace(stats, errors=stats.errors + skipped.get(s, 0))
+    return out
 
 
 def unreachable_messages(stats: Mapping[str, SourceStats]) -> list[str]:

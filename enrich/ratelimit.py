@@ -39,7 +39,7 @@ DEFAULT_MAX_WAIT = 120.0
 
 Two minutes covers every per-second/per-minute limit and short ``Retry-After`` values; a longer
 pause (GitHub's hourly reset, OpenAlex's daily budget with ``Retry-After`` of ~15 h,
-rpatrik96/bibtexupdater#50 via ``shared/reference/apis.md`` §4) means "try tomorrow": the items are
+rpatrik96/bibtexupdater#50 via ``docs/apis.md`` §4) means "try tomorrow": the items are
 reported ``rate_limited``/``deferred`` instead of holding the nightly run hostage."""
 
 _EPOCH_THRESHOLD = 1_000_000_000.0

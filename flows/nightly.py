@@ -290,7 +290,7 @@ def nightly(
     problems.extend(failed)
     works, repos, hf = pipeline.collect(results)
 
-    stats = pipeline.source_stats(clients, chosen)
+    stats = pipeline.source_stats(clients, chosen, results)
     messages = pipeline.unreachable_messages(stats)
     for line in messages:
         logger.warning(line)

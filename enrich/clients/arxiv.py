@@ -2,7 +2,7 @@
 
 The package supplies the query model (:class:`arxiv.Search`), URL building, paging and the Atom parser;
 we subclass :class:`arxiv.Client` and override exactly one method, ``_parse_feed``, because the
-package's fetch cannot be configured to be safe for a nightly job (``shared/reference/apis.md`` §2):
+package's fetch cannot be configured to be safe for a nightly job (``docs/apis.md`` §2):
 it sends no timeout (a stalled socket hangs forever), replaces our User-Agent (with its contact
 address) by ``arxiv.py/<version>``, retries with a fixed delay and no backoff, ignores ``Retry-After``,
 and returns an empty first page silently. Our ``_parse_feed`` sends the package-built URL through

@@ -9,7 +9,7 @@ retrying, and (5) run on an injectable clock in tests. Expressing that through t
 stop/wait/retry callbacks would spread one decision table over four closures; ~80 lines here keep it
 in one place.
 
-Policy (defaults chosen from ``shared/reference/apis.md``):
+Policy (defaults chosen from ``docs/apis.md``):
 
 * retried: HTTP 429, 5xx, timeouts, connection resets, truncated or malformed bodies; 403 only when it
   carries rate-limit signals (GitHub/OpenAlex answer a spent quota with 403, §4, §6);
@@ -63,6 +63,11 @@ DEFAULT_BACKOFF_MAX = 30.0
 DEFAULT_REQUEST_DEADLINE = 240.0
 """Upper bound (s) on one logical request, all attempts and waits included: 6 attempts x 30 s timeout
 + ~31 s backoff + a short Retry-After fit; a call never runs longer."""
+
+CONNECT_TIMEOUTS = 2
+"""Connect timeouts within one logical request after which the source is declared unreachable: a host
+that accepts no connection twice in a row is black-holed, and waiting out every retry of every batch
+would cost the nightly run many minutes per source for nothing."""
 
 UNREACHABLE_AFTER = 3
 """Logical requests in a row that exhausted every retry (timeouts, resets, 5xx) before the source is
@@ -383,6 +388,14 @@ class BaseClient:
                 if why is not None:
                     raise self._mark_unreachable(url, why) from None
                 connection_failures += 1
+                if (
+                    isinstance(exc, requests.exceptions.ConnectTimeout)
+                    and connection_failures >= CONNECT_TIMEOUTS
+                ):
+                    # nothing accepts our connections: a black-holed host, not a slow answer
+                    raise self._mark_unreachable(
+                        url, f"connect timed out {connection_failures} times"
+                    ) from None
                 kind = "timed out" if isinstance(exc, requests.exceptions.Timeout) else "connection failed"
                 last_problem = f"{kind} ({type(exc).__name__})"
                 last_status, bad_kind = None, None
@@ -424,6 +437,9 @@ class BaseClient:
                 status=last_status,
                 retry_after=self.limiter.blocked_for() or None,
             )
+        if last_status is None and connection_failures == attempts and attempts > 1:
+            # not one attempt got an HTTP answer: the host is gone, say so once and stop asking it
+            raise self._mark_unreachable(url, f"{last_problem} on all {attempts} attempts")
         if (last_status is None and connection_failures) or (last_status is not None and last_status >= 500):
             self._failed_in_a_row += 1
             if self._failed_in_a_row >= UNREACHABLE_AFTER:

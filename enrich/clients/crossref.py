@@ -1,6 +1,6 @@
 """Crossref REST: ``works/{doi}`` and ``works?query.bibliographic=…``, polite pool via ``mailto``.
 
-Facts (``shared/reference/apis.md`` §5): limits since 1 Dec 2025 are per pool and per route kind
+Facts (``docs/apis.md`` §5): limits since 1 Dec 2025 are per pool and per route kind
 (single DOI vs list/query), one request at a time for the public pool; a contact e-mail (``mailto=``
 parameter or inside the User-Agent) selects the polite pool. ``abstract`` is a JATS XML string.
 """

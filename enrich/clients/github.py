@@ -1,6 +1,6 @@
 """GitHub repositories: REST with conditional requests, or GraphQL alias batches when a token is set.
 
-Facts (``shared/reference/apis.md`` §6, §7):
+Facts (``docs/apis.md`` §6, §7):
 
 * REST ``repos/{owner}/{repo}``: renamed/transferred repos answer 301 (followed; the body's
   ``full_name`` then differs from the one asked: recorded as ``moved`` with ``moved_to``), 404 gone,

@@ -1,6 +1,6 @@
 """Hugging Face Hub: ``api/models|datasets|spaces/{id}`` one at a time (there is no multi-id lookup).
 
-Facts (``shared/reference/apis.md`` §8): limits are per 5-minute window (API bucket: 500 anonymous,
+Facts (``docs/apis.md`` §8): limits are per 5-minute window (API bucket: 500 anonymous,
 1,000 free user); a 429 carries the IETF-draft ``RateLimit: "api";r=<remaining>;t=<seconds>`` header,
 which :class:`enrich.ratelimit.RateLimiter` reads. Renamed repos answer 307 to the new id (followed;
 recorded as ``moved`` with ``moved_to``).

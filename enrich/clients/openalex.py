@@ -1,6 +1,6 @@
 """OpenAlex works: OR-filter batches, singleton fallback, merged works, the daily dollar budget.
 
-Facts (``shared/reference/apis.md`` §4): ``filter=doi:A|B|C`` ORs up to 100 values; there is no
+Facts (``docs/apis.md`` §4): ``filter=doi:A|B|C`` ORs up to 100 values; there is no
 arXiv id type, so arXiv papers go through their DataCite DOI ``10.48550/arxiv.<id>``
 (:func:`enrich.ids.arxiv_datacite_doi`); a preprint merged into its journal version can be missed by an
 OR-list yet found by a singleton, so misses are retried one by one (singletons are free); merged works

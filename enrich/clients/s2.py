@@ -1,6 +1,6 @@
 """Semantic Scholar Academic Graph API: ``POST paper/batch``, ``paper/search``, ``paper/search/match``.
 
-Facts (``shared/reference/apis.md`` §3): batch takes <=500 ids of any prefix in a JSON body with
+Facts (``docs/apis.md`` §3): batch takes <=500 ids of any prefix in a JSON body with
 ``fields`` as a query parameter and answers a list of the same length and order with ``null`` for
 unknown ids; ``search/match`` answers 404 "Title match not found"; the key goes in ``x-api-key``.
 

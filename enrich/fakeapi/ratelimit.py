@@ -1,7 +1,7 @@
 """Rate limits and budgets per source, answered the way each real API answers when exceeded.
 
 Modes: ``off`` (nothing enforced; informational headers still sent, as the real APIs send them),
-``real`` (the documented limits, see ``/work/shared/reference/apis.md`` and the README), or a
+``real`` (the documented limits, see ``docs/apis.md`` and the README), or a
 ``FACTOR`` such as ``0.01``: every window is that fraction of its real length (a clock 100x faster),
 so a benchmark can exercise limits without waiting hours.
 """

@@ -200,6 +200,33 @@ def test_a_server_failing_every_retry_three_calls_running_is_declared_down() -> 
     )
 
 
+def test_a_black_holed_host_is_declared_down_after_two_connect_timeouts() -> None:
+    client, script, _ = probe(fail(requests.exceptions.ConnectTimeout("connect timed out")))
+    with pytest.raises(SourceUnavailableError):
+        client.request("GET", "/x", decode=decode_json)
+    with pytest.raises(SourceUnavailableError):
+        client.request("GET", "/y", decode=decode_json)
+    assert len(script.sent) == 2  # two connect timeouts, then nothing more is sent
+    assert client.stats.message == "probe: unreachable (connect timed out 2 times at api.test)"
+
+
+def test_a_call_with_no_http_answer_on_any_attempt_declares_the_source_down() -> None:
+    client, script, _ = probe(fail(requests.exceptions.ConnectionError("connection reset by peer")))
+    with pytest.raises(SourceUnavailableError):
+        client.request("GET", "/x", decode=decode_json)
+    assert len(script.sent) == 6
+    assert client.stats.message == (
+        "probe: unreachable (connection failed (ConnectionError) on all 6 attempts at api.test)"
+    )
+
+
+def test_read_timeouts_then_an_answer_are_survived() -> None:
+    client, script, _ = probe(fail(requests.exceptions.ReadTimeout("slow")), answer(200, b'{"ok": 1}'))
+    assert client.request("GET", "/x", decode=decode_json).data == {"ok": 1}
+    assert len(script.sent) == 2
+    assert not client.stats.unreachable
+
+
 def test_secrets_never_in_reasons_or_messages() -> None:
     secret = "s2-very-secret-key-value"
     timeout = requests.ReadTimeout(f"HTTPSConnectionPool: Read timed out. url=/x?api_key={secret}")

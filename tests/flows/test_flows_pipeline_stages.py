@@ -160,6 +160,16 @@ def test_collect_and_stats() -> None:
     stats = pipeline.source_stats(clients, ["github", "s2"])  # type: ignore[arg-type]
     assert list(stats) == ["s2", "github"]
     assert pipeline.unreachable_messages(stats) == ["s2: unreachable (connection refused at 127.0.0.1:9)"]
+    assert stats["s2"].errors == 0
+
+
+def test_items_of_skipped_batches_count_as_errors() -> None:
+    clients = StubClients(s2=StubClient("s2", down_after=-1))
+    skipped = pipeline.fetch_batch(clients, Batch("s2", 0, 2, ("ARXIV:1", "ARXIV:2")), now=NOW)  # type: ignore[arg-type]
+    also = pipeline.fetch_batch(clients, Batch("s2", 1, 2, ("ARXIV:3",)), now=NOW)  # type: ignore[arg-type]
+    assert skipped.skipped and also.skipped
+    stats = pipeline.source_stats(clients, ["s2"], [skipped, also])  # type: ignore[arg-type]
+    assert (stats["s2"].errors, stats["s2"].unreachable) == (3, True)
 
 
 @pytest.mark.parametrize(
