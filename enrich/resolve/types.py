@@ -54,9 +54,12 @@ class MatchEvidence:
 class ResolvedWork:
     """One work after resolution.
 
-    ``work_id`` is stable across runs: derived from the strongest identifier in a fixed order
-    (doi > arxiv > pmid > pmcid > acl > corpus id > openalex > normalised title), so tomorrow's run
-    gives the same id for the same work. ``records`` are every source's views that belong to it.
+    ``work_id`` is stable across runs: a readable prefixed id (``arxiv:2303.13375``, ``doi:10.1038/x``,
+    ``title:<16 hex>``) taken from the first identifier present in the order arxiv > doi > pmid > pmcid
+    > acl > corpus id > openalex > normalised title (arXiv first, so a preprint that later gains its
+    journal DOI keeps its id), and remembered across nights by ``enrich.resolve.idmap.WorkIdMap`` so a
+    work that gains ids or merges keeps its first-assigned id. ``records`` are every source's views
+    that belong to it.
     """
 
     work_id: str
