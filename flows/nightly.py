@@ -13,8 +13,6 @@ client spaces its own requests within a batch. When the limits cannot be created
 supports them), the run goes on without them after one log line.
 """
 
-from __future__ import annotations
-
 import contextlib
 import uuid
 from collections.abc import Iterator, Sequence
