@@ -13,6 +13,9 @@ client spaces its own requests within a batch. When the limits cannot be created
 supports them), the run goes on without them after one log line.
 """
 
+# No `from __future__ import annotations` here: a served deployment pickles this flow by value into
+# a child process, and string annotations would lose `Path`/`date` (tests/flows/test_flows_served.py).
+
 import contextlib
 import uuid
 from collections.abc import Iterator, Sequence
