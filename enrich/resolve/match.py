@@ -194,8 +194,8 @@ def surname(name: str | None) -> str | None:
     if not words:
         return None
     long_words = [w for w in words if len(w) > 1]
-    if comma and len(words) == 1:
-        return words[0]  # "Smith, J."
+    if comma and len(words) == 1 and len(words[0]) > 1:
+        return words[0]  # "Smith, J." (a lone initial, "A,", is no surname)
     if len(words) >= 2 and len(words[0]) > 1 and all(len(w) == 1 for w in words[1:]):
         return words[0]  # "Smith J"
     return long_words[-1] if long_words else None

@@ -6,7 +6,8 @@ step all candidates seen so far are judged with :func:`enrich.resolve.match.deci
 
 * after ``search/match`` alone a candidate is accepted only if it is near-certain
   (score >= ``EARLY_ACCEPT``) *and* its year equals the query's: a single closest match cannot show a
-  same-title decoy from another year, so without an exact year the resolver goes on to a list search;
+  same-title decoy from another year, so without an exact year the resolver goes on to a list search,
+  and neither can it show a sibling that shares the main title when the query left the subtitle out;
 * after any list search, an ACCEPTED decision ends the search (the competition was visible);
 * otherwise the next source is asked; the last decision stands.
 
@@ -165,7 +166,12 @@ class TitleResolver:
             if name != "s2_match":
                 return decision
             best = score_candidate(query, found[0])
-            if best.score >= EARLY_ACCEPT and query.year is not None and found[0].year == query.year:
+            if (
+                best.score >= EARLY_ACCEPT
+                and query.year is not None
+                and found[0].year == query.year
+                and not best.title.subtitle_dropped  # a sibling may share the main title: look wider
+            ):
                 return decision
         return (
             decide(query, candidates, complete=complete) if decision is None else _final(decision, complete)

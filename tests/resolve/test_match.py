@@ -34,6 +34,7 @@ def q(title: str, year: int | None = None, author: str | None = None) -> TitleQu
         ("José Álvarez and Ana Ruiz", "alvarez"),
         ("", None),
         ("1234", None),
+        ("A,", None),  # a lone initial is no surname (found by hypothesis: surname must be idempotent)
     ],
 )
 def test_surname(raw: str, expected: str | None) -> None:

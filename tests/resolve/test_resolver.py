@@ -125,6 +125,27 @@ def test_without_a_year_the_list_search_must_confirm() -> None:
     assert dict(resolver.requests) == {"s2_match": 1, "s2_search": 1}
 
 
+def test_a_dropped_subtitle_never_early_accepts_and_a_sibling_makes_it_abstain() -> None:
+    bench = rec(
+        "s2", "s2:7", "Compositional Transformers for Image Captioning: A Benchmark", 2017, (), corpus_id=7
+    )
+    kit = rec(
+        "s2",
+        "s2:8",
+        "Compositional Transformers for Image Captioning: An Open Toolkit",
+        2017,
+        (),
+        corpus_id=8,
+    )
+    q = TitleQuery("wk", "Compositional Transformers for Image Captioning", 2017)
+    c = clients(s2_match={q.title: [bench]}, s2={q.title: [bench, kit]})
+    resolver = TitleResolver(c)
+    m = resolver.resolve([q])["wk"]
+    assert c.s2.calls == [q.title]  # the single closest match was not trusted alone
+    assert not m.accepted
+    assert m.evidence.method is MatchMethod.ABSTAINED
+
+
 def test_sources_are_asked_in_order_until_accepted_and_ids_merge_across_sources() -> None:
     q = TitleQuery("wk", "Attention is all you need", 2017)
     c = clients(openalex={q.title: [ATTN_OA]}, arxiv={q.title: [ATTN]})
