@@ -35,7 +35,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from operator import attrgetter
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, TypeVar
 
 import pyarrow as pa
 
@@ -336,21 +336,93 @@ class _Built:
     fresh: dict[str, Any]  # row key -> tonight's record with data
 
 
+class _Fetched(Protocol):
+    """What repo and Hugging Face records share (both are frozen dataclasses)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def status(self) -> FetchStatus: ...
+    @property
+    def fetched_at(self) -> datetime: ...
+    @property
+    def reason(self) -> str | None: ...
+
+
+_F = TypeVar("_F", bound=_Fetched)
+
+
+def _alias_map(
+    prev: Mapping[str, Row],
+    aliases_column: str,
+    records: Sequence[_F],
+    target: Callable[[_F], str | None],
+    has_data: Callable[[_F], bool],
+) -> dict[str, str]:
+    """Old name -> current id: renames remembered from the previous snapshot, then tonight's answers."""
+    alias: dict[str, str] = {}
+    for key, prev_row in prev.items():
+        for old in prev_row[aliases_column] or ():
+            if old != key:
+                alias.setdefault(old, key)
+    for rec in sorted(records, key=lambda r: r.key.lower()):
+        moved = target(rec)
+        if moved is not None:
+            alias[rec.key.lower()] = moved
+        elif has_data(rec):  # the name is (again) an item of its own: an old alias no longer applies
+            alias.pop(rec.key.lower(), None)
+    return alias
+
+
+def _gather(
+    item_id: str,
+    by_id: Mapping[str, list[_F]],
+    has_data: Callable[[_F], bool],
+    names_of: Mapping[str, list[str]],
+    prev: Mapping[str, Row],
+    id_column: str,
+    aliases_column: str,
+) -> tuple[list[_F], list[_F], set[str], Row | None]:
+    """Tonight's records of one item, those with data (best first), its old names, its previous row."""
+    recs = sorted(by_id.get(item_id, ()), key=lambda r: (r.key.lower() != item_id, r.key))
+    good = sorted(
+        (r for r in recs if has_data(r)),
+        key=lambda r: (r.status != FetchStatus.OK, -_utc(r.fetched_at).timestamp(), r.key),
+    )
+    aliases = {n for n in names_of.get(item_id, ()) if n != item_id}
+    old = _previous_row(prev, item_id, aliases)
+    aliases.update(n for n in (old[aliases_column] if old else ()) if n != item_id)
+    if old is not None and old[id_column] != item_id:
+        aliases.add(old[id_column])
+    return recs, good, aliases, old
+
+
+def _failure(recs: Sequence[_Fetched]) -> tuple[str, str | None]:
+    """The fetch status and reason of an item no record had data for."""
+    status = _failure_status({r.status for r in recs}) if recs else NOT_REQUESTED
+    return status, _first([r.reason for r in recs])
+
+
+def _finish_row(
+    row: Row,
+    *,
+    fresh: bool,
+    carried: bool,
+    fetch_status: str,
+    reason: str | None,
+    linked: tuple[list[str], int],
+) -> Row:
+    row["status"] = _row_status(fresh, fetch_status, carried)
+    row["fetch_status"] = fetch_status
+    row["fetch_reason"] = reason
+    row["list_ids"], row["entry_count"] = linked
+    return row
+
+
 def _build_repos(
     entries: Sequence[EntryLike], records: Sequence[RepoRecord], prev: Mapping[str, Row], day: date
 ) -> _Built:
-    alias: dict[str, str] = {}
-    for repo_id, prev_row in prev.items():
-        for old in prev_row["previous_names"] or ():
-            if old != repo_id:
-                alias.setdefault(old, repo_id)
-    for rec in sorted(records, key=lambda r: r.key.lower()):
-        key = rec.key.lower()
-        target = _repo_target(rec)
-        if target is not None:
-            alias[key] = target
-        elif _repo_has_data(rec):  # the name is (again) a repo of its own: an old alias no longer applies
-            alias.pop(key, None)
+    alias = _alias_map(prev, "previous_names", records, _repo_target, _repo_has_data)
     names: set[str] = {e.github_repo.lower() for e in entries if e.github_repo}
     names.update(r.key.lower() for r in records)
     key_of = {name: _follow(alias, name) for name in names}
@@ -362,16 +434,9 @@ def _build_repos(
     rows: list[Row] = []
     fresh: dict[str, Any] = {}
     for repo_id in sorted(set(key_of.values())):
-        recs = sorted(by_id.get(repo_id, ()), key=lambda r: (r.key.lower() != repo_id, r.key))
-        good = sorted(
-            (r for r in recs if _repo_has_data(r)),
-            key=lambda r: (r.status != FetchStatus.OK, -_utc(r.fetched_at).timestamp(), r.key),
+        recs, good, aliases, old = _gather(
+            repo_id, by_id, _repo_has_data, names_of, prev, "repo_id", "previous_names"
         )
-        aliases = {n for n in names_of.get(repo_id, ()) if n != repo_id}
-        old = _previous_row(prev, repo_id, aliases)
-        aliases.update(n for n in (old["previous_names"] if old else ()) if n != repo_id)
-        if old is not None and old["repo_id"] != repo_id:
-            aliases.add(old["repo_id"])
         row: Row = {"repo_id": repo_id, "previous_names": sorted(aliases)}
         if good:
             rec = good[0]
@@ -381,8 +446,7 @@ def _build_repos(
             fetch_status = rec.status.value
             reason = None
         else:
-            fetch_status = _failure_status({r.status for r in recs}) if recs else NOT_REQUESTED
-            reason = _first([r.reason for r in recs])
+            fetch_status, reason = _failure(recs)
             row.update({k: old[k] for k in _REPO_VALUES} if old else {k: None for k in _REPO_VALUES})
             moved = next((r.moved_to for r in recs if r.moved_to and r.moved_to.lower() == repo_id), None)
             same = old is not None and old["repo_id"] == repo_id
@@ -390,13 +454,16 @@ def _build_repos(
             if row["topics"] is None:
                 row["topics"] = []
         carried = not good and row["stars_as_of"] is not None
-        row["status"] = _row_status(bool(good), fetch_status, carried)
-        row["fetch_status"] = fetch_status
-        row["fetch_reason"] = reason
-        list_ids, count = linked.get(repo_id, ([], 0))
-        row["list_ids"] = list_ids
-        row["entry_count"] = count
-        rows.append(row)
+        rows.append(
+            _finish_row(
+                row,
+                fresh=bool(good),
+                carried=carried,
+                fetch_status=fetch_status,
+                reason=reason,
+                linked=linked.get(repo_id, ([], 0)),
+            )
+        )
     return _Built(rows, key_of, fresh)
 
 
@@ -464,17 +531,7 @@ def _entry_hf_key(entry: EntryLike) -> str | None:
 def _build_hf(
     entries: Sequence[EntryLike], records: Sequence[HfRecord], prev: Mapping[str, Row], day: date
 ) -> _Built:
-    alias: dict[str, str] = {}
-    for item_id, prev_row in prev.items():
-        for old in prev_row["previous_ids"] or ():
-            if old != item_id:
-                alias.setdefault(old, item_id)
-    for rec in sorted(records, key=lambda r: r.key.lower()):
-        target = _hf_target(rec)
-        if target is not None:
-            alias[rec.key.lower()] = target
-        elif _hf_has_data(rec):
-            alias.pop(rec.key.lower(), None)
+    alias = _alias_map(prev, "previous_ids", records, _hf_target, _hf_has_data)
     names = {k for k in map(_entry_hf_key, entries) if k is not None}
     names.update(r.key.lower() for r in records)
     key_of = {name: _follow(alias, name) for name in names}
@@ -501,16 +558,9 @@ def _build_hf(
     rows: list[Row] = []
     fresh: dict[str, Any] = {}
     for item_id in sorted(set(key_of.values())):
-        recs = sorted(by_id.get(item_id, ()), key=lambda r: (r.key.lower() != item_id, r.key))
-        good = sorted(
-            (r for r in recs if _hf_has_data(r)),
-            key=lambda r: (r.status != FetchStatus.OK, -_utc(r.fetched_at).timestamp(), r.key),
+        recs, good, aliases, old = _gather(
+            item_id, by_id, _hf_has_data, names_of, prev, "hf_item_id", "previous_ids"
         )
-        aliases = {n for n in names_of.get(item_id, ()) if n != item_id}
-        old = _previous_row(prev, item_id, aliases)
-        aliases.update(n for n in (old["previous_ids"] if old else ()) if n != item_id)
-        if old is not None and old["hf_item_id"] != item_id:
-            aliases.add(old["hf_item_id"])
         kind, _, bare = item_id.partition(":")
         row: Row = {"hf_item_id": item_id, "kind": kind, "previous_ids": sorted(aliases)}
         if good:
@@ -536,21 +586,23 @@ def _build_hf(
             fetch_status = rec.status.value
             reason = None
         else:
-            fetch_status = _failure_status({r.status for r in recs}) if recs else NOT_REQUESTED
-            reason = _first([r.reason for r in recs])
+            fetch_status, reason = _failure(recs)
             row.update({k: old[k] for k in _HF_VALUES} if old else {k: None for k in _HF_VALUES})
             same = old is not None and old["hf_item_id"] == item_id
             row["hf_id"] = old["hf_id"] if old is not None and same else spelled.get(item_id, (kind, bare))[1]
             row["tags"] = row["tags"] or []
             row["arxiv_ids"] = row["arxiv_ids"] or []
         carried = not good and (row["likes_as_of"] is not None or row["downloads_as_of"] is not None)
-        row["status"] = _row_status(bool(good), fetch_status, carried)
-        row["fetch_status"] = fetch_status
-        row["fetch_reason"] = reason
-        list_ids, count = linked.get(item_id, ([], 0))
-        row["list_ids"] = list_ids
-        row["entry_count"] = count
-        rows.append(row)
+        rows.append(
+            _finish_row(
+                row,
+                fresh=bool(good),
+                carried=carried,
+                fetch_status=fetch_status,
+                reason=reason,
+                linked=linked.get(item_id, ([], 0)),
+            )
+        )
     return _Built(rows, key_of, fresh)
 
 
