@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from enrich.cli import main
+from enrich.errors import InputError
 from flows import cli_run, cli_serve
 
 
@@ -81,6 +82,43 @@ def test_serve_schedule_is_timezone_aware() -> None:
     schedule = cli_serve.build_schedule(cli_serve.schedule_settings(args))
     assert (schedule.cron, schedule.timezone) == ("30 2 * * *", "Europe/Berlin")
     assert args.name == "nightly"
+
+
+def _existing(**changes: object) -> cli_serve.ExistingDeployment:
+    fields: dict[str, object] = {
+        "name": "nightly/nightly",
+        "paused": True,
+        "ready": True,
+        "work_pool": None,
+        "schedules": ("'0 3 * * *' (UTC)",),
+    }
+    fields.update(changes)
+    return cli_serve.ExistingDeployment(**fields)  # type: ignore[arg-type]
+
+
+def test_serve_takes_over_a_deployment_its_last_serve_left_paused() -> None:
+    assert cli_serve.check_existing(None, "'0 3 * * *' (UTC)", "--name nightly") is None
+    assert cli_serve.check_existing(_existing(), "'0 3 * * *' (UTC)", "--name nightly") is None
+    # killed long ago (not paused, no longer polled): taken over too
+    assert cli_serve.check_existing(_existing(paused=False, ready=False), "'0 3 * * *' (UTC)", "-") is None
+    assert cli_serve.check_existing(_existing(), "'0 4 * * *' (Europe/Berlin)", "--name nightly") == (
+        "deployment nightly/nightly: schedule '0 3 * * *' (UTC) replaced by '0 4 * * *' (Europe/Berlin)"
+    )
+
+
+def test_serve_refuses_a_deployment_another_runner_or_a_worker_runs() -> None:
+    with pytest.raises(InputError) as served:
+        cli_serve.check_existing(_existing(paused=False), "'0 4 * * *' (UTC)", "--name nightly")
+    assert str(served.value) == (
+        "--name nightly: deployment nightly/nightly is already being served by another `enrich serve`; "
+        "stop it first (a killed one counts for about a minute) or choose another --name"
+    )
+    with pytest.raises(InputError) as pooled:
+        cli_serve.check_existing(_existing(work_pool="enrich-pool"), "'0 3 * * *' (UTC)", "--name nightly")
+    assert str(pooled.value) == (
+        "--name nightly: deployment nightly/nightly already exists and runs on work pool 'enrich-pool' "
+        "(made by `prefect deploy`); choose another --name"
+    )
 
 
 def _result(partial: bool) -> object:

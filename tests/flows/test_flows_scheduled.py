@@ -50,6 +50,7 @@ SQLITE_BUSY = {
     ("sqlalchemy.exc.OperationalError", "(sqlite3.OperationalError) database is locked"),
 }
 EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt)): (.*)$", re.MULTILINE)
+SERVE = [sys.executable, "-m", "enrich.cli", "serve"]
 
 
 def _base_env(tmp_path: Path) -> dict[str, str]:
@@ -214,7 +215,7 @@ def test_the_cron_schedule_fires_a_run_that_writes_a_snapshot(
             }
         )
         serve = started.start(
-            [sys.executable, "-m", "enrich.cli", "serve", "--cron", "* * * * *", "--name", "every-minute"],
+            [*SERVE, "--cron", "* * * * *", "--name", "every-minute"],
             serve_env,
             tmp_path,
             rlog,
@@ -255,6 +256,26 @@ def test_the_cron_schedule_fires_a_run_that_writes_a_snapshot(
         )
         t_done = time.monotonic()
 
+        # a second `enrich serve` of the same deployment is refused in one line and changes nothing
+        second = subprocess.run(
+            [*SERVE, "--cron", "0 3 * * *", "--name", "every-minute"],
+            env=serve_env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=REGISTER_TIMEOUT,
+            check=False,
+        )
+        assert (second.returncode, second.stderr) == (
+            2,
+            "enrich serve: error: --name every-minute: deployment nightly/every-minute is already being "
+            "served by another `enrich serve`; stop it first (a killed one counts for about a minute) "
+            "or choose another --name\n",
+        ), second.stdout
+        (after,) = _deployments(api)
+        assert after["paused"] is False
+        assert [s["schedule"]["cron"] for s in after["schedules"]] == ["* * * * *"]
+
     assert run["state_type"] == "COMPLETED", serve_log.read_text()[-5000:]
     assert run["auto_scheduled"] is True
     assert run["id"] in {r["id"] for r in scheduled}  # one of the runs the scheduler created
@@ -283,4 +304,25 @@ def test_the_cron_schedule_fires_a_run_that_writes_a_snapshot(
         f"runs scheduled {t_scheduled - t_registered:.0f} s later; run due {run['expected_start_time']}, "
         f"started {run['start_time']}, finished {t_done - t_registered:.0f} s after registration "
         f"(run took {run['total_run_time']:.0f} s)"
+    )
+
+
+def test_serve_without_a_reachable_server_is_one_line_exit_2(tmp_path: Path) -> None:
+    port = closed_port()
+    env = _base_env(tmp_path)
+    env["PREFECT_API_URL"] = f"http://127.0.0.1:{port}/api"
+    done = subprocess.run(
+        [*SERVE, "--cron", "* * * * *"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=REGISTER_TIMEOUT,
+        check=False,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2,
+        "",
+        f"enrich serve: error: PREFECT_API_URL: no Prefect server answers at http://127.0.0.1:{port}/api "
+        "(Connection refused); start one with `prefect server start`\n",
     )
