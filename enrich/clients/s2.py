@@ -20,11 +20,11 @@ from typing import Any, ClassVar
 
 import requests
 
-from enrich.clients._common import as_int, pmcid, pmid, split_doi, text
+from enrich.clients._common import as_int, doi_problem, pmcid, pmid, split_doi, text
 from enrich.clients.base import BaseClient, chunks, decode_json
 from enrich.config import Secret
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
-from enrich.ids import normalize_arxiv_id
+from enrich.ids import normalize_arxiv_id, normalize_doi
 from enrich.ratelimit import utcnow
 from enrich.records import Author, FetchStatus, WorkRecord
 
@@ -49,12 +49,21 @@ FIELDS = (
 )
 """The fields requested from every paper endpoint (``tldr`` is part of the batch ``FullPaper``)."""
 
-_ID_FORMS = re.compile(r"^(?:[0-9a-f]{40}|(?:CorpusId|MAG):\d+|(?:DOI|ARXIV|ACL|PMID|PMCID|URL):\S+)$", re.I)
+_ID_FORMS = re.compile(
+    r"^(?:[0-9a-f]{40}|(?:CorpusId|MAG):\d+|(?:DOI|ARXIV|ACL|PMID|PMCID|URL):[!-~]+)$", re.I
+)
 
 
 def valid_s2_id(paper_id: str) -> bool:
     """True for the id forms S2 accepts (40-hex, ``CorpusId:``, ``DOI:``, ``ARXIV:``, ``ACL:``, ...)."""
-    return bool(_ID_FORMS.match(paper_id.strip()))
+    clean = paper_id.strip()
+    if not _ID_FORMS.match(clean):
+        return False
+    kind, _, value = clean.partition(":")
+    if kind.upper() == "DOI":  # the same rule as every other client's DOIs
+        doi = normalize_doi(value)
+        return doi is not None and doi_problem(doi) is None
+    return True
 
 
 def parse_s2_paper(data: Mapping[str, Any], *, key: str, fetched_at: datetime) -> WorkRecord:
