@@ -202,7 +202,7 @@ def test_arxiv_hostile_ids_never_reach_the_query(fake_apis: FakeApis) -> None:
 # -- the session-layer guard ---------------------------------------------------------------------
 
 
-class Recorder(BaseAdapter):  # type: ignore[misc]
+class Recorder(BaseAdapter):
     """Answers every request with ``answer(request)`` and remembers what was sent."""
 
     def __init__(self, answer: Callable[[requests.PreparedRequest], requests.Response]) -> None:
@@ -210,7 +210,7 @@ class Recorder(BaseAdapter):  # type: ignore[misc]
         self.answer = answer
         self.sent: list[str] = []
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         self.sent.append(request.url or "")
         return self.answer(request)
 
