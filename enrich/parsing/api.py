@@ -60,13 +60,22 @@ def _read(path: Path) -> tuple[str, bool]:
     return read_list_text(path), suffix == ".txt"
 
 
-def parse_file(path: Path, list_id: str) -> list[Entry]:
+def parse_file(path: Path, list_id: str, *, notes: list[str] | None = None) -> list[Entry]:
     """Entries of one list file (``.txt``: plain text; anything else: markdown).
 
-    Raises :class:`InputError` for a file that cannot be used (see :func:`read_list_text`).
+    Raises :class:`InputError` for a file that cannot be used (see :func:`read_list_text`) or whose
+    list id is unusable (:func:`enrich.lists.list_id_problem`). Parts of the file that could not be
+    read (nesting beyond the parser's cap) are appended to ``notes``, one line each.
     """
+    _check_list_id(path, list_id)
     text, plaintext = _read(path)
-    return parse_text(text, list_id, plaintext=plaintext)
+    return _finish(_prepare(list_id, _drafts(text, plaintext=plaintext, notes=notes)))
+
+
+def _check_list_id(path: Path, list_id: str) -> None:
+    problem = list_id_problem(list_id)
+    if problem is not None:
+        raise InputError(shown_path(path), f"the file name as list id {problem}")
 
 
 class _Pre(NamedTuple):
@@ -153,10 +162,6 @@ def _expand(paths: Sequence[Path], problems: list[InputError]) -> list[tuple[Lis
     by_path: set[Path] = set()
     by_id: dict[str, Path] = {}
     for spec, path in found:
-        bad_id = list_id_problem(spec.id)
-        if bad_id is not None:
-            problems.append(InputError(shown_path(path), f"the file name as list id {bad_id}"))
-            continue
         real = path.resolve()
         if real in by_path:
             continue
@@ -183,6 +188,7 @@ def parse_paths(paths: Sequence[Path]) -> ParseResult:
     files = 0
     for spec, path in _expand(paths, problems):
         try:
+            _check_list_id(path, spec.id)
             text, plaintext = _read(path)
         except InputError as exc:
             problems.append(exc)

@@ -183,3 +183,26 @@ def test_nesting_within_the_cap_gives_no_line(lists: Path) -> None:
     result = parse_paths([lists])
     assert result.problems == []
     assert len([e for e in result.entries if e.list_id == "ok"]) == MAX_LIST_DEPTH
+
+
+def test_the_nightly_parse_stage_reports_the_same_lines(lists: Path, outside: Path) -> None:
+    from enrich import pipeline
+
+    (lists / "evil.md").symlink_to(outside)
+    (lists / "bad\rname.md").write_text(LIST)
+    lines = ["# Deep", ""]
+    lines += ["  " * i + f"- [Paper {i}](https://arxiv.org/abs/2101.{i:05d})" for i in range(12)]
+    (lists / "deep.md").write_text("\n".join(lines) + "\n")
+    (lists / "creds.md").write_text("# C\n\n- [x](https://u:SECRETPW@github.com/a/b)\n")
+    parsed = pipeline.parse_lists(lists)
+    assert sorted(str(p) for p in parsed.problems) == sorted(
+        [
+            f"{lists}/bad\\rname.md: the file name as list id contains a control character or a path separator",
+            f"{lists / 'deep.md'}: lines 12-14 are nested deeper than 9 list levels and were not read",
+            f"{lists / 'evil.md'}: symbolic link to a file outside the lists directory; refused",
+        ]
+    )
+    assert "deep" not in parsed.unreadable  # read, though not all of it
+    assert sorted(parsed.unreadable) == ["bad\rname", "evil"]
+    assert "SECRETPW" not in repr(parsed.entries) and "TOPSECRET" not in repr(parsed.entries)
+    assert {e.list_id for e in parsed.entries} == {"good", "deep", "creds"}
