@@ -10,6 +10,7 @@ error status and a reason; the session layer refuses any URL outside the configu
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -135,7 +136,7 @@ def test_s2_hostile_ids_stay_in_the_batch_body(fake_apis: FakeApis) -> None:
     assert_stayed_home(fake_apis, "s2")
     by_key = {r.key: r for r in records}
     for doi in TRAVERSALS:
-        assert by_key[f"DOI:{doi}"].reason == "malformed S2 id: not sent"
+        assert by_key[f"DOI:{doi}"].reason == "malformed S2 id (DOI has a '.' or '..' path segment): not sent"
     assert by_key["CorpusId:1&limit=5"].status == FetchStatus.ERROR
     assert by_key["URL:\x00x"].status == FetchStatus.ERROR
 
@@ -310,3 +311,44 @@ def test_outside_reason_names_what_is_wrong() -> None:
         ("http://api.openalex.org/works", "scheme http is not https"),
     ]
     assert [(url, outside_reason(url, base)) for url, _ in cases] == list(cases)
+
+
+HOSTILE_LIST = """# Hostile
+
+- [A](https://doi.org/10.1234/abc%3Fmailto%3Dx%26rows%3D1000)
+- [B](https://doi.org/10.1234/../../../github/repos/evil/x)
+- [C](https://doi.org/10.1234/evil%7C10.5555/evil2)
+- [D](https://doi.org/10.1234/evil,doi:10.5555/evil3)
+- [E](https://github.com/evil/..)
+- [F](https://huggingface.co/evil/..%2F..%2Fgithub)
+- [G](https://arxiv.org/abs/1901.08746&max_results=1000)
+- [H](https://doi.org/10.1234/%252e%252e/%252e%252e/github/repos/evil/y)
+- [BioBERT](https://doi.org/10.1093/bioinformatics/btz682)
+- [nanoGPT](https://github.com/karpathy/nanoGPT)
+- [biogpt](https://huggingface.co/microsoft/biogpt)
+"""
+
+
+def test_a_hostile_list_through_the_fetch_stage_stays_home(fake_apis: FakeApis, tmp_path: Path) -> None:
+    """From a list file to the wire, as the nightly does it (parse, plan, fetch every batch)."""
+    from enrich import pipeline
+
+    (tmp_path / "hostile.md").write_text(HOSTILE_LIST)
+    parsed = pipeline.parse_lists(tmp_path)
+    batches = pipeline.plan_batches(pipeline.source_items(parsed.entries))
+    results = [pipeline.fetch_batch(clients_for(fake_apis), b) for bs in batches.values() for b in bs]
+    log = fake_apis.access_log()
+    assert {e["source"] for e in log} <= set(ROUTES)
+    for entry in log:
+        source, path = entry["source"], entry["path"]
+        decoded = unquote(unquote(path))
+        assert path.startswith(ROUTES[source]), entry
+        assert not {".", ".."} & set(decoded.split("/")), entry
+        assert "evil" not in path or source in {"openalex", "crossref", "s2"}, entry  # values only
+        assert set(entry["query"]) <= PARAMS[source], entry
+        assert entry["query"].get("mailto", MAILTO) == MAILTO
+        if "filter" in entry["query"]:
+            assert "evil" not in entry["query"]["filter"], entry
+    assert not [e for e in fake_apis.access_log("github") if "evil" in e["path"]]
+    refused = [r.reason for res in results for r in res.works if r.reason and "'.' or '..'" in r.reason]
+    assert len(refused) == 6  # B and H, each refused by S2, OpenAlex and Crossref before sending
