@@ -38,8 +38,8 @@ def check_root_url(value: str) -> str:
     """``value`` without a trailing slash if it can be an API root, else ``ValueError`` saying why.
 
     An API root is ``http(s)://host[:port][/path]``: a host is required, the port must be a number,
-    and it holds no whitespace, control character, query or fragment (every request is built under
-    it, and the session layer refuses anything that leaves it).
+    and it holds no user info, whitespace, control character, query or fragment (every request is built
+    under it, and the session layer refuses anything that leaves it).
     """
     if _UNPRINTABLE.search(value):
         raise ValueError("holds whitespace or a control character")
@@ -52,6 +52,8 @@ def check_root_url(value: str) -> str:
         raise ValueError("has a port that is not a number from 0 to 65535") from None
     if not parts.hostname:
         raise ValueError("has no host (expected http(s)://host[:port][/path])")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("may not hold user info (user:password@); credentials go in their own variables")
     if parts.query or parts.fragment or value.endswith(("?", "#")):
         raise ValueError("may not hold a query or fragment ('?' or '#')")
     return value.rstrip("/")

@@ -93,6 +93,11 @@ CASES = {
     "url with a query": Case(
         [], {"ENRICH_CROSSREF_URL": "https://api.crossref.org?rows=1000"}, "ENRICH_CROSSREF_URL: may not hold"
     ),
+    "url with user info": Case(
+        [],
+        {"ENRICH_S2_URL": "https://me:SECRETVALUE@proxy.example.org/s2"},
+        "ENRICH_S2_URL: may not hold user info",
+    ),
     "url with a newline": Case(
         [], {"ENRICH_ARXIV_URL": "https://export.arxiv.org\r\nX: y"}, "ENRICH_ARXIV_URL: holds whitespace"
     ),
