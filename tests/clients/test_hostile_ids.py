@@ -352,3 +352,19 @@ def test_a_hostile_list_through_the_fetch_stage_stays_home(fake_apis: FakeApis, 
     assert not [e for e in fake_apis.access_log("github") if "evil" in e["path"]]
     refused = [r.reason for res in results for r in res.works if r.reason and "'.' or '..'" in r.reason]
     assert len(refused) == 6  # B and H, each refused by S2, OpenAlex and Crossref before sending
+
+
+def test_redirects_out_are_refused_through_the_http_cache_too(tmp_path: Path) -> None:
+    from enrich.http import CacheSettings, build_session
+
+    def answer(request: requests.PreparedRequest) -> requests.Response:
+        first = request.url == "http://api.test:8080/v1/works/W1"
+        return reply(301, {"Location": "http://evil.test/x"})(request) if first else reply(200)(request)
+
+    adapter = Recorder(answer)
+    session = build_session(user_agent="t", cache=CacheSettings(directory=tmp_path), name="probe")
+    session.mount("http://", adapter)
+    client = Probe("http://api.test:8080/v1", session, 5.0)
+    with pytest.raises(OutsideApiError, match="host evil.test is not api.test"):
+        client.request("GET", "/works/W1", decode=decode_json)
+    assert adapter.sent == ["http://api.test:8080/v1/works/W1"]
