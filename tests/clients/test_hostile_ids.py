@@ -365,6 +365,6 @@ def test_redirects_out_are_refused_through_the_http_cache_too(tmp_path: Path) ->
     session = build_session(user_agent="t", cache=CacheSettings(directory=tmp_path), name="probe")
     session.mount("http://", adapter)
     client = Probe("http://api.test:8080/v1", session, 5.0)
-    with pytest.raises(OutsideApiError, match="host evil.test is not api.test"):
+    with pytest.raises(OutsideApiError, match=r"host evil\.test is not api\.test"):
         client.request("GET", "/works/W1", decode=decode_json)
     assert adapter.sent == ["http://api.test:8080/v1/works/W1"]
