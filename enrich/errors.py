@@ -64,6 +64,15 @@ class SourceUnavailableError(SourceError):
     """The source cannot be reached at all (DNS, refused connection, repeated timeouts)."""
 
 
+class OutsideApiError(SourceError):
+    """A request would leave the source's configured base URL (host and path prefix): never sent.
+
+    Raised by the session layer (:meth:`enrich.clients.base.BaseClient.request` and its redirect hook)
+    whatever built the URL, so an identifier that slipped past validation cannot reach another API,
+    another route or another host, nor carry the source's credentials there.
+    """
+
+
 class SnapshotError(EnrichError):
     """Writing or reading a snapshot failed; nothing already stored was changed."""
 

@@ -167,11 +167,13 @@ def parse_lists(lists_dir: Path) -> ParsedLists:
     problems: list[InputError] = []
     unreadable: list[str] = []
     for spec, path in files:
+        notes: list[str] = []
         try:
-            entries.extend(parse_file(path, spec.id))
+            entries.extend(parse_file(path, spec.id, notes=notes))
         except InputError as exc:
             problems.append(exc)
             unreadable.append(spec.id)
+        problems.extend(InputError(str(path), note) for note in notes)  # read, but not all of it
     from enrich.parsing import assign_work_keys
 
     entries = assign_work_keys(entries)  # work_key across all lists, not per list

@@ -375,6 +375,12 @@ def _recover_locked(out: Path) -> list[date]:
             done.append(_apply(out, staging))
         else:
             shutil.rmtree(staging)
+    # a manifest's temporary file left by a crash inside _write_atomic (never visible as a snapshot:
+    # readers only see *.json); writes hold the lock, so none of these belongs to a live write
+    manifests = out / MANIFESTS
+    if manifests.is_dir():
+        for leftover in manifests.glob(".*.json.tmp-*"):
+            leftover.unlink(missing_ok=True)
     return done
 
 

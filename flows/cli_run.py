@@ -125,14 +125,28 @@ def prepare_prefect_env(
 def _settings(args: argparse.Namespace) -> Settings:
     from pydantic import ValidationError
 
+    from enrich.preflight import settings_error
     from enrich.settings import Settings
 
     try:
         return Settings()
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = "ENRICH_" + "_".join(str(p) for p in first["loc"]).upper()
-        raise InputError(where, first["msg"]) from None
+        raise settings_error(exc) from None
+
+
+def preflight(args: argparse.Namespace, *, out: Path, cache: Path) -> None:
+    """Check every path and setting before the first request (issue 9): exit 2 and one line if one is
+    unusable, a warning line for a nearly full disk. The settings were validated when they were built
+    (URLs, ``ENRICH_MAILTO``, credentials: :mod:`enrich.settings`); here the directories are checked.
+    """
+    from enrich.preflight import PathSetting, check_paths
+
+    warnings = check_paths(
+        PathSetting("--out" if args.out else "ENRICH_OUT_DIR", out),
+        PathSetting("--cache" if args.cache else "ENRICH_CACHE_DIR", cache),
+    )
+    for line in warnings:
+        print(f"enrich run: {line}", file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -142,6 +156,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else settings.out_dir
     cache = Path(args.cache) if args.cache else settings.cache_dir
     sources = [s for group in args.sources for s in group] if args.sources else None
+    preflight(args, out=out, cache=cache)
     if not lists.is_dir():
         raise InputError(str(lists), "no such directory (--lists takes a directory of list files)")
     from enrich.lists import list_files

@@ -29,11 +29,11 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import requests
 
-from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
+from enrich.errors import OutsideApiError, RateLimitedError, SourceError, SourceUnavailableError
 from enrich.http import is_cached_response, register_secrets
 from enrich.ratelimit import DEFAULT_MAX_WAIT, RateInfo, RateLimiter
 from enrich.records import FetchStatus, SourceStats
@@ -73,6 +73,49 @@ UNREACHABLE_AFTER = 3
 """Logical requests in a row that exhausted every retry (timeouts, resets, 5xx) before the source is
 declared unreachable, so a broken server costs three calls, not one per item (a refused connection or
 a DNS failure declares it at once)."""
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def outside_reason(url: str, base_url: str) -> str | None:
+    """Why ``url`` would leave ``base_url`` (scheme, host, port, path prefix), or ``None`` if it stays.
+
+    The path is judged as a server would see it: a ``.``/``..`` segment, raw or percent-encoded
+    (``%2e%2e``), a backslash or a control character is refused outright, since HTTP libraries and
+    servers collapse or reinterpret them; otherwise the path must be the base's path or below it.
+
+    >>> outside_reason("https://api.x.org/v1/works/a", "https://api.x.org/v1")
+    >>> outside_reason("https://api.x.org/v1/../github/repos", "https://api.x.org/v1")
+    "path has a '.' or '..' segment"
+    >>> outside_reason("https://evil.org/v1/works", "https://api.x.org/v1")
+    'host evil.org is not api.x.org'
+    """
+    base, target = urlsplit(base_url), urlsplit(url)
+    scheme = target.scheme.lower()
+    if scheme != base.scheme.lower():
+        return f"scheme {scheme or '(none)'} is not {base.scheme.lower()}"
+    try:
+        port, base_port = target.port, base.port
+    except ValueError:
+        return "port is not a number"
+    host, base_host = (target.hostname or ""), (base.hostname or "")
+    if host != base_host:
+        return f"host {host or '(none)'} is not {base_host}"
+    if (port or _DEFAULT_PORTS.get(scheme)) != (base_port or _DEFAULT_PORTS.get(scheme)):
+        return f"port {port} is not {base_port}"
+    if target.username is not None or target.password is not None:
+        return "URL carries user info"
+    raw = target.path
+    for path in (raw, unquote(raw)):
+        if any(part in (".", "..") for part in path.split("/")):
+            return "path has a '.' or '..' segment"
+        if "\\" in path or any(ord(c) < 0x20 or ord(c) == 0x7F for c in path):
+            return "path has a backslash or a control character"
+    prefix = base.path.rstrip("/")
+    if raw != prefix and not raw.startswith(prefix + "/"):
+        return f"path is not under {prefix or '/'}"
+    return None
 
 
 class BadBody(ValueError):
@@ -287,6 +330,32 @@ class BaseClient:
     def url(self, path: str) -> str:
         return f"{self.base_url}/{path.lstrip('/')}"
 
+    def _target(self, path: str) -> str:
+        """The URL ``path`` asks for, checked to stay under :attr:`base_url` (else :class:`OutsideApiError`).
+
+        A relative path may not carry a query or fragment of its own: every parameter goes through
+        ``params`` (encoded by requests), so a value inside a path can never add one.
+        """
+        absolute = path.startswith(("http://", "https://"))
+        if not absolute and ("?" in path or "#" in path):
+            raise OutsideApiError(self.source, "refused to send: a path carries '?' or '#' (not sent)")
+        url = path if absolute else self.url(path)
+        self._check_inside(url)
+        return url
+
+    def _check_inside(self, url: str) -> None:
+        why = outside_reason(url, self.base_url)
+        if why is not None:
+            log.error("%s: refused a request outside %s: %s", self.source, sanitize_url(self.base_url), why)
+            raise OutsideApiError(self.source, f"refused to send a request outside the API ({why})")
+
+    def _redirect_guard(self, response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
+        """Response hook: a redirect whose target leaves the base URL is refused before it is followed."""
+        location = response.headers.get("Location")
+        if response.is_redirect and location:
+            self._check_inside(urljoin(response.url, location))
+        return response
+
     def _backoff(self, attempt: int) -> float:
         cap: float = min(self.backoff_max, self.backoff_base * float(2**attempt))
         return cap / 2 + self._rng.uniform(0, cap / 2)
@@ -329,9 +398,12 @@ class BaseClient:
         """
         if self._unreachable_message is not None:
             raise SourceUnavailableError(self.source, self._unreachable_message.split(": ", 1)[1])
-        url = self.url(path) if not path.startswith(("http://", "https://")) else path
+        url = self._target(path)
         ok_set = frozenset(ok)
-        kwargs: dict[str, Any] = {"allow_redirects": allow_redirects}
+        kwargs: dict[str, Any] = {
+            "allow_redirects": allow_redirects,
+            "hooks": {"response": [self._redirect_guard]},
+        }
         if params is not None:
             kwargs["params"] = dict(params)
         if json is not None:

@@ -13,11 +13,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, ClassVar
-from urllib.parse import quote
 
 import requests
 
-from enrich.clients._common import as_int, split_doi
+from enrich.clients._common import as_int, doi_problem, path_value, split_doi
 from enrich.clients._common import text as clean
 from enrich.clients.base import BaseClient, decode_json
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
@@ -184,10 +183,10 @@ class CrossrefClient(BaseClient):
         for raw in dois:
             doi = normalize_doi(raw)
             now = utcnow()
-            if doi is None:
-                out.append(
-                    WorkRecord("crossref", raw, FetchStatus.ERROR, now, reason="malformed DOI: not sent")
-                )
+            problem = "malformed DOI: not sent" if doi is None else doi_problem(doi)
+            if doi is None or problem is not None:
+                reason = problem if doi is None else f"malformed DOI ({problem}): not sent"
+                out.append(WorkRecord("crossref", raw, FetchStatus.ERROR, now, reason=reason))
                 continue
             if doi not in cache:
                 cache[doi] = self._one(doi)
@@ -200,7 +199,7 @@ class CrossrefClient(BaseClient):
         try:
             reply = self.request(
                 "GET",
-                f"/works/{quote(doi, safe='/:;()._-')}",
+                f"/works/{path_value(doi)}",
                 params=self._params(),
                 decode=lambda r: parse_crossref_item(decode_json(r), key=doi, fetched_at=utcnow()),
             )

@@ -20,11 +20,11 @@ from typing import Any, ClassVar
 
 import requests
 
-from enrich.clients._common import as_int, pmcid, pmid, split_doi, text
+from enrich.clients._common import as_int, doi_problem, pmcid, pmid, split_doi, text
 from enrich.clients.base import BaseClient, chunks, decode_json
 from enrich.config import Secret
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
-from enrich.ids import normalize_arxiv_id
+from enrich.ids import normalize_arxiv_id, normalize_doi
 from enrich.ratelimit import utcnow
 from enrich.records import Author, FetchStatus, WorkRecord
 
@@ -49,12 +49,28 @@ FIELDS = (
 )
 """The fields requested from every paper endpoint (``tldr`` is part of the batch ``FullPaper``)."""
 
-_ID_FORMS = re.compile(r"^(?:[0-9a-f]{40}|(?:CorpusId|MAG):\d+|(?:DOI|ARXIV|ACL|PMID|PMCID|URL):\S+)$", re.I)
+_ID_FORMS = re.compile(
+    r"^(?:[0-9a-f]{40}|(?:CorpusId|MAG):\d+|(?:DOI|ARXIV|ACL|PMID|PMCID|URL):[!-~]+)$", re.I
+)
+
+
+def s2_id_problem(paper_id: str) -> str | None:
+    """Why ``paper_id`` is not sent (the reason of its error record), or None for the forms S2 accepts
+    (40-hex, ``CorpusId:``, ``DOI:``, ``ARXIV:``, ``ACL:``, ...)."""
+    clean = paper_id.strip()
+    if not _ID_FORMS.match(clean):
+        return "malformed S2 id: not sent"
+    kind, _, value = clean.partition(":")
+    if kind.upper() == "DOI":  # the same rule as every other client's DOIs
+        doi = normalize_doi(value)
+        problem = "not a DOI" if doi is None else doi_problem(doi)
+        return None if problem is None else f"malformed S2 id ({problem}): not sent"
+    return None
 
 
 def valid_s2_id(paper_id: str) -> bool:
-    """True for the id forms S2 accepts (40-hex, ``CorpusId:``, ``DOI:``, ``ARXIV:``, ``ACL:``, ...)."""
-    return bool(_ID_FORMS.match(paper_id.strip()))
+    """True for the id forms S2 accepts (see :func:`s2_id_problem`)."""
+    return s2_id_problem(paper_id) is None
 
 
 def parse_s2_paper(data: Mapping[str, Any], *, key: str, fetched_at: datetime) -> WorkRecord:
@@ -162,7 +178,8 @@ class S2Client(BaseClient):
         for raw in ids:
             hit = found.get(raw.strip())
             if hit is None:
-                record = WorkRecord("s2", raw, FetchStatus.ERROR, now, reason="malformed S2 id: not sent")
+                reason = s2_id_problem(raw) or "malformed S2 id: not sent"
+                record = WorkRecord("s2", raw, FetchStatus.ERROR, now, reason=reason)
             else:
                 record = hit if hit.key == raw else replace(hit, key=raw)
             out.append(record)
