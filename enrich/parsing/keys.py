@@ -31,7 +31,10 @@ Stages, each one-to-one among entries still unmatched, strongest first:
 1. the same identity, name + title and section (pairs of complete duplicates in file order);
 2. the same identity and name + title (a moved entry, a renamed section);
 3. the same identity, or a paper identifier (arXiv, DOI, PMID, PMCID, ACL, CorpusId) in common (a
-   paper whose title was edited but whose link stayed, a DOI added next to the arXiv link);
+   paper whose title was edited but whose link stayed, a DOI added next to the arXiv link); or a
+   GitHub repo or Hugging Face id in common with a similarity of at least
+   :data:`CARRY_MIN_SIMILARITY_LINKED` and no different arXiv id or DOI (a model's description
+   reworded; rows of a list may share a link, hence the bar);
 4. normalised text similarity (rapidfuzz ``ratio``, the better of name + title and title alone) of
    at least :data:`CARRY_MIN_SIMILARITY`, :data:`CARRY_MIN_SIMILARITY_SHORT` when either text is
    shorter than :data:`CARRY_SHORT_TEXT` characters; unless their normalised titles are identical
@@ -62,6 +65,7 @@ from enrich.ids import ExtractedIds, normalize_title
 
 __all__ = [
     "CARRY_MIN_SIMILARITY",
+    "CARRY_MIN_SIMILARITY_LINKED",
     "CARRY_MIN_SIMILARITY_SHORT",
     "CARRY_SHORT_TEXT",
     "IdentityFields",
@@ -246,6 +250,8 @@ CARRY_MIN_SIMILARITY: Final = 88.0
 """Least rapidfuzz ``ratio`` (0-100) of normalised texts for a fuzzy carry-over (stage 4)."""
 CARRY_MIN_SIMILARITY_SHORT: Final = 95.0
 """The same for short texts: one changed letter in ``gpt 4`` is another model, not a typo."""
+CARRY_MIN_SIMILARITY_LINKED: Final = 60.0
+"""Least similarity for entries that share only a GitHub repo or Hugging Face id (stage 3)."""
 CARRY_SHORT_TEXT: Final = 30
 """Texts shorter than this (normalised characters) count as short."""
 _NUMBERS_TEXT: Final = 40
@@ -344,6 +350,7 @@ class _Facts:
     title: str  # normalised title, else the text
     section: str  # normalised section path
     papers: frozenset[str]  # "arxiv:...", "doi:...", ...
+    links: frozenset[str]  # "github:...", "hf:..."
     arxiv: str | None
     doi: str | None
     numbers: tuple[str, ...]  # the digit runs of the text, sorted
@@ -371,6 +378,7 @@ def _facts(entry: IdentityFields) -> _Facts:
         title=normalize_title(entry.title) if entry.title else text,
         section=normalize_title(entry.section or ""),
         papers=frozenset(_paper_ids(ids)),
+        links=frozenset(_thing_ids(ids)),
         arxiv=entry.arxiv_id,
         doi=entry.doi,
         numbers=tuple(sorted(_DIGITS.findall(text))),
@@ -381,21 +389,32 @@ def _similarity(a: _Facts, b: _Facts) -> float:
     return max(fuzz.ratio(a.text, b.text), fuzz.ratio(a.title, b.title))
 
 
+def _same_thing(a: _Facts, b: _Facts, score: float) -> bool:
+    """Stage 3: the same identity or paper identifier; a shared GitHub/Hugging Face link alone
+    (rows of a list may share one) needs some likeness too."""
+    if a.identity == b.identity or a.papers & b.papers:
+        return True
+    return score >= CARRY_MIN_SIMILARITY_LINKED and not _two_papers(a, b)
+
+
+def _two_papers(a: _Facts, b: _Facts) -> bool:
+    return (a.arxiv is not None and b.arxiv is not None and a.arxiv != b.arxiv) or (
+        a.doi is not None and b.doi is not None and a.doi != b.doi
+    )
+
+
 def _similar_enough(a: _Facts, b: _Facts, score: float) -> bool:
     short = min(len(a.text), len(b.text)) < CARRY_SHORT_TEXT
     if score < (CARRY_MIN_SIMILARITY_SHORT if short else CARRY_MIN_SIMILARITY):
         return False
     if a.title == b.title:
         return True
-    two_papers = (a.arxiv is not None and b.arxiv is not None and a.arxiv != b.arxiv) or (
-        a.doi is not None and b.doi is not None and a.doi != b.doi
-    )
     # "Qwen2 technical report" / "Qwen3 technical report", "v4" / "v5": other works, not typos (a
     # long title may gain numbers from a venue prefix: "Nature News, 2023.1")
     other_numbers = a.numbers != b.numbers and (
         (bool(a.numbers) and bool(b.numbers)) or min(len(a.text), len(b.text)) < _NUMBERS_TEXT
     )
-    return not two_papers and not other_numbers
+    return not _two_papers(a, b) and not other_numbers
 
 
 class _Matcher:
@@ -426,28 +445,30 @@ class _Matcher:
             if queue:
                 self._take(queue.pop(0), j)
 
-    def greedy(self, pairs: Iterable[tuple[int, int]], *, fuzzy: bool) -> None:
-        """Take candidate pairs best first (similarity, same section, nearest position, file order)."""
+    def greedy(self, pairs: Iterable[tuple[int, int]], accept: Callable[[_Facts, _Facts, float], bool]) -> None:
+        """Take the ``accept``-ed candidate pairs best first (similarity, same section, nearest
+        position, file order)."""
         ranked: list[tuple[float, int, int, int, int]] = []
         for i, j in pairs:
             a, b = self.old[i], self.new[j]
             score = _similarity(a, b)
-            if fuzzy and not _similar_enough(a, b, score):
-                continue
-            ranked.append((-score, a.section != b.section, abs(i - j), i, j))
+            if accept(a, b, score):
+                ranked.append((-score, a.section != b.section, abs(i - j), i, j))
         ranked.sort()
         for *_, i, j in ranked:
             if i not in self.taken_old and j not in self.of_new:
                 self._take(i, j)
 
     def shared_identifier(self) -> Iterator[tuple[int, int]]:
-        """Free pairs with the same identity or any paper identifier in common."""
+        """Free pairs with the same identity, a paper identifier or a GitHub/Hugging Face link in common."""
         by_key: dict[str, list[int]] = {}
         for i in self.free_old():
-            for key in {self.old[i].identity, *self.old[i].papers}:
+            old = self.old[i]
+            for key in {old.identity, *old.papers, *old.links}:
                 by_key.setdefault(key, []).append(i)
         for j in self.free_new():
-            keys = {self.new[j].identity, *self.new[j].papers}
+            new = self.new[j]
+            keys = {new.identity, *new.papers, *new.links}
             found = {i for key in keys for i in by_key.get(key, ())}
             yield from ((i, j) for i in sorted(found))
 
@@ -493,8 +514,8 @@ def carry_entry_ids(previous: Sequence[IdentityFields], tonight: Sequence[Identi
     matcher = _Matcher([_facts(e) for e in previous], [_facts(e) for e in tonight])
     matcher.exact(lambda f: (f.identity, f.text, f.section))
     matcher.exact(lambda f: (f.identity, f.text))
-    matcher.greedy(matcher.shared_identifier(), fuzzy=False)
-    matcher.greedy(matcher.similar(), fuzzy=True)
+    matcher.greedy(matcher.shared_identifier(), _same_thing)
+    matcher.greedy(matcher.similar(), _similar_enough)
 
     out: list[str | None] = [None] * len(tonight)
     taken = {e.entry_id for e in previous}

@@ -236,3 +236,17 @@ def test_two_nights_through_a_written_snapshot(tmp_path: Path) -> None:
         ("gained", "A new entry added tonight", None, None),
         ("lost", "An entry that will be removed tomorrow", None, None),
     ]
+
+
+def test_a_shared_hugging_face_or_github_link_needs_some_likeness() -> None:
+    hf = "[model](https://huggingface.co/epfl-llm/meditron-7b)"
+    one = night(f"## Models\n* **Meditron**: Open medical models. 2023. {hf}\n")
+    # a model's description reworded: its text id changes, its link stays
+    two = night(f"## Models\n* **Meditron**: Open medical models at scale. 2023. {hf}\n", one)
+    assert parse_text(f"## Models\n* **Meditron**: Open medical models at scale. 2023. {hf}\n", "l")[
+        0
+    ].entry_id != one[0].entry_id
+    assert two[0].entry_id == one[0].entry_id
+    # another row that merely links the same model is another entry
+    three = night(f"## Models\n* **Quantised weights for phones**: GGUF builds. 2024. {hf}\n", two)
+    assert three[0].entry_id != two[0].entry_id
