@@ -304,6 +304,6 @@ def _judge(
             if old[i].entry_id in kinds["lost"] and new[j].entry_id in kinds["gained"]:
                 figures.phantom += 1
     for j, e in enumerate(new):
-        i = old_index.get(e.entry_id)
-        if i is not None and partner.get(j) != i:
+        carried_from = old_index.get(e.entry_id)
+        if carried_from is not None and partner.get(j) != carried_from:
             figures.false_carry += 1

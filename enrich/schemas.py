@@ -354,7 +354,9 @@ _LIST_CHANGE_COLS: Final = [
     _c("work_id", pa.string(), "resolve", "the entry's work_id (tonight's for gained, previous for lost)"),
     _c("repo_id", pa.string(), "github", "the entry's repo_id"),
     _c("hf_item_id", pa.string(), "parse", "the entry's hf_item_id"),
-    _c("previous_label", pa.string(), "parse", "edited: the entry's title, else its name, before (since 1.1)"),
+    _c(
+        "previous_label", pa.string(), "parse", "edited: the entry's title, else its name, before (since 1.1)"
+    ),
     _c(
         "edited_columns",
         STRINGS,

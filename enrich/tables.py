@@ -915,7 +915,9 @@ def list_changes(
     then = {(r["list_id"], r["entry_id"]): r for r in before}
     rows: list[Row] = []
 
-    def add(change: str, r: Mapping[str, Any], old: Mapping[str, Any] | None, edited: list[str] | None) -> None:
+    def add(
+        change: str, r: Mapping[str, Any], old: Mapping[str, Any] | None, edited: list[str] | None
+    ) -> None:
         rows.append(
             {
                 "list_id": r["list_id"],

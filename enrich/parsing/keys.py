@@ -41,8 +41,9 @@ Stages, each one-to-one among entries still unmatched, strongest first:
    (a fixed link), never between entries whose arXiv ids or DOIs differ (two papers) or whose texts
    hold different numbers (``Qwen2``/``Qwen3 technical report``, ``v4``/``v5``; when both texts
    are 40 characters or longer only if both hold numbers: a venue prefix adds a year).
-   Past :data:`_FUZZY_BUDGET` pairs (a list rewritten wholesale) only pairs within one section
-   are compared.
+   Past :data:`FUZZY_BUDGET` pairs (a list rewritten wholesale) only pairs within one section are
+   compared, section by section in name order while the budget lasts; entries left over keep the
+   ids their text gives them.
 
 Within stages 3 and 4 candidate pairs are taken greedily by similarity, then the same section first,
 then the nearest position in the list, then file order: deterministic. An entry left unmatched keeps
@@ -68,6 +69,7 @@ __all__ = [
     "CARRY_MIN_SIMILARITY_LINKED",
     "CARRY_MIN_SIMILARITY_SHORT",
     "CARRY_SHORT_TEXT",
+    "FUZZY_BUDGET",
     "IdentityFields",
     "PreviousEntry",
     "assign_entry_ids",
@@ -95,7 +97,7 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def _paper_ids(ids: ExtractedIds) -> list[str]:
+def _paper_ids(ids: ExtractedIds | IdentityFields) -> list[str]:
     found = [
         f"arxiv:{ids.arxiv_id}" if ids.arxiv_id else "",
         f"doi:{ids.doi}" if ids.doi else "",
@@ -107,7 +109,7 @@ def _paper_ids(ids: ExtractedIds) -> list[str]:
     return [k for k in found if k]
 
 
-def _thing_ids(ids: ExtractedIds) -> list[str]:
+def _thing_ids(ids: ExtractedIds | IdentityFields) -> list[str]:
     found = [
         f"hf:{ids.hf_kind}/{ids.hf_id.lower()}" if ids.hf_id and ids.hf_kind else "",
         f"github:{ids.github_repo}" if ids.github_repo else "",
@@ -123,15 +125,18 @@ def entry_identity(
     kind: str, name: str | None, title: str | None, ids: ExtractedIds, urls: Sequence[str]
 ) -> str:
     """The identity an entry id is derived from (see the module docstring)."""
-    text = _text_key(name, title)
+    return _identity(kind, _text_key(name, title), _paper_ids(ids), _thing_ids(ids), urls)
+
+
+def _identity(kind: str, text: str, papers: list[str], things: list[str], urls: Sequence[str]) -> str:
     text_key = [f"text:{text}"] if text else []
     url_key = [f"url:{urls[0]}"] if urls else []
     if kind == "paper":
-        order = _paper_ids(ids) + text_key + _thing_ids(ids) + url_key
+        order = papers + text_key + things + url_key
     elif kind == "repo":
-        order = [k for k in _thing_ids(ids) if k.startswith("github:")] + text_key + _thing_ids(ids) + url_key
+        order = [k for k in things if k.startswith("github:")] + text_key + things + url_key
     else:
-        order = text_key + _thing_ids(ids) + _paper_ids(ids) + url_key
+        order = text_key + things + papers + url_key
     return order[0] if order else "empty:"
 
 
@@ -256,8 +261,8 @@ CARRY_SHORT_TEXT: Final = 30
 """Texts shorter than this (normalised characters) count as short."""
 _NUMBERS_TEXT: Final = 40
 """Texts shorter than this must hold the same numbers to match (see :func:`_similar_enough`)."""
-_FUZZY_BUDGET: Final = 4_000_000
-"""Most pairs compared in stage 4; past it only pairs within one section are compared."""
+FUZZY_BUDGET: Final = 4_000_000
+"""Most pairs compared in stage 4 (about a second of CPU); see the module docstring."""
 
 
 class IdentityFields(Protocol):
@@ -360,25 +365,15 @@ _DIGITS: Final = re.compile(r"\d+")
 
 
 def _facts(entry: IdentityFields) -> _Facts:
-    ids = ExtractedIds(
-        arxiv_id=entry.arxiv_id,
-        doi=entry.doi,
-        pmcid=entry.pmcid,
-        pmid=entry.pmid,
-        acl_id=entry.acl_id,
-        s2_corpus_id=entry.s2_corpus_id,
-        github_repo=entry.github_repo,
-        hf_kind=entry.hf_kind,
-        hf_id=entry.hf_id,
-    )
     text = _text_key(entry.name, entry.title)
+    papers, things = _paper_ids(entry), _thing_ids(entry)
     return _Facts(
-        identity=entry_identity(entry.kind, entry.name, entry.title, ids, tuple(entry.urls)),
+        identity=_identity(entry.kind, text, papers, things, entry.urls),
         text=text,
         title=normalize_title(entry.title) if entry.title else text,
         section=normalize_title(entry.section or ""),
-        papers=frozenset(_paper_ids(ids)),
-        links=frozenset(_thing_ids(ids)),
+        papers=frozenset(papers),
+        links=frozenset(things),
         arxiv=entry.arxiv_id,
         doi=entry.doi,
         numbers=tuple(sorted(_DIGITS.findall(text))),
@@ -445,7 +440,9 @@ class _Matcher:
             if queue:
                 self._take(queue.pop(0), j)
 
-    def greedy(self, pairs: Iterable[tuple[int, int]], accept: Callable[[_Facts, _Facts, float], bool]) -> None:
+    def greedy(
+        self, pairs: Iterable[tuple[int, int]], accept: Callable[[_Facts, _Facts, float], bool]
+    ) -> None:
         """Take the ``accept``-ed candidate pairs best first (similarity, same section, nearest
         position, file order)."""
         ranked: list[tuple[float, int, int, int, int]] = []
@@ -476,16 +473,19 @@ class _Matcher:
         """Free pairs whose texts or titles reach the lower similarity threshold (``cdist``)."""
         olds, news = self.free_old(), self.free_new()
         groups: list[tuple[list[int], list[int]]] = [(olds, news)]
-        if len(olds) * len(news) > _FUZZY_BUDGET:
+        if len(olds) * len(news) > FUZZY_BUDGET:
             by_section: dict[str, tuple[list[int], list[int]]] = {}
             for i in olds:
                 by_section.setdefault(self.old[i].section, ([], []))[0].append(i)
             for j in news:
                 by_section.setdefault(self.new[j].section, ([], []))[1].append(j)
             groups = [by_section[k] for k in sorted(by_section)]
+        spent = 0
         for group_old, group_new in groups:
-            if not group_old or not group_new:
+            cost = len(group_old) * len(group_new)
+            if not cost or spent + cost > FUZZY_BUDGET:
                 continue
+            spent += cost
             found: set[tuple[int, int]] = set()
             for field in ("text", "title"):
                 scores = process.cdist(
@@ -495,7 +495,9 @@ class _Matcher:
                     score_cutoff=CARRY_MIN_SIMILARITY,
                 )
                 rows, columns = scores.nonzero()
-                found.update((group_old[int(c)], group_new[int(r)]) for r, c in zip(rows, columns, strict=True))
+                found.update(
+                    (group_old[int(c)], group_new[int(r)]) for r, c in zip(rows, columns, strict=True)
+                )
             yield from sorted(found)
 
 

@@ -83,7 +83,9 @@ def test_two_nights_complete_then_github_down(
         # and the list was edited: the edited entry keeps its id (carried over from night one)
         listed = lists_dir / "test-list.md"
         listed.write_text(
-            listed.read_text(encoding="utf-8").replace("Open medical models.", "Open medical models at scale."),
+            listed.read_text(encoding="utf-8").replace(
+                "Open medical models.", "Open medical models at scale."
+            ),
             encoding="utf-8",
         )
         port = closed_port()

@@ -107,7 +107,9 @@ def test_small_edits_keep_the_id_and_are_reported_as_edited(
     assert [e.entry_id for e in two] == [e.entry_id for e in one]
     # from the text alone (no previous version) the edited entry would have a new id
     assert (parse_text(head + after, "l")[1].entry_id != one[1].entry_id) is text_id_changes
-    assert [(c, cols) for c, _, cols in changes(one, two)] == [("edited", sorted(edited, key=EDIT_COLUMNS.index))]
+    assert [(c, cols) for c, _, cols in changes(one, two)] == [
+        ("edited", sorted(edited, key=EDIT_COLUMNS.index))
+    ]
 
 
 def test_renamed_section_and_moved_duplicates_keep_their_ids() -> None:
@@ -137,10 +139,17 @@ def test_a_duplicate_added_elsewhere_is_gained_and_the_original_keeps_its_id() -
 def test_different_papers_are_never_carried_over() -> None:
     head = "## Papers\n"
     # same title, other arXiv id: two papers (a re-used title), not an edit
-    one = night(head + f"* A survey of large language models in medicine. [paper](https://arxiv.org/abs/{A})\n")
-    two = night(head + f"* A survey of large language models in medicine. [paper](https://arxiv.org/abs/{B})\n", one)
+    one = night(
+        head + f"* A survey of large language models in medicine. [paper](https://arxiv.org/abs/{A})\n"
+    )
+    two = night(
+        head + f"* A survey of large language models in medicine. [paper](https://arxiv.org/abs/{B})\n", one
+    )
     assert two[0].entry_id == one[0].entry_id  # identical titles: the link was fixed
-    three = night(head + f"* A survey of large language models in medicine II. [paper](https://arxiv.org/abs/{A})\n", two)
+    three = night(
+        head + f"* A survey of large language models in medicine II. [paper](https://arxiv.org/abs/{A})\n",
+        two,
+    )
     assert three[0].entry_id != two[0].entry_id  # similar titles, other arXiv id: another paper
     # numbers name other works: Qwen2 -> Qwen3 is a replacement, not a typo
     qwen2 = night("* Qwen2 technical report. 2024. [paper](https://www.example.org/qwen2.pdf)\n")
@@ -212,7 +221,9 @@ def test_two_nights_through_a_written_snapshot(tmp_path: Path) -> None:
     first = pipeline.parse_lists(lists, None)
     tables = build_tables(first.entries, [], [], [], snapshot_date=d1, previous=None)
     start = datetime(2026, 11, 20, 2, tzinfo=UTC)
-    write_snapshot(out, tables, Manifest.create(snapshot_date=d1, sources=[], started_at=start, ended_at=start))
+    write_snapshot(
+        out, tables, Manifest.create(snapshot_date=d1, sources=[], started_at=start, ended_at=start)
+    )
     (lists / "guide.md").write_text(
         "# Guide\n## Clinical models\n"
         "* **Med-PaLM**: Large language models encode clinical knowledge. 2023. [pdf](https://www.example.org/1.pdf)\n"
@@ -224,7 +235,8 @@ def test_two_nights_through_a_written_snapshot(tmp_path: Path) -> None:
     assert second.entries[0].entry_id == first.entries[0].entry_id
     night2 = build_tables(second.entries, [], [], [], snapshot_date=d2, previous=previous)
     rows = [
-        (r["change"], r["label"], r["previous_label"], r["edited_columns"]) for r in night2.list_changes.to_pylist()
+        (r["change"], r["label"], r["previous_label"], r["edited_columns"])
+        for r in night2.list_changes.to_pylist()
     ]
     assert rows == [
         (
@@ -243,9 +255,10 @@ def test_a_shared_hugging_face_or_github_link_needs_some_likeness() -> None:
     one = night(f"## Models\n* **Meditron**: Open medical models. 2023. {hf}\n")
     # a model's description reworded: its text id changes, its link stays
     two = night(f"## Models\n* **Meditron**: Open medical models at scale. 2023. {hf}\n", one)
-    assert parse_text(f"## Models\n* **Meditron**: Open medical models at scale. 2023. {hf}\n", "l")[
-        0
-    ].entry_id != one[0].entry_id
+    assert (
+        parse_text(f"## Models\n* **Meditron**: Open medical models at scale. 2023. {hf}\n", "l")[0].entry_id
+        != one[0].entry_id
+    )
     assert two[0].entry_id == one[0].entry_id
     # another row that merely links the same model is another entry
     three = night(f"## Models\n* **Quantised weights for phones**: GGUF builds. 2024. {hf}\n", two)
