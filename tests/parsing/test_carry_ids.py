@@ -263,3 +263,26 @@ def test_a_shared_hugging_face_or_github_link_needs_some_likeness() -> None:
     # another row that merely links the same model is another entry
     three = night(f"## Models\n* **Quantised weights for phones**: GGUF builds. 2024. {hf}\n", two)
     assert three[0].entry_id != two[0].entry_id
+
+
+def test_the_fuzzy_stage_stays_within_its_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    from enrich.parsing import keys
+
+    def text(typo: bool) -> str:
+        fix = "langage" if typo else "language"
+        return "".join(
+            f"## {section}\n"
+            + "".join(
+                f"* Large {fix} models for {topic} in {section.lower()}. [pdf](https://www.example.org/{section}{k}.pdf)\n"
+                for k, topic in enumerate(("radiology", "pathology"))
+            )
+            for section in ("Alpha", "Beta")
+        )
+
+    one = night(text(True))
+    # every title fixed (and every link unchanged): all four go to the fuzzy stage, 4 x 4 pairs
+    assert [e.entry_id for e in night(text(False), one)] == [e.entry_id for e in one]
+    # a budget of 6 pairs: past it, section by section in name order: Alpha (2 x 2) fits, Beta does not
+    monkeypatch.setattr(keys, "FUZZY_BUDGET", 6)
+    two = night(text(False), one)
+    assert [a.entry_id == b.entry_id for a, b in zip(one, two, strict=True)] == [True, True, False, False]
