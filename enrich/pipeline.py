@@ -151,10 +151,12 @@ class ParsedLists:
     unreadable: tuple[str, ...] = ()  # ids of the lists that could not be read
 
 
-def parse_lists(lists_dir: Path) -> ParsedLists:
+def parse_lists(lists_dir: Path, previous: PreviousSnapshot | None = None) -> ParsedLists:
     """Stage 2: every list file in ``lists_dir`` (manifest optional); unusable files become problems.
 
-    Raises :class:`InputError` when the directory is missing or holds no list file at all.
+    With ``previous`` (the last snapshot), entries keep the ids they had there when they are the
+    same entries, edited or not (:func:`carry_entry_ids`). Raises :class:`InputError` when the
+    directory is missing or holds no list file at all.
     """
     from enrich.lists import list_files
     from enrich.parsing import parse_file
@@ -176,10 +178,40 @@ def parse_lists(lists_dir: Path) -> ParsedLists:
         problems.extend(InputError(str(path), note) for note in notes)  # read, but not all of it
     from enrich.parsing import assign_work_keys
 
+    if previous is not None:
+        from enrich.schemas import ENTRIES_SCHEMA, conform
+
+        entries = carry_entry_ids(entries, conform(previous.entries, ENTRIES_SCHEMA).to_pylist())
     entries = assign_work_keys(entries)  # work_key across all lists, not per list
     ids = tuple(spec.id for spec, _ in files)
     emit(ProgressEvent("parse", "done", detail=f"parsed {len(entries)} entries from {len(files)} lists"))
     return ParsedLists(tuple(entries), tuple(problems), ids, tuple(unreadable))
+
+
+def carry_entry_ids(entries: Sequence[Entry], previous_rows: Sequence[Mapping[str, Any]]) -> list[Entry]:
+    """``entries`` with the ids their lists' previous versions gave them (``previous_rows``: rows of
+    the previous ``entries`` table), list by list: see :func:`enrich.parsing.keys.carry_entry_ids`.
+
+    Lists absent from ``previous_rows`` keep their ids; so do entries whose id does not change.
+    """
+    from enrich.parsing.keys import PreviousEntry
+    from enrich.parsing.keys import carry_entry_ids as carry
+
+    before: dict[str, list[PreviousEntry]] = {}
+    for row in sorted(previous_rows, key=lambda r: (r["line"], r["entry_id"])):
+        before.setdefault(str(row["list_id"]), []).append(PreviousEntry.from_row(row))
+    tonight: dict[str, list[int]] = {}
+    for k, e in enumerate(entries):
+        tonight.setdefault(e.list_id, []).append(k)
+    out = list(entries)
+    for list_id, members in tonight.items():
+        if list_id not in before:
+            continue
+        ids = carry(before[list_id], [entries[k] for k in members])
+        for k, entry_id in zip(members, ids, strict=True):
+            if entries[k].entry_id != entry_id:
+                out[k] = replace(entries[k], entry_id=entry_id)
+    return out
 
 
 # --------------------------------------------------------------------------- 3/4. batches

@@ -133,8 +133,8 @@ def refresh_task(lists_dir: Path, clients: Any, today: date) -> RefreshReport:
 
 
 @task(name="parse-lists", timeout_seconds=600, cache_policy=NO_CACHE)
-def parse_task(lists_dir: Path) -> ParsedLists:
-    return pipeline.parse_lists(lists_dir)
+def parse_task(lists_dir: Path, previous: Any = None) -> ParsedLists:
+    return pipeline.parse_lists(lists_dir, previous)
 
 
 @task(
@@ -263,14 +263,15 @@ def nightly(
         report = refresh_task(lists, q(clients), day)
         if report.offline_message:
             notes.append(report.offline_message)
-    parsed = parse_task(lists)
+    # the previous snapshot first: entries keep the ids it gave them (edited or not)
+    previous_snapshot = pipeline.previous_snapshot(out, day)
+    parsed = parse_task(lists, q(previous_snapshot))
     problems = [f"skipped {p}" for p in parsed.problems]
 
     matches: dict[str, Any] = {}
     for group in pipeline.title_batches(pipeline.title_queries(parsed.entries)):
         matches.update(titles_task(q(clients), cache / "resolution.sqlite", q(group), chosen))
 
-    previous_snapshot = pipeline.previous_snapshot(out, day)
     known_repos = pipeline.repo_states(previous_snapshot)
     batches = pipeline.plan_batches(pipeline.source_items(parsed.entries, matches, known_repos), chosen)
     futures: list[tuple[Batch, PrefectFuture[BatchResult]]] = []
