@@ -159,10 +159,10 @@ class Manifest:
         run_id: str | None = None,
         notes: Iterable[str] = (),
     ) -> Manifest:
-        """A manifest for tonight; ``partial`` defaults to "some source did not serve the night"."""
+        """A manifest for tonight; ``partial`` defaults to "some source was unreachable or deferred"."""
         stats = list(sources)
         if partial is None:
-            partial = any(not s.served for s in stats)
+            partial = any(s.unreachable or s.deferred > 0 for s in stats)
         return cls(
             snapshot_date=snapshot_date,
             partial=partial,

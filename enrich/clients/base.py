@@ -311,14 +311,16 @@ class BaseClient:
                 log.error("%s: %s", self.source, why, extra=REPORTED_AT_END)
         return AuthRejectedError(self.source, why, status=status)
 
-    def _defer_rest(self, why: str, status: int | None = None) -> SourceDeferredError:
+    def _defer_rest(
+        self, why: str, status: int | None = None, retry_after: float | None = None
+    ) -> SourceDeferredError:
         """Stop asking this source tonight: every later request is deferred at once."""
         why = self._clean(why)
         with self._stats_lock:
             if self._stopped is None:
                 self._stopped = ("deferred", f"{self.source}: {why}; the rest deferred to the next night")
                 log.warning("%s", self._stopped[1], extra=REPORTED_AT_END)
-        return SourceDeferredError(self.source, why, status=status)
+        return SourceDeferredError(self.source, why, status=status, retry_after=retry_after)
 
     def _stop_failing(self, why: str, status: int | None) -> SourceError:
         """Stop asking a source that failed every attempt of several calls in a row (bad bodies)."""
@@ -422,7 +424,7 @@ class BaseClient:
         except SourceDeferredError:
             raise
         except RateLimitedError as exc:
-            raise self._defer_rest(f"rate limited: {exc.reason}", exc.status) from None
+            raise self._defer_rest(f"rate limited: {exc.reason}", exc.status, exc.retry_after) from None
 
     def _request(
         self,
@@ -485,6 +487,7 @@ class BaseClient:
                     raise self._defer_rest(
                         f"paused {blocked:.0f} s by the server, past its deadline of {self.deadline_s:g} s",
                         last_status,
+                        blocked,
                     )
                 last_problem = f"deadline of {self.request_deadline:g} s would pass while waiting"
                 break
@@ -534,6 +537,7 @@ class BaseClient:
                     raise self._defer_rest(
                         f"told to retry after {info.retry_after:.0f} s, past its deadline of {self.deadline_s:g} s",
                         status,
+                        info.retry_after,
                     )
                 if info.retry_after is not None and info.retry_after > self.limiter.max_wait:
                     raise RateLimitedError(
