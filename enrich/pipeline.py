@@ -370,7 +370,7 @@ def _display(reason: str) -> str:
         if reason.startswith(f"{source}: "):
             reason = reason[len(source) + 2 :]
             break
-    if reason.endswith(")") and " (" in reason:
+    if reason.startswith("unreachable (") and reason.endswith(")"):
         head, _, tail = reason.partition(" (")
         reason = f"{head}: {tail[:-1]}"
     return reason

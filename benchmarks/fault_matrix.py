@@ -1,0 +1,51 @@
+"""The fault matrix as a table: fault kind x scope -> exit code, partial, values lost, wall time.
+
+Two nights per row through the library stages against the API double (``enrich.fakeapi.matrix``):
+night one clean, night two with the fault on one source (rotating) or on all sources.
+
+    uv run --frozen python benchmarks/fault_matrix.py            # every case
+    uv run --frozen python benchmarks/fault_matrix.py 429 down   # only these kinds
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from enrich.fakeapi.matrix import FAULT_CASES, matrix
+
+CATALOG = Path(__file__).resolve().parent.parent / "tests" / "data" / "catalog.jsonl"
+
+
+def main(argv: list[str]) -> int:
+    logging.disable(logging.CRITICAL)  # the table is the output
+    kinds = [a for a in argv if a != "-v"]
+    wanted = [c for c in FAULT_CASES if not kinds or c.kind in kinds]
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = matrix(Path(tmp), CATALOG, wanted)
+    print(
+        "| fault | scope | exit | partial | values lost | of which S2-only crosswalk split | wall (s) | sources named |"
+    )
+    print("|---|---|---:|---|---:|---:|---:|---|")
+    for r in rows:
+        named = ", ".join(s for s, st in r.night.sources.items() if st.reason) or "-"
+        print(
+            f"| {r.case.kind} | {r.scope} | {r.night.exit_code} | {str(r.night.partial).lower()} "
+            f"| {len(r.lost)} | {len(r.split)} | {r.night.wall_s:.1f} | {named} |"
+        )
+    print(
+        f"\n{len(rows)} cases, {sum(len(r.lost) for r in rows)} values lost, {time.monotonic() - started:.0f} s"
+    )
+    if "-v" in argv or any(r.carried_lost for r in rows):
+        for r in rows:
+            for line in (*r.night.lines, *r.carried_lost[:5]):
+                print(f"{r.case.kind} / {r.scope}: {line}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

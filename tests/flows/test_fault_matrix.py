@@ -1,0 +1,82 @@
+"""The fault matrix: every fault kind of the API double on one source and on all sources, night two
+after a clean night one, through the library stages (``enrich.fakeapi.matrix``; no Prefect).
+
+Asserts what a user and an operator see: the exit code ``enrich run`` would give, the manifest's
+``partial`` and per-source verdicts, one line per source that did not serve (and none for the others),
+and that night two loses none of night one's values (fresh or carried forward). The one known
+exception is reported apart: a work whose preprint and published version only S2 joined splits when
+S2 does not serve (the resolver does not reuse the previous snapshot's clusters yet).
+
+``benchmarks/fault_matrix.py`` prints the same cases as a table.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from enrich.config import SOURCES
+from enrich.fakeapi.matrix import (
+    AUTH_REASON,
+    FAULT_CASES,
+    FaultCase,
+    prepare_night_one,
+    run_case,
+    scopes,
+)
+
+CATALOG = Path(__file__).resolve().parent.parent / "data" / "catalog.jsonl"
+CASES = [(case, scope) for i, case in enumerate(FAULT_CASES) for scope in scopes(case, i)]
+
+
+@pytest.fixture(scope="module")
+def night_one(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("night-one")
+    night = prepare_night_one(root, CATALOG)
+    assert (night.exit_code, night.partial, night.lines) == (0, False, ())
+    return root
+
+
+def test_matrix_covers_every_fault_kind() -> None:
+    from enrich.fakeapi.faults import FAULT_KINDS
+
+    assert {c.rule["fault"] for c in FAULT_CASES} == set(FAULT_KINDS)
+    assert len(CASES) == 27
+
+
+@pytest.mark.parametrize(("case", "scope"), CASES, ids=[f"{c.kind}-{s}" for c, s in CASES])
+def test_fault_night(case: FaultCase, scope: str, night_one: Path, tmp_path: Path) -> None:
+    result = run_case(case, scope, night_one, tmp_path / "case", CATALOG)
+    night = result.night
+    targets = case.sources if scope == "all" else (scope,)
+    manifest = json.loads(night.manifest.read_text(encoding="utf-8"))
+
+    if case.served:
+        assert (night.exit_code, night.partial, night.lines, manifest["partial"]) == (0, False, (), False)
+    else:
+        assert (night.exit_code, night.partial, manifest["partial"]) == (3, True, True)
+        named = [line.split(":", 1)[0] for line in night.lines]
+        assert named == list(targets)  # one line per source that did not serve, the others silent
+        for source in SOURCES:
+            verdict = manifest["sources"][source]
+            if source in targets:
+                line = next(x for x in night.lines if x.startswith(f"{source}: "))
+                assert (verdict["served"], verdict["reason"]) == (False, line)
+                assert verdict["served_share"] < verdict["min_served"] == 0.95
+                assert line.startswith(f"{source}: 0 of {verdict['requested']} items served (")
+                assert line.endswith("); carried forward earlier values")
+            else:
+                assert (verdict["served"], verdict["reason"]) == (True, None)
+        if scope != "all":
+            expected = case.reason
+            if case.kind == "401 (key set)" or (case.kind == "403 (key set)" and scope in ("s2", "openalex")):
+                expected = AUTH_REASON[scope]
+            assert expected in night.lines[0]
+            assert manifest["sources"][scope]["auth_rejected"] is (expected == AUTH_REASON.get(scope))
+
+    # zero values lost: everything night one had is still there (fresh or carried forward)
+    assert result.carried_lost == ()
+    if result.split:  # only when S2 did not serve: the preprint/published pair S2 alone joined
+        assert "s2" in targets and not case.served
