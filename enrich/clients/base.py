@@ -485,7 +485,7 @@ class BaseClient:
             if blocked >= left:
                 if blocked >= self._deadline_left():
                     raise self._defer_rest(
-                        f"paused {blocked:.0f} s by the server, past its deadline of {self.deadline_s:g} s",
+                        f"a {blocked:.0f} s wait would pass its deadline of {self.deadline_s:g} s",
                         last_status,
                         blocked,
                     )

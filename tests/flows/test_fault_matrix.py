@@ -80,3 +80,22 @@ def test_fault_night(case: FaultCase, scope: str, night_one: Path, tmp_path: Pat
     assert result.carried_lost == ()
     if result.split:  # only when S2 did not serve: the preprint/published pair S2 alone joined
         assert "s2" in targets and not case.served
+
+
+def test_without_earlier_evidence_empty_feeds_and_nulls_are_not_found_at_once(tmp_path: Path) -> None:
+    from enrich.fakeapi import FakeApis
+    from enrich.fakeapi.faults import FaultProfile
+    from enrich.fakeapi.matrix import NIGHT_ONE, run_night, write_list
+
+    write_list(tmp_path / "lists")
+    profile = FaultProfile.from_dict(
+        {"arxiv": [{"fault": "empty_page"}], "s2": [{"fault": "batch_nulls", "fraction": 1.0}]}
+    )
+    with FakeApis(CATALOG, faults=profile) as apis:
+        night = run_night(apis, tmp_path / "lists", tmp_path / "out", NIGHT_ONE)
+        arxiv_requests = len(apis.access_log("arxiv"))
+    # nothing seen before: no proof either way, so not_found (served), no blind retries
+    assert (night.exit_code, night.lines) == (0, ())
+    arxiv, s2 = night.sources["arxiv"], night.sources["s2"]
+    assert (arxiv.ok, arxiv.not_found, arxiv.requested, arxiv_requests) == (0, 9, 9, 1)
+    assert (s2.ok, s2.not_found, s2.requested) == (0, 13, 13)
