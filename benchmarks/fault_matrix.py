@@ -5,6 +5,12 @@ night one clean, night two with the fault on one source (rotating) or on all sou
 
     uv run --frozen python benchmarks/fault_matrix.py            # every case
     uv run --frozen python benchmarks/fault_matrix.py 429 down   # only these kinds
+    uv run --frozen python benchmarks/fault_matrix.py --real-backoff --deadline 300 429 quota
+        # the clients' real retry policy (backoff to 30 s, waits up to 120 s) under a 300 s deadline
+
+"values lost" counts night one's value cells that night two lost or changed; "of which S2-only
+crosswalk split" counts those of works whose preprint/published pair only S2's answer joined (they
+split when S2 does not serve: a resolver limitation, reported apart). ``-v`` prints each case's lines.
 """
 
 from __future__ import annotations
@@ -22,11 +28,18 @@ CATALOG = Path(__file__).resolve().parent.parent / "tests" / "data" / "catalog.j
 
 def main(argv: list[str]) -> int:
     logging.disable(logging.CRITICAL)  # the table is the output
-    kinds = [a for a in argv if a != "-v"]
+    args = list(argv)
+    deadline = 30.0
+    if "--deadline" in args:
+        i = args.index("--deadline")
+        deadline = float(args[i + 1])
+        del args[i : i + 2]
+    real = "--real-backoff" in args
+    kinds = [a for a in args if not a.startswith("-")]
     wanted = [c for c in FAULT_CASES if not kinds or c.kind in kinds]
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp:
-        rows = matrix(Path(tmp), CATALOG, wanted)
+        rows = matrix(Path(tmp), CATALOG, wanted, deadline_s=deadline, fast_retries=not real)
     print(
         "| fault | scope | exit | partial | values lost | of which S2-only crosswalk split | wall (s) | sources named |"
     )
