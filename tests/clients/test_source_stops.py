@@ -111,3 +111,28 @@ def test_keys_the_double_refuses_are_named(make: Any, call: Any, line: str) -> N
         sent = len(apis.access_log(source))
         call(client)
         assert len(apis.access_log(source)) == sent  # not asked again tonight
+
+
+def test_a_pace_longer_than_the_wait_cap_defers_the_rest() -> None:
+    # ENRICH_INTERVAL_SCALE=1e9: the first request goes, the next would wait for years: deferred
+    client, script, slept = probe(answer(200, b"{}"), min_interval=1e9)
+    assert client.request("GET", "/x", decode=decode_json).status == 200
+    with pytest.raises(SourceDeferredError, match="more than the 120 s cap"):
+        client.request("GET", "/y", decode=decode_json)
+    assert (len(script.sent), slept, client.stats.stopped) == (1, [], "deferred")
+
+
+def test_policy_is_data_with_env_overrides() -> None:
+    from pydantic import ValidationError
+
+    from enrich.config import SOURCE_POLICY, SourcePolicy
+    from enrich.settings import Settings
+
+    assert set(SOURCE_POLICY) == {"arxiv", "s2", "openalex", "crossref", "github", "hf"}
+    assert Settings().source_policy()["s2"] == SOURCE_POLICY["s2"] == SourcePolicy(0.95, 2700.0)
+    custom = Settings(source_deadline=60, min_served=0.5).source_policy()
+    assert {p for p in custom.values()} == {SourcePolicy(min_served=0.5, deadline_s=60.0)}
+    with pytest.raises(ValidationError):
+        Settings(min_served=1.5)
+    with pytest.raises(ValidationError):
+        Settings(source_deadline=0)
