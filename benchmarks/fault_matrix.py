@@ -8,9 +8,8 @@ night one clean, night two with the fault on one source (rotating) or on all sou
     uv run --frozen python benchmarks/fault_matrix.py --real-backoff --deadline 300 429 quota
         # the clients' real retry policy (backoff to 30 s, waits up to 120 s) under a 300 s deadline
 
-"values lost" counts night one's value cells that night two lost or changed; "of which S2-only
-crosswalk split" counts those of works whose preprint/published pair only S2's answer joined (they
-split when S2 does not serve: a resolver limitation, reported apart). ``-v`` prints each case's lines.
+"values lost" counts night one's value cells (works, repos, Hugging Face items) that night two lost or
+changed. ``-v`` prints each case's lines.
 """
 
 from __future__ import annotations
@@ -40,22 +39,20 @@ def main(argv: list[str]) -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp:
         rows = matrix(Path(tmp), CATALOG, wanted, deadline_s=deadline, fast_retries=not real)
-    print(
-        "| fault | scope | exit | partial | values lost | of which S2-only crosswalk split | wall (s) | sources named |"
-    )
-    print("|---|---|---:|---|---:|---:|---:|---|")
+    print("| fault | scope | exit | partial | values lost | wall (s) | sources named |")
+    print("|---|---|---:|---|---:|---:|---|")
     for r in rows:
         named = ", ".join(s for s, st in r.night.sources.items() if st.reason) or "-"
         print(
             f"| {r.case.kind} | {r.scope} | {r.night.exit_code} | {str(r.night.partial).lower()} "
-            f"| {len(r.lost)} | {len(r.split)} | {r.night.wall_s:.1f} | {named} |"
+            f"| {len(r.lost)} | {r.night.wall_s:.1f} | {named} |"
         )
     print(
         f"\n{len(rows)} cases, {sum(len(r.lost) for r in rows)} values lost, {time.monotonic() - started:.0f} s"
     )
-    if "-v" in argv or any(r.carried_lost for r in rows):
+    if "-v" in argv or any(r.lost for r in rows):
         for r in rows:
-            for line in (*r.night.lines, *r.carried_lost[:5]):
+            for line in (*r.night.lines, *r.lost[:5]):
                 print(f"{r.case.kind} / {r.scope}: {line}")
     return 0
 

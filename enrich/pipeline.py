@@ -516,6 +516,86 @@ def settle_missing(results: Sequence[BatchResult], previous: PreviousSnapshot | 
     return out
 
 
+LINK_SOURCE: Final = "previous_snapshot"
+"""``source`` of the link records :func:`remembered_links` adds (never a value source for the tables)."""
+_LINK_FIELDS: Final = (
+    "arxiv_id",
+    "doi",
+    "pmid",
+    "pmcid",
+    "acl_id",
+    "corpus_id",
+    "s2_paper_id",
+    "openalex_id",
+)
+_CONTRADICTING: Final = ("arxiv_id", "doi", "pmid", "pmcid")  # one value per work: a second one disagrees
+
+
+def remembered_links(
+    previous: PreviousSnapshot | None, works: Sequence[WorkRecord], *, now: datetime | None = None
+) -> list[WorkRecord]:
+    """Identifier-only records that keep the previous snapshot's crosswalk joins tonight.
+
+    A preprint and its published version are often joined by one source's answer alone (S2 lists
+    both ids). When that source does not answer tonight the two would split into two works, and the
+    published version's values would move away from the work that carried them. So for every
+    previous work joined by a crosswalk, one ``ok`` record of source :data:`LINK_SOURCE` carrying
+    only its identifiers is added to tonight's records: the resolver joins the ids again, and the
+    tables never take a value from it. A link tonight's answers contradict (an ``ok`` record that
+    shares an id with the work but gives another arXiv id, DOI, PMID or PMCID) is dropped.
+    """
+    if previous is None:
+        return []
+    from enrich.resolve.idmap import id_keys
+    from enrich.resolve.match import record_ids
+    from enrich.resolve.types import WorkIds
+
+    tonight = [record_ids(r) for r in works if r.status is FetchStatus.OK]
+    stamp = now or datetime.now(UTC)
+    out: list[WorkRecord] = []
+    for row in previous.rows("works", "work_id").values():
+        if row.get("match_method") != "crosswalk":
+            continue
+        values = {f: row.get(f) for f in _LINK_FIELDS}
+        ids = WorkIds(
+            corpus_id=int(values["corpus_id"]) if values["corpus_id"] is not None else None,
+            **{f: str(v) for f, v in values.items() if f != "corpus_id" and v is not None},
+        )
+        keys = set(id_keys(ids))
+        if len(keys) < 2:
+            continue
+        contradicted = any(
+            keys & set(id_keys(seen))
+            and any(
+                getattr(ids, f) is not None
+                and getattr(seen, f) is not None
+                and str(getattr(seen, f)).lower() != str(getattr(ids, f)).lower()
+                for f in _CONTRADICTING
+            )
+            for seen in tonight
+        )
+        if contradicted:
+            continue
+        out.append(
+            WorkRecord(
+                source=LINK_SOURCE,
+                key=str(row["work_id"]),
+                status=FetchStatus.OK,
+                fetched_at=stamp,
+                reason="identifiers joined on an earlier night",
+                arxiv_id=ids.arxiv_id,
+                doi=ids.doi,
+                pmid=ids.pmid,
+                pmcid=ids.pmcid,
+                acl_id=ids.acl_id,
+                corpus_id=ids.corpus_id,
+                s2_paper_id=ids.s2_paper_id,
+                openalex_id=ids.openalex_id,
+            )
+        )
+    return out
+
+
 # --------------------------------------------------------------------------- 3. titles
 
 

@@ -138,12 +138,6 @@ class CaseResult:
     scope: str  # a source name, or "all"
     night: Night
     lost: tuple[str, ...] = field(default=())  # "table key column: before -> after"
-    split: tuple[str, ...] = field(default=())  # of ``lost``: cells of works joined by S2 alone
-
-    @property
-    def carried_lost(self) -> tuple[str, ...]:
-        """Lost cells outside the S2-only crosswalk splits (must be none)."""
-        return tuple(c for c in self.lost if c not in self.split)
 
 
 def write_list(lists: Path) -> None:
@@ -196,6 +190,7 @@ def run_night(
     results = pipeline.settle_missing(results, previous)
     stats = pipeline.source_stats(clients, SOURCES, results, policy=policy, carried=previous is not None)
     works, repos, hf = pipeline.collect(results)
+    works.extend(pipeline.remembered_links(previous, works))
     resolved = pipeline.resolve(parsed.entries, works, {}, id_map_path=out.parent / "work-ids.sqlite")
     built = pipeline.build(parsed.entries, resolved, repos, hf, snapshot_date=day, previous=previous)
     facts = pipeline.RunFacts(
@@ -243,21 +238,6 @@ def values_lost(out: Path, before: date = NIGHT_ONE, after: date = NIGHT_TWO) ->
     return lost
 
 
-def s2_only_links(out: Path, day: date = NIGHT_ONE) -> frozenset[str]:
-    """Works of ``day`` whose preprint and published version were joined by S2's answer alone.
-
-    When S2 does not serve a night, such a work splits in two (the resolver does not yet reuse the
-    previous snapshot's clusters): its entry ids and the published version's values move to a second
-    work. Reported apart from carry-forward losses.
-    """
-    rows = read_table(out, "works", day).to_pylist()
-    return frozenset(
-        str(r["work_id"])
-        for r in rows
-        if r["match_method"] == "crosswalk" and r["match_source"] == "s2" and r["entry_count"] > 1
-    )
-
-
 def profile_for(case: FaultCase, scope: str) -> FaultProfile:
     targets = case.sources if scope == "all" else (scope,)
     return FaultProfile.from_dict({"seed": 1, **{s: [dict(case.rule)] for s in targets}})
@@ -283,10 +263,7 @@ def run_case(
         night = run_night(
             apis, night_one / "lists", out, NIGHT_TWO, deadline_s=deadline_s, fast_retries=fast_retries
         )
-    lost = values_lost(out)
-    joined = s2_only_links(out)
-    split = tuple(c for c in lost if c.split(" ")[0] == "works" and c.split(" ")[1] in joined)
-    return CaseResult(case, scope, night, tuple(lost), split)
+    return CaseResult(case, scope, night, tuple(values_lost(out)))
 
 
 def prepare_night_one(root: Path, catalog: Path) -> Night:
