@@ -613,8 +613,13 @@ def title_batches(
 
 
 def live_search_sources(clients: Clients, sources: Sequence[str] = SOURCES) -> list[str]:
-    """The selected search sources not (yet) known to be unreachable."""
-    return [s for s in SEARCH_SOURCES if s in sources and not _client(clients, s).stats.unreachable]
+    """The selected search sources whose clients have not stopped (unreachable, key refused, deferred)."""
+    live: list[str] = []
+    for s in SEARCH_SOURCES:
+        stats: SourceStats = _client(clients, s).stats if s in sources else SourceStats(s, unreachable=True)
+        if not stats.unreachable and stats.stopped is None:
+            live.append(s)
+    return live
 
 
 def resolve_titles(
