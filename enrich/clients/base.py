@@ -21,7 +21,7 @@ Policy (defaults chosen from ``docs/apis.md``):
 * ``deadline`` (the source's deadline for the night, :data:`enrich.config.SOURCE_POLICY`) bounds them
   all: no send, wait or retry runs past it. When it passes, or the source rate-limits us beyond what
   the loop may wait (``Retry-After`` past the cap or the deadline, a spent quota, still 429 after every
-  retry), the client stops asking the source for the rest of the run (``deferred_rest``);
+  retry), the client stops asking the source for the rest of the run (``stats.stopped``);
 * a credential the source refuses (401, or 403 without rate-limit signals, with a key/token set; see
   ``AUTH_REJECTED_STATUSES``) stops the source too, named as such ("S2 rejected the API key").
 """
