@@ -57,7 +57,10 @@ class RateLimitedError(SourceError):
         self.retry_after = retry_after
 
     def __reduce__(self) -> tuple[type[RateLimitedError], tuple[object, ...]]:
-        return (_rebuild_rate_limited, (self.source, self.reason, self.status, self.retry_after))  # type: ignore[return-value]
+        return (
+            _rebuild_rate_limited,  # type: ignore[return-value]
+            (self.__class__, self.source, self.reason, self.status, self.retry_after),
+        )
 
 
 class SourceUnavailableError(SourceError):
@@ -73,6 +76,19 @@ class OutsideApiError(SourceError):
     """
 
 
+class AuthRejectedError(SourceError):
+    """The source refused the configured credential (HTTP 401, or 403 without rate-limit signals).
+
+    Not a transient error: the client stops asking that source for the rest of the run, and the run
+    names it ("S2 rejected the API key") instead of counting the items as plain errors.
+    """
+
+
+class SourceDeferredError(RateLimitedError):
+    """The source cannot be served tonight: told to wait past its deadline, quota spent, or its deadline
+    passed. The client stops asking it for the rest of the run; the remaining items are ``deferred``."""
+
+
 class SnapshotError(EnrichError):
     """Writing or reading a snapshot failed; nothing already stored was changed."""
 
@@ -84,6 +100,6 @@ def _rebuild_source_error(
 
 
 def _rebuild_rate_limited(
-    source: str, reason: str, status: int | None, retry_after: float | None
+    cls: type[RateLimitedError], source: str, reason: str, status: int | None, retry_after: float | None
 ) -> RateLimitedError:
-    return RateLimitedError(source, reason, status=status, retry_after=retry_after)
+    return cls(source, reason, status=status, retry_after=retry_after)

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from enrich.config import REAL_ROOTS, SOURCES, Credentials, Endpoints, Secret
+from enrich.config import REAL_ROOTS, SOURCES, Credentials, Endpoints, Secret, SourcePolicy, source_policy
 
 SecretLoader = Callable[[str], str | None]
 """Loads a named secret (e.g. a Prefect ``Secret`` block); returns ``None`` when there is none."""
@@ -86,6 +86,12 @@ class Settings(BaseSettings):
                                  documented minimum interval between
                                  requests (0 only against
                                  ``enrich fake-apis --rate-limits off``)
+    ENRICH_SOURCE_DEADLINE       source_deadline: seconds from the run's   2700 per source
+                                 start after which a source is asked       (``SOURCE_POLICY``)
+                                 nothing more; its rest is deferred
+    ENRICH_MIN_SERVED            min_served: share of requested items a   0.95 per source
+                                 source must serve, else the run is        (``SOURCE_POLICY``)
+                                 partial (exit 3) and names it
     GITHUB_TOKEN, S2_API_KEY,    credentials (``SecretStr``)               none
     OPENALEX_API_KEY, HF_TOKEN
     ENRICH_<NAME>_BLOCK          name of a Prefect Secret block to use     none
@@ -136,6 +142,8 @@ class Settings(BaseSettings):
     schedule_timezone: str = "UTC"
     source_concurrency: int = Field(default=1, ge=1)
     interval_scale: float = Field(default=1.0, ge=0, allow_inf_nan=False)
+    source_deadline: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    min_served: float | None = Field(default=None, ge=0, le=1)
 
     @field_validator("sources", mode="before")
     @classmethod
@@ -205,6 +213,10 @@ class Settings(BaseSettings):
             github=self.github_url,
             hf=self.hf_url,
         )
+
+    def source_policy(self) -> dict[str, SourcePolicy]:
+        """Each source's threshold and deadline: ``enrich.config.SOURCE_POLICY`` with the overrides."""
+        return source_policy(deadline_s=self.source_deadline, min_served=self.min_served)
 
     def credentials(self, load_secret: SecretLoader | None = None) -> Credentials:
         """Credentials for the clients: the environment first, then the named secret blocks.

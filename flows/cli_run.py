@@ -221,12 +221,14 @@ def _console() -> Console:
 
 
 class ReportedAtEnd(logging.Filter):
-    """Drops the clients' own "<source>: unreachable (...)" log lines: ``enrich run`` reports each
-    unreachable source once, at the end, from the clients' stats."""
+    """Drops the clients' own "<source>: unreachable (...)" / "stopped" log lines: ``enrich run``
+    reports each source that did not serve once, at the end, from the run's per-source verdicts."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not record.name.startswith("enrich.clients"):
             return True
+        if getattr(record, "reported_at_end", False):
+            return False
         text = record.getMessage()
         return not any(text.startswith(f"{source}: unreachable (") for source in SOURCES)
 

@@ -56,7 +56,7 @@ class NightlyResult:
     snapshot_date: date
     manifest_path: Path
     partial: bool
-    messages: tuple[str, ...]  # one line per unreachable source
+    messages: tuple[str, ...]  # one line per source that did not serve the night
     problems: tuple[str, ...]  # skipped files, failed batches
     summary_markdown: str
     notes: tuple[str, ...] = ()  # e.g. the refresh stage's "offline" line
@@ -249,12 +249,14 @@ def nightly(
 
     from enrich.clients import Clients
 
+    policy = settings.source_policy()
     clients = Clients.from_config(
         settings.endpoints(),
         settings.credentials(load_secret_block),
         cache_dir=cache,
         timeout=settings.timeout,
         interval_scale=settings.interval_scale,
+        deadlines={s: p.deadline_s for s, p in policy.items()},
     )
     limits = ensure_source_limits(chosen, settings.source_concurrency)
 
@@ -289,11 +291,15 @@ def nightly(
             futures.append((batch, future))
             previous = future
     results, failed = _gather(futures)
+    results = pipeline.settle_missing(results, previous_snapshot)
     problems.extend(failed)
     works, repos, hf = pipeline.collect(results)
+    works.extend(pipeline.remembered_links(previous_snapshot, works))
 
-    stats = pipeline.source_stats(clients, chosen, results)
-    messages = pipeline.unreachable_messages(stats)
+    stats = pipeline.source_stats(
+        clients, chosen, results, policy=policy, carried=previous_snapshot is not None
+    )
+    messages = pipeline.verdict_lines(stats)
     for line in messages:
         logger.warning(line)
 

@@ -141,6 +141,7 @@ class CrossrefClient(BaseClient):
 
     source: ClassVar[str] = "crossref"
     DEFAULT_MIN_INTERVAL: ClassVar[float] = PUBLIC_SINGLE_INTERVAL
+    LABEL: ClassVar[str] = "Crossref"
     MAX_CONNECTIONS: ClassVar[int] = 1
     """Public pool: 1 concurrent request (Crossref rate-limit announcement, Dec 2025; apis.md §5)."""
 

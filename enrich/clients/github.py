@@ -255,6 +255,9 @@ class GitHubClient(BaseClient):
 
     source: ClassVar[str] = "github"
     DEFAULT_MIN_INTERVAL: ClassVar[float] = DEFAULT_MIN_INTERVAL
+    LABEL: ClassVar[str] = "GitHub"
+    CREDENTIAL: ClassVar[str] = "token"
+    AUTH_REJECTED_STATUSES: ClassVar[frozenset[int]] = frozenset({401})
     MAX_CONNECTIONS: ClassVar[int] = 1
     """GitHub docs advise serial, not concurrent, requests (best-practices page; apis.md §6)."""
 

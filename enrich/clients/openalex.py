@@ -180,6 +180,9 @@ class OpenAlexClient(BaseClient):
 
     source: ClassVar[str] = "openalex"
     DEFAULT_MIN_INTERVAL: ClassVar[float] = DEFAULT_MIN_INTERVAL
+    LABEL: ClassVar[str] = "OpenAlex"
+    CREDENTIAL: ClassVar[str] = "API key"
+    AUTH_REJECTED_STATUSES: ClassVar[frozenset[int]] = frozenset({401, 403})
     MAX_CONNECTIONS: ClassVar[int] = 4
     """No documented concurrency cap; 100 req/s is the limit that binds (apis.md §4)."""
 

@@ -94,7 +94,10 @@ def test_two_nights_complete_then_github_down(
             lists_dir=lists_dir, out_dir=out, snapshot_date=date(2026, 11, 22), cache_dir=cache, refresh=False
         )
     assert second.partial is True
-    assert second.messages == (f"github: unreachable (connection refused at 127.0.0.1:{port})",)
+    assert second.messages == (
+        f"github: 0 of 1 items served (unreachable: connection refused at 127.0.0.1:{port}); "
+        "carried forward earlier values",
+    )
     repos2 = read_table(out, "repos", date(2026, 11, 22)).to_pylist()
     assert [(r["repo_id"], r["stars"], r["stars_as_of"], r["status"], r["fetch_status"]) for r in repos2] == [
         ("cambridgeltl/visual-med-alpaca", 400, fetched_on, "stale", "error")

@@ -284,6 +284,14 @@ def test_manifest_create_from_source_stats() -> None:
         "cache_hits": 0,
         "unreachable": False,
         "message": None,
+        "auth_rejected": False,
+        "stopped": None,
+        "requested": 0,
+        "served_share": 1.0,
+        "min_served": 1.0,
+        "served": True,
+        "deadline_s": None,
+        "reason": None,
     }
     assert m.code_version.startswith(enrich.__version__)
     assert sources_from_stats([]) == {}
