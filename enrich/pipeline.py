@@ -469,9 +469,14 @@ class Built:
 
 
 def previous_snapshot(out: Path, snapshot_date: date) -> PreviousSnapshot | None:
-    """The latest snapshot before ``snapshot_date`` (carry-forward, staleness, movers), if any."""
-    from enrich.snapshot import read_previous
+    """The latest snapshot before ``snapshot_date`` (carry-forward, staleness, movers), if any.
 
+    An earlier write that crashed after its commit point is completed first (``recover``), so what
+    is carried forward is always the last committed version of every date.
+    """
+    from enrich.snapshot import read_previous, recover
+
+    recover(out)
     return read_previous(out, before=snapshot_date)
 
 
