@@ -85,7 +85,7 @@ def dying_at(step: int | None, monkeypatch: pytest.MonkeyPatch) -> Iterator[list
         m.setattr(snap, "parquet_bytes", wrap("parquet", snap.parquet_bytes))
         m.setattr(snap, "_write_atomic", wrap("write", snap._write_atomic))
         m.setattr(snap, "_fsync_dir", wrap("fsync", snap._fsync_dir))
-        m.setattr(snap.shutil, "rmtree", wrap("rmtree", shutil.rmtree))
+        m.setattr(shutil, "rmtree", wrap("rmtree", shutil.rmtree))
         m.setattr(Path, "rename", wrap("rename", Path.rename))
         yield steps
 
@@ -119,7 +119,8 @@ def nights(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Fetched, Fet
 
 def test_night_one_has_values_to_lose(nights: tuple[Path, Fetched, Fetched]) -> None:
     out, _, down = nights
-    assert all(r.status.value == "error" for r in (*down.repos, *down.hf))
+    assert all(r.status.value == "error" for r in down.repos)
+    assert all(h.status.value == "error" for h in down.hf)
     for table in KEYS:
         assert values(out, table, N1), table
     assert any("citation_count" in row for row in values(out, "works", N1).values())
