@@ -6,7 +6,8 @@ cannot give it back, and Prefect's embedded server neither keeps leases across r
 expires them (its lease reaper runs only in a standalone ``prefect server``). So every holder
 also writes a record here, next to Prefect's database (``$PREFECT_HOME/enrich-slots/``):
 
-* before it asks for a slot: ``state = "acquiring"`` (it may be granted any moment);
+* while it waits: ``state = "waiting"`` (holds nothing);
+* around each request for a slot: ``state = "acquiring"`` (it may be granted any moment);
 * once granted: ``state = "holding"`` and the lease id;
 * after it has given the slot back: the record is deleted.
 
@@ -36,7 +37,8 @@ __all__ = ["LEDGER_DIR", "Holder", "SlotLedger", "process_alive", "process_start
 
 LEDGER_DIR: Final = "enrich-slots"
 
-State = Literal["acquiring", "holding"]
+State = Literal["waiting", "acquiring", "holding"]
+_STATES: Final[tuple[State, ...]] = ("waiting", "acquiring", "holding")
 
 
 def process_start(pid: int) -> str | None:
@@ -56,8 +58,8 @@ def process_alive(pid: int, started: str | None) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:  # exists, owned by someone else
-        pass
+    except PermissionError:  # exists, owned by someone else: /proc still tells its start time
+        return started is None or process_start(pid) in {started, None}
     if started is None:
         return True
     now = process_start(pid)
@@ -95,6 +97,14 @@ class Holder:
         return self.host != host or process_alive(self.pid, self.started)
 
 
+def _state(value: object) -> State:
+    """A record's state; an unknown one counts as ``acquiring`` (may hold a slot: never robbed)."""
+    for state in _STATES:
+        if value == state:
+            return state
+    return "acquiring"
+
+
 class SlotLedger:
     """The holder records under ``directory`` (created on first use)."""
 
@@ -113,19 +123,25 @@ class SlotLedger:
         tmp.write_text(json.dumps(asdict(holder), sort_keys=True), encoding="utf-8")
         tmp.replace(path)
 
-    def acquiring(self, names: Sequence[str]) -> Holder:
-        """Record that this process is about to ask for a slot of each of ``names``."""
+    def waiting(self, names: Sequence[str]) -> Holder:
+        """Record that this process wants a slot of each of ``names`` (it holds none yet)."""
         holder = Holder(
             key=f"{self.pid}-{uuid.uuid4().hex[:12]}",
             names=tuple(names),
             pid=self.pid,
             host=self.host,
             started=process_start(self.pid),
-            state="acquiring",
+            state="waiting",
             since=datetime.now(UTC).isoformat(),
         )
         self._write(holder)
         return holder
+
+    def mark(self, holder: Holder, state: State) -> Holder:
+        """Record ``holder``'s new state (``acquiring`` before each request for a slot, ``waiting`` after a refusal)."""
+        changed = replace(holder, state=state)
+        self._write(changed)
+        return changed
 
     def holding(self, holder: Holder, lease_id: str | None) -> Holder:
         """Record that the slots were granted (under ``lease_id`` when the server gave one)."""
@@ -152,7 +168,7 @@ class SlotLedger:
                         pid=int(data["pid"]),
                         host=str(data["host"]),
                         started=None if data.get("started") is None else str(data["started"]),
-                        state="holding" if data.get("state") == "holding" else "acquiring",
+                        state=_state(data.get("state")),
                         since=str(data.get("since", "")),
                         lease_id=None if data.get("lease_id") is None else str(data["lease_id"]),
                     )
@@ -166,8 +182,10 @@ class SlotLedger:
         return [h for h in self.holders() if not h.alive(self.host)]
 
     def live_count(self, name: str) -> int:
-        """How many live holders hold (or may just have been granted) a slot of ``name``."""
-        return sum(1 for h in self.holders() if name in h.names and h.alive(self.host))
+        """How many live holders hold (or may just have been granted) a slot of ``name``; waiting ones hold none."""
+        return sum(
+            1 for h in self.holders() if name in h.names and h.state != "waiting" and h.alive(self.host)
+        )
 
     @contextlib.contextmanager
     def reclaiming(self) -> Iterator[None]:

@@ -117,10 +117,9 @@ def ensure_source_limits(sources: Sequence[str], slots: int) -> bool:
 
 
 def _say(line: str) -> None:
-    """One line for the run's logs (Prefect) and the terminal (``enrich.slots``)."""
+    """One line on the ``enrich.slots`` logger: the terminal of ``enrich run``, and the run's logs in
+    Prefect when ``PREFECT_LOGGING_EXTRA_LOGGERS`` includes ``enrich``."""
     slot_log.warning(line)
-    with contextlib.suppress(Exception):  # outside a run there is no run logger: the terminal line is enough
-        get_run_logger().warning(line)
 
 
 def slot_ledger() -> SlotLedger:
@@ -167,7 +166,7 @@ def reclaim_slots(client: Any, names: Sequence[str], ledger: SlotLedger, *, embe
     return lines
 
 
-def _acquire(client: Any, names: list[str], ledger: SlotLedger, label: str) -> Any:
+def _acquire(client: Any, names: list[str], ledger: SlotLedger, holder: Holder, label: str) -> Any:
     """Wait for one slot of each of ``names``; returns the server's grant (lease id, limits)."""
     from prefect.client.schemas.responses import ConcurrencyLimitWithLeaseResponse
 
@@ -177,6 +176,7 @@ def _acquire(client: Any, names: list[str], ledger: SlotLedger, label: str) -> A
     for line in reclaim_slots(client, names, ledger, embedded=embedded):
         _say(line)
     while True:
+        holder = ledger.mark(holder, "acquiring")  # from here a grant may exist: never robbed
         try:
             response = client.increment_concurrency_slots_with_lease(
                 names=names, slots=1, mode="concurrency", lease_duration=LEASE_S
@@ -186,6 +186,7 @@ def _acquire(client: Any, names: list[str], ledger: SlotLedger, label: str) -> A
             if exc.response.status_code != 423:  # 423 Locked: every slot is taken
                 raise
             retry_after = float(exc.response.headers.get("Retry-After", "1") or 1)
+        holder = ledger.mark(holder, "waiting")
         waited = time.monotonic() - started
         if waited >= SLOT_TIMEOUT_S:
             raise TimeoutError(
@@ -239,11 +240,11 @@ def source_slot(sources: str | Sequence[str], enabled: bool) -> Iterator[None]:
     label = ", ".join(chosen)
     names = [f"{LIMIT_PREFIX}{s}" for s in chosen]
     ledger = slot_ledger()
-    holder: Holder = ledger.acquiring(names)
+    holder: Holder = ledger.waiting(names)
     grant: Any = None
     try:
         with get_client(sync_client=True) as client:
-            grant = _acquire(client, names, ledger, label)
+            grant = _acquire(client, names, ledger, holder, label)
         holder = ledger.holding(holder, str(grant.lease_id))
         granted = {limit.name for limit in grant.limits}
         for source, name in zip(chosen, names, strict=True):
