@@ -38,8 +38,7 @@ def main() -> None:
     models = [f"bench-org/model-{i:05d}" for i in range(args.batches * PER_BATCH)]
     (tmp / "lists").mkdir()
     (tmp / "lists" / "bench.md").write_text(
-        "# Bench\n\n## Models\n\n"
-        + "".join(f"- [{m}](https://huggingface.co/{m})\n" for m in models),
+        "# Bench\n\n## Models\n\n" + "".join(f"- [{m}](https://huggingface.co/{m})\n" for m in models),
         encoding="utf-8",
     )
     catalog = tmp / "catalog.jsonl"

@@ -243,8 +243,13 @@ def source_slot(sources: str | Sequence[str], enabled: bool) -> Iterator[None]:
     holder: Holder = ledger.waiting(names)
     grant: Any = None
     try:
-        with get_client(sync_client=True) as client:
-            grant = _acquire(client, names, ledger, holder, label)
+        try:
+            with get_client(sync_client=True) as client:
+                grant = _acquire(client, names, ledger, holder, label)
+        except (httpx.HTTPError, PrefectException) as exc:  # the API cannot grant slots at all
+            _say(f"{label}: running without its concurrency limit ({type(exc).__name__}: {exc})")
+            yield
+            return
         holder = ledger.holding(holder, str(grant.lease_id))
         granted = {limit.name for limit in grant.limits}
         for source, name in zip(chosen, names, strict=True):

@@ -77,7 +77,9 @@ def test_a_run_waiting_for_a_slot_says_so_then_proceeds(
     assert order == ["first done", "second in"]
     waits = slot_lines
     assert waits and all(
-        w.startswith("waittest: waiting for a concurrency slot of enrich-waittest (taken by another run) for ")
+        w.startswith(
+            "waittest: waiting for a concurrency slot of enrich-waittest (taken by another run) for "
+        )
         for w in waits
     ), waits
     assert _active("enrich-waittest") == 0
