@@ -167,6 +167,9 @@ def test_a_stop_signal_ends_the_run_and_everything_it_started(
         if proc.poll() is None:
             proc.kill()
     output = log.read_text(encoding="utf-8")
+    print(
+        f"{signum.name}: run and {len(started)} descendants stopped {took:.1f} s after the signal, exit {code}"
+    )
     assert took < STOP_BOUND, (took, output)
     assert code == 128 + signum, output
     line = f"enrich run: stopped by {signum.name}: in-flight fetches abandoned; no snapshot written for 2026-11-22"
@@ -203,6 +206,7 @@ def test_sigkill_while_holding_a_slot_does_not_hang_the_next_run(
         if again.poll() is None:
             again.kill()
     output = log2.read_text(encoding="utf-8")
+    print(f"SIGKILL: the next run completed in {time.monotonic() - began:.1f} s with exit {code}")
     assert code == 0, output
     assert "snapshot 2026-11-22 (complete) written to" in output
     pid = held[0]["pid"]
