@@ -6,7 +6,9 @@ with one list of ``--batches`` x 50 Hugging Face models (50 items make one ``hf`
 Fetching itself is timed inside ``enrich.pipeline.fetch_batch``; everything else between the
 planning of the batches and the collection of their results is orchestration (task runs,
 concurrency slots, futures). Prints the fetch stage's wall time, the time spent inside the
-batches and the overhead per batch.
+batches, the orchestration per batch over the whole stage, the mean gap between two consecutive
+batches (the per-batch cost proper) and the fixed cost before the first and after the last batch
+(task start, slot acquisition, results).
 
     uv run --frozen python benchmarks/bench_batch_overhead.py [--batches 20]
 """
@@ -58,7 +60,7 @@ def main() -> None:
 
     from enrich import pipeline
 
-    inside: list[float] = []
+    spans: list[tuple[float, float]] = []  # (start, end) of each batch, in order (one source)
     marks: dict[str, float] = {}
     real_fetch, real_plan, real_collect = pipeline.fetch_batch, pipeline.plan_batches, pipeline.collect
 
@@ -67,7 +69,7 @@ def main() -> None:
         try:
             return real_fetch(*a, **kw)
         finally:
-            inside.append(time.perf_counter() - t)
+            spans.append((t, time.perf_counter()))
 
     def mark(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
         def marked(*a: Any, **kw: Any) -> Any:
@@ -97,13 +99,17 @@ def main() -> None:
         total = time.perf_counter() - started
 
     stage = marks["collect"] - marks["plan"]
-    fetching = sum(inside)
-    n = len(inside)
-    print(f"flow wall (incl. Prefect start)  {total:8.2f} s   partial={result.partial}")
-    print(f"hf batches                       {n:8d}")
-    print(f"fetch stage wall                 {stage:8.3f} s")
-    print(f"inside fetch_batch (sum)         {fetching:8.3f} s")
-    print(f"orchestration overhead per batch {1000 * (stage - fetching) / max(n, 1):8.1f} ms")
+    fetching = sum(end - start for start, end in spans)
+    n = len(spans)
+    gaps = [spans[i + 1][0] - spans[i][1] for i in range(n - 1)]
+    fixed = (spans[0][0] - marks["plan"]) + (marks["collect"] - spans[-1][1])
+    print(f"flow wall (incl. Prefect start)      {total:8.2f} s   partial={result.partial}")
+    print(f"hf batches                           {n:8d}")
+    print(f"fetch stage wall                     {stage:8.3f} s")
+    print(f"inside fetch_batch (sum)             {fetching:8.3f} s")
+    print(f"orchestration, whole stage per batch {1000 * (stage - fetching) / max(n, 1):8.1f} ms")
+    print(f"between two batches (mean)           {1000 * sum(gaps) / max(len(gaps), 1):8.1f} ms")
+    print(f"before the first + after the last    {fixed:8.3f} s   (task start, slot, results)")
 
 
 if __name__ == "__main__":
