@@ -5,8 +5,9 @@ The double answers the first Hugging Face request slowly, so the run is caught w
 
 * SIGTERM / SIGINT: the run is gone in < 30 s with exit 128 + signal, one line says so, nothing of the
   snapshot is visible, and no process it started (embedded Prefect server included) is left;
-* SIGKILL: nothing it started is left either, and the next run with the same ``PREFECT_HOME`` gives
-  the dead run's slot back, says so, and completes, in a bounded time.
+* SIGKILL of ``enrich run``: nothing it started is left either, and the next run with the same ``PREFECT_HOME`` gives
+  the dead run's slot back, says so, and completes, in a bounded time;
+* SIGKILL of the worker (the child ``enrich run`` starts): exit 1 with one line, nothing left running.
 
 Slow (each run starts its own embedded Prefect server) but part of CI.
 """
@@ -214,3 +215,23 @@ def test_sigkill_while_holding_a_slot_does_not_hang_the_next_run(
     assert time.monotonic() - began < RUN_TIMEOUT
     assert _holding(home, "enrich-hf") == []
     assert list_snapshots(tmp_path / "out") != []
+
+
+def test_a_killed_worker_takes_its_embedded_server_with_it(tmp_path: Path, double: dict[str, str]) -> None:
+    """The OOM killer's case: the run's child (the worker) dies, ``enrich run`` says so and ends the rest."""
+    env = _env(tmp_path, double)
+    proc, log = _start(tmp_path, env, "worker-killed")
+    try:
+        _wait_holding(proc, log, tmp_path / "prefect-home")
+        started = _descendants(proc.pid)
+        (worker,) = _children()[proc.pid]
+        os.kill(worker, signal.SIGKILL)
+        code = proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    output = log.read_text(encoding="utf-8")
+    assert code == 1, output
+    line = "enrich run: failed: the run was killed by SIGKILL; no snapshot written for 2026-11-22"
+    assert output.count(line) == 1, output
+    _assert_all_gone(started, within=5)
