@@ -6,7 +6,8 @@ returns plain typed values:
 1. :func:`refresh_lists` - newer upstream copies of the raw lists (offline: the checked-in copies)
 2. :func:`parse_lists` - entries (and per-file problems) from a directory of lists
 3. :func:`title_queries` / :func:`resolve_titles` - title-only entries matched through the search APIs
-4. :func:`plan_batches` - per-source id batches; :func:`fetch_batch` fetches one batch
+4. :func:`plan_batches` - per-source id batches; :func:`fetch_batch` fetches one batch,
+   :func:`fetch_source` every batch of one source in order
 5. :func:`resolve` - one :class:`~enrich.resolve.types.ResolvedWork` per work
 6. :func:`build` / :func:`write` - the snapshot tables and their manifest
 7. :func:`summarise` - the run summary (``enrich.summary``)
@@ -37,7 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from enrich.config import SOURCE_POLICY, SOURCES, SourcePolicy
-from enrich.errors import InputError
+from enrich.errors import EnrichError, InputError
 from enrich.records import FetchStatus, HfRecord, RepoRecord, SourceStats, WorkRecord
 from enrich.refresh import FetchUpstream, RefreshReport, RefreshSpec, UpstreamFile
 from enrich.refresh import refresh_lists as _refresh_lists
@@ -383,6 +384,65 @@ def _call(client: Any, batch: Batch, known: Mapping[str, RepoState] | None) -> B
         return BatchResult(batch, repos=tuple(client.get_repos(items, known=subset or None)))
     pairs = [(k.split(":", 1)[0], k.split(":", 1)[1]) for k in items]
     return BatchResult(batch, hf=tuple(client.get_items(pairs)))
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFetch:
+    """Every batch of one source: their results, and one line per batch that failed twice."""
+
+    results: tuple[BatchResult, ...]
+    failed: tuple[str, ...] = ()
+
+
+BATCH_RETRY_DELAY_S: Final = 10.0
+BATCH_FAILURES: Final = (
+    EnrichError,
+    ArithmeticError,
+    AttributeError,
+    LookupError,
+    OSError,
+    TypeError,
+    ValueError,
+)
+"""What a batch that should not raise may raise anyway; anything else fails the source's task."""
+
+
+def fetch_source(
+    clients: Clients,
+    batches: Sequence[Batch],
+    *,
+    known: Mapping[str, RepoState] | None = None,
+    retry_delay: float = BATCH_RETRY_DELAY_S,
+) -> SourceFetch:
+    """Stage 4b for one source: its batches in order (one task, one concurrency slot, no per-batch
+    orchestration). :func:`fetch_batch` does not raise for remote failures; a batch that raises
+    anyway (a bug, a payload nothing expected) is tried once more after ``retry_delay`` seconds,
+    then reported as failed and the next batch goes on."""
+    import time
+
+    results: list[BatchResult] = []
+    failed: list[str] = []
+    for batch in batches:
+        for attempt in (1, 2):
+            try:
+                results.append(fetch_batch(clients, batch, known=known))
+                break
+            except BATCH_FAILURES as exc:  # reported below: one line naming the batch and the error
+                progress_log.warning(
+                    "%s: batch %d/%d raised %s (attempt %d of 2)",
+                    batch.source,
+                    batch.index + 1,
+                    batch.total,
+                    type(exc).__name__,
+                    attempt,
+                )
+                if attempt == 2:
+                    failed.append(
+                        f"{batch.source}: batch {batch.index + 1}/{batch.total} failed ({type(exc).__name__})"
+                    )
+                else:
+                    time.sleep(retry_delay)
+    return SourceFetch(tuple(results), tuple(failed))
 
 
 _SERVED: Final = frozenset({FetchStatus.OK, FetchStatus.MOVED, FetchStatus.NOT_FOUND})
@@ -742,9 +802,14 @@ class Built:
 
 
 def previous_snapshot(out: Path, snapshot_date: date) -> PreviousSnapshot | None:
-    """The latest snapshot before ``snapshot_date`` (carry-forward, staleness, movers), if any."""
-    from enrich.snapshot import read_previous
+    """The latest snapshot before ``snapshot_date`` (carry-forward, staleness, movers), if any.
 
+    An earlier write that crashed after its commit point is completed first (``recover``), so what
+    is carried forward is always the last committed version of every date.
+    """
+    from enrich.snapshot import read_previous, recover
+
+    recover(out)
     return read_previous(out, before=snapshot_date)
 
 

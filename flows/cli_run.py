@@ -1,7 +1,14 @@
 """``enrich run``: the nightly pipeline, once, on Prefect's embedded ephemeral server (no set-up).
 
 Exit codes: 0 complete, 3 partial (written, but a list was skipped or a source was unreachable),
-1 failure (nothing written), 2 bad input (bad ``--date``, missing ``--lists`` directory, no lists).
+1 failure (nothing written), 2 bad input (bad ``--date``, missing ``--lists`` directory, no lists),
+143/130 stopped by SIGTERM/SIGINT (128 + the signal number).
+
+The run itself happens in a child process in its own process group, watched by ``enrich run``
+(see :func:`supervise`): a SIGTERM/SIGINT stops it within ``STOP_GRACE_S`` plus a few seconds, in-flight
+batches are abandoned (a snapshot is only ever visible whole, see ``enrich.snapshot``), and the
+child, Prefect's embedded server and everything they started exit with it: no orphans, also when the
+child is killed outright, and the child ends its group itself when ``enrich run`` is SIGKILLed.
 
 Prefect is imported only after its environment is prepared (see :func:`prepare_prefect_env`), because
 Prefect reads its settings and sets up logging when it is first imported.
@@ -10,10 +17,15 @@ Prefect reads its settings and sets up logging when it is first imported.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
+import signal
+import subprocess
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -163,6 +175,10 @@ def run(args: argparse.Namespace) -> int:
 
     list_files(lists)  # InputError (one line, exit 2) when the directory holds no list file
 
+    if SUPERVISED_ENV not in os.environ:
+        return supervise(out, day)
+    watch_parent()
+
     prepare_prefect_env(cache, verbose=args.verbose)
     console = _console()
     import httpx
@@ -292,3 +308,103 @@ def progress_display(console: Console) -> Iterator[None]:
         logger.removeHandler(handler)
         logger.setLevel(old[0])
         logger.propagate = old[1]
+
+
+# --------------------------------------------------------------------------- stopping (SIGTERM/SIGINT)
+
+SUPERVISED_ENV = "ENRICH_RUN_SUPERVISOR_PID"
+"""Internal: set by :func:`supervise` in the child's environment (the supervising process's pid)."""
+STOP_GRACE_S = 10.0  # after a stop signal the child may unwind this long before its group is killed
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+def supervise(out: Path, day: date) -> int:
+    """Run this same command as a child in its own process group and wait for it.
+
+    On SIGTERM/SIGINT/SIGHUP the child gets SIGTERM, ``STOP_GRACE_S`` to unwind, then its whole
+    group (the embedded Prefect server included) is killed; the exit code is 128 + the signal. When
+    the child ends on its own, whatever is left in its group is killed too.
+    """
+    started = datetime.now(UTC)
+    stop: list[int] = []
+
+    def on_signal(signum: int, _frame: object) -> None:
+        stop.append(signum)
+
+    previous = {s: signal.signal(s, on_signal) for s in STOP_SIGNALS}
+    env = {**os.environ, SUPERVISED_ENV: str(os.getpid())}
+    try:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "enrich.cli", *sys.argv[1:]], env=env, start_new_session=True
+        )
+        code = _wait_for(child, stop)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    if stop:
+        name = signal.Signals(stop[0]).name
+        print(
+            f"enrich run: stopped by {name}: in-flight fetches abandoned; {_written(out, day, started)}",
+            file=sys.stderr,
+        )
+        return 128 + stop[0]
+    if code < 0:
+        name = signal.Signals(-code).name
+        print(
+            f"enrich run: failed: the run was killed by {name}; {_written(out, day, started)}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
+    return code
+
+
+def _wait_for(child: subprocess.Popen[bytes], stop: list[int]) -> int:
+    """Wait for ``child``; after a stop signal, SIGTERM it, then kill its group after the grace period."""
+    kill_at: float | None = None
+    try:
+        while True:
+            try:
+                return child.wait(timeout=0.2)
+            except subprocess.TimeoutExpired:
+                pass
+            if stop and kill_at is None:
+                kill_at = time.monotonic() + STOP_GRACE_S
+                child.send_signal(signal.SIGTERM)
+            if kill_at is not None and time.monotonic() >= kill_at:
+                _kill_group(child.pid)
+    finally:
+        _kill_group(child.pid)  # the embedded server and anything else the child left behind
+        child.wait()
+
+
+def _kill_group(pgid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # the group is empty already
+        os.killpg(pgid, signal.SIGKILL)
+
+
+def _written(out: Path, day: date, since: datetime) -> str:
+    """Whether this run's snapshot of ``day`` was committed before it stopped (it is only ever whole)."""
+    from enrich.errors import EnrichError
+    from enrich.snapshot import read_manifest
+
+    try:
+        manifest = read_manifest(out, day)
+    except EnrichError:
+        return f"no snapshot written for {day.isoformat()}"
+    if manifest.started_at >= since:
+        return f"snapshot {day.isoformat()} had been written whole before the stop"
+    return f"no snapshot written for {day.isoformat()}; the one written earlier is unchanged"
+
+
+def watch_parent(interval: float = 0.5) -> None:
+    """In the child: when ``enrich run`` disappears (SIGKILL), end this process group (server included)."""
+    supervisor = int(os.environ.get(SUPERVISED_ENV, "0") or 0)
+    if supervisor <= 1 or os.getpgrp() != os.getpid():
+        return  # not started by supervise(): nothing to watch
+
+    def watch() -> None:
+        while os.getppid() == supervisor:
+            time.sleep(interval)
+        os.killpg(0, signal.SIGKILL)
+
+    threading.Thread(target=watch, name="enrich-run-watch-parent", daemon=True).start()
