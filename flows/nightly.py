@@ -60,6 +60,7 @@ class NightlyResult:
     problems: tuple[str, ...]  # skipped files, failed batches
     summary_markdown: str
     notes: tuple[str, ...] = ()  # e.g. the refresh stage's "offline" line
+    report: Any = None  # flows.report_step.ReportOutcome: report path or why not, summary files
 
 
 # --------------------------------------------------------------------------- edge helpers
@@ -232,6 +233,7 @@ def nightly(
     cache_dir: Path | None = None,
     sources: list[str] | None = None,
     refresh: bool = True,
+    write_report: bool = True,
 ) -> NightlyResult:
     """Refresh, parse, resolve and fetch every list entry, then write the dated snapshot.
 
@@ -310,6 +312,11 @@ def nightly(
     )
     manifest_path = write_task(out, q(built), facts)
     markdown = summary_task(q(built), facts)
+    from flows.report_step import report_task
+
+    written = report_task(
+        out, manifest_path, day, facts.partial, markdown, q(dict(stats)), facts.problems + facts.notes, write_report
+    )
     return NightlyResult(
         snapshot_date=day,
         manifest_path=manifest_path,
@@ -318,6 +325,7 @@ def nightly(
         problems=tuple(problems),
         summary_markdown=markdown,
         notes=tuple(notes),
+        report=written,
     )
 
 
