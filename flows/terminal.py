@@ -54,7 +54,7 @@ def _source_line(name: str, s: dict[str, Any]) -> tuple[str, str]:
         if s.get(key):
             parts.append(f"{s[key]} {label}")
     outcome = "warn" if s.get("errors") or s.get("deferred") else "ok"
-    return outcome, f"{name}: {', '.join(parts)} of {s.get('requests', 0)} requests"
+    return outcome, f"{name}: {', '.join(parts)} ({s.get('requests', 0)} requests)"
 
 
 def summary_lines(result: Any) -> list[tuple[str, str]]:

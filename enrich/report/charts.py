@@ -16,6 +16,7 @@ WIDTH: Final = 560
 HEIGHT: Final = 240
 
 Spec = dict[str, Any]
+_SOURCE_NAMES: Final = {"s2": "S2", "openalex": "OpenAlex"}
 
 
 def _date_axis() -> dict[str, Any]:
@@ -82,7 +83,7 @@ def citations_chart(rows: Sequence[dict[str, Any]]) -> Spec:
 
 def movers_chart(title: str, movers: Sequence[Mover], unit: str) -> Spec:
     rows = [
-        {"label": f"{m.label} ({m.source})", "change": m.delta, "direction": "up" if m.delta > 0 else "down"}
+        {"label": m.label if m.kind == "repo" else f"{m.label} ({_SOURCE_NAMES.get(m.source, m.source)})", "change": m.delta, "direction": "up" if m.delta > 0 else "down"}
         for m in sorted(movers, key=lambda m: -m.delta)
     ]  # drawn in this order (largest gain on top)
     spec = _base(title, rows)

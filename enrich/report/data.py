@@ -251,12 +251,21 @@ def _short(text: str | None, width: int = 48) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
+MOVER_METRICS: Final = {"repo": ("stars", ("github",)), "work": ("citation_count", ("s2", "openalex"))}
+
+
 def _movers(con: duckdb.DuckDBPyConnection, day: date, since: date) -> tuple[Mover, ...]:
+    """The largest changes of stars, then of citations (S2, OpenAlex), between ``since`` and ``day``."""
+    return tuple(m for kind in MOVER_METRICS for m in _movers_of(con, day, since, kind))
+
+
+def _movers_of(con: duckdb.DuckDBPyConnection, day: date, since: date, kind: str) -> tuple[Mover, ...]:
+    metric, sources = MOVER_METRICS[kind]
     rows = con.execute(
         """
         with obs as (
             select entity_type, entity_id, metric, source, snapshot_date, value from h_metrics_history
-            where (metric = 'stars' and source = 'github') or (metric = 'citation_count' and source in ('s2', 'openalex'))
+            where entity_type = ? and metric = ? and list_contains(?, source)
         ),
         now as (select entity_type, entity_id, metric, source, arg_max(value, snapshot_date) as v
                 from obs where snapshot_date <= ? group by all),
@@ -271,7 +280,7 @@ def _movers(con: duckdb.DuckDBPyConnection, day: date, since: date) -> tuple[Mov
         order by abs(now.v - base.v) desc, now.entity_id, now.source
         limit ?
         """,
-        [day, since, TOP_MOVERS],
+        [kind, metric, list(sources), day, since, TOP_MOVERS],
     ).fetchall()
     return tuple(
         Mover(str(t), str(k), _short(str(label), 60), str(src), int(b), int(a), since)

@@ -85,12 +85,14 @@ def _charts(data: ReportData) -> dict[str, str | None]:
         )
         if data.entries_series
         else None,
-        "movers_previous": charts.movers_chart(
-            f"Biggest changes since {data.previous_date}", data.movers_previous, "stars or citations"
-        )
-        if data.movers_previous
-        else None,
     }
+    for kind, unit in (("repo", "stars"), ("work", "citations")):
+        movers = [m for m in data.movers_previous if m.kind == kind]
+        specs[f"movers_{unit}"] = (
+            charts.movers_chart(f"Biggest {unit} changes since {data.previous_date}", movers, unit)
+            if movers
+            else None
+        )
     return {k: script_json(v) if v is not None else None for k, v in specs.items()}
 
 

@@ -137,8 +137,8 @@ def test_report_exit_codes(
     assert captured.err.endswith(expected)
     mark = "⚠" if partial else "✓"
     first = f"{mark} snapshot 2026-11-22 {state}: 4 entries, 2 works, 1 repos, 1 hf_items\n"
-    s2_line = "✗ s2: unreachable (connection refused at 127.0.0.1:9)" if partial else "✓ s2: 2 ok of 2 requests"
-    assert captured.out == first + s2_line + "\n⚠ github: 1 ok, 1 not found, 1 errors of 3 requests\n"
+    s2_line = "✗ s2: unreachable (connection refused at 127.0.0.1:9)" if partial else "✓ s2: 2 ok (2 requests)"
+    assert captured.out == first + s2_line + "\n⚠ github: 1 ok, 1 not found, 1 errors (3 requests)\n"
 
 
 def test_report_failure_is_one_redacted_line(capsys: pytest.CaptureFixture[str]) -> None:

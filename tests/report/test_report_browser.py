@@ -84,7 +84,8 @@ def test_two_nights_report_in_chromium(tmp_path: Path) -> None:
             "chart-stars:true",
             "chart-citations:true",
             "chart-entries:true",
-            "chart-movers-previous:true",
+            "chart-movers-stars:true",
+            "chart-movers-citations:true",
         ]
         assert all(n > 0 for _, n in marks), marks
         assert page.locator("#sources tbody tr").count() == len(SOURCES)
