@@ -155,9 +155,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _try_lines(out: Path) -> list[str]:
     return [
-        f'uv run --frozen python -c "import enrich; print(enrich.load(\'works\', root=\'{out}\')[[\'title\', \'citation_count\']].head())"',
-        f'uv run --frozen python -c "import enrich; print(enrich.load(\'metrics_history\', snapshot=\'all\', root=\'{out}\').query(\'metric == \\"stars\\"\').head())"',
-        f"uv run --frozen python -c \"import duckdb; duckdb.sql(\\\"select list_id, change, count(*) as entries from read_parquet('{out}/list_changes/*/*.parquet', hive_partitioning=true) group by all order by all\\\").show()\"",
+        f"uv run --frozen python -c \"import enrich; print(enrich.load('works', root='{out}')"
+        ".nlargest(5, 'citation_count')[['title', 'citation_count_s2', 'citation_count_openalex']])\"",
+        f"uv run --frozen python -c \"import enrich; print(enrich.load('repos', root='{out}')"
+        ".nlargest(5, 'stars')[['full_name', 'stars', 'status', 'stars_as_of']])\"",
+        f"uv run --frozen python -c \"import duckdb; duckdb.sql(\\\"select snapshot_date, list_id, change, count(*) as entries "
+        f"from read_parquet('{out}/list_changes/*/*.parquet', hive_partitioning=true) group by all order by all\\\").show()\"",
     ]
 
 
@@ -196,12 +199,15 @@ CHANGED_ITEMS: Final = 3
 def night_lists(source: Path, lists: Path, night: int) -> None:
     """The lists as they were on ``night``: on night 1 the largest list lacks its last few items (so
     night 2 shows them as added) and has one item that night 2 no longer has (removed)."""
-    files = sorted((p for p in source.iterdir() if p.suffix == ".md"), key=lambda p: (-p.stat().st_size, p.name))
-    if not files:
+    def items_of(lines: list[str]) -> list[int]:
+        return [i for i, line in enumerate(lines) if line.lstrip().startswith(("- [", "* ["))]
+
+    texts = {p: p.read_text(encoding="utf-8").splitlines(keepends=True) for p in sorted(source.glob("*.md"))}
+    if not texts:
         return
-    path = files[0]
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    items = [i for i, line in enumerate(lines) if line.lstrip().startswith(("- [", "* ["))]
+    path = max(texts, key=lambda p: (len(items_of(texts[p])), p.name))
+    lines = texts[path]
+    items = items_of(lines)
     if len(items) <= CHANGED_ITEMS + 1:
         return
     if night == 1:
