@@ -47,9 +47,15 @@ def _paper_records(entries: Sequence[Entry]) -> list[dict[str, Any]]:
     records = []
     for key in sorted(groups):
         group = groups[key]
-        arxiv = key.split(":", 1)[1] if key.startswith("arxiv:") else next((e.arxiv_id for e in group if e.arxiv_id), None)
+        arxiv = (
+            key.split(":", 1)[1]
+            if key.startswith("arxiv:")
+            else next((e.arxiv_id for e in group if e.arxiv_id), None)
+        )
         doi = next((e.doi for e in group if e.doi), None)
-        title = next((e.title for e in group if e.title), None) or next((e.name for e in group if e.name), None)
+        title = next((e.title for e in group if e.title), None) or next(
+            (e.name for e in group if e.name), None
+        )
         if not title:
             continue
         record: dict[str, Any] = {"type": "work", "title": title}
@@ -129,7 +135,9 @@ def demo_catalog(entries: Sequence[Entry], night: int) -> list[dict[str, Any]]:
         r = dict(r)
         renamed = r.pop("demo_renamed", False)
         if night == 2:
-            key = str(r.get("arxiv_id") or r.get("doi") or r.get("full_name") or r.get("id") or r.get("title"))
+            key = str(
+                r.get("arxiv_id") or r.get("doi") or r.get("full_name") or r.get("id") or r.get("title")
+            )
             for field, step in (("citation_count", 40), ("stars", 300), ("likes", 25), ("downloads", 5000)):
                 if field in r:
                     r[field] += _h(f"grow:{field}:{key}") % step
@@ -146,10 +154,17 @@ def demo_catalog(entries: Sequence[Entry], night: int) -> list[dict[str, Any]]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--to", type=Path, metavar="DIR", help="where to write lists, snapshots and the report (default: a new temporary directory)"
+        "--to",
+        type=Path,
+        metavar="DIR",
+        help="where to write lists, snapshots and the report (default: a new temporary directory)",
     )
     parser.add_argument(
-        "--lists", type=Path, metavar="DIR", default=Path("data/raw"), help="the lists to enrich (default: data/raw/)"
+        "--lists",
+        type=Path,
+        metavar="DIR",
+        default=Path("data/raw"),
+        help="the lists to enrich (default: data/raw/)",
     )
 
 
@@ -159,7 +174,7 @@ def _try_lines(out: Path) -> list[str]:
         ".nlargest(5, 'citation_count')[['title', 'citation_count_s2', 'citation_count_openalex']])\"",
         f"uv run --frozen python -c \"import enrich; print(enrich.load('repos', root='{out}')"
         ".nlargest(5, 'stars')[['full_name', 'stars', 'status', 'stars_as_of']])\"",
-        f"uv run --frozen python -c \"import duckdb; duckdb.sql(\\\"select snapshot_date, list_id, change, count(*) as entries "
+        f'uv run --frozen python -c "import duckdb; duckdb.sql(\\"select snapshot_date, list_id, change, count(*) as entries '
         f"from read_parquet('{out}/list_changes/*/*.parquet', hive_partitioning=true) group by all order by all\\\").show()\"",
     ]
 
@@ -170,7 +185,9 @@ def run(args: argparse.Namespace) -> int:
 
     source: Path = args.lists
     if not source.is_dir():
-        raise InputError(str(source), "no such directory (run `enrich demo` from the repository root, or give --lists)")
+        raise InputError(
+            str(source), "no such directory (run `enrich demo` from the repository root, or give --lists)"
+        )
     list_files(source)
     base = Path(args.to) if args.to else Path(tempfile.mkdtemp(prefix="enrich-demo-"))
     if base.exists() and any(base.iterdir()) and not (base / "out").is_dir():
@@ -199,6 +216,7 @@ CHANGED_ITEMS: Final = 3
 def night_lists(source: Path, lists: Path, night: int) -> None:
     """The lists as they were on ``night``: on night 1 the largest list lacks its last few items (so
     night 2 shows them as added) and has one item that night 2 no longer has (removed)."""
+
     def items_of(lines: list[str]) -> list[int]:
         return [i for i, line in enumerate(lines) if line.lstrip().startswith(("- [", "* ["))]
 
@@ -247,7 +265,12 @@ def _nights(
             with FakeApis(demo_catalog(covered, night)) as apis:
                 os.environ.update(apis.env())
                 state = nightly(
-                    lists_dir=lists, out_dir=out, snapshot_date=day, cache_dir=cache, refresh=False, return_state=True
+                    lists_dir=lists,
+                    out_dir=out,
+                    snapshot_date=day,
+                    cache_dir=cache,
+                    refresh=False,
+                    return_state=True,
                 )
             code = max(code, report(state, console, out))
     return code

@@ -419,7 +419,10 @@ def resolve_titles(
     none = bool(matches) and not accepted
     emit(
         ProgressEvent(
-            "titles", "note", detail=f"titles: {accepted} of {len(matches)} matched", outcome="warn" if none else "ok"
+            "titles",
+            "note",
+            detail=f"titles: {accepted} of {len(matches)} matched",
+            outcome="warn" if none else "ok",
         )
     )
     return dict(matches)

@@ -315,7 +315,14 @@ def nightly(
     from flows.report_step import report_task
 
     written = report_task(
-        out, manifest_path, day, facts.partial, markdown, q(dict(stats)), facts.problems + facts.notes, write_report
+        out,
+        manifest_path,
+        day,
+        facts.partial,
+        markdown,
+        q(dict(stats)),
+        facts.problems + facts.notes,
+        write_report,
     )
     return NightlyResult(
         snapshot_date=day,

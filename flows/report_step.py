@@ -78,7 +78,11 @@ def write_summary_files(
     where = summary_dir(manifest_path)
     where.mkdir(parents=True, exist_ok=True)
     md = where / SUMMARY_MD
-    extra = f"\nReport: {report}\n" if report else (f"\nReport not written: {report_problem}\n" if report_problem else "")
+    extra = (
+        f"\nReport: {report}\n"
+        if report
+        else (f"\nReport not written: {report_problem}\n" if report_problem else "")
+    )
     md.write_text(markdown + extra, encoding="utf-8")
     data = {
         "snapshot_date": snapshot_date.isoformat(),

@@ -63,7 +63,9 @@ def summary_lines(result: Any) -> list[tuple[str, str]]:
     tables = manifest.get("tables", {})
     state = "partial" if result.partial else "complete"
     counts = ", ".join(f"{tables.get(t, 0)} {t}" for t in ("entries", "works", "repos", "hf_items"))
-    lines = [("warn" if result.partial else "ok", f"snapshot {result.snapshot_date.isoformat()} {state}: {counts}")]
+    lines = [
+        ("warn" if result.partial else "ok", f"snapshot {result.snapshot_date.isoformat()} {state}: {counts}")
+    ]
     lines += [_source_line(name, s) for name, s in manifest.get("sources", {}).items()]
     lines += [("warn", p) for p in result.problems]
     outcome = result.report

@@ -21,14 +21,23 @@ README = REPO / "README.md"
 RUN = "run here"
 # (pattern matched against the whole command line, what happens to it)
 CLASSIFIED: list[tuple[str, str]] = [
-    (r"^pip install uv==[\d.]+ && uv sync --frozen && uv run --frozen (enrich run|scripts/check)$", "the two set-up commands: CI runs them (.ci/run)"),
+    (
+        r"^pip install uv==[\d.]+ && uv sync --frozen && uv run --frozen (enrich run|scripts/check)$",
+        "the two set-up commands: CI runs them (.ci/run)",
+    ),
     (r"^uv run --frozen python -c \"import duckdb; duckdb\.sql\(.*\)\.show\(\)\"$", RUN),
     (r"^uv run --frozen python -m enrich\.schemas$", RUN),
     (r"^uv run --frozen enrich parse data/raw[^|&;]*--out /tmp/[a-z.]+\.parquet\b.*$", RUN),
     (r"^uv run --frozen enrich report --out data/enriched --snapshot latest\b.*$", RUN),
     (r"^uv run --frozen enrich demo\b.*$", "tests/report/test_demo.py runs enrich demo --to DIR"),
-    (r"^uv run --frozen enrich run\b.*$", "Prefect runs: tests/flows/test_flows_e2e.py, tests/report/test_report_browser.py"),
-    (r"^uv run --frozen enrich fake-apis .*--print-env.*$", "a server: tests/flows/test_flows_e2e.py starts it the same way"),
+    (
+        r"^uv run --frozen enrich run\b.*$",
+        "Prefect runs: tests/flows/test_flows_e2e.py, tests/report/test_report_browser.py",
+    ),
+    (
+        r"^uv run --frozen enrich fake-apis .*--print-env.*$",
+        "a server: tests/flows/test_flows_e2e.py starts it the same way",
+    ),
     (r"^uv run --frozen enrich serve\b.*$", "a server: tests/flows/test_flows_served.py"),
     (r"^uv run --frozen prefect .*$", "Prefect's own CLI against a Prefect server the reader starts"),
     (r"^export .*$", "shell state for the commands after it"),
@@ -94,7 +103,13 @@ def test_cheap_readme_command_runs_as_written(sandbox: Path, command: str) -> No
     env = {k: v for k, v in os.environ.items() if not k.startswith("ENRICH_")}
     env["PATH"] = f"{sandbox / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     done = subprocess.run(
-        ["bash", "-c", command], cwd=sandbox, env=env, capture_output=True, text=True, timeout=180, check=False
+        ["bash", "-c", command],
+        cwd=sandbox,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
     )
     assert done.returncode == 0, (command, done.stdout, done.stderr)
     assert "Traceback" not in done.stderr

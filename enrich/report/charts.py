@@ -62,7 +62,10 @@ def citations_chart(rows: Sequence[dict[str, Any]]) -> Spec:
                 "field": "source",
                 "type": "nominal",
                 "title": None,
-                "header": {"labelExpr": "datum.value == 's2' ? 'Semantic Scholar' : 'OpenAlex'", "labelFontSize": 13},
+                "header": {
+                    "labelExpr": "datum.value == 's2' ? 'Semantic Scholar' : 'OpenAlex'",
+                    "labelFontSize": 13,
+                },
                 "sort": ["s2", "openalex"],
             }
         },
@@ -72,7 +75,12 @@ def citations_chart(rows: Sequence[dict[str, Any]]) -> Spec:
             "mark": {"type": "line", "point": {"filled": True, "size": 50}, "strokeWidth": 2},
             "encoding": {
                 "x": _date_axis(),
-                "y": {"field": "citations", "type": "quantitative", "title": "citations (count)", "scale": {"zero": False}},
+                "y": {
+                    "field": "citations",
+                    "type": "quantitative",
+                    "title": "citations (count)",
+                    "scale": {"zero": False},
+                },
                 "color": {"field": "work", "type": "nominal", "title": "work"},
             },
         },
@@ -83,7 +91,11 @@ def citations_chart(rows: Sequence[dict[str, Any]]) -> Spec:
 
 def movers_chart(title: str, movers: Sequence[Mover], unit: str) -> Spec:
     rows = [
-        {"label": m.label if m.kind == "repo" else f"{m.label} ({_SOURCE_NAMES.get(m.source, m.source)})", "change": m.delta, "direction": "up" if m.delta > 0 else "down"}
+        {
+            "label": m.label if m.kind == "repo" else f"{m.label} ({_SOURCE_NAMES.get(m.source, m.source)})",
+            "change": m.delta,
+            "direction": "up" if m.delta > 0 else "down",
+        }
         for m in sorted(movers, key=lambda m: -m.delta)
     ]  # drawn in this order (largest gain on top)
     spec = _base(title, rows)
@@ -91,7 +103,13 @@ def movers_chart(title: str, movers: Sequence[Mover], unit: str) -> Spec:
         width=WIDTH - 160,
         height={"step": 22},
         encoding={
-            "y": {"field": "label", "type": "nominal", "title": None, "sort": None, "axis": {"labelLimit": 320}},
+            "y": {
+                "field": "label",
+                "type": "nominal",
+                "title": None,
+                "sort": None,
+                "axis": {"labelLimit": 320},
+            },
             "x": {"field": "change", "type": "quantitative", "title": f"change ({unit})"},
         },
         layer=[
@@ -123,7 +141,12 @@ def kinds_chart(list_id: str, by_kind: Sequence[tuple[str, int]]) -> Spec:
         height={"step": 24},
         encoding={
             "y": {"field": "kind", "type": "nominal", "title": "kind", "sort": None},
-            "x": {"field": "entries", "type": "quantitative", "title": "entries (count)", "axis": {"tickMinStep": 1, "format": "d"}},
+            "x": {
+                "field": "entries",
+                "type": "quantitative",
+                "title": "entries (count)",
+                "axis": {"tickMinStep": 1, "format": "d"},
+            },
         },
         layer=[
             {"mark": {"type": "bar", "color": "#1565c0"}},

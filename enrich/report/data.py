@@ -233,7 +233,9 @@ def _source_lines(con: duckdb.DuckDBPyConnection, manifest: Manifest, day: date)
     return lines
 
 
-def _series(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> tuple[dict[str, Any], ...]:
+def _series(
+    con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()
+) -> tuple[dict[str, Any], ...]:
     rel = con.execute(sql, list(params))
     names = [d[0] for d in rel.description or ()]
     out = []
@@ -310,15 +312,47 @@ def _todo(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, list[TodoItem]
     stale_before = day - timedelta(days=STALE_PUSH_DAYS)
     for list_id, name, line, linked, repo_id, full_name, status, reason, archived, pushed in repo_rows:
         if status == "not_found":
-            add(list_id, TodoItem("repo gone (404)", name, line, f"github.com/{linked} answers 404 ({reason or 'not found'})"))
+            add(
+                list_id,
+                TodoItem(
+                    "repo gone (404)",
+                    name,
+                    line,
+                    f"github.com/{linked} answers 404 ({reason or 'not found'})",
+                ),
+            )
         if linked and linked != repo_id:
-            add(list_id, TodoItem("repo renamed", name, line, f"link github.com/{linked} now lives at github.com/{full_name}"))
+            add(
+                list_id,
+                TodoItem(
+                    "repo renamed",
+                    name,
+                    line,
+                    f"link github.com/{linked} now lives at github.com/{full_name}",
+                ),
+            )
         if archived:
-            add(list_id, TodoItem("repo archived", name, line, f"github.com/{full_name} is archived by its owner"))
+            add(
+                list_id,
+                TodoItem("repo archived", name, line, f"github.com/{full_name} is archived by its owner"),
+            )
         if pushed is not None and pushed.date() < stale_before:
-            add(list_id, TodoItem("repo inactive", name, line, f"github.com/{full_name}: last push {pushed.date().isoformat()}"))
+            add(
+                list_id,
+                TodoItem(
+                    "repo inactive",
+                    name,
+                    line,
+                    f"github.com/{full_name}: last push {pushed.date().isoformat()}",
+                ),
+            )
         if status == "unavailable":
-            add(list_id, TodoItem("unresolved", name, line, f"github.com/{linked}: never fetched ({reason or 'no answer'})"))
+            add(
+                list_id,
+                TodoItem(
+                    "unresolved", name, line, f"github.com/{linked}: never fetched ({reason or 'no answer'})"
+                ),
+            )
 
     for list_id, name, line, arxiv, doi, venue in con.execute(
         """
@@ -329,7 +363,10 @@ def _todo(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, list[TodoItem]
         """
     ).fetchall():
         where = f" in {venue}" if venue else ""
-        add(list_id, TodoItem("preprint published", name, line, f"arXiv:{arxiv} is now published as doi:{doi}{where}"))
+        add(
+            list_id,
+            TodoItem("preprint published", name, line, f"arXiv:{arxiv} is now published as doi:{doi}{where}"),
+        )
 
     for list_id, line, listed, fetched, work_id in con.execute(
         """
@@ -366,7 +403,11 @@ def _todo(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, list[TodoItem]
         elif method == "abstained":
             why = "title search found no confident match"
         else:
-            answers = ", ".join(f"{src} {st}" for src, st in (("s2", s2), ("openalex", oa), ("crossref", cr), ("arxiv", ax)) if st and st != "not_requested")
+            answers = ", ".join(
+                f"{src} {st}"
+                for src, st in (("s2", s2), ("openalex", oa), ("crossref", cr), ("arxiv", ax))
+                if st and st != "not_requested"
+            )
             why = f"{work_id}: no source has data ({answers or 'not requested'})"
         add(list_id, TodoItem("unresolved", str(name), line, why))
 

@@ -13,6 +13,7 @@ import functools
 import re
 import shutil
 import uuid
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, Final
@@ -20,11 +21,19 @@ from typing import Any, Final
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from enrich.report import charts
-from enrich.report.data import MOVER_WINDOW_DAYS, ReportData, script_json
+from enrich.report.data import MOVER_WINDOW_DAYS, ListPage, ReportData, script_json
 
 REPORTS_DIR: Final = "reports"
 NUMERIC_COLUMNS: Final = ("citations", "stars", "likes")
+# what the bundle exposes to report.js (the names vl-convert gives the libraries inside the bundle)
+BUNDLE_SNIPPET: Final = "window.vegaEmbed = vegaEmbed; window.vega = vega; window.vegaLite = vegaLite;"
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True, slots=True)
+class ListLink:
+    page: ListPage
+    file: str
 
 
 @functools.cache
@@ -32,7 +41,7 @@ def vega_bundle() -> str:
     """Vega + Vega-Lite + vega-embed as one script (from the vl-convert wheel; no network)."""
     import vl_convert
 
-    bundle: str = vl_convert.javascript_bundle()
+    bundle: str = vl_convert.javascript_bundle(BUNDLE_SNIPPET)
     return bundle
 
 
@@ -81,7 +90,11 @@ def _charts(data: ReportData) -> dict[str, str | None]:
         else None,
         "citations": charts.citations_chart(data.citation_series) if data.citation_series else None,
         "entries": charts.line_chart(
-            "Entries per list over time", data.entries_series, y="entries", y_title="entries (count)", series="list"
+            "Entries per list over time",
+            data.entries_series,
+            y="entries",
+            y_title="entries (count)",
+            series="list",
         )
         if data.entries_series
         else None,
@@ -130,10 +143,12 @@ def _render_into(env: Environment, data: ReportData, where: Path) -> None:
         "numeric": list(NUMERIC_COLUMNS),
         "rows": [list(r) for r in data.search_rows],
     }
-    (assets / "search-data.js").write_text(f"window.ENRICH_SEARCH = {script_json(search)};\n", encoding="utf-8")
+    (assets / "search-data.js").write_text(
+        f"window.ENRICH_SEARCH = {script_json(search)};\n", encoding="utf-8"
+    )
 
     m = data.manifest
-    lists = [{"page": p, "file": list_file_name(p.list_id)} for p in data.lists]
+    lists = [ListLink(p, list_file_name(p.list_id)) for p in data.lists]
     index = env.get_template("index.html.j2").render(
         **_common(data, ""),
         counts=data.counts,
@@ -153,14 +168,14 @@ def _render_into(env: Environment, data: ReportData, where: Path) -> None:
     (where / "index.html").write_text(index, encoding="utf-8")
     first = data.previous_date is None
     for item in lists:
-        page = item["page"]
+        page = item.page
         html = env.get_template("list.html.j2").render(
             **_common(data, "../"),
             page=page,
             first=first,
             kinds_spec=script_json(charts.kinds_chart(page.list_id, page.by_kind)),
         )
-        (where / "lists" / item["file"]).write_text(html, encoding="utf-8")
+        (where / "lists" / item.file).write_text(html, encoding="utf-8")
     kinds = sorted({str(r[1]) for r in data.search_rows})
     html = env.get_template("search.html.j2").render(
         **_common(data, ""), columns=data.search_columns, numeric=NUMERIC_COLUMNS, kinds=kinds

@@ -112,7 +112,12 @@ def _result(partial: bool, manifest_path: Path = Path("out/manifests/2026-11-22.
     ],
 )
 def test_report_exit_codes(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, partial: bool, code: int, err: str
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    partial: bool,
+    code: int,
+    err: str,
 ) -> None:
     import json
 
@@ -125,10 +130,17 @@ def test_report_exit_codes(
     manifest.parent.mkdir(parents=True)
     s2 = {"requests": 2, "ok": 2, "not_found": 0, "errors": 0, "deferred": 0, "unreachable": False}
     if partial:
-        s2 = {**s2, "ok": 0, "unreachable": True, "message": "s2: unreachable (connection refused at 127.0.0.1:9)"}
+        s2 = {
+            **s2,
+            "ok": 0,
+            "unreachable": True,
+            "message": "s2: unreachable (connection refused at 127.0.0.1:9)",
+        }
     github = {"requests": 3, "ok": 1, "not_found": 1, "errors": 1, "deferred": 0, "unreachable": False}
     tables = {"entries": 4, "works": 2, "repos": 1, "hf_items": 1}
-    manifest.write_text(json.dumps({"sources": {"s2": s2, "github": github}, "tables": tables}), encoding="utf-8")
+    manifest.write_text(
+        json.dumps({"sources": {"s2": s2, "github": github}, "tables": tables}), encoding="utf-8"
+    )
     assert report(Completed(data=_result(partial, manifest)), _console(), Path("out")) == code
     captured = capsys.readouterr()
     assert captured.err.startswith(err)
@@ -137,7 +149,9 @@ def test_report_exit_codes(
     assert captured.err.endswith(expected)
     mark = "⚠" if partial else "✓"
     first = f"{mark} snapshot 2026-11-22 {state}: 4 entries, 2 works, 1 repos, 1 hf_items\n"
-    s2_line = "✗ s2: unreachable (connection refused at 127.0.0.1:9)" if partial else "✓ s2: 2 ok (2 requests)"
+    s2_line = (
+        "✗ s2: unreachable (connection refused at 127.0.0.1:9)" if partial else "✓ s2: 2 ok (2 requests)"
+    )
     assert captured.out == first + s2_line + "\n⚠ github: 1 ok, 1 not found, 1 errors (3 requests)\n"
 
 

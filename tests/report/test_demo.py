@@ -75,11 +75,15 @@ def test_enrich_demo_end_to_end(tmp_path: Path) -> None:
     assert pages.count("repo renamed") >= 2
     assert "preprint published" in pages
     assert "Attention Is All You Need" in pages  # removed on night two
-    tries = [line.strip() for line in done.stdout.splitlines() if line.startswith("  uv run --frozen python -c")]
+    tries = [
+        line.strip() for line in done.stdout.splitlines() if line.startswith("  uv run --frozen python -c")
+    ]
     assert len(tries) == 3
     for line in tries:
         argv = shlex.split(line)
         assert argv[:4] == ["uv", "run", "--frozen", "python"]
-        ran = subprocess.run([sys.executable, *argv[4:]], capture_output=True, text=True, timeout=120, check=False)
+        ran = subprocess.run(
+            [sys.executable, *argv[4:]], capture_output=True, text=True, timeout=120, check=False
+        )
         assert ran.returncode == 0, (line, ran.stderr)
     assert "lost" in ran.stdout and "gained" in ran.stdout

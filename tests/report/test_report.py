@@ -72,7 +72,12 @@ def test_collect_two_nights(two_nights: Path) -> None:
     assert stars[("cambridgeltl/visual-med-alpaca", "2026-11-21")] == 400
     assert stars[("cambridgeltl/visual-med-alpaca", "2026-11-22")] == 435
     names = sorted(r[0] for r in data.search_rows if r[1] == "repo")
-    assert names == ["acme/archived-thing", "acme/new-name", "cambridgeltl/visual-med-alpaca", "ghost/vanished"]
+    assert names == [
+        "acme/archived-thing",
+        "acme/new-name",
+        "cambridgeltl/visual-med-alpaca",
+        "ghost/vanished",
+    ]
 
 
 def test_report_files_are_self_contained(out: Path) -> None:
@@ -92,7 +97,7 @@ def test_report_files_are_self_contained(out: Path) -> None:
     for page in root.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
         assert "http://" not in text.replace("http://www.w3.org", "")
-        for ref in ("src=\"http", "href=\"http", "src=\"//", "@import"):
+        for ref in ('src="http', 'href="http', 'src="//', "@import"):
             assert ref not in text, (page, ref)
     assert "window.vegaEmbed" in (root / "assets" / "vega.js").read_text(encoding="utf-8")
 
@@ -130,7 +135,9 @@ def test_partial_reason_names_deferred_and_skipped(out: Path) -> None:
     sources = {**manifest.sources, "s2": {**manifest.sources["s2"], "deferred": 7}}
     import dataclasses
 
-    m = dataclasses.replace(manifest, partial=True, sources=sources, notes=("skipped lists/bad.md: binary file",))
+    m = dataclasses.replace(
+        manifest, partial=True, sources=sources, notes=("skipped lists/bad.md: binary file",)
+    )
     assert partial_reason(m) == "Partial: s2 deferred 7 items; skipped lists/bad.md: binary file."
 
 
@@ -145,7 +152,10 @@ def test_no_snapshot_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 def test_bad_snapshot_choice_is_one_line(out: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["report", "--out", str(out), "--snapshot", "yesterday"]) == 2
-    assert capsys.readouterr().err == "enrich report: error: --snapshot: 'yesterday' is not 'latest' or a date YYYY-MM-DD\n"
+    assert (
+        capsys.readouterr().err
+        == "enrich report: error: --snapshot: 'yesterday' is not 'latest' or a date YYYY-MM-DD\n"
+    )
     assert main(["report", "--out", str(out), "--snapshot", "2026-01-01"]) == 2
     assert capsys.readouterr().err == (
         f"enrich report: error: --snapshot: no snapshot for 2026-01-01 in {out}; available: 2026-11-21, 2026-11-22\n"
@@ -174,12 +184,15 @@ def test_old_night_in_history_is_left_out_with_a_note(out: Path, capsys: pytest.
     assert capsys.readouterr().out == f"{out / 'r' / 'index.html'}\n"
     html = (out / "r" / "index.html").read_text(encoding="utf-8")
     assert (
-        f"2026-11-21 left out of the trends: {path}: written with schema_version 0.9; this code reads 1.0" in html
+        f"2026-11-21 left out of the trends: {path}: written with schema_version 0.9; this code reads 1.0"
+        in html
     )
     assert collect(out).history_dates == (N2,)
 
 
-def test_enrich_out_dir_and_its_alias(out: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_enrich_out_dir_and_its_alias(
+    out: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("ENRICH_OUT", str(out))
     assert main(["report", "-v"]) == 0
     assert capsys.readouterr().out == f"{out / 'reports' / '2026-11-22' / 'index.html'}\n"

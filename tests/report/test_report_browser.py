@@ -70,8 +70,10 @@ def test_two_nights_report_in_chromium(tmp_path: Path) -> None:
     assert f"✓ report: {index}" in done.stdout, done.stdout
     summary = json.loads((tmp_path / "out" / "manifests" / day / "summary.json").read_text(encoding="utf-8"))
     assert summary["report"] == str(index)
-    assert (tmp_path / "out" / "manifests" / day / "summary.md").read_text(encoding="utf-8").startswith(
-        f"# Enrichment run {day}: complete"
+    assert (
+        (tmp_path / "out" / "manifests" / day / "summary.md")
+        .read_text(encoding="utf-8")
+        .startswith(f"# Enrichment run {day}: complete")
     )
 
     # ENRICH_TEST_ARTIFACTS keeps them past pytest's clean-up of old temporary directories

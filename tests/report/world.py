@@ -90,7 +90,13 @@ def catalog(night: int) -> list[dict[str, Any]]:
             "created_at": "2019-04-01T00:00:00Z",
         },
         {"type": "repo", "full_name": "ghost/vanished", "status": 404},
-        {"type": "hf", "id": "epfl-llm/meditron-7b", "kind": "model", "likes": 200 + 9 * bump, "downloads": 5000},
+        {
+            "type": "hf",
+            "id": "epfl-llm/meditron-7b",
+            "kind": "model",
+            "likes": 200 + 9 * bump,
+            "downloads": 5000,
+        },
     ]
     if night == 1:
         records.append(
