@@ -214,25 +214,29 @@ CHANGED_ITEMS: Final = 3
 
 
 def night_lists(source: Path, lists: Path, night: int) -> None:
-    """The lists as they were on ``night``: on night 1 the largest list lacks its last few items (so
-    night 2 shows them as added) and has one item that night 2 no longer has (removed)."""
+    """The lists as they were on ``night``: on night 1 the list with the most entries lacks its last
+    few entries (so night 2 shows them as added) and has one entry that night 2 no longer has."""
+    from enrich.lists import list_files
+    from enrich.parsing import parse_file
 
-    def items_of(lines: list[str]) -> list[int]:
-        return [i for i, line in enumerate(lines) if line.lstrip().startswith(("- [", "* ["))]
-
-    texts = {p: p.read_text(encoding="utf-8").splitlines(keepends=True) for p in sorted(source.glob("*.md"))}
-    if not texts:
+    best: tuple[int, str, Path, list[int]] | None = None
+    for spec, path in list_files(source):
+        if path.suffix != ".md":
+            continue
+        lines = sorted({e.line for e in parse_file(path, spec.id)})
+        if best is None or (len(lines), path.name) > best[:2]:
+            best = (len(lines), path.name, path, lines)
+    if best is None or best[0] <= CHANGED_ITEMS + 1:
         return
-    path = max(texts, key=lambda p: (len(items_of(texts[p])), p.name))
-    lines = texts[path]
-    items = items_of(lines)
-    if len(items) <= CHANGED_ITEMS + 1:
-        return
+    path, entry_lines = best[2], best[3]
     if night == 1:
-        dropped = set(items[-CHANGED_ITEMS:])
-        kept = [line for i, line in enumerate(lines) if i not in dropped]
-        extra = "- [Attention Is All You Need](https://arxiv.org/abs/1706.03762) (removed on night two)\n"
-        kept.insert(items[0], extra)
+        text = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        dropped = {n - 1 for n in entry_lines[-CHANGED_ITEMS:]}  # 0-based line numbers
+        anchor = entry_lines[-CHANGED_ITEMS - 1] - 1  # the last entry kept: the extra one goes after it
+        indent = text[anchor][: len(text[anchor]) - len(text[anchor].lstrip())]
+        extra = f"{indent}- [Attention Is All You Need](https://arxiv.org/abs/1706.03762) (removed on night two)\n"
+        kept = [line for i, line in enumerate(text) if i not in dropped]
+        kept.insert(anchor + 1, extra)
         (lists / path.name).write_text("".join(kept), encoding="utf-8")
     else:
         shutil.copyfile(path, lists / path.name)
