@@ -2,7 +2,9 @@
 
 refresh -> parse -> resolve titles -> fetch per source (sources in parallel, batches of one source in
 order, each batch one task run) -> resolve works -> build tables -> write snapshot -> publish the run
-summary as a markdown artifact.
+summary as a markdown artifact -> write summary.md/summary.json next to the manifest and the HTML
+report, linked from a link artifact beside a per-source coverage table artifact
+(``flows/report_step.py``).
 
 Settings are built here, when the flow runs (the edge), never at import time. Tasks retry only for
 coarse failures (the clients already retry requests) and have timeouts. Each source's batches hold

@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from prefect import task
 from prefect.artifacts import create_link_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
@@ -118,7 +119,7 @@ def report_task(
         emit(ProgressEvent("report", "start"))
         try:
             index = build_report(out_dir, snapshot_date.isoformat())
-        except (EnrichError, OSError) as exc:
+        except (EnrichError, OSError, duckdb.Error, RuntimeError, ValueError) as exc:  # never fails the night
             problem = f"{type(exc).__name__}: {exc}"
             emit(ProgressEvent("report", "done", detail=f"report not written: {problem}", outcome="warn"))
         else:

@@ -47,8 +47,8 @@ class Phases:
 
 def _source_line(name: str, s: dict[str, Any]) -> tuple[str, str]:
     if s.get("unreachable"):
-        message = str(s.get("message") or "unreachable")
-        return "fail", message if message.startswith(f"{name}:") else f"{name}: {message}"
+        # the reason is already one line of its own (stderr); this line says what it means tonight
+        return "fail", f"{name}: no answer tonight, earlier values carried forward"
     parts = [f"{s.get('ok', 0)} ok"]
     for key, label in (("not_found", "not found"), ("errors", "errors"), ("deferred", "deferred")):
         if s.get(key):
