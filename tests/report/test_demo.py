@@ -87,3 +87,18 @@ def test_enrich_demo_end_to_end(tmp_path: Path) -> None:
         )
         assert ran.returncode == 0, (line, ran.stderr)
     assert "lost" in ran.stdout and "gained" in ran.stdout
+
+    from .browser import browser_page
+
+    with browser_page() as (page, visit):  # the search table pages through a few hundred rows
+        page.goto((index.parent / "search.html").as_uri())
+        table = page.locator("#search-table")
+        assert int(table.get_attribute("data-rows") or 0) > 250
+        assert page.locator("#search-table tbody tr").count() == 50
+        pages = page.locator("#page").inner_text()
+        assert re.fullmatch(r"page 1 of \d+", pages) and not pages.endswith(" 1"), pages
+        first = page.locator("#search-table tbody tr").first.inner_text()
+        page.click("#next")
+        assert page.locator("#page").inner_text().startswith("page 2 of ")
+        assert page.locator("#search-table tbody tr").first.inner_text() != first
+    assert visit.errors == [] and visit.off_file == []
