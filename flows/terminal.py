@@ -48,7 +48,7 @@ class Phases:
 def _source_line(name: str, s: dict[str, Any]) -> tuple[str, str]:
     if s.get("unreachable"):
         # the reason is already one line of its own (stderr); this line says what it means tonight
-        return "fail", f"{name}: no answer tonight, earlier values carried forward"
+        return "fail", f"{name}: failed (no answer tonight; earlier values, if any, are kept)"
     parts = [f"{s.get('ok', 0)} ok"]
     for key, label in (("not_found", "not found"), ("errors", "errors"), ("deferred", "deferred")):
         if s.get(key):

@@ -40,6 +40,9 @@ AS_OF_COLUMNS: Final[dict[str, tuple[str, str]]] = {
     "hf": ("hf_items", "likes_as_of"),
 }
 CURRENT_TABLES: Final = ("entries", "works", "repos", "hf_items", "list_changes")
+# tonight's answers that say nothing about the item itself (the source failed): never a to-do
+NO_VERDICT: Final = ("error", "rate_limited", "deferred", "missing")
+SEARCH_SOURCES: Final = ("s2", "openalex", "crossref", "arxiv")  # title search (enrich.pipeline)
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,7 +296,9 @@ def _movers_of(con: duckdb.DuckDBPyConnection, day: date, since: date, kind: str
 # ----------------------------------------------------------------------------------- lists
 
 
-def _todo(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, list[TodoItem]]:
+def _todo(con: duckdb.DuckDBPyConnection, day: date, searched: bool) -> dict[str, list[TodoItem]]:
+    """Maintainer items per list. ``searched``: a title search could run tonight (some search source
+    answered); when none could, entries without an identifier are not called unresolved."""
     from rapidfuzz import fuzz
 
     items: dict[str, list[TodoItem]] = {}
@@ -304,13 +309,13 @@ def _todo(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, list[TodoItem]
     repo_rows = con.execute(
         """
         select e.list_id, coalesce(e.name, e.github_repo), e.line, e.github_repo, r.repo_id, r.full_name,
-               r.status, r.fetch_reason, r.archived, r.pushed_at
+               r.status, r.fetch_reason, r.archived, r.pushed_at, r.fetch_status
         from cur_entries e join cur_repos r on e.repo_id = r.repo_id
         order by e.list_id, e.line
         """
     ).fetchall()
     stale_before = day - timedelta(days=STALE_PUSH_DAYS)
-    for list_id, name, line, linked, repo_id, full_name, status, reason, archived, pushed in repo_rows:
+    for list_id, name, line, linked, repo_id, full_name, status, reason, archived, pushed, fetch in repo_rows:
         if status == "not_found":
             add(
                 list_id,
@@ -346,7 +351,7 @@ def _todo(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, list[TodoItem]
                     f"github.com/{full_name}: last push {pushed.date().isoformat()}",
                 ),
             )
-        if status == "unavailable":
+        if status == "unavailable" and fetch not in NO_VERDICT:
             add(
                 list_id,
                 TodoItem(
@@ -398,33 +403,38 @@ def _todo(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, list[TodoItem]
         order by e.list_id, e.line
         """
     ).fetchall():
-        if work_id is None:
+        if any(st in NO_VERDICT for st in (s2, oa, cr, ax)):
+            continue  # a source failed tonight: not the list's problem
+        answers = ", ".join(
+            f"{src} {st}"
+            for src, st in (("s2", s2), ("openalex", oa), ("crossref", cr), ("arxiv", ax))
+            if st and st != "not_requested"
+        )
+        if (work_id is None or not answers) and not searched:
+            continue  # nothing could be searched tonight: no verdict on this entry
+        if work_id is None or not answers:
             why = "no identifier in the entry and no confident title match"
         elif method == "abstained":
             why = "title search found no confident match"
         else:
-            answers = ", ".join(
-                f"{src} {st}"
-                for src, st in (("s2", s2), ("openalex", oa), ("crossref", cr), ("arxiv", ax))
-                if st and st != "not_requested"
-            )
-            why = f"{work_id}: no source has data ({answers or 'not requested'})"
+            why = f"{work_id}: no source has data ({answers})"
         add(list_id, TodoItem("unresolved", str(name), line, why))
 
     for list_id, name, line, hf_id, status, reason in con.execute(
         """
         select e.list_id, coalesce(e.name, e.hf_id), e.line, e.hf_id, h.status, h.fetch_reason
         from cur_entries e join cur_hf_items h on e.hf_item_id = h.hf_item_id
-        where h.status in ('not_found', 'unavailable')
+        where h.status = 'not_found' or (h.status = 'unavailable' and not list_contains(?, h.fetch_status))
         order by e.list_id, e.line
-        """
+        """,
+        [list(NO_VERDICT)],
     ).fetchall():
         category = "hub item gone (404)" if status == "not_found" else "unresolved"
         add(list_id, TodoItem(category, str(name), line, f"huggingface.co/{hf_id}: {reason or status}"))
     return items
 
 
-def _lists(con: duckdb.DuckDBPyConnection, day: date) -> tuple[ListPage, ...]:
+def _lists(con: duckdb.DuckDBPyConnection, day: date, searched: bool) -> tuple[ListPage, ...]:
     kinds: dict[str, list[tuple[str, int]]] = {}
     for list_id, kind, n in con.execute(
         "select list_id, kind, count(*) from cur_entries group by all order by list_id, count(*) desc, kind"
@@ -444,7 +454,7 @@ def _lists(con: duckdb.DuckDBPyConnection, day: date) -> tuple[ListPage, ...]:
         bucket = changes.setdefault(key, [])
         if len(bucket) < LIST_CHANGES_SHOWN:
             bucket.append((str(kind), str(label)))
-    todo = _todo(con, day)
+    todo = _todo(con, day, searched)
     pages = []
     for list_id in sorted(kinds.keys() | {k[0] for k in changes}):
         by_kind = tuple(kinds.get(list_id, ()))
@@ -554,7 +564,13 @@ def collect(out: Path, snapshot: str = "latest") -> ReportData:
         movers_previous=_movers(con, day, previous) if previous else (),
         movers_window=_movers(con, day, window_since) if window_since else (),
         window_since=window_since,
-        lists=_lists(con, day),
+        lists=_lists(
+            con,
+            day,
+            searched=any(
+                not s.get("unreachable") for n, s in manifest.sources.items() if n in SEARCH_SOURCES
+            ),
+        ),
         search_columns=SEARCH_COLUMNS,
         search_rows=_search(con),
         counts={t: current[t].num_rows for t in ("entries", "works", "repos", "hf_items")},

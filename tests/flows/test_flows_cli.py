@@ -150,7 +150,9 @@ def test_report_exit_codes(
     mark = "⚠" if partial else "✓"
     first = f"{mark} snapshot 2026-11-22 {state}: 4 entries, 2 works, 1 repos, 1 hf_items\n"
     s2_line = (
-        "✗ s2: no answer tonight, earlier values carried forward" if partial else "✓ s2: 2 ok (2 requests)"
+        "✗ s2: failed (no answer tonight; earlier values, if any, are kept)"
+        if partial
+        else "✓ s2: 2 ok (2 requests)"
     )
     assert captured.out == first + s2_line + "\n⚠ github: 1 ok, 1 not found, 1 errors (3 requests)\n"
 

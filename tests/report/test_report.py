@@ -130,6 +130,17 @@ def test_partial_snapshot_says_why(tmp_path: Path) -> None:
     assert '<p class="banner warn" id="partial">⚠ Partial: github: unreachable' in html
 
 
+def test_failed_sources_make_no_maintainer_items(tmp_path: Path) -> None:
+    lists = write_lists(tmp_path / "lists")
+    out = tmp_path / "out"
+    write_night(lists, out, 1, all_down=True)
+    data = collect(out)
+    assert data.partial_reason is not None
+    todo = {p.list_id: [(t.category, t.entry) for t in p.todo] for p in data.lists}
+    # nothing answered: no "unresolved" or "gone" verdicts, only what the lists themselves show
+    assert todo == {"clinical-nlp": [], "second": []}
+
+
 def test_partial_reason_names_deferred_and_skipped(out: Path) -> None:
     manifest = read_manifest(out, N2)
     sources = {**manifest.sources, "s2": {**manifest.sources["s2"], "deferred": 7}}

@@ -117,7 +117,9 @@ def write_lists(lists: Path) -> Path:
     return lists
 
 
-def write_night(lists: Path, out: Path, night: int, *, github_down: bool = False) -> Path:
+def write_night(
+    lists: Path, out: Path, night: int, *, github_down: bool = False, all_down: bool = False
+) -> Path:
     """One night without the engine: the real parse, clients (against the double), resolution, tables."""
     from enrich import pipeline
     from enrich.clients import Clients
@@ -130,6 +132,9 @@ def write_night(lists: Path, out: Path, night: int, *, github_down: bool = False
         endpoints = apis.endpoints
         if github_down:
             endpoints = dataclasses.replace(endpoints, github="http://127.0.0.1:9")
+        if all_down:
+            closed = dict.fromkeys((f.name for f in dataclasses.fields(endpoints)), "http://127.0.0.1:9")
+            endpoints = dataclasses.replace(endpoints, **closed)
         clients = Clients.from_config(endpoints, Credentials.from_env({}), cache_dir=None, rate_limits=False)
         parsed = pipeline.parse_lists(lists)
         previous = read_previous(out, before=day)
