@@ -85,6 +85,7 @@ class ProgressEvent:
     done: int = 0
     total: int = 0
     detail: str = ""
+    outcome: Literal["ok", "warn", "fail"] = "ok"  # how the terminal marks it: ✓, ⚠ or ✗
 
 
 def emit(event: ProgressEvent) -> None:
@@ -145,7 +146,9 @@ def refresh_lists(lists_dir: Path, clients: Clients, *, today: date) -> RefreshR
         for status in ("updated", "unchanged", "rejected", "failed", "unreachable", "skipped")
         if (n := report.count(status))
     )
-    emit(ProgressEvent("refresh", "done", detail=f"lists refreshed: {detail or 'none'}"))
+    bad = sum(report.count(status) for status in ("rejected", "failed", "unreachable"))
+    outcome: Literal["ok", "warn", "fail"] = "ok" if not bad else ("fail" if bad == len(specs) else "warn")
+    emit(ProgressEvent("refresh", "done", detail=f"lists refreshed: {detail or 'none'}", outcome=outcome))
     return report
 
 
@@ -193,7 +196,16 @@ def parse_lists(lists_dir: Path, previous: PreviousSnapshot | None = None) -> Pa
         entries = carry_entry_ids(entries, conform(previous.entries, ENTRIES_SCHEMA).to_pylist())
     entries = assign_work_keys(entries)  # work_key across all lists, not per list
     ids = tuple(spec.id for spec, _ in files)
-    emit(ProgressEvent("parse", "done", detail=f"parsed {len(entries)} entries from {len(files)} lists"))
+    read = len(files) - len(unreadable)
+    skipped = f" ({len(unreadable)} skipped: {', '.join(unreadable)})" if unreadable else ""
+    emit(
+        ProgressEvent(
+            "parse",
+            "done",
+            detail=f"parsed {len(entries)} entries from {read} lists{skipped}",
+            outcome="warn" if unreadable else "ok",
+        )
+    )
     return ParsedLists(tuple(entries), tuple(problems), ids, tuple(unreadable))
 
 
@@ -733,10 +745,19 @@ def resolve_titles(
     live = live_search_sources(clients, sources)
     if not queries or not live:
         return {}
+    emit(ProgressEvent("titles", "start", total=len(queries)))
     with ResolutionCache(cache_path) as cache:
         matches = TitleResolver(clients, cache, sources=live).resolve(list(queries))
     accepted = sum(1 for m in matches.values() if m.accepted)
-    emit(ProgressEvent("titles", "note", detail=f"titles: {accepted} of {len(matches)} matched"))
+    none = bool(matches) and not accepted
+    emit(
+        ProgressEvent(
+            "titles",
+            "note",
+            detail=f"titles: {accepted} of {len(matches)} matched",
+            outcome="warn" if none else "ok",
+        )
+    )
     return dict(matches)
 
 

@@ -109,7 +109,11 @@ class Settings(BaseSettings):
     )
 
     lists_dir: Path = Path("data/raw")
-    out_dir: Path = Path("data/enriched")
+    # ENRICH_OUT_DIR; ENRICH_OUT (what enrich.load read first) is an alias (enrich.outroot)
+    out_dir: Path = Field(
+        default=Path("data/enriched"),
+        validation_alias=AliasChoices("ENRICH_OUT_DIR", "ENRICH_OUT", "out_dir"),
+    )
     cache_dir: Path = Path(".cache/enrich")
     sources: Annotated[tuple[str, ...], NoDecode] = SOURCES
     timeout: float = Field(default=30.0, gt=0, allow_inf_nan=False)

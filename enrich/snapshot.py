@@ -52,6 +52,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from enrich.errors import InputError, SnapshotError
+from enrich.outroot import DEFAULT_ROOT, output_root
 from enrich.records import SourceStats
 from enrich.schemas import SCHEMA_VERSION, SCHEMAS, TABLE_NAMES, conform
 from enrich.tables import PreviousSnapshot, Tables
@@ -76,8 +77,6 @@ __all__ = [
     "write_snapshot",
 ]
 
-DEFAULT_ROOT: Final = Path("data/enriched")
-ROOT_ENV: Final = "ENRICH_OUT"
 PART_FILE: Final = "part-0.parquet"
 MANIFESTS: Final = "manifests"
 _STAGING_PREFIX: Final = ".staging-"
@@ -504,8 +503,7 @@ def read_previous(out: Path | str, before: date) -> PreviousSnapshot | None:
 def _root(root: str | Path | None) -> Path:
     if root is not None:
         return Path(root)
-    env = os.environ.get(ROOT_ENV)
-    return Path(env) if env else DEFAULT_ROOT
+    return output_root()
 
 
 def _dates_for(out: Path, snapshot: str) -> list[date]:
@@ -534,7 +532,7 @@ def load(
     """One snapshot table as a pandas DataFrame with nullable dtypes.
 
     ``snapshot``: ``"latest"``, ``"all"`` (every snapshot, stacked) or ``"YYYY-MM-DD"``.
-    ``root``: the snapshot directory; default ``$ENRICH_OUT`` or ``data/enriched``.
+    ``root``: the snapshot directory; default ``$ENRICH_OUT_DIR`` (alias ``$ENRICH_OUT``) or ``data/enriched``.
     Integers are pandas ``Int64``/``Int32`` (missing is ``<NA>``, not NaN), strings ``string``,
     booleans ``boolean``, dates and timestamps ``datetime64``; a ``snapshot_date`` column is added.
     """

@@ -99,6 +99,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-refresh", action="store_true", help="do not ask GitHub for newer copies of the lists"
     )
+    parser.add_argument(
+        "--no-report",
+        action="store_true",
+        help="do not write the HTML report (default: <out>/reports/<date>/index.html)",
+    )
 
 
 def writable_dir(path: Path) -> bool:
@@ -194,6 +199,7 @@ def run(args: argparse.Namespace) -> int:
                 cache_dir=cache,
                 sources=sources,
                 refresh=not args.no_refresh,
+                write_report=not args.no_report,
                 return_state=True,
             )
     except (RuntimeError, OSError, httpx.HTTPError) as exc:  # the engine itself: server start, API
@@ -227,6 +233,9 @@ def report(state: Any, console: Console, out: Path) -> int:
         f"snapshot {result.snapshot_date.isoformat()} ({status}) written to {out}; manifest {result.manifest_path}",
         soft_wrap=True,
     )
+    from flows.terminal import print_summary, stdout_console
+
+    print_summary(result, stdout_console())
     return EXIT_PARTIAL if result.partial else EXIT_OK
 
 
@@ -254,13 +263,23 @@ class ProgressHandler(logging.Handler):
 
     def __init__(self, progress: Progress) -> None:
         super().__init__(logging.INFO)
+        from flows.terminal import Phases
+
         self.progress = progress
         self.bars: dict[str, TaskID] = {}
+        self.phases = Phases(progress)
 
     def emit(self, record: logging.LogRecord) -> None:
         event = getattr(record, "event", None)
         if event is None:
             return
+        from flows.terminal import mark
+
+        self.phases.stop("startup")
+        if event.kind == "start":
+            self.phases.start(event.stage, f"{event.stage} …")
+        elif event.kind in {"done", "note"}:
+            self.phases.stop(event.stage)
         if event.kind == "batch" and event.source:
             bar = self.bars.get(event.source)
             if bar is None:
@@ -268,14 +287,24 @@ class ProgressHandler(logging.Handler):
                 self.bars[event.source] = bar
             self.progress.update(bar, completed=event.done, total=event.total)
         elif event.kind in {"done", "note"} and event.detail:
-            self.progress.console.print(f"[green]✓[/green] {event.detail}", soft_wrap=True)
+            self.progress.console.print(f"{mark(event.outcome)} {event.detail}", soft_wrap=True)
 
 
 @contextmanager
 def progress_display(console: Console) -> Iterator[None]:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from flows.terminal import STARTUP_TEXT
 
     progress = Progress(
+        SpinnerColumn(),
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
@@ -301,7 +330,11 @@ def progress_display(console: Console) -> Iterator[None]:
         )
     try:
         with progress:
-            yield
+            handler.phases.start("startup", STARTUP_TEXT)
+            try:
+                yield
+            finally:
+                handler.phases.stop_all()
     finally:
         for h in outputs:
             h.removeFilter(dedupe)

@@ -2,7 +2,9 @@
 
 refresh -> parse -> resolve titles -> fetch per source (sources in parallel, each source one task
 run that fetches its batches in order) -> resolve works -> build tables -> write snapshot -> publish
-the run summary as a markdown artifact.
+the run summary as a markdown artifact -> write summary.md/summary.json next to the manifest and the HTML
+report, linked from a link artifact beside a per-source coverage table artifact
+(``flows/report_step.py``).
 
 Settings are built here, when the flow runs (the edge), never at import time. Tasks retry only for
 coarse failures (the clients already retry requests) and have timeouts. Each source's fetch task,
@@ -72,6 +74,7 @@ class NightlyResult:
     problems: tuple[str, ...]  # skipped files, failed batches
     summary_markdown: str
     notes: tuple[str, ...] = ()  # e.g. the refresh stage's "offline" line
+    report: Any = None  # flows.report_step.ReportOutcome: report path or why not, summary files
 
 
 # --------------------------------------------------------------------------- edge helpers
@@ -384,6 +387,7 @@ def nightly(
     cache_dir: Path | None = None,
     sources: list[str] | None = None,
     refresh: bool = True,
+    write_report: bool = True,
 ) -> NightlyResult:
     """Refresh, parse, resolve and fetch every list entry, then write the dated snapshot.
 
@@ -461,6 +465,18 @@ def nightly(
     )
     manifest_path = write_task(out, q(built), facts)
     markdown = summary_task(q(built), facts)
+    from flows.report_step import report_task
+
+    written = report_task(
+        out,
+        manifest_path,
+        day,
+        facts.partial,
+        markdown,
+        q(dict(stats)),
+        facts.problems + facts.notes,
+        write_report,
+    )
     return NightlyResult(
         snapshot_date=day,
         manifest_path=manifest_path,
@@ -469,6 +485,7 @@ def nightly(
         problems=tuple(problems),
         summary_markdown=markdown,
         notes=tuple(notes),
+        report=written,
     )
 
 

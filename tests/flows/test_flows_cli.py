@@ -121,14 +121,14 @@ def test_serve_refuses_a_deployment_another_runner_or_a_worker_runs() -> None:
     )
 
 
-def _result(partial: bool) -> object:
+def _result(partial: bool, manifest_path: Path = Path("out/manifests/2026-11-22.json")) -> object:
     from datetime import date
 
     from flows.nightly import NightlyResult
 
     return NightlyResult(
         snapshot_date=date(2026, 11, 22),
-        manifest_path=Path("out/manifests/2026-11-22.json"),
+        manifest_path=manifest_path,
         partial=partial,
         messages=("s2: unreachable (connection refused at 127.0.0.1:9)",) if partial else (),
         problems=(),
@@ -149,17 +149,50 @@ def _result(partial: bool) -> object:
         ),
     ],
 )
-def test_report_exit_codes(capsys: pytest.CaptureFixture[str], partial: bool, code: int, err: str) -> None:
+def test_report_exit_codes(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    partial: bool,
+    code: int,
+    err: str,
+) -> None:
+    import json
+
     from prefect.states import Completed
 
     from flows.cli_run import _console, report
 
-    assert report(Completed(data=_result(partial)), _console(), Path("out")) == code
+    monkeypatch.chdir(tmp_path)
+    manifest = Path("out/manifests/2026-11-22.json")
+    manifest.parent.mkdir(parents=True)
+    s2 = {"requests": 2, "ok": 2, "not_found": 0, "errors": 0, "deferred": 0, "unreachable": False}
+    if partial:
+        s2 = {
+            **s2,
+            "ok": 0,
+            "unreachable": True,
+            "message": "s2: unreachable (connection refused at 127.0.0.1:9)",
+        }
+    github = {"requests": 3, "ok": 1, "not_found": 1, "errors": 1, "deferred": 0, "unreachable": False}
+    tables = {"entries": 4, "works": 2, "repos": 1, "hf_items": 1}
+    manifest.write_text(
+        json.dumps({"sources": {"s2": s2, "github": github}, "tables": tables}), encoding="utf-8"
+    )
+    assert report(Completed(data=_result(partial, manifest)), _console(), Path("out")) == code
     captured = capsys.readouterr()
     assert captured.err.startswith(err)
     state = "partial" if partial else "complete"
     expected = f"snapshot 2026-11-22 ({state}) written to out; manifest out/manifests/2026-11-22.json\n"
     assert captured.err.endswith(expected)
+    mark = "⚠" if partial else "✓"
+    first = f"{mark} snapshot 2026-11-22 {state}: 4 entries, 2 works, 1 repos, 1 hf_items\n"
+    s2_line = (
+        "✗ s2: failed (no answer tonight; earlier values, if any, are kept)"
+        if partial
+        else "✓ s2: 2 ok (2 requests)"
+    )
+    assert captured.out == first + s2_line + "\n⚠ github: 1 ok, 1 not found, 1 errors (3 requests)\n"
 
 
 def test_report_failure_is_one_redacted_line(capsys: pytest.CaptureFixture[str]) -> None:
