@@ -191,7 +191,9 @@ def partial_reason(manifest: Manifest) -> str | None:
         return None
     parts: list[str] = []
     for name, s in sorted(manifest.sources.items()):
-        if s.get("unreachable"):
+        if s.get("served") is False and s.get("reason"):
+            parts.append(str(s["reason"]))  # the night's one line for this source
+        elif s.get("unreachable"):
             parts.append(str(s.get("message") or f"{name} was unreachable"))
         elif int(s.get("deferred", 0) or 0):
             parts.append(f"{name} deferred {s['deferred']} items")

@@ -135,7 +135,9 @@ def test_enrich_run_with_every_source_unreachable(tmp_path: Path) -> None:
             re.M,
         )
         assert len(line.findall(output)) == 1, (source, output)
-        assert output.count(f"{source}: ") == 1, (source, output)  # one line per source, nothing else
+        # one line per source on stderr, nothing else; the end-of-run summary (stdout) has one row for it
+        assert done.stderr.count(f"{source}: ") == 1, (source, done.stderr)
+        assert len(re.findall(rf"^✗ {source}: ", done.stdout, re.M)) == 1, (source, done.stdout)
     assert output.count(f"refresh: GitHub unreachable; using the checked-in lists in {lists}") == 1
     assert (lists / "test-list.md").read_text(encoding="utf-8") == LIST_TEXT
 

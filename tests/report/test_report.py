@@ -11,6 +11,7 @@ import pytest
 from enrich.cli import main
 from enrich.report import build_report, collect
 from enrich.report.data import partial_reason
+from enrich.schemas import SCHEMA_VERSION
 from enrich.snapshot import read_manifest
 
 from .world import N1, N2, write_lists, write_night
@@ -123,11 +124,14 @@ def test_partial_snapshot_says_why(tmp_path: Path) -> None:
     write_night(lists, out, 2, github_down=True)
     data = collect(out)
     assert data.manifest.partial
-    assert data.partial_reason == "Partial: github: unreachable (connection refused at 127.0.0.1:9)."
+    assert data.partial_reason == (
+        "Partial: github: 0 of 4 items served (unreachable: connection refused at 127.0.0.1:9); "
+        "carried forward earlier values."
+    )
     github = next(s for s in data.sources if s.source == "github")
     assert (github.outcome, github.carried, github.oldest_days) == ("failed", 3, 1)
     html = build_report(out).read_text(encoding="utf-8")
-    assert '<p class="banner warn" id="partial">⚠ Partial: github: unreachable' in html
+    assert '<p class="banner warn" id="partial">⚠ Partial: github: 0 of 4 items served' in html
 
 
 def test_failed_sources_make_no_maintainer_items(tmp_path: Path) -> None:
@@ -185,7 +189,7 @@ def test_other_major_schema_is_one_line(out: Path, capsys: pytest.CaptureFixture
     path = _set_schema(out, "2026-11-22", "0.9")
     assert main(["report", "--out", str(out)]) == 1
     assert capsys.readouterr().err == (
-        f"enrich report: error: {path}: written with schema_version 0.9; this code reads 1.0\n"
+        f"enrich report: error: {path}: written with schema_version 0.9; this code reads {SCHEMA_VERSION}\n"
     )
 
 
@@ -195,7 +199,7 @@ def test_old_night_in_history_is_left_out_with_a_note(out: Path, capsys: pytest.
     assert capsys.readouterr().out == f"{out / 'r' / 'index.html'}\n"
     html = (out / "r" / "index.html").read_text(encoding="utf-8")
     assert (
-        f"2026-11-21 left out of the trends: {path}: written with schema_version 0.9; this code reads 1.0"
+        f"2026-11-21 left out of the trends: {path}: written with schema_version 0.9; this code reads {SCHEMA_VERSION}"
         in html
     )
     assert collect(out).history_dates == (N2,)

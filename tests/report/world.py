@@ -145,10 +145,14 @@ def write_night(
             for bs in pipeline.plan_batches(items).values()
             for b in bs
         ]
+        results = pipeline.settle_missing(results, previous)  # as flows.nightly does
         works, repos, hf = pipeline.collect(results)
+        works.extend(pipeline.remembered_links(previous, works))
         resolved = pipeline.resolve(parsed.entries, works, {})
         built = pipeline.build(parsed.entries, resolved, repos, hf, snapshot_date=day, previous=previous)
-        stats = pipeline.source_stats(clients, list(pipeline.SOURCES), results)
+        stats = pipeline.source_stats(
+            clients, list(pipeline.SOURCES), results, carried=previous is not None
+        )
         facts = pipeline.RunFacts(
             snapshot_date=day,
             run_id=f"night-{night}",
