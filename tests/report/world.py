@@ -150,9 +150,7 @@ def write_night(
         works.extend(pipeline.remembered_links(previous, works))
         resolved = pipeline.resolve(parsed.entries, works, {})
         built = pipeline.build(parsed.entries, resolved, repos, hf, snapshot_date=day, previous=previous)
-        stats = pipeline.source_stats(
-            clients, list(pipeline.SOURCES), results, carried=previous is not None
-        )
+        stats = pipeline.source_stats(clients, list(pipeline.SOURCES), results, carried=previous is not None)
         facts = pipeline.RunFacts(
             snapshot_date=day,
             run_id=f"night-{night}",
