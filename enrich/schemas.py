@@ -41,7 +41,7 @@ __all__ = [
     "empty_table",
 ]
 
-SCHEMA_VERSION: Final = "1.0"
+SCHEMA_VERSION: Final = "1.1"
 
 DATE: Final = pa.date32()
 TIMESTAMP: Final = pa.timestamp("us", tz="UTC")
@@ -113,6 +113,19 @@ _ENTRY_COLS: Final = [
         nullable=False,
     ),
     _c("description", pa.string(), "parse", "the entry's free text"),
+    _c(
+        "citation_raw",
+        pa.string(),
+        "parse",
+        "the whole reference string when the entry is written as a citation (for bibliographic matching)",
+    ),
+    _c("parse_shape", pa.string(), "parse", "which recognised entry shape produced the row (see parse shapes)"),
+    _c(
+        "parse_confidence",
+        pa.float32(),
+        "parse",
+        "0-1: how sure the parser is that the row is an entry and its fields are split right",
+    ),
     _c("work_id", pa.string(), "resolve", "works.work_id this entry resolved to; null if not a work"),
     _c("repo_id", pa.string(), "github", "repos.repo_id of its repo, renames followed; null if none"),
     _c("hf_item_id", pa.string(), "parse", "hf_items.hf_item_id of its Hugging Face item; null if none"),

@@ -101,6 +101,9 @@ def _entry(entry_id: str, list_id: str, d: Draft, ids: ExtractedIds, kind: str, 
         urls=d.urls,
         work_key=work_key,
         description=d.description,
+        citation_raw=d.citation_raw,
+        parse_shape=d.shape,
+        parse_confidence=round(d.confidence, 2),
     )
 
 

@@ -8,9 +8,27 @@ from typing import Final
 from enrich.errors import InputError
 from enrich.ids import ExtractedIds, extract_ids
 
-__all__ = ["KINDS", "Draft", "Entry", "ParseResult", "finalize_kind"]
+__all__ = ["KINDS", "LOW_CONFIDENCE", "SHAPES", "Draft", "Entry", "ParseResult", "finalize_kind"]
 
 KINDS: Final = ("paper", "repo", "model", "dataset", "resource")
+# every value of ``parse_shape``: the entry shape a reader recognised (README data dictionary)
+SHAPES: Final = (
+    "bold_name",  # **Name**: Title. 2023. [paper](url)
+    "bold_title_authors",  # **Title**. *A, B*. Venue 2019. [pdf](url)  (bullet or paragraph)
+    "dated",  # [2023/04] **Title** *Authors et al. Venue.* [[paper](url)]
+    "link_first",  # [Name](url) - description
+    "venue_first",  # [**Nature Medicine, 2024**] Name: Title [[paper]](url)
+    "text_links",  # Title [[Paper]](url) [[Code]](url)
+    "title_abstract",  # title bullet whose nested bullet is **Abstract:**
+    "field_bullets",  # * Name： / * 地址：url / * 简介：text
+    "plain_title",  # a bullet holding only a title, in a list of such bullets
+    "citation",  # a reference in a citation style (numbered paragraph or bullet)
+    "table_row",  # a markdown table row
+    "html_row",  # a row of an HTML <table>
+    "html_item",  # an <li> of an HTML list
+    "plaintext",  # a line of a plain-text rendering
+)
+LOW_CONFIDENCE: Final = 0.5  # rows below this are "low confidence" in the per-list summary
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +46,9 @@ class Draft:
     description: str | None = None
     kind_hint: str | None = None  # from the table or section the entry sits in (dataset, model)
     paper_link: bool = False  # a link labelled paper/pdf/article
+    citation_raw: str | None = None  # the whole reference string, when the entry is a citation
+    shape: str = "text_links"  # which recognised shape produced it (see SHAPES)
+    confidence: float = 1.0  # how sure the shape reader is that this is an entry read right (0-1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +78,9 @@ class Entry:
     urls: tuple[str, ...]
     work_key: str
     description: str | None = None
+    citation_raw: str | None = None
+    parse_shape: str = "text_links"
+    parse_confidence: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,7 +70,7 @@ def test_manifest_records_run_tables_sources_and_files(tmp_path: Path) -> None:
         "code_version": "0.1.0",
         "started_at": "2026-11-20T02:00:00+00:00",
         "ended_at": "2026-11-20T02:30:00+00:00",
-        "schema_version": "1.0",
+        "schema_version": "1.1",
         "notes": [],
     }
     assert sorted(files) == list(TABLES)
