@@ -47,9 +47,11 @@ _NUMBER: Final = re.compile(r"^\s*(?:\[\s*\d{1,4}\s*\]|\d{1,4}[.)]|\(\d{1,4}\))\
 _YEAR: Final = r"(?:19|20)\d{2}"
 _YEAR_RE: Final = re.compile(rf"(?<!\d)({_YEAR})(?!\d)")
 _DOI_TAIL: Final = re.compile(r"\s*(?:doi:\s*|https?://(?:dx\.)?doi\.org/)\S+\s*$", re.IGNORECASE)
+_ARXIV_ID: Final = re.compile(r"\barXiv\s*:\s*\d{4}\.\d{4,5}(?:v\d+)?", re.IGNORECASE)
+_AUTHOR_YEAR: Final = re.compile(rf"\s*\(\s*({_YEAR})[a-z]?\s*\)\s*$")
 _URL_TAIL: Final = re.compile(r"\s*https?://\S+\s*$")
 _QUOTED: Final = re.compile(
-    r"^(?P<authors>.+?)[\s.,:]*[\"“”](?P<title>[^\"“”]{8,}?)[\s.,]*[\"“”][\s.,]*(?P<rest>.*)$"
+    r"^(?P<authors>.+?)[\s.,:]*[\"“”]+(?P<title>[^\"“”]{8,}?)[\s.,]*[\"“”]+[\s.,]*(?P<rest>.*)$"
 )
 _APA: Final = re.compile(
     rf"^(?P<authors>.+?)\s*\((?P<year>{_YEAR})[a-z]?(?:,[^)]*)?\)[.,]?\s+(?P<title>.+?[.?!])(?:\s+(?P<rest>.*))?$"
@@ -75,7 +77,7 @@ def _venue(rest: str | None) -> tuple[str | None, int | None]:
     """Venue text and year from what follows the title: pages, volumes, DOIs and URLs dropped."""
     if not rest:
         return None, None
-    rest = _URL_TAIL.sub("", _DOI_TAIL.sub("", rest)).strip()
+    rest = _ARXIV_ID.sub(" ", _URL_TAIL.sub("", _DOI_TAIL.sub("", rest))).strip()
     years = _YEAR_RE.findall(rest)
     year = int(years[-1]) if years else None
     venue = _YEAR_RE.sub(" ", rest)
@@ -170,7 +172,12 @@ def parse_reference(text: str) -> Reference | None:
     m = _QUOTED.match(text)
     if m:
         venue, year = _venue(m.group("rest"))
-        return _result(m.group("title"), m.group("authors"), venue, year, "quoted", 0.9)
+        authors = m.group("authors")
+        in_authors = _AUTHOR_YEAR.search(authors)  # Chicago: "Surname, Given (2015). \"Title\"."
+        if in_authors:
+            authors = authors[: in_authors.start()]
+            year = year or int(in_authors.group(1))
+        return _result(m.group("title"), authors, venue, year, "quoted", 0.9)
     m = _APA.match(text)
     if m:
         venue, _ = _venue(m.group("rest"))

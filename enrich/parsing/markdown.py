@@ -157,6 +157,8 @@ class _Item:
     glued: list[tuple[int, str]] = field(default_factory=list)  # next items glued on by a lost line break
 
 
+# a line all bold ending in a hard break, inside a bullet's text: a paragraph entry that lost its blank line
+_LAZY_PARAGRAPH: Final = re.compile(r"\n(?=(?:\*\*|__)[^\n]+(?:\*\*|__)[ \t]*(?:\\|  )[ \t]*\n)")
 # "... Agent collaboration- [saplings](https://...) - Build ...": a bullet glued onto the line before
 _GLUED: Final = re.compile(r"(?<=[^\s\-|])-[ \t]+(?=\[[^\]\n]+\]\(\s*https?://)")
 
@@ -278,6 +280,14 @@ def _parse_chunk(text: str, offset: int, state: _State) -> None:
                     _item_drafts(_Item(line, item.section, [glued]), batch, parent_entry=False)
         elif kind == "inline" and stack:
             content = tok.content
+            lazy = _LAZY_PARAGRAPH.search(content)
+            if lazy is not None and len(stack) == 1:
+                # a bold-title paragraph glued onto the bullet above by a missing blank line
+                path = _path(headings)
+                if not skipped_section(path):
+                    start = _line(tok) + offset + content.count("\n", 0, lazy.start()) + 1
+                    _paragraph_drafts(content[lazy.end() :], start, path, batch)
+                content = content[: lazy.start()]
             if _GLUED.search(content):
                 pieces = _GLUED.split(content)
                 content = pieces[0]
@@ -378,9 +388,9 @@ def _shaped(draft: Draft, shape: str, confidence: float) -> Draft:
 # ---------------------------------------------------------------- plain-title bullets
 
 _SENTENCE_END: Final = re.compile(r"[.!?。！？;；:：,，]\s*$")
+# words of a sentence addressed to the reader; case-sensitive, so a title's "All You Need" is no prose
 _PROSE_WORDS: Final = re.compile(
-    r"\b(?:we|our|you|your|i|please|e\.g|i\.e|etc|this|these|here|there|will|should|can|must)\b",
-    re.IGNORECASE,
+    r"^(?:We|You|Please|Here|There|This is|These are)\b|\b(?:we|our|you|your|please|e\.g|i\.e|etc)\b"
 )
 
 
@@ -446,6 +456,7 @@ def _first_link(segs: list[Seg]) -> int:
     return len(segs)
 
 
+_SPACED_COLON: Final = re.compile(r"^(\S[^:：]{0,39}?)\s+[:：]\s+(\S.*)$")
 _BACKTICK: Final = re.compile(r"`([^`]+)`")
 _NUMBERING: Final = re.compile(r"^\s*\d{1,4}\s*[).、]\s*")
 _PAREN_YEAR: Final = re.compile(r"^(?P<title>.*?)\s*[(（]\s*(?P<year>(?:19|20)\d{2})\s*[)）]\s*[.,;]?\s*$")
@@ -479,6 +490,7 @@ def _bullet(item: _Item, description: str | None, extra_urls: tuple[str, ...] = 
         return None
     links = [s for s in segs if s.kind == "link"]
     absolute = _abs_urls(segs)
+    absolute_own = bool(absolute)
     if links and not absolute and all((s.url or "").startswith("#") for s in links):
         return None  # table of contents
     if extra_urls:
@@ -519,15 +531,23 @@ def _bullet(item: _Item, description: str | None, extra_urls: tuple[str, ...] = 
     title, year = _title_year(head)
     if not title:
         return None
+    name = split_name(title)
+    label = _SPACED_COLON.match(title)
+    if label is not None:  # "ELMo : Deep contextualized word representations": a label, then the title
+        name, title = label.group(1), label.group(2)
+    elif extra_urls and not absolute_own and len(title.split()) <= 4 and ":" not in title:
+        name, title = title, None  # "* ChatGLM：" with field bullets: the parent is a name
+    if title is None:
+        return _with(base, name=name, year=year, description=description, shape="field_bullets", confidence=0.85)
     if not absolute and description is None:
         # a bullet holding only text: a title when its list is a list of titles (see _settle_plain)
         return _with(
-            base, name=split_name(title), title=title, year=year, shape="plain_title", confidence=0.6
+            base, name=name, title=title, year=year, shape="plain_title", confidence=0.6
         )
     shape = "title_abstract" if not absolute else "text_links"
     return _with(
         base,
-        name=split_name(title),
+        name=name,
         title=title,
         year=year,
         description=description,
@@ -717,7 +737,7 @@ def _authors_venue(text: str) -> tuple[str | None, str | None]:
     return body or None, None
 
 
-_DOT_FIELDS: Final = re.compile(r"\s+[·•|]\s+")
+_DOT_FIELDS: Final = re.compile(r"(?:^|\s+)[·•]\s+")
 
 
 def _bold_name(segs: list[Seg], base: _Base, description: str | None) -> Draft | None:
@@ -730,9 +750,9 @@ def _bold_name(segs: list[Seg], base: _Base, description: str | None) -> Draft |
     if k < len(rest_segs) and rest_segs[k].kind == "italic" and looks_like_authors(rest_segs[k].text):
         return _bold_title_authors(bold.text, rest_segs[k].text, rest_segs[k + 1 :], base, description)
     cut = _first_link(rest_segs)
-    tail = plain(rest_segs[:cut]) if inner_links else ""
-    parts = _DOT_FIELDS.split(tail.strip(" .")) if tail else []
-    if inner_links and len(parts) >= 2 and looks_like_authors(parts[0]):
+    tail = plain([s for s in rest_segs if s.kind != "link"]).strip(" .[]") if inner_links else ""
+    parts = [p.strip(" .[]") for p in _DOT_FIELDS.split(tail)] if tail else []
+    if len(parts) >= 2 and any(year_of(p) for p in parts[1:]) and (not parts[0] or looks_like_authors(parts[0]) or " et al" in parts[0]):
         # **[Title](https://doi.org/...)**<br/>Wu J et al. · *Journal* · 2026-06-17
         title = clean_title(bold.text) or ""
         year = next((y for p in parts[1:] if (y := year_of(p)) is not None), None)
@@ -741,7 +761,7 @@ def _bold_name(segs: list[Seg], base: _Base, description: str | None) -> Draft |
             base,
             name=split_name(title),
             title=title,
-            authors_raw=clean_title(parts[0]),
+            authors_raw=clean_title(parts[0]) if parts[0] else None,
             venue_raw=venue,
             year=year,
             description=description,
@@ -784,8 +804,14 @@ def _bold_name(segs: list[Seg], base: _Base, description: str | None) -> Draft |
     )
 
 
+_MONTH: Final = re.compile(
+    r"[\s,.\-–—]*\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?=[\s,.\-–—]*$)",
+    re.IGNORECASE,
+)
+
+
 def _bold_title_authors(
-    title_text: str, authors: str, rest: list[Seg], base: _Base, description: str | None
+    title_text: str, authors: str | None, rest: list[Seg], base: _Base, description: str | None
 ) -> Draft | None:
     """``**Title**. *A, B, C*. CoNLL 2016. [[pdf](url)] (**Short**)``: title, authors, venue, year."""
     title = clean_title(title_text)
@@ -794,7 +820,8 @@ def _bold_title_authors(
     cut = _first_link(rest)
     venue_text, tag_year, _ = _tags(plain(rest[:cut]).strip(" .,;[("))
     year = year_of(venue_text) or tag_year
-    venue = clean_title(_YEAR_ANY.sub(" ", venue_text).strip(" .,;()–-")) if venue_text else None
+    venue = _YEAR_ANY.sub(" ", venue_text) if venue_text else ""
+    venue = _MONTH.sub("", " ".join(venue.split())).strip(" .,;()–—-")
     after = [s for s in rest[cut:] if s.kind == "bold"]
     short = clean_title(after[-1].text.strip("()")) if after else None
     name = short if short and len(short.split()) <= 3 else split_name(title)
@@ -802,12 +829,12 @@ def _bold_title_authors(
         base,
         name=name,
         title=title,
-        authors_raw=clean_title(authors),
+        authors_raw=clean_title(authors.strip("\"“” ")) if authors else None,
         year=year,
-        venue_raw=venue or None,
+        venue_raw=clean_title(venue) if venue else None,
         description=description,
         shape="bold_title_authors",
-        confidence=0.9,
+        confidence=0.9 if authors else 0.7,
     )
 
 
@@ -836,9 +863,12 @@ def _paragraph_drafts(content: str, line: int, path: tuple[str, ...], out: list[
     section = join_section(path)
     hint = "dataset" if dataset_section(path) else None
     for k, block in blocks:
-        draft = _paragraph(" ".join(block), line + k, section, hint)
+        draft = _paragraph("\n".join(block), line + k, section, hint)
         if draft is not None:
             out.append(draft)
+
+
+_HARD_BREAK: Final = re.compile(r"(?:\\|<br\s*/?>)?[ \t]*\n")
 
 
 def _paragraph(text: str, line: int, section: str | None, hint: str | None) -> Draft | None:
@@ -865,15 +895,25 @@ def _paragraph(text: str, line: int, section: str | None, hint: str | None) -> D
         title = clean_title(_NUMBER_PREFIX.sub("", raw))
         if not title:
             return None
-        return _with(
-            base, title=title, citation_raw=title, description=desc, shape="citation", confidence=0.4
-        )
-    if first.kind == "bold":
-        k = 1
-        while k < len(segs) and segs[k].kind == "text" and not segs[k].text.strip(" .,:："):
-            k += 1
-        if k < len(segs) and segs[k].kind == "italic" and looks_like_authors(segs[k].text):
-            return _bold_title_authors(first.text, segs[k].text, segs[k + 1 :], base, None)
+        return _with(base, title=title, citation_raw=title, description=desc, shape="citation", confidence=0.4)
+    if first.kind != "bold":
+        return None
+    # **Title** \ / *Authors* \ / Venue 2023. [[Paper](url)]: one field a line
+    lines = [ln.strip() for ln in _HARD_BREAK.split(text) if ln.strip()]
+    head = tokenize(lines[0])
+    if len(lines) >= 2 and len(head) == 1 and head[0].kind == "bold":
+        second = tokenize(lines[1])
+        names = plain(second).strip("\"“” ")
+        italic = len(second) == 1 and second[0].kind == "italic"
+        if italic or ("](" not in lines[1] and looks_like_authors(names)):
+            rest = tokenize(" ".join(lines[2:]))
+            return _bold_title_authors(head[0].text, names, rest, base, None)
+        return _bold_title_authors(head[0].text, None, tokenize(" ".join(lines[1:])), base, None)
+    k = 1
+    while k < len(segs) and segs[k].kind == "text" and not segs[k].text.strip(" .,:："):
+        k += 1
+    if k < len(segs) and segs[k].kind == "italic" and looks_like_authors(segs[k].text):
+        return _bold_title_authors(first.text, segs[k].text, segs[k + 1 :], base, None)
     return None
 
 
