@@ -123,7 +123,8 @@ def split_authors(authors: str) -> list[str]:
 
 
 _NAME_TOKEN: Final = re.compile(
-    r"^(?:[A-Z][\w'’\-]*\.?|[A-Z]\.(?:-?[A-Z]\.)*|van|von|de|der|da|di|la|le|del)$"
+    r"^(?:[A-Z][\w'’\-]*\.?|[A-Z]\.(?:-?[A-Z]\.)*|[a-z]{1,2}['’][A-Z][\w\-]*|"
+    r"van|von|de|der|den|da|di|du|la|le|del|della|dos|das|ter|bin|al|el|jr\.?)$"
 )
 
 

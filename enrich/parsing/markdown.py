@@ -603,6 +603,8 @@ def _link_first(segs: list[Seg], base: _Base, description: str | None) -> Draft 
     label = clean_title(first.text)
     if not label:
         return None
+    if label == first.url:  # a bare URL: name it by its path ("owner/repo")
+        label = _url_name(label)
     rest_text = plain(segs[1:]) if len(segs) > 1 else ""
     rest_text, year, tags = _tags(rest_text)
     rest = clean_title(_LEAD_SEP.sub("", _LABEL_LINKS.sub(" ", rest_text)))
@@ -621,7 +623,7 @@ def _link_first(segs: list[Seg], base: _Base, description: str | None) -> Draft 
             confidence=0.85,
         )
     # "[Med-PaLM](url) - Med-PaLM: Large language models encode clinical knowledge": the text is the title
-    if rest and _paper_url(base.urls) and _restates(label, rest):
+    if rest and _PAPER_ID_URL.search(first.url or "") and _restates(label, rest):
         return _with(
             base,
             name=label,
@@ -643,16 +645,28 @@ _LABEL_LINKS: Final = re.compile(
 
 def _restates(label: str, rest: str) -> bool:
     """The text after a name link is that thing's title: it starts with the name and a colon, or reads
-    as a title (capitalised, 4-25 words, no sentence end)."""
-    if rest.lower().startswith(label.lower()) and rest[len(label) : len(label) + 2].strip()[:1] in {
-        ":",
-        "：",
-    }:
+    as a title (capitalised, 4-25 words, no sentence punctuation or quotes)."""
+    after = rest[len(label) : len(label) + 2].strip()[:1]
+    if rest.lower().startswith(label.lower()) and after in {":", "："}:
         return True
     words = rest.split()
     return (
-        4 <= len(words) <= 25 and rest[:1].isupper() and not rest.rstrip().endswith(".") and "; " not in rest
+        4 <= len(words) <= 25
+        and rest[:1].isupper()
+        and not any(c in rest for c in ".;\"“”")
+        and not _PROSE_WORDS.search(rest)
     )
+
+
+_PATH_TAIL: Final = re.compile(r"^https?://[^/]+/(?:(?:collections|datasets|spaces)/)?([^?#]+?)/?(?:[?#].*)?$")
+
+
+def _url_name(url: str) -> str:
+    """``https://github.com/owner/repo`` → ``owner/repo``; else the first two path segments."""
+    m = _PATH_TAIL.match(url)
+    if m is None:
+        return url
+    return "/".join(m.group(1).split("/")[:2])
 
 
 class _Base(NamedTuple):
@@ -1034,6 +1048,13 @@ def _name_column(roles: list[tuple[str, str]], rows: list[tuple[int, list[str]]]
     return 0, False
 
 
+# how a one-line summary glued to a title starts: "... Workflow Graphs This paper presents ..."
+_SUMMARY_OPENER: Final = re.compile(
+    r"\s(?=(?:This|The|Our) (?:paper|work|study|report|survey|article)\b|(?:Proposes|Introduces|Presents|"
+    r"Researchers|We (?:propose|introduce|present))\b)"
+)
+
+
 def _split_title_cell(cell: str) -> tuple[str, str | None]:
     """A title cell that also holds a summary: ``8) **Title** - summary`` / ``8) Title  Summary``.
 
@@ -1044,12 +1065,14 @@ def _split_title_cell(cell: str) -> tuple[str, str | None]:
     if segs and segs[0].kind == "bold":
         rest = clean_title(_LEAD_SEP.sub("", plain(segs[1:])))
         return segs[0].text.strip(), rest
-    for sep in ("  ", " - ", " – ", " — "):
-        k = cell.find(sep)
-        if k > 0:
-            title = plain(tokenize(cell[:k]))
-            if 1 <= len(title.split()) <= 30:
-                return title, clean_title(_LEAD_SEP.sub("", plain(tokenize(cell[k:])))) or None
+    cuts = [k for sep in ("  ", " - ", " – ", " — ") if (k := cell.find(sep)) > 0]
+    opener = _SUMMARY_OPENER.search(cell)
+    if opener is not None:
+        cuts.append(opener.start())
+    for k in sorted(cuts):
+        title = plain(tokenize(cell[:k]))
+        if 1 <= len(title.split()) <= 30:
+            return title, clean_title(_LEAD_SEP.sub("", plain(tokenize(cell[k:])))) or None
     return plain(segs), None
 
 
@@ -1157,6 +1180,12 @@ def _html_drafts(source: str, line: int, path: tuple[str, ...], out: list[Draft]
 
 _PAPER_HOSTS: Final = re.compile(
     r"//(?:[\w.-]*\.)?(?:arxiv\.org|doi\.org|aclanthology\.org|nature\.com|biorxiv\.org|medrxiv\.org)/"
+)
+
+
+_PAPER_ID_URL: Final = re.compile(
+    r"//(?:[\w.-]*\.)?(?:arxiv\.org/(?:abs|pdf)/|doi\.org/10\.|aclanthology\.org/[\w.-]+\d|biorxiv\.org/content/|"
+    r"medrxiv\.org/content/|pubmed\.ncbi\.nlm\.nih\.gov/\d|openreview\.net/(?:forum|pdf))|/doi/(?:abs/|full/|pdf/)?10\."
 )
 
 
