@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -95,10 +96,16 @@ class ParseResult:
 def finalize_kind(draft: Draft, ids: ExtractedIds) -> str:
     """The entry's kind: the table/section hint, else what its identifiers and links say.
 
+    A dataset hint yields to the entry's own words when it links a GitHub repo and calls itself a
+    tool, library, framework or code before it mentions data (a heading ending in "Data" does not
+    make a tool a dataset).
+
     paper: a paper identifier (arXiv, DOI, PMID, PMCID, ACL, CorpusId), a link labelled
     paper/pdf, or a title with no link at all (abstract and scraped lists); model: a Hugging Face
     model; dataset: a Hugging Face dataset; repo: a GitHub repository; else resource.
     """
+    if draft.kind_hint == "dataset" and ids.github_repo and _tool_text(draft):
+        return "repo"  # "Open-Source Toolkit for ... Data Processing" under "LLM Data": a tool, not data
     if draft.kind_hint is not None:
         return draft.kind_hint
     if ids.arxiv_id or ids.doi or ids.pmid or ids.pmcid or ids.acl_id or ids.s2_corpus_id is not None:
@@ -114,6 +121,27 @@ def finalize_kind(draft: Draft, ids: ExtractedIds) -> str:
     if not draft.urls and draft.title:
         return "paper"
     return "resource"
+
+
+_TOOL: Final = re.compile(
+    r"\b(?:tool|toolkit|toolbox|library|framework|platform|pipeline|package|sdk|api|engine|code|codebase|"
+    r"implementation|processing|app|application|plugin)s?\b",
+    re.IGNORECASE,
+)
+_DATA_WORD: Final = re.compile(
+    r"\b(?:datasets?|corpus|corpora|benchmarks?|annotations?|annotated|data ?points|collection|dump|cases)\b|数据",
+    re.IGNORECASE,
+)
+
+
+def _tool_text(draft: Draft) -> bool:
+    """The entry's own words call it a tool before (or without) calling it data."""
+    text = " ".join(t for t in (draft.name, draft.title, draft.description) if t)
+    tool = _TOOL.search(text)
+    if tool is None:
+        return False
+    data = _DATA_WORD.search(text)
+    return data is None or tool.start() < data.start()
 
 
 def ids_of(draft: Draft) -> ExtractedIds:
