@@ -37,7 +37,7 @@ from enrich.refresh import refresh_lists as _refresh_lists
 if TYPE_CHECKING:
     from enrich.clients import Clients, RepoState
     from enrich.lists import ListSpec
-    from enrich.parsing import Entry
+    from enrich.parsing import Entry, ListSummary
     from enrich.resolve.match import TitleMatch, TitleQuery
     from enrich.resolve.types import ResolvedWork
     from enrich.snapshot import Manifest
@@ -149,6 +149,7 @@ class ParsedLists:
     problems: tuple[InputError, ...]  # one per list file that could not be read
     list_ids: tuple[str, ...]  # every list found, read or not
     unreadable: tuple[str, ...] = ()  # ids of the lists that could not be read
+    summaries: tuple[ListSummary, ...] = ()  # one per list read: entries by shape, low-confidence rows
 
 
 def parse_lists(lists_dir: Path) -> ParsedLists:
@@ -157,7 +158,7 @@ def parse_lists(lists_dir: Path) -> ParsedLists:
     Raises :class:`InputError` when the directory is missing or holds no list file at all.
     """
     from enrich.lists import list_files
-    from enrich.parsing import parse_file
+    from enrich.parsing import parse_file_summarized
 
     if not lists_dir.is_dir():
         raise InputError(str(lists_dir), "no such directory")
@@ -166,18 +167,22 @@ def parse_lists(lists_dir: Path) -> ParsedLists:
     entries: list[Entry] = []
     problems: list[InputError] = []
     unreadable: list[str] = []
+    summaries: list[ListSummary] = []
     for spec, path in files:
         try:
-            entries.extend(parse_file(path, spec.id))
+            found, summary = parse_file_summarized(path, spec.id)
         except InputError as exc:
             problems.append(exc)
             unreadable.append(spec.id)
+            continue
+        entries.extend(found)
+        summaries.append(summary)
     from enrich.parsing import assign_work_keys
 
     entries = assign_work_keys(entries)  # work_key across all lists, not per list
     ids = tuple(spec.id for spec, _ in files)
     emit(ProgressEvent("parse", "done", detail=f"parsed {len(entries)} entries from {len(files)} lists"))
-    return ParsedLists(tuple(entries), tuple(problems), ids, tuple(unreadable))
+    return ParsedLists(tuple(entries), tuple(problems), ids, tuple(unreadable), tuple(summaries))
 
 
 # --------------------------------------------------------------------------- 3/4. batches

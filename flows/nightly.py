@@ -265,6 +265,8 @@ def nightly(
             notes.append(report.offline_message)
     parsed = parse_task(lists)
     problems = [f"skipped {p}" for p in parsed.problems]
+    notes.extend(summary.line() for summary in parsed.summaries)
+    problems.extend(f"list {s.list_id}: format not understood" for s in parsed.summaries if not s.understood)
 
     matches: dict[str, Any] = {}
     for group in pipeline.title_batches(pipeline.title_queries(parsed.entries)):

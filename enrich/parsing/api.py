@@ -3,21 +3,54 @@
 from __future__ import annotations
 
 import dataclasses
+import re
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from enrich.errors import InputError
 from enrich.ids import ExtractedIds, extract_ids, normalize_title
 from enrich.lists import LIST_SUFFIXES, ListSpec, list_files, load_manifest
-from enrich.parsing.entry import Draft, Entry, ParseResult, finalize_kind
+from enrich.parsing.entry import LOW_CONFIDENCE, Draft, Entry, ListSummary, ParseResult, finalize_kind
 from enrich.parsing.keys import assign_entry_ids, entry_identity, work_keys
 from enrich.parsing.markdown import parse_markdown
 from enrich.parsing.plaintext import parse_plaintext
 from enrich.parsing.reader import read_list_text
 from enrich.parsing.text import repair_text
 
-__all__ = ["assign_work_keys", "parse_file", "parse_paths", "parse_text"]
+__all__ = [
+    "assign_work_keys",
+    "count_links",
+    "parse_file",
+    "parse_file_summarized",
+    "parse_paths",
+    "parse_text",
+    "summarize",
+]
+
+# a link a reader follows (not an image or a badge; not an anchor inside the page)
+_LINK: Final = re.compile(r"https?://[^\s)\]>\"'|`]+")
+_IMAGE_URL: Final = re.compile(
+    r"(?:img\.shields\.io|badge|\.(?:png|jpe?g|gif|svg|webp)(?:\?|$)|star-history|api\.star)", re.IGNORECASE
+)
+
+
+def count_links(text: str) -> int:
+    """Distinct http(s) URLs in a list's text that are not images or badges."""
+    return len({u.rstrip(".,;:") for u in _LINK.findall(text) if not _IMAGE_URL.search(u)})
+
+
+def summarize(list_id: str, text: str, entries: Sequence[Entry]) -> ListSummary:
+    """The per-list summary (see :class:`ListSummary`) of ``entries`` parsed from ``text``."""
+    shapes = Counter(e.parse_shape for e in entries)
+    return ListSummary(
+        list_id=list_id,
+        entries=len(entries),
+        links=count_links(text),
+        low_confidence=sum(1 for e in entries if e.parse_confidence < LOW_CONFIDENCE),
+        shapes=tuple(sorted(shapes.items(), key=lambda kv: (-kv[1], kv[0]))),
+    )
 
 
 def parse_text(text: str, list_id: str, *, plaintext: bool = False) -> list[Entry]:
@@ -43,8 +76,14 @@ def parse_file(path: Path, list_id: str) -> list[Entry]:
 
     Raises :class:`InputError` for a file that cannot be used (see :func:`read_list_text`).
     """
+    return parse_file_summarized(path, list_id)[0]
+
+
+def parse_file_summarized(path: Path, list_id: str) -> tuple[list[Entry], ListSummary]:
+    """:func:`parse_file` and the list's :class:`ListSummary`."""
     text, plaintext = _read(path)
-    return parse_text(text, list_id, plaintext=plaintext)
+    entries = parse_text(text, list_id, plaintext=plaintext)
+    return entries, summarize(list_id, text, entries)
 
 
 class _Pre(NamedTuple):
@@ -157,7 +196,7 @@ def parse_paths(paths: Sequence[Path]) -> ParseResult:
     """
     problems: list[InputError] = []
     pres: list[_Pre] = []
-    files = 0
+    texts: list[tuple[str, str]] = []
     for spec, path in _expand(paths, problems):
         try:
             text, plaintext = _read(path)
@@ -165,8 +204,13 @@ def parse_paths(paths: Sequence[Path]) -> ParseResult:
             problems.append(exc)
             continue
         pres.extend(_prepare(spec.id, _drafts(text, plaintext=plaintext)))
-        files += 1
-    return ParseResult(entries=_finish(pres), problems=problems, files=files)
+        texts.append((spec.id, text))
+    entries = _finish(pres)
+    by_list: dict[str, list[Entry]] = {}
+    for e in entries:
+        by_list.setdefault(e.list_id, []).append(e)
+    summaries = [summarize(list_id, text, by_list.get(list_id, [])) for list_id, text in texts]
+    return ParseResult(entries=entries, problems=problems, files=len(texts), summaries=summaries)
 
 
 def assign_work_keys(entries: Sequence[Entry]) -> list[Entry]:

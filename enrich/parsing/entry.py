@@ -9,7 +9,16 @@ from typing import Final
 from enrich.errors import InputError
 from enrich.ids import ExtractedIds, extract_ids
 
-__all__ = ["KINDS", "LOW_CONFIDENCE", "SHAPES", "Draft", "Entry", "ParseResult", "finalize_kind"]
+__all__ = [
+    "KINDS",
+    "LOW_CONFIDENCE",
+    "SHAPES",
+    "Draft",
+    "Entry",
+    "ListSummary",
+    "ParseResult",
+    "finalize_kind",
+]
 
 KINDS: Final = ("paper", "repo", "model", "dataset", "resource")
 # every value of ``parse_shape``: the entry shape a reader recognised (README data dictionary)
@@ -85,12 +94,52 @@ class Entry:
 
 
 @dataclass(frozen=True, slots=True)
+class ListSummary:
+    """How one list parsed: entries by shape, low-confidence rows, and the links the file holds.
+
+    ``understood`` is False when most rows are low-confidence, or when the parser found far fewer
+    entries than the file has links (fewer than one per :data:`LINKS_PER_ENTRY` links): the list's
+    format is not one the parser reads, and the night says so by name.
+    """
+
+    list_id: str
+    entries: int
+    links: int
+    low_confidence: int
+    shapes: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def understood(self) -> bool:
+        if self.entries == 0:
+            return self.links < MIN_LINKS_FOR_ENTRIES
+        if self.low_confidence * 2 > self.entries:
+            return False
+        return self.entries * LINKS_PER_ENTRY >= self.links
+
+    def line(self) -> str:
+        """One line for the ``enrich parse`` output and the run summary."""
+        shapes = ", ".join(f"{shape} {n}" for shape, n in self.shapes) or "none"
+        text = (
+            f"list {self.list_id}: {self.entries} entries ({shapes}); "
+            f"{self.low_confidence} low-confidence; {self.links} links in the file"
+        )
+        if not self.understood:
+            text += "; format not understood"
+        return text
+
+
+LINKS_PER_ENTRY: Final = 5  # a list with more links than this per entry found was not read
+MIN_LINKS_FOR_ENTRIES: Final = 5  # a file with this many links and no entry was not read
+
+
+@dataclass(frozen=True, slots=True)
 class ParseResult:
     """Entries of every usable input, and one :class:`InputError` per input that was skipped."""
 
     entries: list[Entry] = field(default_factory=list)
     problems: list[InputError] = field(default_factory=list)
     files: int = 0  # list files that parsed
+    summaries: list[ListSummary] = field(default_factory=list)  # one per list file that parsed
 
 
 def finalize_kind(draft: Draft, ids: ExtractedIds) -> str:
