@@ -372,8 +372,8 @@ def _item_drafts(item: _Item, out: list[Draft], *, parent_entry: bool) -> None:
         if draft is not None:
             if fields:
                 draft = _shaped(draft, "field_bullets", 0.85)
-            if draft.shape == "plain_title" and parent_entry:
-                draft = None  # a detail line of the entry above ("- Role-based agent design")
+            if draft.shape == "plain_title" and (parent_entry or entry_children):
+                draft = None  # a detail line of the entry above, or a label over nested entries
             else:
                 out.append(draft)
                 made = draft.shape != "plain_title"
@@ -545,6 +545,9 @@ def _bullet(item: _Item, description: str | None, extra_urls: tuple[str, ...] = 
             base, name=name, title=title, year=year, shape="plain_title", confidence=0.6
         )
     shape = "title_abstract" if not absolute else "text_links"
+    confidence = _title_confidence(title, 0.85)
+    if _DANGLING.search(title):
+        confidence = 0.4  # "..., see papers by X, including [A](url) and [B](url)": a sentence with links
     return _with(
         base,
         name=name,
@@ -552,8 +555,14 @@ def _bullet(item: _Item, description: str | None, extra_urls: tuple[str, ...] = 
         year=year,
         description=description,
         shape=shape,
-        confidence=_title_confidence(title, 0.85),
+        confidence=confidence,
     )
+
+
+# a title never ends on a word that needs more words after it
+_DANGLING: Final = re.compile(
+    r"\b(?:including|and|or|of|the|a|an|in|by|with|see|from|at|for|to|such as|e\.g)\s*$", re.IGNORECASE
+)
 
 
 def _title_confidence(title: str, high: float) -> float:
