@@ -544,6 +544,11 @@ def _bullet(item: _Item, description: str | None, extra_urls: tuple[str, ...] = 
         return _with(
             base, name=name, title=title, year=year, shape="plain_title", confidence=0.6
         )
+    if year is None and cut < len(segs):
+        year = _tags(plain(segs[cut:]))[1]  # "Title [Part 1](url), [Part 2](url) `Facebook` `2020`"
+    if name is None and _short_name(title, base) and not _paper_url(absolute):
+        name, title = title, None  # "32. Mini-R1: https://...": a name, not a title
+        return _with(base, name=name, year=year, description=description, shape="text_links", confidence=0.8)
     shape = "title_abstract" if not absolute else "text_links"
     confidence = _title_confidence(title, 0.85)
     if _DANGLING.search(title):
