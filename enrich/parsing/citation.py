@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-__all__ = ["Reference", "looks_like_authors", "parse_reference", "split_authors"]
+__all__ = ["ARXIV_ID", "Reference", "looks_like_authors", "parse_reference", "split_authors"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +47,7 @@ _NUMBER: Final = re.compile(r"^\s*(?:\[\s*\d{1,4}\s*\]|\d{1,4}[.)]|\(\d{1,4}\))\
 _YEAR: Final = r"(?:19|20)\d{2}"
 _YEAR_RE: Final = re.compile(rf"(?<!\d)({_YEAR})(?!\d)")
 _DOI_TAIL: Final = re.compile(r"\s*(?:doi:\s*|https?://(?:dx\.)?doi\.org/)\S+\s*$", re.IGNORECASE)
-_ARXIV_ID: Final = re.compile(r"\barXiv\s*:\s*\d{4}\.\d{4,5}(?:v\d+)?", re.IGNORECASE)
+ARXIV_ID: Final = re.compile(r"\barXiv\s*:\s*\d{4}\.\d{4,5}(?:v\d+)?", re.IGNORECASE)
 _AUTHOR_YEAR: Final = re.compile(rf"\s*\(\s*({_YEAR})[a-z]?\s*\)\s*$")
 _URL_TAIL: Final = re.compile(r"\s*https?://\S+\s*$")
 _QUOTED: Final = re.compile(
@@ -77,7 +77,7 @@ def _venue(rest: str | None) -> tuple[str | None, int | None]:
     """Venue text and year from what follows the title: pages, volumes, DOIs and URLs dropped."""
     if not rest:
         return None, None
-    rest = _ARXIV_ID.sub(" ", _URL_TAIL.sub("", _DOI_TAIL.sub("", rest))).strip()
+    rest = ARXIV_ID.sub(" ", _URL_TAIL.sub("", _DOI_TAIL.sub("", rest))).strip()
     years = _YEAR_RE.findall(rest)
     year = int(years[-1]) if years else None
     venue = _YEAR_RE.sub(" ", rest)

@@ -32,6 +32,7 @@ from typing import Any, Final, NamedTuple
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from enrich.parsing.citation import ARXIV_ID as _ARXIV_ID
 from enrich.parsing.citation import Reference, looks_like_authors, parse_reference
 from enrich.parsing.entry import Draft
 from enrich.parsing.html import html_items, html_table, table_end
@@ -363,7 +364,7 @@ def _item_drafts(item: _Item, out: list[Draft], *, parent_entry: bool) -> None:
             if field_m.group("key").lower() in _DESC_KEYS:
                 description.append(head[field_m.end() :])
             else:
-                extra_urls.extend(_abs_urls(segs))
+                extra_urls.extend(_abs_urls([s for s in segs if s.kind != "image"]))  # not the badges
         else:
             entry_children.append(child)
     made = False
@@ -538,21 +539,21 @@ def _bullet(item: _Item, description: str | None, extra_urls: tuple[str, ...] = 
     elif extra_urls and not absolute_own and len(title.split()) <= 4 and ":" not in title:
         name, title = title, None  # "* ChatGLM：" with field bullets: the parent is a name
     if title is None:
-        return _with(base, name=name, year=year, description=description, shape="field_bullets", confidence=0.85)
+        return _with(
+            base, name=name, year=year, description=description, shape="field_bullets", confidence=0.85
+        )
     if not absolute and description is None:
         # a bullet holding only text: a title when its list is a list of titles (see _settle_plain)
-        return _with(
-            base, name=name, title=title, year=year, shape="plain_title", confidence=0.6
-        )
+        return _with(base, name=name, title=title, year=year, shape="plain_title", confidence=0.6)
     if year is None and cut < len(segs):
         year = _tags(plain(segs[cut:]))[1]  # "Title [Part 1](url), [Part 2](url) `Facebook` `2020`"
-    if name is None and _short_name(title, base) and not _paper_url(absolute):
-        name, title = title, None  # "32. Mini-R1: https://...": a name, not a title
-        return _with(base, name=name, year=year, description=description, shape="text_links", confidence=0.8)
     shape = "title_abstract" if not absolute else "text_links"
     confidence = _title_confidence(title, 0.85)
     if _DANGLING.search(title):
         confidence = 0.4  # "..., see papers by X, including [A](url) and [B](url)": a sentence with links
+    elif name is None and _short_name(title, base) and not _paper_url(absolute):
+        # "32. Mini-R1: https://...": a name, not a title
+        return _with(base, name=title, year=year, description=description, shape="text_links", confidence=0.8)
     return _with(
         base,
         name=name,
@@ -619,9 +620,13 @@ def _link_first(segs: list[Seg], base: _Base, description: str | None) -> Draft 
         return None
     if label == first.url:  # a bare URL: name it by its path ("owner/repo")
         label = _url_name(label)
-    rest_text = plain(segs[1:]) if len(segs) > 1 else ""
-    rest_text, year, tags = _tags(rest_text)
+    # the text after the name, without the links labelled paper/code/... (their URLs are kept)
+    rest_segs = [
+        s for s in segs[1:] if not (s.kind == "link" and s.text.strip(" []").lower() in _GENERIC_LABELS)
+    ]
+    rest_text, year, tags = _tags(plain(rest_segs))
     rest = clean_title(_LEAD_SEP.sub("", _LABEL_LINKS.sub(" ", rest_text)))
+    rest = clean_title(_EMPTY_PARENS.sub(" ", rest)) if rest else rest
     if rest and tags:
         rest = f"{rest} ({', '.join(tags)})"
     elif tags:
@@ -652,6 +657,7 @@ def _link_first(segs: list[Seg], base: _Base, description: str | None) -> Draft 
     )
 
 
+_EMPTY_PARENS: Final = re.compile(r"\(\s*\)|\[\s*\]")
 _LABEL_LINKS: Final = re.compile(
     r"[(\[]\s*(?:paper|pdf|code|github|demo|project|website|blog)\s*[)\]]", re.IGNORECASE
 )
@@ -667,12 +673,14 @@ def _restates(label: str, rest: str) -> bool:
     return (
         4 <= len(words) <= 25
         and rest[:1].isupper()
-        and not any(c in rest for c in ".;\"“”")
+        and not any(c in rest for c in '.;"“”')
         and not _PROSE_WORDS.search(rest)
     )
 
 
-_PATH_TAIL: Final = re.compile(r"^https?://[^/]+/(?:(?:collections|datasets|spaces)/)?([^?#]+?)/?(?:[?#].*)?$")
+_PATH_TAIL: Final = re.compile(
+    r"^https?://[^/]+/(?:(?:collections|datasets|spaces)/)?([^?#]+?)/?(?:[?#].*)?$"
+)
 
 
 def _url_name(url: str) -> str:
@@ -780,7 +788,11 @@ def _bold_name(segs: list[Seg], base: _Base, description: str | None) -> Draft |
     cut = _first_link(rest_segs)
     tail = plain([s for s in rest_segs if s.kind != "link"]).strip(" .[]") if inner_links else ""
     parts = [p.strip(" .[]") for p in _DOT_FIELDS.split(tail)] if tail else []
-    if len(parts) >= 2 and any(year_of(p) for p in parts[1:]) and (not parts[0] or looks_like_authors(parts[0]) or " et al" in parts[0]):
+    if (
+        len(parts) >= 2
+        and any(year_of(p) for p in parts[1:])
+        and (not parts[0] or looks_like_authors(parts[0]) or " et al" in parts[0])
+    ):
         # **[Title](https://doi.org/...)**<br/>Wu J et al. · *Journal* · 2026-06-17
         title = clean_title(bold.text) or ""
         year = next((y for p in parts[1:] if (y := year_of(p)) is not None), None)
@@ -848,7 +860,7 @@ def _bold_title_authors(
     cut = _first_link(rest)
     venue_text, tag_year, _ = _tags(plain(rest[:cut]).strip(" .,;[("))
     year = year_of(venue_text) or tag_year
-    venue = _YEAR_ANY.sub(" ", venue_text) if venue_text else ""
+    venue = _YEAR_ANY.sub(" ", _ARXIV_ID.sub("arXiv", venue_text)) if venue_text else ""
     venue = _MONTH.sub("", " ".join(venue.split())).strip(" .,;()–—-")
     after = [s for s in rest[cut:] if s.kind == "bold"]
     short = clean_title(after[-1].text.strip("()")) if after else None
@@ -857,7 +869,7 @@ def _bold_title_authors(
         base,
         name=name,
         title=title,
-        authors_raw=clean_title(authors.strip("\"“” ")) if authors else None,
+        authors_raw=clean_title(authors.strip('"“” ')) if authors else None,
         year=year,
         venue_raw=clean_title(venue) if venue else None,
         description=description,
@@ -923,7 +935,9 @@ def _paragraph(text: str, line: int, section: str | None, hint: str | None) -> D
         title = clean_title(_NUMBER_PREFIX.sub("", raw))
         if not title:
             return None
-        return _with(base, title=title, citation_raw=title, description=desc, shape="citation", confidence=0.4)
+        return _with(
+            base, title=title, citation_raw=title, description=desc, shape="citation", confidence=0.4
+        )
     if first.kind != "bold":
         return None
     # **Title** \ / *Authors* \ / Venue 2023. [[Paper](url)]: one field a line
@@ -931,7 +945,7 @@ def _paragraph(text: str, line: int, section: str | None, hint: str | None) -> D
     head = tokenize(lines[0])
     if len(lines) >= 2 and len(head) == 1 and head[0].kind == "bold":
         second = tokenize(lines[1])
-        names = plain(second).strip("\"“” ")
+        names = plain(second).strip('"“” ')
         italic = len(second) == 1 and second[0].kind == "italic"
         if italic or ("](" not in lines[1] and looks_like_authors(names)):
             rest = tokenize(" ".join(lines[2:]))
