@@ -1093,12 +1093,14 @@ def _split_title_cell(cell: str) -> tuple[str, str | None]:
     if segs and segs[0].kind == "bold":
         rest = clean_title(_LEAD_SEP.sub("", plain(segs[1:])))
         return segs[0].text.strip(), rest
+    if cell.startswith("*"):  # "*8RankZephyr** - ...": bold with a mistyped opening
+        cell = cell.lstrip("*")
     cuts = [k for sep in ("  ", " - ", " – ", " — ") if (k := cell.find(sep)) > 0]
     opener = _SUMMARY_OPENER.search(cell)
     if opener is not None:
         cuts.append(opener.start())
     for k in sorted(cuts):
-        title = plain(tokenize(cell[:k]))
+        title = plain(tokenize(cell[:k])).strip("*")
         if 1 <= len(title.split()) <= 30:
             return title, clean_title(_LEAD_SEP.sub("", plain(tokenize(cell[k:])))) or None
     return plain(segs), None
