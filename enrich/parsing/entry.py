@@ -150,13 +150,16 @@ def finalize_kind(draft: Draft, ids: ExtractedIds) -> str:
     make a tool a dataset).
 
     paper: a paper identifier (arXiv, DOI, PMID, PMCID, ACL, CorpusId), a link labelled
-    paper/pdf, or a title with no link at all (abstract and scraped lists); model: a Hugging Face
+    paper/pdf, or a title with no link at all (abstract and scraped lists); dataset: a DOI of a data
+    repository (Zenodo, Dryad, Dataverse, figshare, PANGAEA) and no arXiv id; model: a Hugging Face
     model; dataset: a Hugging Face dataset; repo: a GitHub repository; else resource.
     """
     if draft.kind_hint == "dataset" and ids.github_repo and _tool_text(draft):
         return "repo"  # "Open-Source Toolkit for ... Data Processing" under "LLM Data": a tool, not data
     if draft.kind_hint is not None:
         return draft.kind_hint
+    if ids.doi and not ids.arxiv_id and ids.doi.startswith(_DATA_DOI_PREFIXES):
+        return "dataset"  # a DOI minted by a data repository (Zenodo, Dryad, Dataverse, figshare)
     if ids.arxiv_id or ids.doi or ids.pmid or ids.pmcid or ids.acl_id or ids.s2_corpus_id is not None:
         return "paper"
     if draft.paper_link:
@@ -172,6 +175,8 @@ def finalize_kind(draft: Draft, ids: ExtractedIds) -> str:
     return "resource"
 
 
+# DOI prefixes of data repositories: Zenodo, Dryad, Harvard Dataverse, DataverseNL, figshare, PANGAEA
+_DATA_DOI_PREFIXES: Final = ("10.5281/", "10.5061/", "10.7910/", "10.34894/", "10.6084/", "10.1594/")
 _TOOL: Final = re.compile(
     r"\b(?:tool|toolkit|toolbox|library|framework|platform|pipeline|package|sdk|api|engine|code|codebase|"
     r"implementation|processing|app|application|plugin)s?\b",

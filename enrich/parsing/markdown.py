@@ -82,7 +82,8 @@ _GENERIC_LABELS: Final = _PAPER_LABELS | frozenset(
     }
 )
 _DATED: Final = re.compile(r"^\s*\[\s*((?:19|20)\d{2})\s*[/.\-]\s*(\d{1,2})\s*\]\s*$")
-_VENUE_YEAR: Final = re.compile(r"^\[\s*([^\[\],]+?)\s*,\s*((?:19|20)\d{2})\s*\]\s*")
+# "[Nature Medicine, 2024] ...", also with a month: "[Arxiv, 2024.8]", "[ICLR, 2024-05]"
+_VENUE_YEAR: Final = re.compile(r"^\[\s*([^\[\],]+?)\s*,\s*((?:19|20)\d{2})(?:\s*[./\-]\s*\d{1,2})?\s*\]\s*")
 _ABSTRACT: Final = re.compile(r"^\s*abstract\s*[:：]?\s*", re.IGNORECASE)
 _LEAD_SEP: Final = re.compile(r"^[\s:：\-–—|,.]+")
 _SPILL_URL: Final = re.compile(r"^(https?://\S+/)\s+([\w.\-]+/?)$")
@@ -594,7 +595,15 @@ def _reference(head: str) -> Reference | None:
 _YEAR_ANY: Final = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 
 
+_DOI_TEXT: Final = re.compile(r"\bdoi\s*:\s*(10\.\d{4,9}/[^\s\]\[<>\"]+?)[.,;]?(?:\s|$)", re.IGNORECASE)
+
+
 def ref_draft(base: _Base, ref: Reference, raw: str, description: str | None) -> Draft:
+    doi = _DOI_TEXT.search(raw + " ")
+    if doi is not None:  # "... 2020;36(4):1234-40. doi:10.1093/..." — the reference names its DOI
+        url = "https://doi.org/" + doi.group(1)
+        if url not in base.urls:
+            base = base._replace(urls=(*base.urls, url))
     return _with(
         base,
         name=split_name(ref.title),
