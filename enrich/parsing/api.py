@@ -31,14 +31,18 @@ __all__ = [
 
 # a link a reader follows (not an image or a badge; not an anchor inside the page)
 _LINK: Final = re.compile(r"https?://[^\s)\]>\"'|`]+")
-_IMAGE_URL: Final = re.compile(
-    r"(?:img\.shields\.io|badge|\.(?:png|jpe?g|gif|svg|webp)(?:\?|$)|star-history|api\.star)", re.IGNORECASE
-)
+_IMAGE_ENDS: Final = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
+_BADGE_HOSTS: Final = ("img.shields.io", "badge", "star-history", "api.star")
 
 
 def count_links(text: str) -> int:
     """Distinct http(s) URLs in a list's text that are not images or badges."""
-    return len({u.rstrip(".,;:") for u in _LINK.findall(text) if not _IMAGE_URL.search(u)})
+    found = {u.rstrip(".,;:") for u in _LINK.findall(text)}
+    return sum(
+        1
+        for u in found
+        if not u.lower().split("?", 1)[0].endswith(_IMAGE_ENDS) and not any(b in u for b in _BADGE_HOSTS)
+    )
 
 
 def summarize(list_id: str, text: str, entries: Sequence[Entry]) -> ListSummary:
@@ -59,6 +63,8 @@ def parse_text(text: str, list_id: str, *, plaintext: bool = False) -> list[Entr
 
 
 def _drafts(text: str, *, plaintext: bool) -> list[Draft]:
+    if "\r" in text or "\x00" in text:  # text not read by read_list_text: line ends as it does
+        text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "\ufffd")
     text = repair_text(text)
     return parse_plaintext(text) if plaintext else parse_markdown(text)
 
@@ -142,7 +148,7 @@ def _entry(entry_id: str, list_id: str, d: Draft, ids: ExtractedIds, kind: str, 
         description=d.description,
         citation_raw=d.citation_raw,
         parse_shape=d.shape,
-        parse_confidence=round(d.confidence, 2),
+        parse_confidence=d.confidence,
     )
 
 

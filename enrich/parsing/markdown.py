@@ -51,8 +51,9 @@ __all__ = ["parse_markdown"]
 
 
 def _new_parser() -> MarkdownIt:
-    # block rules only: the inline pass is done by enrich.parsing.inline (4x faster on these lists)
-    return MarkdownIt("commonmark").enable("table").disable(["inline", "text_join", "reference"])
+    # block rules only: the inline pass is done by enrich.parsing.inline (4x faster on these lists);
+    # no "normalize" pass either: read_list_text already turned CR/CRLF into LF and refuses NUL bytes
+    return MarkdownIt("commonmark").enable("table").disable(["inline", "text_join", "reference", "normalize"])
 
 
 _MD: Final = _new_parser()
@@ -240,6 +241,7 @@ def _parse_chunk(text: str, offset: int, state: _State) -> None:
     items = 0
     lines: list[str] | None = None
     skip_to = -1
+    path = _path(headings)  # the section path, recomputed only when a heading changes it
     i = 0
     n = len(tokens)
     while i < n:
@@ -258,6 +260,7 @@ def _parse_chunk(text: str, offset: int, state: _State) -> None:
                 while headings and headings[-1][0] >= level:
                     headings.pop()
                 headings.append((level, title))
+                path = _path(headings)
             i += 3
             continue
         if kind in {"bullet_list_open", "ordered_list_open"} and not stack:
@@ -267,7 +270,7 @@ def _parse_chunk(text: str, offset: int, state: _State) -> None:
             drafts.extend(_settle_plain(batch, items))
             batch = []
         elif kind == "list_item_open":
-            item = _Item(_line(tok) + offset, _path(headings))
+            item = _Item(_line(tok) + offset, path)
             if stack:
                 stack[-1].children.append(item)
             else:
@@ -282,15 +285,14 @@ def _parse_chunk(text: str, offset: int, state: _State) -> None:
                     _item_drafts(_Item(line, item.section, [glued]), batch, parent_entry=False)
         elif kind == "inline" and stack:
             content = tok.content
-            lazy = _LAZY_PARAGRAPH.search(content)
+            lazy = _LAZY_PARAGRAPH.search(content) if "\n**" in content or "\n__" in content else None
             if lazy is not None and len(stack) == 1:
                 # a bold-title paragraph glued onto the bullet above by a missing blank line
-                path = _path(headings)
                 if not skipped_section(path):
                     start = _line(tok) + offset + content.count("\n", 0, lazy.start()) + 1
                     _paragraph_drafts(content[lazy.end() :], start, path, batch)
                 content = content[: lazy.start()]
-            if _GLUED.search(content):
+            if "- [" in content and _GLUED.search(content):
                 pieces = _GLUED.split(content)
                 content = pieces[0]
                 line = _line(tok) + offset + content.count("\n")
@@ -299,11 +301,10 @@ def _parse_chunk(text: str, offset: int, state: _State) -> None:
                     line += piece.count("\n")
             stack[-1].inlines.append(content)
         elif kind == "inline" and tokens[i - 1].type == "paragraph_open" and not stack:
-            path = _path(headings)
             if not skipped_section(path):
                 _paragraph_drafts(tok.content, _line(tok) + offset, path, drafts)
         elif kind == "table_open":
-            i = _table(tokens, i, _path(headings), drafts, offset)
+            i = _table(tokens, i, path, drafts, offset)
             continue
         elif kind == "html_block" and not stack:
             low = tok.content.lower()
@@ -312,7 +313,6 @@ def _parse_chunk(text: str, offset: int, state: _State) -> None:
                     lines = text.split("\n")
                 start = tok.map[0] if tok.map else 0
                 end = table_end(lines, start) if "<table" in low else (tok.map[1] if tok.map else start + 1)
-                path = _path(headings)
                 if not skipped_section(path):
                     _html_drafts("\n".join(lines[start:end]), start + 1 + offset, path, drafts)
                 skip_to = end
@@ -353,7 +353,7 @@ def _item_drafts(item: _Item, out: list[Draft], *, parent_entry: bool) -> None:
         segs = tokenize(child.inlines[0]) if child.inlines else []
         head = plain(segs)
         marker = _ABSTRACT.match(head)
-        field_m = _FIELD.match(head) if not child.children else None
+        field_m = _FIELD.match(head) if not child.children and (":" in head or "：" in head) else None
         if marker and not child.children:
             rest = head[marker.end() :]
             description.extend(p for p in [rest, *(plain(tokenize(s)) for s in child.inlines[1:])] if p)
@@ -477,7 +477,7 @@ def _tags(text: str) -> tuple[str, int | None, list[str]]:
 def _title_year(text: str) -> tuple[str | None, int | None]:
     """:func:`split_title_year`, also reading a year in parentheses or backticks at the end."""
     text, tag_year, _ = _tags(text.rstrip(" [(（"))
-    m = _PAREN_YEAR.match(text)
+    m = _PAREN_YEAR.match(text) if text.endswith((")", "）", ").", "),", ");")) else None
     if m and m.group("title").strip():
         return clean_title(m.group("title")), int(m.group("year"))
     title, year = split_title_year(text)
@@ -550,7 +550,7 @@ def _bullet(item: _Item, description: str | None, extra_urls: tuple[str, ...] = 
         year = _tags(plain(segs[cut:]))[1]  # "Title [Part 1](url), [Part 2](url) `Facebook` `2020`"
     shape = "title_abstract" if not absolute else "text_links"
     confidence = _title_confidence(title, 0.85)
-    if _DANGLING.search(title):
+    if title.rsplit(None, 1)[-1].lower() in _DANGLING_WORDS:
         confidence = 0.4  # "..., see papers by X, including [A](url) and [B](url)": a sentence with links
     elif name is None and _short_name(title, base) and not _paper_url(absolute):
         # "32. Mini-R1: https://...": a name, not a title
@@ -567,14 +567,14 @@ def _bullet(item: _Item, description: str | None, extra_urls: tuple[str, ...] = 
 
 
 # a title never ends on a word that needs more words after it
-_DANGLING: Final = re.compile(
-    r"\b(?:including|and|or|of|the|a|an|in|by|with|see|from|at|for|to|such as|e\.g)\s*$", re.IGNORECASE
+_DANGLING_WORDS: Final = frozenset(
+    {"including", "and", "or", "of", "the", "a", "an", "in", "by", "with", "see", "from", "at", "for", "to"}
 )
 
 
 def _title_confidence(title: str, high: float) -> float:
     """``high`` for a title of title length; lower as it grows into a paragraph."""
-    words = len(title.split())
+    words = title.count(" ") + 1
     if words > 40:
         return 0.3
     if words > 25:
@@ -584,7 +584,7 @@ def _title_confidence(title: str, high: float) -> float:
 
 def _reference(head: str) -> Reference | None:
     """``head`` read as a citation, when it is one: a style matched and its authors are names."""
-    if len(head) < 30 or not any(c in head for c in '"“.(') or not _YEAR_ANY.search(head):
+    if len(head) < 30 or not _CITATION_HINT.search(head):
         return None
     ref = parse_reference(head)
     if ref is None or ref.authors is None or not looks_like_authors(ref.authors):
@@ -593,6 +593,11 @@ def _reference(head: str) -> Reference | None:
 
 
 _YEAR_ANY: Final = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+# what only a reference has: a quoted title, "(2020)." after the authors, ". 2019. " (ACM), or a
+# Vancouver author list ("Lee J, Yoon W"); one search decides whether the styles are tried at all
+_CITATION_HINT: Final = re.compile(
+    r"[\"“”]|\((?:19|20)\d{2}[a-z]?\)|\.\s(?:19|20)\d{2}[a-z]?\.\s|^[A-Z][\w'’\-]+\s[A-Z]{1,3}[,.]\s"
+)
 
 
 _DOI_TEXT: Final = re.compile(r"\bdoi\s*:\s*(10\.\d{4,9}/[^\s\]\[<>\"]+?)[.,;]?(?:\s|$)", re.IGNORECASE)
@@ -1092,16 +1097,27 @@ _SUMMARY_OPENER: Final = re.compile(
 )
 
 
-def _split_title_cell(cell: str) -> tuple[str, str | None]:
+def _split_title_cell(cell: str) -> tuple[str, str | None, list[Seg]]:
     """A title cell that also holds a summary: ``8) **Title** - summary`` / ``8) Title  Summary``.
 
     The leading numbering is dropped; the title is the bold part, else the text before a double
-    space or the first `` - ``."""
-    cell = _NUMBERING.sub("", cell, count=1).strip()
+    space, the first `` - `` or a summary's opening words ("This paper ..."). Returns the title,
+    the summary and the cell's inline pieces (for its links)."""
     segs = tokenize(cell)
-    if segs and segs[0].kind == "bold":
-        rest = clean_title(_LEAD_SEP.sub("", plain(segs[1:])))
-        return segs[0].text.strip(), rest
+    if (
+        "  " not in cell
+        and " - " not in cell
+        and " – " not in cell
+        and " — " not in cell
+        and not cell[:1].isdigit()
+        and not _SUMMARY_OPENER.search(cell)
+    ):
+        return plain(segs), None, segs
+    cell = _NUMBERING.sub("", cell, count=1).strip()
+    lead = tokenize(cell) if cell[:1] in "*_" else []
+    if lead and lead[0].kind == "bold":
+        rest = clean_title(_LEAD_SEP.sub("", plain(lead[1:])))
+        return lead[0].text.strip(), rest, segs
     if cell.startswith("*"):  # "*8RankZephyr** - ...": bold with a mistyped opening
         cell = cell.lstrip("*")
     cuts = [k for sep in ("  ", " - ", " – ", " — ") if (k := cell.find(sep)) > 0]
@@ -1111,8 +1127,8 @@ def _split_title_cell(cell: str) -> tuple[str, str | None]:
     for k in sorted(cuts):
         title = plain(tokenize(cell[:k])).strip("*")
         if 1 <= len(title.split()) <= 30:
-            return title, clean_title(_LEAD_SEP.sub("", plain(tokenize(cell[k:])))) or None
-    return plain(segs), None
+            return title, clean_title(_LEAD_SEP.sub("", plain(tokenize(cell[k:])))) or None, segs
+    return plain(tokenize(cell)), None, segs
 
 
 def _table_drafts(
@@ -1141,8 +1157,7 @@ def _table_drafts(
         name_cell = cells[name_col]
         summary: str | None = None
         if name_kind == "title":
-            title_text, summary = _split_title_cell(name_cell)
-            name_segs = tokenize(name_cell)
+            title_text, summary, name_segs = _split_title_cell(name_cell)
             label = clean_title(title_text) or ""
         else:
             name_segs = tokenize(name_cell)
