@@ -348,7 +348,9 @@ def doi_from_url(url: str) -> str | None:
             return _clean_doi(f"10.5281/zenodo.{m.group(1)}")
     if "persistentId=" in query and _DATAVERSE_PATH.match(path):
         persistent = parse_qs(query).get("persistentId")
-        return normalize_doi(persistent[0]) if persistent and persistent[0].lower().startswith("doi:") else None
+        return (
+            normalize_doi(persistent[0]) if persistent and persistent[0].lower().startswith("doi:") else None
+        )
     for host_re, path_re in _DOI_PATH_HOSTS:
         if host_re.match(host):
             m = path_re.match(path)

@@ -119,7 +119,12 @@ _ENTRY_COLS: Final = [
         "parse",
         "the whole reference string when the entry is written as a citation (for bibliographic matching)",
     ),
-    _c("parse_shape", pa.string(), "parse", "which recognised entry shape produced the row (see parse shapes)"),
+    _c(
+        "parse_shape",
+        pa.string(),
+        "parse",
+        "which recognised entry shape produced the row (see parse shapes)",
+    ),
     _c(
         "parse_confidence",
         pa.float32(),

@@ -808,13 +808,13 @@ def _bold_name(segs: list[Seg], base: _Base, description: str | None) -> Draft |
         and (not parts[0] or looks_like_authors(parts[0]) or " et al" in parts[0])
     ):
         # **[Title](https://doi.org/...)**<br/>Wu J et al. · *Journal* · 2026-06-17
-        title = clean_title(bold.text) or ""
+        paper = clean_title(bold.text) or ""
         year = next((y for p in parts[1:] if (y := year_of(p)) is not None), None)
         venue = next((clean_title(p) for p in parts[1:] if year_of(p) is None), None)
         return _with(
             base,
-            name=split_name(title),
-            title=title,
+            name=split_name(paper),
+            title=paper,
             authors_raw=clean_title(parts[0]) if parts[0] else None,
             venue_raw=venue,
             year=year,
@@ -823,19 +823,19 @@ def _bold_name(segs: list[Seg], base: _Base, description: str | None) -> Draft |
             confidence=0.9,
         )
     if inner_links and not plain(rest_segs).strip(" .:："):
-        name = clean_title(bold.text)
-        if not name:
+        label = clean_title(bold.text)
+        if not label:
             return None
-        if len(name.split()) >= 4:
+        if len(label.split()) >= 4:
             return _with(
                 base,
-                name=split_name(name),
-                title=name,
+                name=split_name(label),
+                title=label,
                 description=description,
                 shape="bold_name",
-                confidence=_title_confidence(name, 0.8),
+                confidence=_title_confidence(label, 0.8),
             )
-        return _with(base, name=name, description=description, shape="bold_name", confidence=0.8)
+        return _with(base, name=label, description=description, shape="bold_name", confidence=0.8)
     name = clean_title(bold.text.strip().rstrip(":：").strip())
     head = _LEAD_SEP.sub("", plain(rest_segs[:cut]))
     title, year = _title_year(head) if head else (None, None)
