@@ -2,9 +2,10 @@
 
     uv run --frozen python benchmarks/measure_corpus.py [DIR_OR_FILE ...] [--samples N]
 
-For each list: entries found, counts by kind and by parse shape, the number of distinct
-http(s) links in the file, low-confidence rows (``parse_confidence`` < 0.5) and a sample of titles;
-then the CPU time of parsing everything in one process.
+Without arguments: the real-list corpus (the first ``shared/corpus/lists`` above this checkout) and
+``data/raw``. For each list: entries found, counts by kind and by parse shape, the number of
+distinct http(s) links in the file, low-confidence rows (``parse_confidence`` < 0.5) and a sample
+of titles; then the CPU time of parsing everything in one process.
 """
 
 from __future__ import annotations
@@ -15,10 +16,20 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from enrich.parsing import parse_file
+from enrich.parsing import LOW_CONFIDENCE, parse_file
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT = [ROOT.parent.parent / "shared" / "corpus" / "lists", ROOT / "data" / "raw"]
+
+
+def _corpus() -> list[Path]:
+    """The first ``shared/corpus/lists`` above the checkout (the real-list corpus), if any."""
+    for parent in ROOT.parents:
+        if (parent / "shared" / "corpus" / "lists").is_dir():
+            return [parent / "shared" / "corpus" / "lists"]
+    return []
+
+
+DEFAULT = [*_corpus(), ROOT / "data" / "raw"]
 _LINK = re.compile(r"https?://[^\s)\]>\"'|]+")
 
 
@@ -46,7 +57,7 @@ def main() -> None:
         links = len(set(_LINK.findall(texts[f])))
         kinds = Counter(e.kind for e in entries)
         shapes = Counter(getattr(e, "parse_shape", "-") for e in entries)
-        low = sum(1 for e in entries if getattr(e, "parse_confidence", 1.0) < 0.5)
+        low = sum(1 for e in entries if getattr(e, "parse_confidence", 1.0) < LOW_CONFIDENCE)
         print(f"== {f.stem}: {len(entries)} entries, {links} links, low-confidence {low}")
         print(f"   kinds: {dict(kinds.most_common())}")
         print(f"   shapes: {dict(shapes.most_common())}")
