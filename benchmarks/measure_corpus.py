@@ -56,8 +56,8 @@ def main() -> None:
     for f, entries in parsed.items():
         links = len(set(_LINK.findall(texts[f])))
         kinds = Counter(e.kind for e in entries)
-        shapes = Counter(getattr(e, "parse_shape", "-") for e in entries)
-        low = sum(1 for e in entries if getattr(e, "parse_confidence", 1.0) < LOW_CONFIDENCE)
+        shapes = Counter(e.parse_shape for e in entries)
+        low = sum(1 for e in entries if (e.parse_confidence or 0.0) < LOW_CONFIDENCE)
         print(f"== {f.stem}: {len(entries)} entries, {links} links, low-confidence {low}")
         print(f"   kinds: {dict(kinds.most_common())}")
         print(f"   shapes: {dict(shapes.most_common())}")

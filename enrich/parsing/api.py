@@ -47,12 +47,12 @@ def count_links(text: str) -> int:
 
 def summarize(list_id: str, text: str, entries: Sequence[Entry]) -> ListSummary:
     """The per-list summary (see :class:`ListSummary`) of ``entries`` parsed from ``text``."""
-    shapes = Counter(e.parse_shape for e in entries)
+    shapes = Counter(e.parse_shape or "unknown" for e in entries)
     return ListSummary(
         list_id=list_id,
         entries=len(entries),
         links=count_links(text),
-        low_confidence=sum(1 for e in entries if e.parse_confidence < LOW_CONFIDENCE),
+        low_confidence=sum(1 for e in entries if (e.parse_confidence or 0.0) < LOW_CONFIDENCE),
         shapes=tuple(sorted(shapes.items(), key=lambda kv: (-kv[1], kv[0]))),
     )
 

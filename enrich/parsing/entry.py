@@ -89,8 +89,8 @@ class Entry:
     work_key: str
     description: str | None = None
     citation_raw: str | None = None
-    parse_shape: str = "text_links"
-    parse_confidence: float = 1.0
+    parse_shape: str | None = None  # always set by the parser; None for rows built elsewhere
+    parse_confidence: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

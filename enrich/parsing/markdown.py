@@ -529,7 +529,7 @@ def _bullet(item: _Item, description: str | None, extra_urls: tuple[str, ...] = 
         )
     ref = _reference(head)
     if ref is not None:
-        return ref_draft(base, ref, head, description)
+        return _ref_draft(base, ref, head, description)
     title, year = _title_year(head)
     if not title:
         return None
@@ -603,7 +603,7 @@ _CITATION_HINT: Final = re.compile(
 _DOI_TEXT: Final = re.compile(r"\bdoi\s*:\s*(10\.\d{4,9}/[^\s\]\[<>\"]+?)[.,;]?(?:\s|$)", re.IGNORECASE)
 
 
-def ref_draft(base: _Base, ref: Reference, raw: str, description: str | None) -> Draft:
+def _ref_draft(base: _Base, ref: Reference, raw: str, description: str | None) -> Draft:
     doi = _DOI_TEXT.search(raw + " ")
     if doi is not None:  # "... 2020;36(4):1234-40. doi:10.1093/..." — the reference names its DOI
         url = "https://doi.org/" + doi.group(1)
@@ -945,7 +945,7 @@ def _paragraph(text: str, line: int, section: str | None, hint: str | None) -> D
         desc = clean_title(tail.strip(" ()[]*")) or None
         ref = parse_reference(raw)
         if ref is not None:
-            return ref_draft(base, ref, raw, desc)
+            return _ref_draft(base, ref, raw, desc)
         title = clean_title(_NUMBER_PREFIX.sub("", raw))
         if not title:
             return None
