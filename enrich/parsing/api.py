@@ -31,27 +31,28 @@ __all__ = [
 
 # a link a reader follows (not an image or a badge; not an anchor inside the page)
 _LINK: Final = re.compile(r"https?://[^\s)\]>\"'|`]+")
-_IMAGE_ENDS: Final = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
-_BADGE_HOSTS: Final = ("img.shields.io", "badge", "star-history", "api.star")
+_NOT_A_LINK: Final = re.compile(
+    r"img\.shields\.io|badge|star-history|api\.star|\.(?:png|jpe?g|gif|svg|webp)(?:[?#]|$)", re.IGNORECASE
+)
 
 
 def count_links(text: str) -> int:
     """Distinct http(s) URLs in a list's text that are not images or badges."""
     found = {u.rstrip(".,;:") for u in _LINK.findall(text)}
-    return sum(
-        1
-        for u in found
-        if not u.lower().split("?", 1)[0].endswith(_IMAGE_ENDS) and not any(b in u for b in _BADGE_HOSTS)
-    )
+    return sum(1 for u in found if _NOT_A_LINK.search(u) is None)
 
 
 def summarize(list_id: str, text: str, entries: Sequence[Entry]) -> ListSummary:
     """The per-list summary (see :class:`ListSummary`) of ``entries`` parsed from ``text``."""
+    return _summary(list_id, count_links(text), entries)
+
+
+def _summary(list_id: str, links: int, entries: Sequence[Entry]) -> ListSummary:
     shapes = Counter(e.parse_shape or "unknown" for e in entries)
     return ListSummary(
         list_id=list_id,
         entries=len(entries),
-        links=count_links(text),
+        links=links,
         low_confidence=sum(1 for e in entries if (e.parse_confidence or 0.0) < LOW_CONFIDENCE),
         shapes=tuple(sorted(shapes.items(), key=lambda kv: (-kv[1], kv[0]))),
     )
@@ -202,7 +203,7 @@ def parse_paths(paths: Sequence[Path]) -> ParseResult:
     """
     problems: list[InputError] = []
     pres: list[_Pre] = []
-    texts: list[tuple[str, str]] = []
+    links: list[tuple[str, int]] = []  # (list id, links in its file): the texts are not kept
     for spec, path in _expand(paths, problems):
         try:
             text, plaintext = _read(path)
@@ -210,13 +211,13 @@ def parse_paths(paths: Sequence[Path]) -> ParseResult:
             problems.append(exc)
             continue
         pres.extend(_prepare(spec.id, _drafts(text, plaintext=plaintext)))
-        texts.append((spec.id, text))
+        links.append((spec.id, count_links(text)))
     entries = _finish(pres)
     by_list: dict[str, list[Entry]] = {}
     for e in entries:
         by_list.setdefault(e.list_id, []).append(e)
-    summaries = [summarize(list_id, text, by_list.get(list_id, [])) for list_id, text in texts]
-    return ParseResult(entries=entries, problems=problems, files=len(texts), summaries=summaries)
+    summaries = [_summary(list_id, n, by_list.get(list_id, [])) for list_id, n in links]
+    return ParseResult(entries=entries, problems=problems, files=len(links), summaries=summaries)
 
 
 def assign_work_keys(entries: Sequence[Entry]) -> list[Entry]:

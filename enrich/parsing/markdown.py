@@ -534,7 +534,7 @@ def _bullet(item: _Item, description: str | None, extra_urls: tuple[str, ...] = 
     if not title:
         return None
     name = split_name(title)
-    label = _SPACED_COLON.match(title)
+    label = _SPACED_COLON.match(title) if " :" in title or " ：" in title else None
     if label is not None:  # "ELMo : Deep contextualized word representations": a label, then the title
         name, title = label.group(1), label.group(2)
     elif extra_urls and not absolute_own and len(title.split()) <= 4 and ":" not in title:
@@ -546,7 +546,7 @@ def _bullet(item: _Item, description: str | None, extra_urls: tuple[str, ...] = 
     if not absolute and description is None:
         # a bullet holding only text: a title when its list is a list of titles (see _settle_plain)
         return _with(base, name=name, title=title, year=year, shape="plain_title", confidence=0.6)
-    if year is None and cut < len(segs):
+    if year is None and cut < len(segs) and "`" in item.inlines[0]:
         year = _tags(plain(segs[cut:]))[1]  # "Title [Part 1](url), [Part 2](url) `Facebook` `2020`"
     shape = "title_abstract" if not absolute else "text_links"
     confidence = _title_confidence(title, 0.85)
