@@ -91,7 +91,9 @@ _ARXIV_OLD: Final = re.compile(
     r"(?<![\w.-])([a-z]+(?:-[a-z]+)?)(?:\.[A-Za-z]{2})?/(\d{2})(\d{2})(\d{3})(?:v(\d{1,3}))?(?![\w])"
 )
 _ARXIV_PREFIX: Final = re.compile(r"^\s*arxiv\s*:\s*", re.IGNORECASE)
-_ARXIV_HOSTS: Final = frozenset({"arxiv.org", "export.arxiv.org", "ar5iv.org", "ar5iv.labs.arxiv.org"})
+_ARXIV_HOSTS: Final = frozenset(
+    {"arxiv.org", "export.arxiv.org", "browse.arxiv.org", "ar5iv.org", "ar5iv.labs.arxiv.org"}
+)
 _ARXIV_MIRROR_PATH: Final = re.compile(r"^/(?:papers|abs|paper)/([^/]+)/?$")
 _ARXIV_PATH: Final = re.compile(r"^/(?:abs|pdf|html|format|ps|src|ftp/arxiv/papers/\d{4}|papers)/(.+)$")
 # the old-style archives (https://arxiv.org/help/arxiv_identifier): a bare "abc/1234567" matches only these
@@ -276,8 +278,27 @@ _DOI_PATH_HOSTS: Final[tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]] = (
         re.compile(r"^frontiersin\.org$"),
         re.compile(r"^/articles?/(10\.\d{4,9}/[^/]+)(?:/.*)?$"),
     ),
-    # IOS/IOP/BMJ-style "/doi/" already covered; OUP carries no DOI in its URL (article ids only)
+    # OUP: /<journal>/article[-abstract|-pdf]/doi/10.1093/<journal>/<id>/<article number>
+    (
+        re.compile(r"^academic\.oup\.com$"),
+        re.compile(r"^/[a-z0-9-]+/article(?:-abstract|-pdf)?/doi/(10\.\d{4,9}/[^/]+/[^/]+)(?:/.*)?$"),
+    ),
+    # BMC / SpringerOpen: /articles/10.1186/s12859-019-3119-4 (a "?ref=" query is ignored)
+    (
+        re.compile(r"^(?:[a-z0-9-]+\.)*(?:biomedcentral|springeropen)\.com$"),
+        re.compile(r"^/articles/(10\.\d{4,9}/[^/]+)/?$"),
+    ),
+    # DataCite search / commons: /works/10.5061/dryad.abc
+    (
+        re.compile(r"^(?:search|commons)\.datacite\.org$"),
+        re.compile(r"^/(?:works|doi\.org)/(10\.\d{4,9}/.+?)/?$"),
+    ),
+    # IOS/IOP/BMJ-style "/doi/" already covered
 )
+# Zenodo mints 10.5281/zenodo.<record id> for every record
+_ZENODO: Final = re.compile(r"^/records?/(\d{1,12})/?(?:files/.*)?$")
+# Dataverse installations: /dataset.xhtml?persistentId=doi:10.34894/AECRSD (also /citation?persistentId=)
+_DATAVERSE_PATH: Final = re.compile(r"^/(?:dataset\.xhtml|citation|api/datasets/:persistentId/?)$")
 _NATURE: Final = re.compile(r"^/articles/([a-z0-9][a-z0-9.\-]*?)(?:\.pdf)?/?$", re.IGNORECASE)
 # Scientific Data and npj journals print the DOI's dots out of the URL slug (10.1038/sdata.2016.35)
 _NATURE_DOTTED: Final = re.compile(r"^(sdata|npj[a-z]+)((?:19|20)\d{2})(\d+)$", re.IGNORECASE)
@@ -292,8 +313,10 @@ def doi_from_url(url: str) -> str | None:
     doi.org/dx.doi.org, ``/doi/[abs|full|pdf|epdf]/10...`` paths (ACM, Science, PNAS, RSNA, Wiley,
     ...), nature.com/articles/<slug> (``10.1038/<slug>``), bioRxiv/medRxiv ``content/10.1101/...``
     (version and ``.full``/``.abstract`` dropped), Springer, Frontiers, PLOS ``?id=10...``, JMIR
-    (``10.2196/<n>``), The Lancet (``PII`` -> ``10.1016/...``). OUP, ScienceDirect, MDPI, IEEE and
-    arXiv URLs carry no DOI and give ``None``.
+    (``10.2196/<n>``), The Lancet (``PII`` -> ``10.1016/...``), OUP ``article/doi/10.1093/...``,
+    BMC/SpringerOpen ``articles/10.1186/...`` (query ignored), Zenodo records (``10.5281/zenodo.<n>``),
+    Dataverse ``persistentId=doi:...``, DataCite ``works/10...``. ScienceDirect, MDPI, IEEE and arXiv
+    URLs carry no DOI and give ``None``.
     """
     parts = _split_url(url)
     if parts is None:
@@ -319,6 +342,15 @@ def doi_from_url(url: str) -> str | None:
     if host == "journals.plos.org":
         ids = parse_qs(query).get("id")
         return _clean_doi(ids[0]) if ids else None
+    if host == "zenodo.org":
+        m = _ZENODO.match(path)
+        if m:
+            return _clean_doi(f"10.5281/zenodo.{m.group(1)}")
+    if "persistentId=" in query and _DATAVERSE_PATH.match(path):
+        persistent = parse_qs(query).get("persistentId")
+        return (
+            normalize_doi(persistent[0]) if persistent and persistent[0].lower().startswith("doi:") else None
+        )
     for host_re, path_re in _DOI_PATH_HOSTS:
         if host_re.match(host):
             m = path_re.match(path)

@@ -46,7 +46,7 @@ from enrich.refresh import refresh_lists as _refresh_lists
 if TYPE_CHECKING:
     from enrich.clients import Clients, RepoState
     from enrich.lists import ListSpec
-    from enrich.parsing import Entry
+    from enrich.parsing import Entry, ListSummary
     from enrich.resolve.match import TitleMatch, TitleQuery
     from enrich.resolve.types import ResolvedWork
     from enrich.snapshot import Manifest
@@ -161,6 +161,7 @@ class ParsedLists:
     problems: tuple[InputError, ...]  # one per list file that could not be read
     list_ids: tuple[str, ...]  # every list found, read or not
     unreadable: tuple[str, ...] = ()  # ids of the lists that could not be read
+    summaries: tuple[ListSummary, ...] = ()  # one per list read: entries by shape, low-confidence rows
 
 
 def parse_lists(lists_dir: Path, previous: PreviousSnapshot | None = None) -> ParsedLists:
@@ -171,7 +172,7 @@ def parse_lists(lists_dir: Path, previous: PreviousSnapshot | None = None) -> Pa
     directory is missing or holds no list file at all.
     """
     from enrich.lists import list_files
-    from enrich.parsing import parse_file
+    from enrich.parsing import parse_file_summarized
 
     if not lists_dir.is_dir():
         raise InputError(str(lists_dir), "no such directory")
@@ -180,14 +181,19 @@ def parse_lists(lists_dir: Path, previous: PreviousSnapshot | None = None) -> Pa
     entries: list[Entry] = []
     problems: list[InputError] = []
     unreadable: list[str] = []
+    summaries: list[ListSummary] = []
     for spec, path in files:
         notes: list[str] = []
         try:
-            entries.extend(parse_file(path, spec.id, notes=notes))
+            found, summary = parse_file_summarized(path, spec.id, notes=notes)
         except InputError as exc:
             problems.append(exc)
             unreadable.append(spec.id)
-        problems.extend(InputError(str(path), note) for note in notes)  # read, but not all of it
+            continue
+        finally:
+            problems.extend(InputError(str(path), note) for note in notes)  # read, but not all of it
+        entries.extend(found)
+        summaries.append(summary)
     from enrich.parsing import assign_work_keys
 
     if previous is not None:
@@ -206,7 +212,7 @@ def parse_lists(lists_dir: Path, previous: PreviousSnapshot | None = None) -> Pa
             outcome="warn" if unreadable else "ok",
         )
     )
-    return ParsedLists(tuple(entries), tuple(problems), ids, tuple(unreadable))
+    return ParsedLists(tuple(entries), tuple(problems), ids, tuple(unreadable), tuple(summaries))
 
 
 def carry_entry_ids(entries: Sequence[Entry], previous_rows: Sequence[Mapping[str, Any]]) -> list[Entry]:

@@ -425,6 +425,8 @@ def nightly(
     previous_snapshot = pipeline.previous_snapshot(out, day)
     parsed = parse_task(lists, q(previous_snapshot))
     problems = [f"skipped {p}" for p in parsed.problems]
+    notes.extend(summary.line() for summary in parsed.summaries)
+    problems.extend(f"list {s.list_id}: format not understood" for s in parsed.summaries if not s.understood)
 
     groups = pipeline.title_batches(pipeline.title_queries(parsed.entries))
     matches = titles_task(q(clients), cache / "resolution.sqlite", q(groups), chosen, limits)

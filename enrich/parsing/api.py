@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import re
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from enrich.errors import InputError
 from enrich.ids import ExtractedIds, extract_ids, normalize_title
 from enrich.lists import LIST_SUFFIXES, ListSpec, list_files, list_id_problem, load_manifest, shown_path
-from enrich.parsing.entry import Draft, Entry, ParseResult, finalize_kind
+from enrich.parsing.entry import LOW_CONFIDENCE, Draft, Entry, ListSummary, ParseResult, finalize_kind
 from enrich.parsing.keys import assign_entry_ids, entry_identity, work_keys
 from enrich.parsing.markdown import parse_markdown_noted
 from enrich.parsing.plaintext import parse_plaintext
@@ -18,7 +20,43 @@ from enrich.parsing.reader import read_list_text
 from enrich.parsing.text import repair_text
 from enrich.redact import strip_userinfo
 
-__all__ = ["assign_work_keys", "parse_file", "parse_paths", "parse_text"]
+__all__ = [
+    "assign_work_keys",
+    "count_links",
+    "parse_file",
+    "parse_file_summarized",
+    "parse_paths",
+    "parse_text",
+    "summarize",
+]
+
+# a link a reader follows (not an image or a badge; not an anchor inside the page)
+_LINK: Final = re.compile(r"https?://[^\s)\]>\"'|`]+")
+_NOT_A_LINK: Final = re.compile(
+    r"img\.shields\.io|badge|star-history|api\.star|\.(?:png|jpe?g|gif|svg|webp)(?:[?#]|$)", re.IGNORECASE
+)
+
+
+def count_links(text: str) -> int:
+    """Distinct http(s) URLs in a list's text that are not images or badges."""
+    found = {u.rstrip(".,;:") for u in _LINK.findall(text)}
+    return sum(1 for u in found if _NOT_A_LINK.search(u) is None)
+
+
+def summarize(list_id: str, text: str, entries: Sequence[Entry]) -> ListSummary:
+    """The per-list summary (see :class:`ListSummary`) of ``entries`` parsed from ``text``."""
+    return _summary(list_id, count_links(text), entries)
+
+
+def _summary(list_id: str, links: int, entries: Sequence[Entry]) -> ListSummary:
+    shapes = Counter(e.parse_shape or "unknown" for e in entries)
+    return ListSummary(
+        list_id=list_id,
+        entries=len(entries),
+        links=links,
+        low_confidence=sum(1 for e in entries if (e.parse_confidence or 0.0) < LOW_CONFIDENCE),
+        shapes=tuple(sorted(shapes.items(), key=lambda kv: (-kv[1], kv[0]))),
+    )
 
 
 def parse_text(text: str, list_id: str, *, plaintext: bool = False) -> list[Entry]:
@@ -28,6 +66,8 @@ def parse_text(text: str, list_id: str, *, plaintext: bool = False) -> list[Entr
 
 def _drafts(text: str, *, plaintext: bool, notes: list[str] | None = None) -> list[Draft]:
     """The entries of ``text``; what the reader could not read is appended to ``notes``."""
+    if "\r" in text or "\x00" in text:  # text not read by read_list_text: line ends as it does
+        text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "\ufffd")
     text = repair_text(text)
     if plaintext:
         drafts = parse_plaintext(text)
@@ -67,9 +107,17 @@ def parse_file(path: Path, list_id: str, *, notes: list[str] | None = None) -> l
     list id is unusable (:func:`enrich.lists.list_id_problem`). Parts of the file that could not be
     read (nesting beyond the parser's cap) are appended to ``notes``, one line each.
     """
+    return parse_file_summarized(path, list_id, notes=notes)[0]
+
+
+def parse_file_summarized(
+    path: Path, list_id: str, *, notes: list[str] | None = None
+) -> tuple[list[Entry], ListSummary]:
+    """:func:`parse_file` and the list's :class:`ListSummary`."""
     _check_list_id(path, list_id)
     text, plaintext = _read(path)
-    return _finish(_prepare(list_id, _drafts(text, plaintext=plaintext, notes=notes)))
+    entries = _finish(_prepare(list_id, _drafts(text, plaintext=plaintext, notes=notes)))
+    return entries, summarize(list_id, text, entries)
 
 
 def _check_list_id(path: Path, list_id: str) -> None:
@@ -132,6 +180,9 @@ def _entry(entry_id: str, list_id: str, d: Draft, ids: ExtractedIds, kind: str, 
         urls=d.urls,
         work_key=work_key,
         description=d.description,
+        citation_raw=d.citation_raw,
+        parse_shape=d.shape,
+        parse_confidence=d.confidence,
     )
 
 
@@ -185,7 +236,7 @@ def parse_paths(paths: Sequence[Path]) -> ParseResult:
     """
     problems: list[InputError] = []
     pres: list[_Pre] = []
-    files = 0
+    links: list[tuple[str, int]] = []  # (list id, links in its file): the texts are not kept
     for spec, path in _expand(paths, problems):
         try:
             _check_list_id(path, spec.id)
@@ -196,8 +247,13 @@ def parse_paths(paths: Sequence[Path]) -> ParseResult:
         notes: list[str] = []
         pres.extend(_prepare(spec.id, _drafts(text, plaintext=plaintext, notes=notes)))
         problems.extend(InputError(shown_path(path), note) for note in notes)
-        files += 1
-    return ParseResult(entries=_finish(pres), problems=problems, files=files)
+        links.append((spec.id, count_links(text)))
+    entries = _finish(pres)
+    by_list: dict[str, list[Entry]] = {}
+    for e in entries:
+        by_list.setdefault(e.list_id, []).append(e)
+    summaries = [_summary(list_id, n, by_list.get(list_id, [])) for list_id, n in links]
+    return ParseResult(entries=entries, problems=problems, files=len(links), summaries=summaries)
 
 
 def assign_work_keys(entries: Sequence[Entry]) -> list[Entry]:

@@ -1,6 +1,10 @@
 """``enrich parse PATH... --out FILE.parquet``: raw lists to the entries table, without the network.
 
-Exit codes: 0 every input parsed; 3 (partial) the table was written but some inputs were skipped;
+Prints one summary line per list (entries by shape, low-confidence rows, links in the file); a list
+whose format the parser does not understand is named on stderr as "format not understood".
+
+Exit codes: 0 every input parsed; 3 (partial) the table was written but some inputs were skipped or
+a list's format was not understood;
 2 no usable input (nothing written); 1 the output could not be written. Each skipped input gets
 one line on stderr naming it and the problem.
 """
@@ -46,7 +50,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"enrich parse: error: {exc}", file=sys.stderr)
         return EXIT_FAILURE
     lists = len({e.list_id for e in entries})
+    for summary in result.summaries:
+        print(summary.line())
     print(
         f"wrote {len(entries)} entries from {result.files} list file(s) ({lists} with entries) to {args.out}"
     )
-    return EXIT_PARTIAL if result.problems else EXIT_OK
+    unread = [s.list_id for s in result.summaries if not s.understood]
+    for list_id in unread:
+        print(f"enrich parse: list {list_id}: format not understood (see its summary line)", file=sys.stderr)
+    return EXIT_PARTIAL if result.problems or unread else EXIT_OK

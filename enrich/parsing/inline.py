@@ -61,7 +61,10 @@ def unescape(text: str) -> str:
 
 
 def _clean_url(url: str) -> str:
-    return _ESCAPE.sub(r"\1", url.strip())
+    url = _ESCAPE.sub(r"\1", url.strip())
+    if url.startswith("(") and url.endswith(")"):  # "[paper]((https://...))": one pair of parens too many
+        url = url[1:-1].strip()
+    return url
 
 
 _SPECIAL: Final = re.compile(r"[!\[*_<&\\]|https?://")

@@ -57,6 +57,8 @@ def parse_plaintext(text: str) -> list[Draft]:
                     title=clean_title(rest),
                     year=int(m.group("year")),
                     venue_raw=clean_title(m.group("venue")),
+                    shape="plaintext",
+                    confidence=0.8,
                 )
             )
             continue

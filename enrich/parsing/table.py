@@ -41,6 +41,9 @@ ENTRIES_PARSE_SCHEMA: Final = pa.schema(
         pa.field("urls", pa.list_(pa.string()), nullable=False),
         pa.field("work_key", pa.string(), nullable=False),
         pa.field("description", pa.string()),
+        pa.field("citation_raw", pa.string()),
+        pa.field("parse_shape", pa.string()),
+        pa.field("parse_confidence", pa.float32()),
     ],
     metadata={b"table": b"entries (parse stage)"},
 )

@@ -78,6 +78,40 @@ def test_parse_file_raises_input_error(bad_inputs: dict[str, Path]) -> None:
     assert str(info.value) == f"{bad_inputs['binary']}: binary file (contains NUL bytes), not a text list"
 
 
+# one line per list, in manifest order: entries by shape, low-confidence rows, links in the file
+SEED_SUMMARY = (
+    "list medllms-practical-guide-2023: 131 entries (bold_name 66, text_links 65); "
+    "0 low-confidence; 113 links in the file\n"
+    "list llm-healthcare-assistant-review: 72 entries (dated 72); 0 low-confidence; 115 links in the file\n"
+    "list medllms-practical-guide-2025-scraped: 11 entries (plaintext 11); 0 low-confidence; 1 links in the file\n"
+    "list medical-healthcare-dataset-for-llm: 168 entries (table_row 121, text_links 47); "
+    "0 low-confidence; 183 links in the file\n"
+    "list llm-medical-abstracts: 5 entries (title_abstract 5); 0 low-confidence; 3 links in the file\n"
+)
+
+
+def test_cli_names_a_list_whose_format_is_not_understood(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # links only inside prose paragraphs: nothing the parser reads as an entry
+    prose = "\n\n".join(
+        f"As [shown here](https://example.org/page{k}) and [there](https://example.org/other{k}), it works."
+        for k in range(4)
+    )
+    odd = tmp_path / "odd.md"
+    odd.write_text(f"# Odd\n\n## Papers\n\n{prose}\n", encoding="utf-8")
+    out = tmp_path / "entries.parquet"
+    assert main(["parse", str(odd), str(RAW / "llm-medical-abstracts.md"), "--out", str(out)]) == EXIT_PARTIAL
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[0] == (
+        "list odd: 0 entries (none); 0 low-confidence; 8 links in the file; format not understood"
+    )
+    assert captured.err.splitlines() == [
+        "enrich parse: list odd: format not understood (see its summary line)"
+    ]
+    assert pq.read_table(out).num_rows == 5
+
+
 def test_cli_exit_codes_and_messages(
     bad_inputs: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -85,7 +119,7 @@ def test_cli_exit_codes_and_messages(
     assert main(["parse", str(RAW), "--out", str(out)]) == EXIT_OK
     captured = capsys.readouterr()
     assert captured.err == ""
-    assert captured.out == f"wrote 387 entries from 5 list file(s) (5 with entries) to {out}\n"
+    assert captured.out == SEED_SUMMARY + f"wrote 387 entries from 5 list file(s) (5 with entries) to {out}\n"
     first = out.read_bytes()
     table = pq.read_table(out)
     assert table.schema.equals(ENTRIES_PARSE_SCHEMA)
@@ -152,5 +186,5 @@ def test_cli_as_a_subprocess(tmp_path: Path) -> None:
     )
     assert done.returncode == EXIT_PARTIAL
     assert done.stderr == f"enrich parse: skipped {tmp_path / 'nope.md'}: no such file or directory\n"
-    assert done.stdout == f"wrote 387 entries from 5 list file(s) (5 with entries) to {out}\n"
+    assert done.stdout == SEED_SUMMARY + f"wrote 387 entries from 5 list file(s) (5 with entries) to {out}\n"
     assert pq.read_table(out).num_rows == 387

@@ -162,6 +162,8 @@ def test_bold_name_bullet_with_mac_roman_colon() -> None:
         doi="10.1145/3458754",
         urls=("https://dl.acm.org/doi/abs/10.1145/3458754",),
         work_key="arxiv:2007.15779",  # same title as the arXiv entry in the dataset list
+        parse_shape="bold_name",
+        parse_confidence=0.8,
     )
 
 
@@ -175,6 +177,8 @@ def test_bold_link_resource_in_a_data_section() -> None:
         name="Drugs.com",
         urls=("https://www.drugs.com/",),
         work_key="url:b6ddf70628ae3eec",
+        parse_shape="bold_name",
+        parse_confidence=0.8,
     )
 
 
@@ -191,6 +195,8 @@ def test_bullet_spanning_two_lines() -> None:
         github_repo="cambridgeltl/visual-med-alpaca",
         urls=("https://github.com/cambridgeltl/visual-med-alpaca",),
         work_key="title:d3ecc17b070642b1",
+        parse_shape="bold_name",
+        parse_confidence=0.8,
     )
 
 
@@ -207,6 +213,8 @@ def test_unnamed_bullet_with_lancet_doi() -> None:
         doi="10.1016/s2589-7500(23)00021-3",
         urls=("https://www.thelancet.com/journals/landig/article/PIIS2589-7500(23)00021-3/fulltext",),
         work_key="doi:10.1016/s2589-7500(23)00021-3",
+        parse_shape="text_links",
+        parse_confidence=0.85,
     )
 
 
@@ -238,6 +246,8 @@ def test_dated_bullet_with_authors_venue_and_code() -> None:
             "https://huggingface.co/google/flan-t5-xl",
         ),
         work_key="arxiv:2212.13138",
+        parse_shape="dated",
+        parse_confidence=0.9,
     )
 
 
@@ -254,6 +264,8 @@ def test_dated_bullet_bare_name_is_a_repo() -> None:
         github_repo="openmedlab/pulse",
         urls=("https://github.com/openmedlab/PULSE",),
         work_key="github:openmedlab/pulse",
+        parse_shape="dated",
+        parse_confidence=0.9,
     )
 
 
@@ -271,6 +283,8 @@ def test_dated_bullet_authors_with_initials_and_nested_section() -> None:
         arxiv_id="2303.11504",
         urls=("https://arxiv.org/abs/2303.11504",),
         work_key="arxiv:2303.11504",
+        parse_shape="dated",
+        parse_confidence=0.9,
     )
 
 
@@ -290,6 +304,8 @@ def test_scraped_line_without_colon() -> None:
         venue_raw="Nature",
         urls=(),
         work_key="doi:10.1038/s41586-023-06160-y",  # same title as the review's Nature entry
+        parse_shape="plaintext",
+        parse_confidence=0.8,
     )
 
 
@@ -306,6 +322,8 @@ def test_scraped_line_with_colon_and_labels() -> None:
         venue_raw="ACL",
         urls=(),
         work_key="arxiv:2203.15827",  # subtitle of "LinkBERT: Pretraining ..." in the dataset list
+        parse_shape="plaintext",
+        parse_confidence=0.8,
     )
 
 
@@ -329,6 +347,8 @@ def test_dataset_table_row() -> None:
             "医学百科全书和医学文章)中提取医学QA对。我们在中文维基百科上收集了8699个疾病百科条目和2736个"
             "药物百科条目。此外，我们还从钱文健康网站抓取了226432篇高质量的医学文章。; 数据大小: 605MB"
         ),
+        parse_shape="table_row",
+        parse_confidence=0.85,
     )
 
 
@@ -344,6 +364,8 @@ def test_spilled_row_is_merged_and_bare_url_read() -> None:
         urls=("https://arxiv.org/abs/2303.00915",),
         work_key="arxiv:2303.00915",
         description="Multimodel; 数据大小: 15 million Figure-caption pairs",
+        parse_shape="table_row",
+        parse_confidence=0.85,
     )
 
 
@@ -362,6 +384,8 @@ def test_model_table_row() -> None:
             "开源了经过中文医学指令精调/指令微调(Instruct-tuning) 的LLaMA-7B模型。通过医学知识图谱和GPT3.5 "
             "API构建了中文医学指令数据集，并在此基础上对LLaMA进行了指令微调，提高了LLaMA在医疗领域的问答效果。"
         ),
+        parse_shape="table_row",
+        parse_confidence=0.85,
     )
 
 
@@ -389,6 +413,8 @@ def test_paper_table_row_with_badges() -> None:
         ),
         work_key="acl:2022.findings-emnlp.398",
         description="Institute: University of Oregon, Baidu",
+        parse_shape="table_row",
+        parse_confidence=0.85,
     )
 
 
@@ -406,6 +432,8 @@ def test_popular_llms_row_with_split_bare_url() -> None:
         urls=("https://github.com/SCIR-HI/Huatuo-Llama-Med-Chinese",),
         work_key="github:scir-hi/huatuo-llama-med-chinese",
         description="Knowledge graph; Base: LLaMA; Para. (B): 7",
+        parse_shape="table_row",
+        parse_confidence=0.85,
     )
 
 
@@ -426,6 +454,8 @@ def test_papers_bullet_with_rsna_doi_and_hf_model() -> None:
             "https://huggingface.co/UCSD-VA-health/RadBERT-RoBERTa-4m",
         ),
         work_key="doi:10.1148/ryai.210258",
+        parse_shape="text_links",
+        parse_confidence=0.85,
     )
 
 
@@ -449,6 +479,8 @@ def test_title_with_abstract() -> None:
         title="ChatDoctor: A Medical Chat Model Fine-tuned on LLaMA Model using Medical Domain Knowledge",
         urls=(),
         work_key="title:6180f9b2a4eb32a0",
+        parse_shape="title_abstract",
+        parse_confidence=0.85,
     )
     assert entry(ABSTRACTS, 41).section == "Non chat based use"
 
