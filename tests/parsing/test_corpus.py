@@ -90,10 +90,14 @@ HAND: dict[str, tuple[int, int, int]] = {
 
 
 def _corpus() -> Path:
-    """``$ENRICH_CORPUS_DIR``, else the first ``shared/corpus/lists`` above this checkout."""
+    """``$ENRICH_CORPUS_DIR``, else the copy in ``tests/data/corpus/lists`` (provenance beside it),
+    else the first ``shared/corpus/lists`` above this checkout."""
     env = os.environ.get("ENRICH_CORPUS_DIR")
     if env:
         return Path(env)
+    copy = Path(__file__).resolve().parents[1] / "data" / "corpus" / "lists"
+    if copy.is_dir():
+        return copy
     for parent in Path(__file__).resolve().parents:
         candidate = parent / "shared" / "corpus" / "lists"
         if candidate.is_dir():
