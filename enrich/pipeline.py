@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 progress_log: Final = logging.getLogger("enrich.progress")
 
 BATCH_SIZES: Final[Mapping[str, int]] = {
-    "arxiv": 100,  # ids per id_list request (POSTed: no 414); the client pages within it
+    "arxiv": 2000,  # ids per id_list request (POSTed: no 414): the most one call returns
     "s2": 500,  # POST /graph/v1/paper/batch takes at most 500 ids
     "openalex": 100,  # an OR-filter takes at most 100 values
     "crossref": 50,  # no batch endpoint: one request per DOI, 50 to a task keeps task runs few

@@ -21,7 +21,7 @@ from enrich.clients.s2 import S2Client, parse_s2_authors, parse_s2_batch, parse_
 from enrich.errors import SourceError
 from enrich.records import Author, FetchStatus, WorkRecord
 
-from .replay import T0, ReplayAdapter, recorded, replay_session
+from .replay import T0, ReplayAdapter, recorded, replay_session, request_target
 
 FAST = {"min_interval": 0.0, "backoff_base": 0.001, "backoff_max": 0.002}
 
@@ -125,14 +125,16 @@ def test_arxiv_truncated_feed_is_a_bad_body() -> None:
 
 
 def test_arxiv_client_over_recorded_400_and_empty_feeds() -> None:
+    # the client POSTs id_lists (a form body: the same parameters as the recorded GETs, which the
+    # API documents as equivalent), so the routes match the body
     adapter = ReplayAdapter()
-    adapter.add("GET", r"id_list=abc", recorded("arxiv", "id_list_abc_400_error_feed"))
-    adapter.add("GET", r"id_list=1605\.08386(&|$)", recorded("arxiv", "id_list_1605.08386"))
+    adapter.add("POST", r"id_list=abc", recorded("arxiv", "id_list_abc_400_error_feed"))
+    adapter.add("POST", r"id_list=1605\.08386(&|$)", recorded("arxiv", "id_list_1605.08386"))
     # 0808.05394 itself is malformed (5 digits before 2015) and never sent; its real empty feed
     # stands in for arXiv's anomalous empty answer to a valid id
-    adapter.add("GET", r"id_list=1501\.00001(&|$)", recorded("arxiv", "id_list_0808.05394_empty_feed"))
+    adapter.add("POST", r"id_list=1501\.00001(&|$)", recorded("arxiv", "id_list_0808.05394_empty_feed"))
     # a batch that fails as a whole (arXiv answers 400 to the whole id_list) is split in halves
-    adapter.add("GET", r"id_list=1605\.08386%2C1501\.00001", recorded("arxiv", "id_list_abc_400_error_feed"))
+    adapter.add("POST", r"id_list=1605\.08386%2C1501\.00001", recorded("arxiv", "id_list_abc_400_error_feed"))
     client = ArxivClient("https://export.arxiv.org", replay_session(adapter), **FAST)
     good, empty, malformed = client.fetch(["1605.08386", "1501.00001", "0808.05394"])
     assert (good.status, good.title) == (FetchStatus.OK, "Heat-bath random walks with Markov bases")
@@ -141,7 +143,7 @@ def test_arxiv_client_over_recorded_400_and_empty_feeds() -> None:
     assert empty.key == "1501.00001"
     assert (malformed.status, malformed.reason) == (FetchStatus.ERROR, "malformed arXiv id: not sent")
     # 1 + 5 retries of the lone id (6 attempts); a MISSING id is never reported as not_found
-    empty_requests = [r for r in adapter.sent if "id_list=1501.00001&" in (r.url or "")]
+    empty_requests = [r for r in adapter.sent if "id_list=1501.00001&" in request_target(r)]
     assert len(empty_requests) == 6
     assert len(adapter.sent) == 1 + 1 + 6  # whole batch (400), then each half
     # the server's 400 for a malformed id is an error with arXiv's own message (validation skips 'abc')
