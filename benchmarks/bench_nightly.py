@@ -9,7 +9,7 @@ Generates N papers (70 % arXiv links, 20 % DOI links, 10 % arXiv preprints of a 
 0.3 N GitHub repos, 0.03 N Hugging Face items and 0.01 N title-only entries, spread over seven
 Markdown lists, plus a catalog for the API double (``enrich.fakeapi``) that answers every one of
 them. Starts the double (``enrich fake-apis``, its own process, access log on), then runs
-``enrich run`` twice in a child process: a cold night (empty caches, no previous snapshot) and a warm
+``enrich run`` (or, with ``--engine none``, the same stages without Prefect) twice in a child process: a cold night (empty caches, no previous snapshot) and a warm
 night (the next day: same caches, previous snapshot present, nothing changed upstream).
 
 Prints, per night: wall and CPU time per stage (from the pipeline's progress events, timed inside
@@ -225,22 +225,111 @@ def child_main(events_path: str, argv: list[str]) -> int:
                      "kind": event.kind, "source": event.source}
                 )  # fmt: skip
 
-    logging.getLogger("enrich.progress").addHandler(Recorder(logging.INFO))
+    progress = logging.getLogger("enrich.progress")
+    progress.addHandler(Recorder(logging.INFO))
+    progress.setLevel(logging.INFO)  # `enrich run` sets this too; the stages mode needs it
 
     def dump() -> None:
         own = resource.getrusage(resource.RUSAGE_SELF)
-        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
         Path(events_path).write_text(
             json.dumps(
                 {"events": events, "end": time.perf_counter() - t0, "end_cpu": time.process_time() - c0,
-                 "rss_mb": own.ru_maxrss / 1024, "children_rss_mb": kids.ru_maxrss / 1024}
+                 "rss_mb": own.ru_maxrss / 1024}
             )
         )  # fmt: skip
 
     atexit.register(dump)
+    if argv[0] == "stages":
+        return stages_main(argv[1:])
     from enrich.cli import main
 
     return main(argv)
+
+
+def stages_main(argv: list[str]) -> int:
+    """``--engine none``: the flow's stages called in the same order without Prefect (sources in
+    parallel threads, the batches of one source in order), as ``flows.nightly`` wires them."""
+    from concurrent.futures import ThreadPoolExecutor
+    from datetime import UTC, datetime
+
+    from enrich import pipeline
+    from enrich.clients import Clients
+    from enrich.settings import Settings
+
+    opts = dict(zip(argv[::2], argv[1::2], strict=True))
+    lists, out, cache = Path(opts["--lists"]), Path(opts["--out"]), Path(opts["--cache"])
+    day = date.fromisoformat(opts["--date"])
+    started = datetime.now(UTC)
+    settings = Settings()
+    clients = Clients.from_config(
+        settings.endpoints(), settings.credentials(), cache_dir=cache, timeout=settings.timeout,
+        interval_scale=settings.interval_scale,
+    )  # fmt: skip
+    parsed = pipeline.parse_lists(lists)
+    matches: dict[str, Any] = {}
+    for group in pipeline.title_batches(pipeline.title_queries(parsed.entries)):
+        matches.update(pipeline.resolve_titles(clients, cache / "resolution.sqlite", group, settings.sources))
+    previous = pipeline.previous_snapshot(out, day)
+    known = pipeline.repo_states(previous)
+    batches = pipeline.plan_batches(pipeline.source_items(parsed.entries, matches, known), settings.sources)
+
+    def one_source(source_batches: list[pipeline.Batch]) -> list[pipeline.BatchResult]:
+        return [pipeline.fetch_batch(clients, b, known=known) for b in source_batches]
+
+    with ThreadPoolExecutor(max_workers=len(batches) or 1) as pool:
+        results = [r for rs in pool.map(one_source, batches.values()) for r in rs]
+    works, repos, hf = pipeline.collect(results)
+    del results
+    stats = pipeline.source_stats(clients, settings.sources)
+    resolved = pipeline.resolve(parsed.entries, works, matches, id_map_path=cache / "work-ids.sqlite")
+    del works
+    built = pipeline.build(
+        parsed.entries, resolved, repos, hf, snapshot_date=day, previous=previous,
+        unreadable_lists=parsed.unreadable,
+    )  # fmt: skip
+    facts = pipeline.RunFacts(snapshot_date=day, run_id="bench", started_at=started, sources=stats)
+    pipeline.write(out, built.tables, facts)
+    return 3 if facts.partial else 0
+
+
+def _tree_rss_mb(root: int) -> float:
+    """Resident memory of ``root`` and every descendant (Prefect's server runs as a child), from /proc."""
+    parent: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            pid = int(stat.parent.name)
+            parent[pid], rss[pid] = int(fields[1]), int(fields[21]) * resource.getpagesize()
+        except (OSError, IndexError, ValueError):
+            continue
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack += [c for c, pp in parent.items() if pp == pid]
+    return total / 2**20
+
+
+class TreeSampler:
+    """Peak of :func:`_tree_rss_mb` sampled every half second while a process runs."""
+
+    def __init__(self, pid: int) -> None:
+        import threading
+
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(pid,), daemon=True)
+        self._thread.start()
+
+    def _run(self, pid: int) -> None:
+        while not self._stop.wait(0.5):
+            self.peak = max(self.peak, _tree_rss_mb(pid))
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
 
 
 @dataclass
@@ -250,7 +339,7 @@ class Night:
     wall: float
     cpu: float
     rss_mb: float
-    children_rss_mb: float
+    tree_rss_mb: float
     stages: list[tuple[str, float, float]]
     requests: Counter[str]
     statuses: Counter[tuple[str, int]]
@@ -276,11 +365,11 @@ def stage_times(data: dict[str, Any]) -> list[tuple[str, float, float]]:
     return out
 
 
-def run_night(label: str, work: Path, double: Double, day: date, env: dict[str, str]) -> Night:
+def run_night(label: str, work: Path, double: Double, day: date, env: dict[str, str], engine: str) -> Night:
     events = work / f"events-{label}.json"
     skip = double.log_lines()
-    argv = ["run", "--lists", str(work / "lists"), "--out", str(work / "out"), "--cache", str(work / "cache"),
-            "--date", day.isoformat(), "--no-refresh"]  # fmt: skip
+    argv = ["run" if engine == "prefect" else "stages", "--lists", str(work / "lists"), "--out", str(work / "out"), "--cache", str(work / "cache"),
+            "--date", day.isoformat()] + (["--no-refresh"] if engine == "prefect" else [])  # fmt: skip
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, __file__, "--child", str(events), "--", *argv],
@@ -289,11 +378,13 @@ def run_night(label: str, work: Path, double: Double, day: date, env: dict[str, 
         stdout=subprocess.DEVNULL,
         stderr=open(work / f"stderr-{label}.txt", "w"),  # noqa: SIM115 - closed with the process
     )
+    sampler = TreeSampler(proc.pid)
     _, status, usage = os.wait4(proc.pid, 0)
+    tree_peak = sampler.stop()
     wall = time.perf_counter() - started
     code = os.waitstatus_to_exitcode(status)
     data = json.loads(events.read_text()) if events.exists() else {"events": [], "end": wall, "end_cpu": 0.0,
-                                                                   "rss_mb": 0.0, "children_rss_mb": 0.0}  # fmt: skip
+                                                                   "rss_mb": 0.0}  # fmt: skip
     log = double.entries(skip)
     by_source: dict[str, list[float]] = {}
     for e in log:
@@ -304,7 +395,7 @@ def run_night(label: str, work: Path, double: Double, day: date, env: dict[str, 
         wall=wall,
         cpu=usage.ru_utime + usage.ru_stime,
         rss_mb=data["rss_mb"],
-        children_rss_mb=data["children_rss_mb"],
+        tree_rss_mb=tree_peak,
         stages=stage_times(data),
         requests=Counter(e["source"] for e in log),
         statuses=Counter((e["source"], e["status"]) for e in log),
@@ -326,7 +417,7 @@ def floors(items: dict[str, int], titles: int, scale: float) -> dict[str, tuple[
 
 def report(night: Night, floor: dict[str, tuple[int, float, str]], items: dict[str, int], timed: bool) -> Iterator[str]:  # fmt: skip
     yield f"\n== {night.label}: exit {night.exit_code}, wall {night.wall:.1f} s, CPU {night.cpu:.1f} s "
-    yield f"   peak RSS: enrich run {night.rss_mb:.0f} MB, its children (Prefect server) {night.children_rss_mb:.0f} MB"
+    yield f"   peak RSS: enrich process {night.rss_mb:.0f} MB; with its children (Prefect server), sampled: {night.tree_rss_mb:.0f} MB"
     yield f"   {'stage':<10} {'wall s':>8} {'CPU s':>8}"
     for name, wall, cpu in night.stages:
         yield f"   {name:<10} {wall:8.2f} {cpu:8.2f}"
@@ -352,6 +443,12 @@ def main() -> int:
     parser.add_argument("--titles", type=int, default=None, help="title-only entries (default: 0.01 x papers)")
     parser.add_argument("--rate-limits", default="off", metavar="off|real|FACTOR")
     parser.add_argument("--nights", default="cold,warm", help="which nights to run (cold, warm)")
+    parser.add_argument(
+        "--engine",
+        choices=("prefect", "none"),
+        default="prefect",
+        help="prefect: the real `enrich run`; none: the same stages called without Prefect",
+    )
     parser.add_argument("--keep", type=Path, default=None, help="keep inputs and outputs in this directory")
     args = parser.parse_args()
     repos = args.repos if args.repos is not None else args.papers * 3 // 10
@@ -382,7 +479,7 @@ def main() -> int:
         try:
             day = date(2026, 11, 1)
             for n, label in enumerate(x.strip() for x in args.nights.split(",")):
-                night = run_night(label, work, double, day + timedelta(days=n), env)
+                night = run_night(label, work, double, day + timedelta(days=n), env, args.engine)
                 for line in report(night, floor, items, timed=scale > 0):
                     print(line, flush=True)
                 if night.exit_code not in (0,):
