@@ -482,8 +482,7 @@ def repo_states(previous: PreviousSnapshot | None) -> dict[str, RepoState]:
     if previous is None:
         return {}
     states: dict[str, RepoState] = {}
-    for repo_id, row in previous.rows("repos", "repo_id").items():
-        as_of = row.get("stars_as_of")
+    for repo_id, as_of in previous.rows("repos", "repo_id").column("stars_as_of"):
         fetched = datetime.combine(as_of, time.min, tzinfo=UTC) if isinstance(as_of, date) else None
         states[str(repo_id)] = RepoState(fetched_at=fetched)
     return states

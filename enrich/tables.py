@@ -186,10 +186,54 @@ class PreviousSnapshot:
     hf_items: pa.Table = field(default_factory=HF_ITEMS_SCHEMA.empty_table)
     partial: bool = False
 
-    def rows(self, table: str, key: str) -> dict[str, Row]:
-        """``table``'s rows as dicts keyed by ``key`` (the table conformed to the current schema)."""
-        data = conform(getattr(self, table), SCHEMAS[table])
-        return {row[key]: row for row in data.to_pylist()}
+    def rows(self, table: str, key: str) -> PreviousRows:
+        """``table``'s rows as dicts keyed by ``key`` (the table conformed to the current schema).
+
+        A read-only mapping over the Arrow table: rows are made dicts a slice at a time as they are
+        read (a night reads them in key order, the table's own order), so the whole previous
+        snapshot never exists as Python objects at once."""
+        return PreviousRows(conform(getattr(self, table), SCHEMAS[table]), key)
+
+
+class PreviousRows(Mapping[str, Row]):
+    """``key -> row dict`` over an Arrow table, as ``{row[key]: row for row in table.to_pylist()}``
+    would be (same keys, same order, the last row of a repeated key), converted ``SLICE`` rows at a
+    time with the last few slices kept. Treat the rows as read-only (copy before changing one)."""
+
+    SLICE: Final = 2048
+    KEPT: Final = 4
+
+    def __init__(self, table: pa.Table, key: str) -> None:
+        self.table = table
+        self._index: dict[Any, int] = {}
+        for i, value in enumerate(table.column(key).to_pylist()):
+            self._index[value] = i
+        self._slices: dict[int, list[Row]] = {}
+
+    def __getitem__(self, key: Any) -> Row:
+        i = self._index[key]
+        n, offset = divmod(i, self.SLICE)
+        rows = self._slices.get(n)
+        if rows is None:
+            rows = self.table.slice(n * self.SLICE, self.SLICE).to_pylist()
+            if len(self._slices) >= self.KEPT:
+                del self._slices[next(iter(self._slices))]  # the oldest slice read
+            self._slices[n] = rows
+        return rows[offset]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._index
+
+    def column(self, name: str) -> Iterator[tuple[Any, Any]]:
+        """``(key, row[name])`` for every key, without making the rows (one column converted)."""
+        values = self.table.column(name).to_pylist()
+        return ((key, values[i]) for key, i in self._index.items())
 
 
 # ------------------------------------------------------------------------------------------ text
@@ -641,10 +685,15 @@ class _PrevWorks:
     def __init__(self, rows: Mapping[str, Row]) -> None:
         self.rows = rows
         by_id: dict[tuple[str, Any], set[str]] = defaultdict(set)
-        for work_id, row in rows.items():
-            for name in _ID_FIELDS:
-                if row[name] is not None:
-                    by_id[(name, row[name])].add(work_id)
+        for name in _ID_FIELDS:
+            column = (
+                rows.column(name)
+                if isinstance(rows, PreviousRows)
+                else ((work_id, row[name]) for work_id, row in rows.items())
+            )
+            for work_id, value in column:
+                if value is not None:
+                    by_id[(name, value)].add(work_id)
         self.by_id = {k: next(iter(v)) for k, v in by_id.items() if len(v) == 1}
 
     def find(self, work_id: str, ids: Mapping[str, Any]) -> Row | None:

@@ -10,7 +10,7 @@ import pytest
 from enrich.records import FetchStatus
 from enrich.resolve.types import MatchMethod, WorkIds
 from enrich.schemas import SCHEMAS
-from enrich.tables import build_tables, clean_abstract, clean_text, hf_item_id
+from enrich.tables import PreviousRows, build_tables, clean_abstract, clean_text, hf_item_id
 
 from .helpers import (
     D1,
@@ -480,3 +480,22 @@ def test_tables_rejects_nulls_in_required_columns() -> None:
     bad = pa.Table.from_pylist([{"repo_id": None, "full_name": "x"}], schema=SCHEMAS["repos"])
     with pytest.raises(ValueError, match="'repos': column 'repo_id' may not be null"):
         type(good)(**{**dict(good.items()), "repos": bad})
+
+
+def test_previous_rows_read_like_the_dict_of_all_rows_across_slices(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The previous snapshot's rows are made a slice at a time; reading them in any order, with the
+    slice cache evicting, gives exactly ``{row[key]: row for row in table.to_pylist()}``."""
+    monkeypatch.setattr(PreviousRows, "SLICE", 3)
+    monkeypatch.setattr(PreviousRows, "KEPT", 2)
+    keys = [f"k{i:02d}" for i in range(20)] + ["k05", "k11"]  # a repeated key: the last row wins
+    table = pa.table({"id": keys, "n": list(range(len(keys))), "tags": [[k, "x"] for k in keys]})
+    expected = {row["id"]: row for row in table.to_pylist()}
+    rows = PreviousRows(table, "id")
+    assert list(rows) == list(expected) and len(rows) == len(expected)
+    for key in [*reversed(list(expected)), *expected, "k05", "k00", "k19", "k11"]:
+        assert rows[key] == expected[key]
+    assert dict(rows.items()) == expected
+    assert list(rows.column("n")) == [(k, r["n"]) for k, r in expected.items()]
+    assert "k99" not in rows and rows.get("k99") is None
+    with pytest.raises(KeyError):
+        rows["k99"]
