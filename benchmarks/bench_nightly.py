@@ -440,7 +440,9 @@ def main() -> int:
     parser.add_argument("--papers", type=int, default=1000)
     parser.add_argument("--repos", type=int, default=None, help="default: 0.3 x papers")
     parser.add_argument("--hf", type=int, default=None, help="default: 0.03 x papers")
-    parser.add_argument("--titles", type=int, default=None, help="title-only entries (default: 0.01 x papers)")
+    parser.add_argument(
+        "--titles", type=int, default=None, help="title-only entries (default: 0.01 x papers)"
+    )
     parser.add_argument("--rate-limits", default="off", metavar="off|real|FACTOR")
     parser.add_argument("--nights", default="cold,warm", help="which nights to run (cold, warm)")
     parser.add_argument(

@@ -50,7 +50,7 @@ BATCH_SIZES: Final[Mapping[str, int]] = {
     "arxiv": 2000,  # ids per id_list request (POSTed: no 414): the most one call returns
     "s2": 500,  # POST /graph/v1/paper/batch takes at most 500 ids
     "openalex": 100,  # an OR-filter takes at most 100 values
-    "crossref": 50,  # no batch endpoint: one request per DOI, 50 to a task keeps task runs few
+    "crossref": 100,  # DOIs per filter=doi:... list request (repeated filters OR; cap undocumented)
     "github": 100,  # GraphQL takes tens of aliased repos per query with a token; REST 1 per request
     "hf": 50,  # one request per item
 }

@@ -93,6 +93,21 @@ def test_batch_sizes() -> None:
         assert Counter(r.status for r in out) == {FetchStatus.OK: 3, FetchStatus.NOT_FOUND: 4247}
         assert [r.key for r in out] == ids
 
+        crossref = CrossrefClient(ep.crossref, **FAST)
+        known = ["10.1093/bioinformatics/btz682", "10.7759/cureus.40895"]
+        asked = [*known, "https://doi.org/10.1093/BIOINFORMATICS/btz682"] + [
+            f"10.9999/none.{i}" for i in range(150)
+        ]
+        out_cr = crossref.get_works(asked)
+        lists_cr = [e for e in log(apis, "crossref") if e["path"] == "/works"]
+        # filter=doi:A,doi:B,... ORs the DOIs: 152 distinct DOIs in lists of 100 + 52, nothing single
+        assert [len(e["query"]["filter"].split(",")) for e in lists_cr] == [100, 52]
+        assert len(log(apis, "crossref")) == 2
+        assert [r.key for r in out_cr] == asked
+        assert [r.status for r in out_cr[:3]] == [FetchStatus.OK] * 3
+        assert {r.status for r in out_cr[3:]} == {FetchStatus.NOT_FOUND}
+        assert out_cr[0].doi == out_cr[2].doi == "10.1093/bioinformatics/btz682"
+
         github = GitHubClient(ep.github, token=Secret(GH_TOKEN), **FAST)
         github.get_repos([f"owner{i}/repo{i}" for i in range(120)])
         assert len(log(apis, "github", "/graphql")) == 2  # 100 + 20 aliases

@@ -522,6 +522,8 @@ def test_crossref_client_over_recorded_errors() -> None:
     )
     adapter.add("GET", r"/works/10\.1371", recorded("crossref", "work_by_doi_10.1371_journal.pone.0033693"))
     adapter.add("GET", r"/works/10\.9999", recorded("crossref", "work_by_doi_400_field_query_not_allowed"))
+    # a DOI list the API refuses (a recorded 400 validation failure) is halved down to single look-ups
+    adapter.add("GET", r"/works\?filter=doi", recorded("crossref", "work_by_doi_400_field_query_not_allowed"))
     adapter.add("GET", r"/works\?", recorded("crossref", "works_cursor_invalid_404"))
     client = CrossrefClient(
         "https://api.crossref.org", replay_session(adapter), mailto="team@example.org", **FAST
@@ -529,6 +531,8 @@ def test_crossref_client_over_recorded_errors() -> None:
     missing, plos, bad = client.get_works(
         ["10.1101/2024.04.01.587366", "https://doi.org/10.1371/journal.pone.0033693", "10.9999/x"]
     )
+    lists = [r.url or "" for r in adapter.sent if "filter=doi" in (r.url or "")]
+    assert [u.count("doi%3A") for u in lists] == [3, 2]  # 3 DOIs, then the list of 2; lone DOIs go single
     assert missing.status == FetchStatus.NOT_FOUND
     assert (plos.status, plos.key, plos.citation_count) == (
         FetchStatus.OK,

@@ -414,7 +414,10 @@ def _matches(ctx: Context, work: Work, key: str, values: list[str]) -> bool:
 _ID_KEYS: dict[str, Any] = {
     # filter key -> (the work's values under that key, one filter value's normal form); the same
     # comparisons as :func:`_matches`, so an index hit list is exactly what a scan would keep
-    "doi": (lambda w: (w.doi, w.arxiv_doi), lambda v: v.lower().removeprefix("https://doi.org/").removeprefix("doi:")),
+    "doi": (
+        lambda w: (w.doi, w.arxiv_doi),
+        lambda v: v.lower().removeprefix("https://doi.org/").removeprefix("doi:"),
+    ),
     "openalex": (lambda w: (w.openalex_id,), lambda v: v.upper().removeprefix("HTTPS://OPENALEX.ORG/")),
     "pmid": (lambda w: (w.pmid,), lambda v: v.removeprefix("https://pubmed.ncbi.nlm.nih.gov/")),
     "pmcid": (
