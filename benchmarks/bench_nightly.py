@@ -484,6 +484,8 @@ def main() -> int:
                 night = run_night(label, work, double, day + timedelta(days=n), env, args.engine)
                 for line in report(night, floor, items, timed=scale > 0):
                     print(line, flush=True)
+                load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+                print(f"   machine: {os.cpu_count()} cores, load average {load} (wall times stretch with load)")
                 if night.exit_code not in (0,):
                     print(f"   (stderr in {work / f'stderr-{label}.txt'})")
         finally:
