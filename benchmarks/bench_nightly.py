@@ -5,7 +5,9 @@
     uv run --frozen python benchmarks/bench_nightly.py --papers 1000 --rate-limits real
     uv run --frozen python benchmarks/bench_nightly.py --papers 10000 --rate-limits 0.01   # clocks 100x
 
-Generates N papers (70 % arXiv links, 20 % DOI links, 10 % arXiv preprints of a DOI'd paper),
+Generates N papers (70 % arXiv links, 20 % DOI links, 10 % DOI links of papers that also have an
+arXiv preprint; an arXiv link to a preprint merged into its published version would cost OpenAlex
+one single look-up each, as the OR-filter answers with the published record),
 0.3 N GitHub repos, 0.03 N Hugging Face items and 0.01 N title-only entries, spread over seven
 Markdown lists, plus a catalog for the API double (``enrich.fakeapi``) that answers every one of
 them. Starts the double (``enrich fake-apis``, its own process, access log on), then runs
@@ -117,9 +119,9 @@ def generate(root: Path, papers: int, repos: int, hf: int, titles: int, seed: in
         elif kind < 9:
             catalog.append(work(i, title, year, doi=doi))
             link = f"https://doi.org/{doi}"
-        else:
+        else:  # a published paper that also has a preprint, linked by its DOI
             catalog.append(work(i, title, year, arxiv_id=arxiv, doi=doi))
-            link = f"https://arxiv.org/abs/{arxiv}"
+            link = f"https://doi.org/{doi}"
         lines[i % N_LISTS].append(f"* **P{i}**: {title}. {year}. [paper]({link})")
     for i in range(titles):
         title = _title(rng, vocab)
