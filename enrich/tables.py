@@ -38,6 +38,7 @@ from operator import attrgetter
 from typing import Any, Final, Protocol, TypeVar
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from enrich.ids import normalize_title
 from enrich.records import Author, FetchStatus, HfRecord, RepoRecord, WorkRecord
@@ -938,6 +939,10 @@ def _metrics(
     return rows
 
 
+_CHANGE_COLUMNS: Final = ("list_id", "entry_id", "kind", "title", "name", "work_id", "repo_id", "hf_item_id")
+"""The entry columns :func:`_list_changes` reads."""
+
+
 def _list_changes(tonight: Sequence[Row], before: Sequence[Row], unreadable: Collection[str]) -> list[Row]:
     now = {(r["list_id"], r["entry_id"]): r for r in tonight}
     then = {(r["list_id"], r["entry_id"]): r for r in before}
@@ -1069,11 +1074,16 @@ def build_tables(
         hf_key = _entry_hf_key(entry)
         row["hf_item_id"] = hf_built.key_of[hf_key] if hf_key is not None else None
 
-    previous_entries = conform(previous.entries, ENTRIES_SCHEMA).to_pylist()
+    previous_table = conform(previous.entries, ENTRIES_SCHEMA)
+    # list changes read eight columns of every previous entry; only unreadable lists need whole rows
+    previous_entries = previous_table.select(_CHANGE_COLUMNS).to_pylist()
     if unreadable_lists:
+        unreadable_rows = previous_table.filter(
+            pc.is_in(previous_table["list_id"], pa.array(sorted(unreadable_lists), pa.string()))
+        ).to_pylist()
         _carry_unreadable_lists(
             set(unreadable_lists),
-            previous_entries,
+            unreadable_rows,
             previous,
             entry_rows,
             {"works": work_rows, "repos": repo_built.rows, "hf_items": hf_built.rows},
