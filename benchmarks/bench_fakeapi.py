@@ -65,7 +65,8 @@ def or_filters(n_works: int, requests_n: int = 20) -> None:
         for r in range(requests_n + 1):  # the first request builds the index: timed apart
             dois = "|".join(f"10.9999/w.{(r * step + k * 7) % n_works}" for k in range(100))
             start = time.perf_counter()
-            reply = session.get(url, params={"filter": f"doi:{dois}", "per_page": 100}, timeout=600)
+            params: dict[str, str | int] = {"filter": f"doi:{dois}", "per_page": 100}
+            reply = session.get(url, params=params, timeout=600)
             timings.append(time.perf_counter() - start)
             if reply.status_code != 200 or len(reply.json()["results"]) != 100:
                 raise SystemExit(f"unexpected answer: HTTP {reply.status_code}")

@@ -148,11 +148,11 @@ def generate(root: Path, papers: int, repos: int, hf: int, titles: int, seed: in
         )
         lines[i % N_LISTS].append(f"* [{name}](https://github.com/{name}): code.")
     for i in range(hf):
-        kind = "model" if i % 3 else "dataset"
+        hub_kind = "model" if i % 3 else "dataset"
         hub_id = f"org{i % 101}/item-{i}"
-        catalog.append({"type": "hf", "id": hub_id, "kind": kind, "likes": i % 900, "downloads": i * 7})
-        prefix = "" if kind == "model" else "datasets/"
-        lines[i % N_LISTS].append(f"* [{hub_id}](https://huggingface.co/{prefix}{hub_id}): a {kind}.")
+        catalog.append({"type": "hf", "id": hub_id, "kind": hub_kind, "likes": i % 900, "downloads": i * 7})
+        prefix = "" if hub_kind == "model" else "datasets/"
+        lines[i % N_LISTS].append(f"* [{hub_id}](https://huggingface.co/{prefix}{hub_id}): a {hub_kind}.")
     for n, body in enumerate(lines):
         text = f"# Bench list {n}\n\n## Papers and code\n\n" + "\n".join(body) + "\n"
         (lists / f"bench-{n}.md").write_text(text, encoding="utf-8")
@@ -224,7 +224,8 @@ def child_main(events_path: str, argv: list[str]) -> int:
             if event is not None:
                 events.append(
                     {"t": time.perf_counter() - t0, "cpu": time.process_time() - c0, "stage": event.stage,
-                     "kind": event.kind, "source": event.source}
+                     "kind": event.kind, "source": event.source,
+                     "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
                 )  # fmt: skip
 
     progress = logging.getLogger("enrich.progress")
@@ -342,27 +343,29 @@ class Night:
     cpu: float
     rss_mb: float
     tree_rss_mb: float
-    stages: list[tuple[str, float, float]]
+    stages: list[tuple[str, float, float, float]]
     requests: Counter[str]
     statuses: Counter[tuple[str, int]]
     source_span: dict[str, float]
 
 
-def stage_times(data: dict[str, Any]) -> list[tuple[str, float, float]]:
-    """Wall and CPU per stage: each stage ends at its last progress event; start-up ends at the first."""
-    last: dict[str, tuple[float, float]] = {}
+def stage_times(data: dict[str, Any]) -> list[tuple[str, float, float, float]]:
+    """Wall, CPU and peak RSS so far per stage: each stage ends at its last progress event; start-up
+    ends at the first."""
+    last: dict[str, tuple[float, float, float]] = {}
     first_t = None
     for e in data["events"]:
-        last[e["stage"]] = (e["t"], e["cpu"])
+        last[e["stage"]] = (e["t"], e["cpu"], e.get("rss_mb", 0.0))
         if first_t is None:
-            first_t = (e["t"], e["cpu"])
-    marks = [("startup", first_t or (data["end"], data["end_cpu"]))]
+            first_t = (e["t"], e["cpu"], e.get("rss_mb", 0.0))
+    end = (data["end"], data["end_cpu"], data["rss_mb"])
+    marks = [("startup", first_t or end)]
     marks += [(s, last[s]) for s in STAGES[1:-1] if s in last]
-    marks.append(("finish", (data["end"], data["end_cpu"])))
-    out: list[tuple[str, float, float]] = []
+    marks.append(("finish", end))
+    out: list[tuple[str, float, float, float]] = []
     prev = (0.0, 0.0)
-    for name, (t, cpu) in marks:
-        out.append((name, t - prev[0], cpu - prev[1]))
+    for name, (t, cpu, rss) in marks:
+        out.append((name, t - prev[0], cpu - prev[1], rss))
         prev = (t, cpu)
     return out
 
@@ -385,8 +388,9 @@ def run_night(label: str, work: Path, double: Double, day: date, env: dict[str, 
     tree_peak = sampler.stop()
     wall = time.perf_counter() - started
     code = os.waitstatus_to_exitcode(status)
-    data = json.loads(events.read_text()) if events.exists() else {"events": [], "end": wall, "end_cpu": 0.0,
-                                                                   "rss_mb": 0.0}  # fmt: skip
+    data: dict[str, Any] = {"events": [], "end": wall, "end_cpu": 0.0, "rss_mb": 0.0}  # a crashed child
+    if events.exists():
+        data = json.loads(events.read_text())
     log = double.entries(skip)
     by_source: dict[str, list[float]] = {}
     for e in log:
@@ -420,9 +424,9 @@ def floors(items: dict[str, int], titles: int, scale: float) -> dict[str, tuple[
 def report(night: Night, floor: dict[str, tuple[int, float, str]], items: dict[str, int], timed: bool) -> Iterator[str]:  # fmt: skip
     yield f"\n== {night.label}: exit {night.exit_code}, wall {night.wall:.1f} s, CPU {night.cpu:.1f} s "
     yield f"   peak RSS: enrich process {night.rss_mb:.0f} MB; with its children (Prefect server), sampled: {night.tree_rss_mb:.0f} MB"
-    yield f"   {'stage':<10} {'wall s':>8} {'CPU s':>8}"
-    for name, wall, cpu in night.stages:
-        yield f"   {name:<10} {wall:8.2f} {cpu:8.2f}"
+    yield f"   {'stage':<10} {'wall s':>8} {'CPU s':>8} {'peak RSS MB so far':>19}"
+    for name, wall, cpu, rss in night.stages:
+        yield f"   {name:<10} {wall:8.2f} {cpu:8.2f} {rss:19.0f}"
     yield f"   {'source':<9} {'items':>7} {'requests':>9} {'floor req':>9} {'ratio':>7} {'span s':>8} {'floor s':>8}  statuses"  # fmt: skip
     for source in FLOORS:
         n_floor, t_floor, _ = floor[source]
@@ -487,7 +491,9 @@ def main() -> int:
                 for line in report(night, floor, items, timed=scale > 0):
                     print(line, flush=True)
                 load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-                print(f"   machine: {os.cpu_count()} cores, load average {load} (wall times stretch with load)")
+                print(
+                    f"   machine: {os.cpu_count()} cores, load average {load} (wall times stretch with load)"
+                )
                 if night.exit_code not in (0,):
                     print(f"   (stderr in {work / f'stderr-{label}.txt'})")
         finally:
