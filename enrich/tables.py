@@ -1024,10 +1024,28 @@ def _carry_unreadable_lists(
 # ----------------------------------------------------------------------------------------- build
 
 
+_CONVERT_ROWS: Final = 8192
+
+
 def _table(name: str, rows: list[Row]) -> pa.Table:
+    """``rows`` sorted by the table's key, as one Arrow table. Consumes ``rows``: each slice is
+    dropped from the list once converted, so the dicts the caller no longer holds are freed as the
+    table grows instead of after it is whole. The result is contiguous (one chunk per column), the
+    same table ``pa.Table.from_pylist`` makes of the whole list."""
     keys = TABLE_KEYS[name]
     rows.sort(key=lambda r: tuple(r[k] for k in keys))
-    return pa.Table.from_pylist(rows, schema=SCHEMAS[name])
+    schema = SCHEMAS[name]
+    if len(rows) <= _CONVERT_ROWS:
+        return pa.Table.from_pylist(rows, schema=schema)
+    rows.reverse()  # convert from the end of the list: popping a slice there costs nothing
+    batches: list[pa.RecordBatch] = []
+    while rows:
+        piece = rows[-_CONVERT_ROWS:]
+        del rows[-_CONVERT_ROWS:]
+        piece.reverse()
+        batches.append(pa.RecordBatch.from_pylist(piece, schema=schema))
+        del piece
+    return pa.Table.from_batches(batches, schema=schema).combine_chunks()
 
 
 def build_tables(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pyarrow as pa
 import pytest
@@ -499,3 +499,24 @@ def test_previous_rows_read_like_the_dict_of_all_rows_across_slices(monkeypatch:
     assert "k99" not in rows and rows.get("k99") is None
     with pytest.raises(KeyError):
         rows["k99"]
+
+
+def test_tables_converted_in_slices_are_the_table_of_all_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows become Arrow a slice at a time (freed as they go); the table is the same, in one chunk."""
+    import enrich.tables as tables
+
+    monkeypatch.setattr(tables, "_CONVERT_ROWS", 4)
+    at = datetime(2026, 11, 21, 3, tzinfo=UTC)
+    rows = [
+        {"entity_type": "repo", "entity_id": f"o/r{i:02d}", "metric": ("stars", "forks")[i % 2],
+         "source": "github", "value": i, "observed_at": at}
+        for i in reversed(range(23))
+    ]  # fmt: skip
+    schema = SCHEMAS["metrics_history"]
+    keys = tables.TABLE_KEYS["metrics_history"]
+    expected = pa.Table.from_pylist(sorted(rows, key=lambda r: tuple(r[k] for k in keys)), schema=schema)
+    given = list(rows)
+    table = tables._table("metrics_history", given)
+    assert table.equals(expected)
+    assert {table.column(i).num_chunks for i in range(table.num_columns)} == {1}
+    assert given == []  # consumed
