@@ -37,6 +37,8 @@ COMMANDS: Final[dict[str, tuple[str, str]]] = {
     "fake-apis": ("enrich.fakeapi.cli", "serve a local double of every API on 127.0.0.1"),
     "run": ("flows.cli_run", "run the nightly pipeline once (embedded Prefect, no set-up)"),
     "serve": ("flows.cli_serve", "serve the nightly deployment on a cron schedule"),
+    "report": ("enrich.report.cli", "write the static HTML report of a snapshot (offline)"),
+    "demo": ("enrich.demo", "the whole product offline: API double, two nights, the report"),
 }
 
 
@@ -57,14 +59,26 @@ def configure_logging(verbosity: int) -> None:
     root.setLevel(max(level, logging.DEBUG))
 
 
+def global_flags(default: object) -> argparse.ArgumentParser:
+    """The flags every command accepts, before or after its name (``enrich -v run``, ``enrich run -v``)."""
+    flags = argparse.ArgumentParser(add_help=False)
+    flags.add_argument(
+        "-v", "--verbose", action="count", default=default, help="more log output (-vv: debug)"
+    )
+    return flags
+
+
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argparse.Namespace], int]]]:
-    parser = argparse.ArgumentParser(prog="enrich", description=__doc__.split("\n\n")[0])
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv: debug)")
+    parser = argparse.ArgumentParser(
+        prog="enrich", description=__doc__.split("\n\n")[0], parents=[global_flags(0)]
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     runners: dict[str, Callable[[argparse.Namespace], int]] = {}
     chosen = _chosen_command(sys.argv[1:])
+    # after the command name the flags add to what came before it (SUPPRESS: absent leaves it alone)
+    after = global_flags(argparse.SUPPRESS)
     for name, (module_name, help_text) in COMMANDS.items():
-        p = sub.add_parser(name, help=help_text, description=help_text)
+        p = sub.add_parser(name, help=help_text, description=help_text, parents=[after])
         if chosen == name:  # import only what runs
             module = importlib.import_module(module_name)
             module.add_arguments(p)

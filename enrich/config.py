@@ -62,6 +62,49 @@ MAILTO_ENV: Final = "ENRICH_MAILTO"
 
 
 @dataclass(frozen=True, slots=True)
+class SourcePolicy:
+    """When a source counts as having served a night, and how long it may take.
+
+    ``min_served``: the share of requested items that must come back ``ok``/``moved`` or a definitive
+    ``not_found`` (the rest: error, missing, rate limited, deferred); below it the run is partial and
+    names the source in one line. ``deadline_s``: seconds from the run's start after which the
+    source's client sends nothing more (no retry loop or wait runs past it); its remaining items are
+    ``deferred``. Override every source's deadline with ``ENRICH_SOURCE_DEADLINE`` and every
+    threshold with ``ENRICH_MIN_SERVED``.
+    """
+
+    min_served: float = 0.95
+    deadline_s: float = 2700.0
+
+
+SOURCE_POLICY: Final[Mapping[str, SourcePolicy]] = {
+    # 45 min each: the largest real night (17 lists, ~3,000 works) needs ~10 min of arXiv pacing at
+    # 1 request / 3 s and ~15 min of Crossref singletons; the rest need a few minutes. Sources run in
+    # parallel, so a night is bounded by ~45 min of fetching whatever the APIs do.
+    "arxiv": SourcePolicy(),
+    "s2": SourcePolicy(),
+    "openalex": SourcePolicy(),
+    "crossref": SourcePolicy(),
+    "github": SourcePolicy(),
+    "hf": SourcePolicy(),
+}
+"""Per-source policy (data, not code): see :class:`SourcePolicy`."""
+
+
+def source_policy(
+    deadline_s: float | None = None, min_served: float | None = None
+) -> dict[str, SourcePolicy]:
+    """:data:`SOURCE_POLICY` with the run's overrides (``ENRICH_SOURCE_DEADLINE``/``ENRICH_MIN_SERVED``)."""
+    return {
+        s: SourcePolicy(
+            min_served=p.min_served if min_served is None else min_served,
+            deadline_s=p.deadline_s if deadline_s is None else deadline_s,
+        )
+        for s, p in SOURCE_POLICY.items()
+    }
+
+
+@dataclass(frozen=True, slots=True)
 class Endpoints:
     """One API root per source, without a trailing slash."""
 

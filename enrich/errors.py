@@ -57,11 +57,36 @@ class RateLimitedError(SourceError):
         self.retry_after = retry_after
 
     def __reduce__(self) -> tuple[type[RateLimitedError], tuple[object, ...]]:
-        return (_rebuild_rate_limited, (self.source, self.reason, self.status, self.retry_after))  # type: ignore[return-value]
+        return (
+            _rebuild_rate_limited,  # type: ignore[return-value]
+            (self.__class__, self.source, self.reason, self.status, self.retry_after),
+        )
 
 
 class SourceUnavailableError(SourceError):
     """The source cannot be reached at all (DNS, refused connection, repeated timeouts)."""
+
+
+class OutsideApiError(SourceError):
+    """A request would leave the source's configured base URL (host and path prefix): never sent.
+
+    Raised by the session layer (:meth:`enrich.clients.base.BaseClient.request` and its redirect hook)
+    whatever built the URL, so an identifier that slipped past validation cannot reach another API,
+    another route or another host, nor carry the source's credentials there.
+    """
+
+
+class AuthRejectedError(SourceError):
+    """The source refused the configured credential (HTTP 401, or 403 without rate-limit signals).
+
+    Not a transient error: the client stops asking that source for the rest of the run, and the run
+    names it ("S2 rejected the API key") instead of counting the items as plain errors.
+    """
+
+
+class SourceDeferredError(RateLimitedError):
+    """The source cannot be served tonight: told to wait past its deadline, quota spent, or its deadline
+    passed. The client stops asking it for the rest of the run; the remaining items are ``deferred``."""
 
 
 class SnapshotError(EnrichError):
@@ -75,6 +100,6 @@ def _rebuild_source_error(
 
 
 def _rebuild_rate_limited(
-    source: str, reason: str, status: int | None, retry_after: float | None
+    cls: type[RateLimitedError], source: str, reason: str, status: int | None, retry_after: float | None
 ) -> RateLimitedError:
-    return RateLimitedError(source, reason, status=status, retry_after=retry_after)
+    return cls(source, reason, status=status, retry_after=retry_after)

@@ -30,7 +30,7 @@ from typing import Final
 
 from enrich.errors import InputError
 
-__all__ = ["LIST_SUFFIXES", "MANIFEST_NAME", "ListSpec", "list_files", "load_manifest"]
+__all__ = ["LIST_SUFFIXES", "MANIFEST_NAME", "ListSpec", "list_files", "list_id_problem", "load_manifest"]
 
 MANIFEST_NAME: Final = "lists.toml"
 LIST_SUFFIXES: Final = frozenset({".md", ".markdown", ".txt"})
@@ -39,7 +39,34 @@ META_STEMS: Final = frozenset(
     {"SOURCES", "CONTRIBUTING", "CODE_OF_CONDUCT", "LICENSE", "LICENCE", "CHANGELOG", "SECURITY", "NOTICE"}
 )
 _LIST_ID: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+_UNSAFE_IN_ID: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029/\\]")
+MAX_ID_LENGTH: Final = 128
 _UPSTREAM: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")
+
+
+def list_id_problem(list_id: str) -> str | None:
+    """What makes ``list_id`` unusable (ids go into entry ids, file paths and one-line reports), or None.
+
+    Ids taken from file names may hold spaces or accents, but never a control character (a newline
+    would forge report lines), a path separator or more than :data:`MAX_ID_LENGTH` characters.
+
+    >>> list_id_problem("awesome-llm")
+    >>> list_id_problem("bad\\nid")
+    'contains a control character or a path separator'
+    """
+    if not list_id.strip():
+        return "is empty"
+    if _UNSAFE_IN_ID.search(list_id):
+        return "contains a control character or a path separator"
+    if len(list_id) > MAX_ID_LENGTH:
+        return f"is longer than {MAX_ID_LENGTH} characters"
+    return None
+
+
+def shown_path(path: Path) -> str:
+    """``path`` as one printable line: control characters escaped (a file name may hold a newline)."""
+    text = str(path)
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +128,8 @@ def _read_manifest(lists_dir: Path) -> tuple[list[ListSpec], frozenset[str]]:
     if not path.is_file():
         return [], frozenset()
     where = str(path)
+    if path.is_symlink() and not path.resolve().is_relative_to(lists_dir.resolve()):
+        raise InputError(where, "symbolic link to a file outside the lists directory; refused")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

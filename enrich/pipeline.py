@@ -6,14 +6,22 @@ returns plain typed values:
 1. :func:`refresh_lists` - newer upstream copies of the raw lists (offline: the checked-in copies)
 2. :func:`parse_lists` - entries (and per-file problems) from a directory of lists
 3. :func:`title_queries` / :func:`resolve_titles` - title-only entries matched through the search APIs
-4. :func:`plan_batches` - per-source id batches; :func:`fetch_batch` fetches one batch
+4. :func:`plan_batches` - per-source id batches; :func:`fetch_batch` fetches one batch,
+   :func:`fetch_source` every batch of one source in order
 5. :func:`resolve` - one :class:`~enrich.resolve.types.ResolvedWork` per work
 6. :func:`build` / :func:`write` - the snapshot tables and their manifest
 7. :func:`summarise` - the run summary (``enrich.summary``)
 
 A source that cannot be reached costs one failed batch, not one per batch: :func:`fetch_batch`
-looks at the client's ``stats.unreachable`` first and answers the rest of that source's batches with
-``error`` records at once (the resolution step then carries earlier values forward).
+looks at the client's ``stats.stopped`` first and answers the rest of that source's batches at once,
+with ``deferred`` records when the source was rate limited, out of quota or past its deadline, with
+``error`` records when it was unreachable, refused the key or kept failing (the resolution step then
+carries earlier values forward).
+
+Whether a source served the night is one rule (:func:`source_stats`): the share of the items
+requested from it by id that came back ``ok``/``moved`` or a definitive ``not_found``, against its
+threshold (:data:`enrich.config.SOURCE_POLICY`). A source below it, or whose key was refused, is
+named in one line (:func:`verdict_lines`) and makes the run partial.
 
 Progress goes to the ``enrich.progress`` logger as :class:`ProgressEvent` objects in
 ``record.event`` so a terminal (``enrich run``) can draw it without the stages knowing about it.
@@ -22,14 +30,15 @@ Progress goes to the ``enrich.progress`` logger as :class:`ProgressEvent` object
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from enrich.config import SOURCES
-from enrich.errors import InputError
+from enrich.config import SOURCE_POLICY, SOURCES, SourcePolicy
+from enrich.errors import EnrichError, InputError
 from enrich.records import FetchStatus, HfRecord, RepoRecord, SourceStats, WorkRecord
 from enrich.refresh import FetchUpstream, RefreshReport, RefreshSpec, UpstreamFile
 from enrich.refresh import refresh_lists as _refresh_lists
@@ -76,6 +85,7 @@ class ProgressEvent:
     done: int = 0
     total: int = 0
     detail: str = ""
+    outcome: Literal["ok", "warn", "fail"] = "ok"  # how the terminal marks it: ✓, ⚠ or ✗
 
 
 def emit(event: ProgressEvent) -> None:
@@ -136,7 +146,9 @@ def refresh_lists(lists_dir: Path, clients: Clients, *, today: date) -> RefreshR
         for status in ("updated", "unchanged", "rejected", "failed", "unreachable", "skipped")
         if (n := report.count(status))
     )
-    emit(ProgressEvent("refresh", "done", detail=f"lists refreshed: {detail or 'none'}"))
+    bad = sum(report.count(status) for status in ("rejected", "failed", "unreachable"))
+    outcome: Literal["ok", "warn", "fail"] = "ok" if not bad else ("fail" if bad == len(specs) else "warn")
+    emit(ProgressEvent("refresh", "done", detail=f"lists refreshed: {detail or 'none'}", outcome=outcome))
     return report
 
 
@@ -151,10 +163,12 @@ class ParsedLists:
     unreadable: tuple[str, ...] = ()  # ids of the lists that could not be read
 
 
-def parse_lists(lists_dir: Path) -> ParsedLists:
+def parse_lists(lists_dir: Path, previous: PreviousSnapshot | None = None) -> ParsedLists:
     """Stage 2: every list file in ``lists_dir`` (manifest optional); unusable files become problems.
 
-    Raises :class:`InputError` when the directory is missing or holds no list file at all.
+    With ``previous`` (the last snapshot), entries keep the ids they had there when they are the
+    same entries, edited or not (:func:`carry_entry_ids`). Raises :class:`InputError` when the
+    directory is missing or holds no list file at all.
     """
     from enrich.lists import list_files
     from enrich.parsing import parse_file
@@ -167,17 +181,58 @@ def parse_lists(lists_dir: Path) -> ParsedLists:
     problems: list[InputError] = []
     unreadable: list[str] = []
     for spec, path in files:
+        notes: list[str] = []
         try:
-            entries.extend(parse_file(path, spec.id))
+            entries.extend(parse_file(path, spec.id, notes=notes))
         except InputError as exc:
             problems.append(exc)
             unreadable.append(spec.id)
+        problems.extend(InputError(str(path), note) for note in notes)  # read, but not all of it
     from enrich.parsing import assign_work_keys
 
+    if previous is not None:
+        from enrich.schemas import ENTRIES_SCHEMA, conform
+
+        entries = carry_entry_ids(entries, conform(previous.entries, ENTRIES_SCHEMA).to_pylist())
     entries = assign_work_keys(entries)  # work_key across all lists, not per list
     ids = tuple(spec.id for spec, _ in files)
-    emit(ProgressEvent("parse", "done", detail=f"parsed {len(entries)} entries from {len(files)} lists"))
+    read = len(files) - len(unreadable)
+    skipped = f" ({len(unreadable)} skipped: {', '.join(unreadable)})" if unreadable else ""
+    emit(
+        ProgressEvent(
+            "parse",
+            "done",
+            detail=f"parsed {len(entries)} entries from {read} lists{skipped}",
+            outcome="warn" if unreadable else "ok",
+        )
+    )
     return ParsedLists(tuple(entries), tuple(problems), ids, tuple(unreadable))
+
+
+def carry_entry_ids(entries: Sequence[Entry], previous_rows: Sequence[Mapping[str, Any]]) -> list[Entry]:
+    """``entries`` with the ids their lists' previous versions gave them (``previous_rows``: rows of
+    the previous ``entries`` table), list by list: see :func:`enrich.parsing.keys.carry_entry_ids`.
+
+    Lists absent from ``previous_rows`` keep their ids; so do entries whose id does not change.
+    """
+    from enrich.parsing.keys import PreviousEntry
+    from enrich.parsing.keys import carry_entry_ids as carry
+
+    before: dict[str, list[PreviousEntry]] = {}
+    for row in sorted(previous_rows, key=lambda r: (r["line"], r["entry_id"])):
+        before.setdefault(str(row["list_id"]), []).append(PreviousEntry.from_row(row))
+    tonight: dict[str, list[int]] = {}
+    for k, e in enumerate(entries):
+        tonight.setdefault(e.list_id, []).append(k)
+    out = list(entries)
+    for list_id, members in tonight.items():
+        if list_id not in before:
+            continue
+        ids = carry(before[list_id], [entries[k] for k in members])
+        for k, entry_id in zip(members, ids, strict=True):
+            if entries[k].entry_id != entry_id:
+                out[k] = replace(entries[k], entry_id=entry_id)
+    return out
 
 
 # --------------------------------------------------------------------------- 3/4. batches
@@ -259,30 +314,32 @@ def _client(clients: Clients, source: str) -> Any:
     return getattr(clients, source)
 
 
-def _error_records(batch: Batch, reason: str, now: datetime) -> BatchResult:
+def _skipped_records(
+    batch: Batch, status: FetchStatus, reason: str, now: datetime, *, unreachable: bool
+) -> BatchResult:
+    """Every item of a batch that was not sent, with ``status`` (``error`` or ``deferred``)."""
+    result = BatchResult(batch, skipped=True, unreachable=unreachable, message=reason)
     if batch.source == "github":
-        repos = tuple(
-            RepoRecord(key=k, status=FetchStatus.ERROR, fetched_at=now, reason=reason) for k in batch.items
-        )
-        return BatchResult(batch, repos=repos, skipped=True, unreachable=True, message=reason)
+        repos = tuple(RepoRecord(key=k, status=status, fetched_at=now, reason=reason) for k in batch.items)
+        return replace(result, repos=repos)
     if batch.source == "hf":
         hf = tuple(
             HfRecord(
                 key=k,
                 kind=k.split(":", 1)[0],
                 hf_id=k.split(":", 1)[1],
-                status=FetchStatus.ERROR,
+                status=status,
                 fetched_at=now,
                 reason=reason,
             )
             for k in batch.items
         )
-        return BatchResult(batch, hf=hf, skipped=True, unreachable=True, message=reason)
+        return replace(result, hf=hf)
     works = tuple(
-        WorkRecord(source=batch.source, key=k, status=FetchStatus.ERROR, fetched_at=now, reason=reason)
+        WorkRecord(source=batch.source, key=k, status=status, fetched_at=now, reason=reason)
         for k in batch.items
     )
-    return BatchResult(batch, works=works, skipped=True, unreachable=True, message=reason)
+    return replace(result, works=works)
 
 
 def fetch_batch(
@@ -294,14 +351,18 @@ def fetch_batch(
 ) -> BatchResult:
     """Stage 4b: fetch one batch from its source. Never raises for remote failures.
 
-    When the source is already known to be unreachable (an earlier batch found it down), nothing is
-    sent and every item comes back as an ``error`` record at once.
+    When the client has already stopped asking the source (unreachable, key refused, kept failing:
+    ``error``; rate limited, out of quota, past its deadline: ``deferred``), nothing is sent and every
+    item comes back at once with that status.
     """
     client = _client(clients, batch.source)
     stats: SourceStats = client.stats
-    if stats.unreachable:
-        result = _error_records(
-            batch, stats.message or f"{batch.source}: unreachable", now or datetime.now(UTC)
+    stopped = stats.stopped or ("unreachable" if stats.unreachable else None)
+    if stopped is not None:
+        status = FetchStatus.DEFERRED if stopped == "deferred" else FetchStatus.ERROR
+        reason = stats.message or f"{batch.source}: {stopped}"
+        result = _skipped_records(
+            batch, status, reason, now or datetime.now(UTC), unreachable=stats.unreachable
         )
     else:
         result = _call(client, batch, known)
@@ -316,7 +377,7 @@ def fetch_batch(
             done=batch.index + 1,
             total=batch.total,
             detail=f"{batch.source}: batch {batch.index + 1}/{batch.total}"
-            + (" skipped (unreachable)" if result.skipped else ""),
+            + (f" skipped ({stopped})" if result.skipped else ""),
         )
     )
     return result
@@ -337,29 +398,308 @@ def _call(client: Any, batch: Batch, known: Mapping[str, RepoState] | None) -> B
     return BatchResult(batch, hf=tuple(client.get_items(pairs)))
 
 
-def source_stats(
-    clients: Clients, sources: Sequence[str] = SOURCES, results: Sequence[BatchResult] = ()
-) -> dict[str, SourceStats]:
-    """Each selected client's counters, in :data:`SOURCES` order.
+@dataclass(frozen=True, slots=True)
+class SourceFetch:
+    """Every batch of one source: their results, and one line per batch that failed twice."""
 
-    Items of batches that were never sent because their source was already known to be down count
-    as ``errors`` too, so the manifest says how much was not fetched, not only what was tried.
+    results: tuple[BatchResult, ...]
+    failed: tuple[str, ...] = ()
+
+
+BATCH_RETRY_DELAY_S: Final = 10.0
+BATCH_FAILURES: Final = (
+    EnrichError,
+    ArithmeticError,
+    AttributeError,
+    LookupError,
+    OSError,
+    TypeError,
+    ValueError,
+)
+"""What a batch that should not raise may raise anyway; anything else fails the source's task."""
+
+
+def fetch_source(
+    clients: Clients,
+    batches: Sequence[Batch],
+    *,
+    known: Mapping[str, RepoState] | None = None,
+    retry_delay: float = BATCH_RETRY_DELAY_S,
+) -> SourceFetch:
+    """Stage 4b for one source: its batches in order (one task, one concurrency slot, no per-batch
+    orchestration). :func:`fetch_batch` does not raise for remote failures; a batch that raises
+    anyway (a bug, a payload nothing expected) is tried once more after ``retry_delay`` seconds,
+    then reported as failed and the next batch goes on."""
+    import time
+
+    results: list[BatchResult] = []
+    failed: list[str] = []
+    for batch in batches:
+        for attempt in (1, 2):
+            try:
+                results.append(fetch_batch(clients, batch, known=known))
+                break
+            except BATCH_FAILURES as exc:  # reported below: one line naming the batch and the error
+                progress_log.warning(
+                    "%s: batch %d/%d raised %s (attempt %d of 2)",
+                    batch.source,
+                    batch.index + 1,
+                    batch.total,
+                    type(exc).__name__,
+                    attempt,
+                )
+                if attempt == 2:
+                    failed.append(
+                        f"{batch.source}: batch {batch.index + 1}/{batch.total} failed ({type(exc).__name__})"
+                    )
+                else:
+                    time.sleep(retry_delay)
+    return SourceFetch(tuple(results), tuple(failed))
+
+
+_SERVED: Final = frozenset({FetchStatus.OK, FetchStatus.MOVED, FetchStatus.NOT_FOUND})
+_DEFERRED: Final = frozenset({FetchStatus.DEFERRED, FetchStatus.RATE_LIMITED})
+
+
+def _batch_statuses(result: BatchResult) -> list[tuple[FetchStatus, str | None]]:
+    """One (status, reason) per requested item of the batch; an item without a record is an error."""
+    by_key: dict[str, tuple[FetchStatus, str | None]] = {}
+    records: list[WorkRecord | RepoRecord | HfRecord] = [*result.works, *result.repos, *result.hf]
+    for record in records:
+        by_key[record.key] = (record.status, record.reason)
+    return [by_key.get(key, (FetchStatus.ERROR, "no record returned")) for key in result.batch.items]
+
+
+def _display(reason: str) -> str:
+    """``"s2: unreachable (x)"`` -> ``"unreachable: x"``: a reason that reads well inside parentheses."""
+    for source in SOURCES:
+        if reason.startswith(f"{source}: "):
+            reason = reason[len(source) + 2 :]
+            break
+    if reason.startswith("unreachable (") and reason.endswith(")"):
+        head, _, tail = reason.partition(" (")
+        reason = f"{head}: {tail[:-1]}"
+    return reason
+
+
+def source_stats(
+    clients: Clients,
+    sources: Sequence[str] = SOURCES,
+    results: Sequence[BatchResult] = (),
+    *,
+    policy: Mapping[str, SourcePolicy] = SOURCE_POLICY,
+    carried: bool = True,
+) -> dict[str, SourceStats]:
+    """Each selected source's counters and verdict, in :data:`SOURCES` order.
+
+    ``requests`` and ``cache_hits`` are the client's; ``requested``, ``ok`` (ok + moved), ``not_found``,
+    ``errors`` (error + missing) and ``deferred`` (deferred + rate limited) count the items asked for
+    by id tonight (batches never sent count too; title-search candidates are not items). The source
+    ``served`` when ``(ok + not_found) / requested`` reaches its ``min_served`` and its key was not
+    refused (a source that stopped early with nothing requested did not serve either); otherwise
+    ``reason`` holds the one line that names it. ``carried`` says whether a previous snapshot exists
+    (its values are carried forward for what was not served).
     """
-    skipped: dict[str, int] = {}
+    tally: dict[str, list[tuple[FetchStatus, str | None]]] = {s: [] for s in SOURCES}
     for result in results:
-        if result.skipped:
-            skipped[result.batch.source] = skipped.get(result.batch.source, 0) + len(result.batch.items)
+        tally.setdefault(result.batch.source, []).extend(_batch_statuses(result))
     out: dict[str, SourceStats] = {}
     for s in SOURCES:
-        if s in sources:
-            stats: SourceStats = _client(clients, s).stats
-            out[s] = replace(stats, errors=stats.errors + skipped.get(s, 0))
+        if s not in sources:
+            continue
+        stats: SourceStats = _client(clients, s).stats
+        statuses = tally.get(s, [])
+        requested = len(statuses)
+        ok = sum(1 for st, _ in statuses if st in (FetchStatus.OK, FetchStatus.MOVED))
+        not_found = sum(1 for st, _ in statuses if st == FetchStatus.NOT_FOUND)
+        deferred = sum(1 for st, _ in statuses if st in _DEFERRED)
+        errors = requested - ok - not_found - deferred
+        share = (ok + not_found) / requested if requested else 1.0
+        rule = policy.get(s, SourcePolicy())
+        stopped = stats.stopped or ("unreachable" if stats.unreachable else None)
+        served = (
+            share >= rule.min_served
+            and not stats.auth_rejected
+            and not (requested == 0 and stopped is not None)
+        )
+        line = None
+        if not served:
+            why = stats.message
+            if why is None:
+                reasons = Counter(r or st.value for st, r in statuses if st not in _SERVED).most_common(1)
+                why = reasons[0][0] if reasons else stopped or "not served"
+            tail = "carried forward earlier values" if carried else "no earlier values to carry forward"
+            line = f"{s}: {ok + not_found} of {requested} items served ({_display(why)}); {tail}"
+        out[s] = replace(
+            stats,
+            requested=requested,
+            ok=ok,
+            not_found=not_found,
+            errors=errors,
+            deferred=deferred,
+            served_share=round(share, 4),
+            min_served=rule.min_served,
+            served=served,
+            stopped=stopped,
+            reason=line,
+        )
     return out
 
 
-def unreachable_messages(stats: Mapping[str, SourceStats]) -> list[str]:
-    """One line per unreachable source."""
-    return [s.message or f"{name}: unreachable" for name, s in stats.items() if s.unreachable]
+def verdict_lines(stats: Mapping[str, SourceStats]) -> list[str]:
+    """One line per source that did not serve the night (see :func:`source_stats`)."""
+    return [s.reason for s in stats.values() if s.reason]
+
+
+def seen_before(previous: PreviousSnapshot | None) -> dict[str, frozenset[str]]:
+    """Ids each of ``arxiv``/``s2`` answered on an earlier night, in the forms their clients are asked.
+
+    arXiv: ids (no version) of works whose ``status_arxiv`` was ``ok`` or whose abstract is arXiv's;
+    S2: ``ARXIV:``/``DOI:``/``PMID:``/``PMCID:``/``ACL:``/``CorpusId:`` keys and 40-hex paper ids of
+    works S2 answered (``status_s2`` ok, or an S2 paper id or S2 citation count carried). Lower case.
+    """
+    if previous is None:
+        return {"arxiv": frozenset(), "s2": frozenset()}
+    arxiv: set[str] = set()
+    s2: set[str] = set()
+    for row in previous.rows("works", "work_id").values():
+        if row.get("arxiv_id") and (row.get("status_arxiv") == "ok" or row.get("abstract_source") == "arxiv"):
+            arxiv.add(str(row["arxiv_id"]).lower())
+        if (
+            row.get("status_s2") == "ok"
+            or row.get("s2_paper_id") is not None
+            or row.get("citation_count_s2") is not None
+        ):
+            for prefix, column in (
+                ("arxiv", "arxiv_id"),
+                ("doi", "doi"),
+                ("pmid", "pmid"),
+                ("pmcid", "pmcid"),
+                ("acl", "acl_id"),
+                ("corpusid", "corpus_id"),
+            ):
+                if row.get(column) is not None:
+                    s2.add(f"{prefix}:{row[column]}".lower())
+            if row.get("s2_paper_id"):
+                s2.add(str(row["s2_paper_id"]).lower())
+    return {"arxiv": frozenset(arxiv), "s2": frozenset(s2)}
+
+
+def _seen_key(source: str, key: str) -> str:
+    if source == "arxiv":
+        from enrich.ids import normalize_arxiv_id
+
+        parsed = normalize_arxiv_id(key)
+        return (parsed[0] if parsed else key).lower()
+    return key.strip().lower()
+
+
+def settle_missing(results: Sequence[BatchResult], previous: PreviousSnapshot | None) -> list[BatchResult]:
+    """Decide the ``missing`` answers (arXiv empty feeds, S2 ``null`` entries) with earlier evidence.
+
+    An id the source answered on an earlier night stays ``missing``: not proof it is gone, so its
+    earlier values are carried forward and it counts as not served. An id never seen before becomes
+    ``not_found``, its reason saying why.
+    """
+    seen = seen_before(previous)
+    out: list[BatchResult] = []
+    for result in results:
+        known = seen.get(result.batch.source)
+        if known is None or not any(r.status == FetchStatus.MISSING for r in result.works):
+            out.append(result)
+            continue
+        works = tuple(
+            replace(
+                r,
+                status=FetchStatus.NOT_FOUND,
+                reason=f"{r.reason}; never answered before: taken as not found",
+            )
+            if r.status == FetchStatus.MISSING and _seen_key(r.source, r.key) not in known
+            else r
+            for r in result.works
+        )
+        out.append(replace(result, works=works))
+    return out
+
+
+LINK_SOURCE: Final = "previous_snapshot"
+"""``source`` of the link records :func:`remembered_links` adds (never a value source for the tables)."""
+_LINK_FIELDS: Final = (
+    "arxiv_id",
+    "doi",
+    "pmid",
+    "pmcid",
+    "acl_id",
+    "corpus_id",
+    "s2_paper_id",
+    "openalex_id",
+)
+_CONTRADICTING: Final = ("arxiv_id", "doi", "pmid", "pmcid")  # one value per work: a second one disagrees
+
+
+def remembered_links(
+    previous: PreviousSnapshot | None, works: Sequence[WorkRecord], *, now: datetime | None = None
+) -> list[WorkRecord]:
+    """Identifier-only records that keep the previous snapshot's crosswalk joins tonight.
+
+    A preprint and its published version are often joined by one source's answer alone (S2 lists
+    both ids). When that source does not answer tonight the two would split into two works, and the
+    published version's values would move away from the work that carried them. So for every
+    previous work joined by a crosswalk, one ``ok`` record of source :data:`LINK_SOURCE` carrying
+    only its identifiers is added to tonight's records: the resolver joins the ids again, and the
+    tables never take a value from it. A link tonight's answers contradict (an ``ok`` record that
+    shares an id with the work but gives another arXiv id, DOI, PMID or PMCID) is dropped.
+    """
+    if previous is None:
+        return []
+    from enrich.resolve.idmap import id_keys
+    from enrich.resolve.match import record_ids
+    from enrich.resolve.types import WorkIds
+
+    tonight = [record_ids(r) for r in works if r.status is FetchStatus.OK]
+    stamp = now or datetime.now(UTC)
+    out: list[WorkRecord] = []
+    for row in previous.rows("works", "work_id").values():
+        if row.get("match_method") != "crosswalk":
+            continue
+        values = {f: row.get(f) for f in _LINK_FIELDS}
+        ids = WorkIds(
+            corpus_id=int(values["corpus_id"]) if values["corpus_id"] is not None else None,
+            **{f: str(v) for f, v in values.items() if f != "corpus_id" and v is not None},
+        )
+        keys = set(id_keys(ids))
+        if len(keys) < 2:
+            continue
+        contradicted = any(
+            keys & set(id_keys(seen))
+            and any(
+                getattr(ids, f) is not None
+                and getattr(seen, f) is not None
+                and str(getattr(seen, f)).lower() != str(getattr(ids, f)).lower()
+                for f in _CONTRADICTING
+            )
+            for seen in tonight
+        )
+        if contradicted:
+            continue
+        out.append(
+            WorkRecord(
+                source=LINK_SOURCE,
+                key=str(row["work_id"]),
+                status=FetchStatus.OK,
+                fetched_at=stamp,
+                reason="identifiers joined on an earlier night",
+                arxiv_id=ids.arxiv_id,
+                doi=ids.doi,
+                pmid=ids.pmid,
+                pmcid=ids.pmcid,
+                acl_id=ids.acl_id,
+                corpus_id=ids.corpus_id,
+                s2_paper_id=ids.s2_paper_id,
+                openalex_id=ids.openalex_id,
+            )
+        )
+    return out
 
 
 # --------------------------------------------------------------------------- 3. titles
@@ -379,8 +719,13 @@ def title_batches(
 
 
 def live_search_sources(clients: Clients, sources: Sequence[str] = SOURCES) -> list[str]:
-    """The selected search sources not (yet) known to be unreachable."""
-    return [s for s in SEARCH_SOURCES if s in sources and not _client(clients, s).stats.unreachable]
+    """The selected search sources whose clients have not stopped (unreachable, key refused, deferred)."""
+    live: list[str] = []
+    for s in SEARCH_SOURCES:
+        stats: SourceStats = _client(clients, s).stats if s in sources else SourceStats(s, unreachable=True)
+        if not stats.unreachable and stats.stopped is None:
+            live.append(s)
+    return live
 
 
 def resolve_titles(
@@ -400,10 +745,19 @@ def resolve_titles(
     live = live_search_sources(clients, sources)
     if not queries or not live:
         return {}
+    emit(ProgressEvent("titles", "start", total=len(queries)))
     with ResolutionCache(cache_path) as cache:
         matches = TitleResolver(clients, cache, sources=live).resolve(list(queries))
     accepted = sum(1 for m in matches.values() if m.accepted)
-    emit(ProgressEvent("titles", "note", detail=f"titles: {accepted} of {len(matches)} matched"))
+    none = bool(matches) and not accepted
+    emit(
+        ProgressEvent(
+            "titles",
+            "note",
+            detail=f"titles: {accepted} of {len(matches)} matched",
+            outcome="warn" if none else "ok",
+        )
+    )
     return dict(matches)
 
 
@@ -458,8 +812,8 @@ class RunFacts:
 
     @property
     def partial(self) -> bool:
-        """Partial when a list was skipped, a batch failed, or a source was unreachable or deferred items."""
-        return bool(self.problems) or any(s.unreachable or s.deferred > 0 for s in self.sources.values())
+        """Partial when a list was skipped, a batch failed, or a source did not serve the night."""
+        return bool(self.problems) or any(not s.served for s in self.sources.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -469,9 +823,14 @@ class Built:
 
 
 def previous_snapshot(out: Path, snapshot_date: date) -> PreviousSnapshot | None:
-    """The latest snapshot before ``snapshot_date`` (carry-forward, staleness, movers), if any."""
-    from enrich.snapshot import read_previous
+    """The latest snapshot before ``snapshot_date`` (carry-forward, staleness, movers), if any.
 
+    An earlier write that crashed after its commit point is completed first (``recover``), so what
+    is carried forward is always the last committed version of every date.
+    """
+    from enrich.snapshot import read_previous, recover
+
+    recover(out)
     return read_previous(out, before=snapshot_date)
 
 

@@ -126,4 +126,13 @@ class SourceStats:
     deferred: int = 0
     cache_hits: int = 0
     unreachable: bool = False
-    message: str | None = None  # the one clear line shown when the source was down
+    message: str | None = None  # why the source stopped early: unreachable, key rejected, deferred...
+    auth_rejected: bool = False  # the source refused the configured key/token (401/403)
+    stopped: str | None = None  # the client stopped asking early: unreachable | auth_rejected |
+    # deferred (rate limited, quota spent, deadline passed) | failing (every attempt of 3 calls failed)
+    requested: int = 0  # items asked for by id tonight (title-search candidates are not items)
+    served_share: float = 1.0  # (ok + not_found) / requested; 1.0 when nothing was requested
+    min_served: float = 1.0  # the share below which the source did not serve tonight (policy)
+    served: bool = True  # served_share >= min_served and the key was not rejected
+    deadline_s: float | None = None  # the source's deadline tonight (seconds from the run's start)
+    reason: str | None = None  # when not served: the one line the run prints for this source

@@ -27,6 +27,20 @@ _TOKEN_PATTERNS: Final = (
 )
 
 
+_USERINFO: Final = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#@<>\"'\[\]()]*@")
+
+
+def strip_userinfo(text: str) -> str:
+    """``text`` with the ``user:password@`` part of every URL in it removed (nothing else changes).
+
+    Lists are untrusted: ``https://user:token@host/...`` must not be stored, published or logged.
+
+    >>> strip_userinfo("see https://bob:ghp_x@github.com/a/b and http://u@h.org/p")
+    'see https://github.com/a/b and http://h.org/p'
+    """
+    return _USERINFO.sub(r"\1", text) if "@" in text else text
+
+
 def sanitize_url(url: str) -> str:
     """Return ``url`` with user info and secret query values replaced by ``***``.
 

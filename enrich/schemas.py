@@ -12,6 +12,8 @@ Schema-version policy (``MAJOR.MINOR``):
 
 * MINOR goes up when nullable columns are **added** (old readers keep working; :func:`conform` fills
   the new columns with nulls when older snapshots are read back).
+* MINOR also goes up when a column of named values gains a new value (``list_changes.change``
+  gained ``edited`` in 1.1): values that existed keep their meaning, so filters on them still work.
 * MAJOR goes up when a column is renamed, removed, re-typed or changes meaning.
 
 Integers that may be missing stay integers (nullable ``int64``/``int32``), never floats with NaN.
@@ -41,7 +43,7 @@ __all__ = [
     "empty_table",
 ]
 
-SCHEMA_VERSION: Final = "1.0"
+SCHEMA_VERSION: Final = "1.1"
 
 DATE: Final = pa.date32()
 TIMESTAMP: Final = pa.timestamp("us", tz="UTC")
@@ -338,13 +340,30 @@ _METRIC_COLS: Final = [
 
 _LIST_CHANGE_COLS: Final = [
     _c("list_id", pa.string(), "parse", "the list that changed", nullable=False),
-    _c("entry_id", pa.string(), "parse", "the entry gained or lost", nullable=False),
-    _c("change", pa.string(), "derived", "gained or lost, versus the previous snapshot", nullable=False),
+    _c("entry_id", pa.string(), "parse", "the entry gained, lost or edited", nullable=False),
+    _c(
+        "change",
+        pa.string(),
+        "derived",
+        "versus the previous snapshot: gained (a new entry_id), lost (an entry_id gone) or edited (same "
+        "entry_id, its text changed: see edited_columns; since 1.1)",
+        nullable=False,
+    ),
     _c("kind", pa.string(), "parse", "the entry's kind", nullable=False),
     _c("label", pa.string(), "parse", "the entry's title, else its name"),
     _c("work_id", pa.string(), "resolve", "the entry's work_id (tonight's for gained, previous for lost)"),
     _c("repo_id", pa.string(), "github", "the entry's repo_id"),
     _c("hf_item_id", pa.string(), "parse", "the entry's hf_item_id"),
+    _c(
+        "previous_label", pa.string(), "parse", "edited: the entry's title, else its name, before (since 1.1)"
+    ),
+    _c(
+        "edited_columns",
+        STRINGS,
+        "derived",
+        "edited: the entries columns that changed, of name, title, authors_raw, year, venue_raw, urls, "
+        "description (since 1.1)",
+    ),
 ]
 
 ENTRIES_SCHEMA: Final = _schema("entries", _ENTRY_COLS)

@@ -12,20 +12,51 @@ module never imports Prefect. Secrets never appear in ``repr``, logs or :meth:`S
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from enrich.config import REAL_ROOTS, SOURCES, Credentials, Endpoints, Secret
+from enrich.config import REAL_ROOTS, SOURCES, Credentials, Endpoints, Secret, SourcePolicy, source_policy
 
 SecretLoader = Callable[[str], str | None]
 """Loads a named secret (e.g. a Prefect ``Secret`` block); returns ``None`` when there is none."""
 
 _CRON_FIELDS = 5
+_UNPRINTABLE = re.compile(r"[\x00-\x20\x7f-\x9f\u2028\u2029]")
+"""Control characters and whitespace: in a header value (User-Agent, Authorization) or a URL, a CR/LF
+would split the request, so none may reach one."""
+_MAILTO = re.compile(r"^[^@\s]+@[^@\s]+$")
+
+
+def check_root_url(value: str) -> str:
+    """``value`` without a trailing slash if it can be an API root, else ``ValueError`` saying why.
+
+    An API root is ``http(s)://host[:port][/path]``: a host is required, the port must be a number,
+    and it holds no user info, whitespace, control character, query or fragment (every request is built
+    under it, and the session layer refuses anything that leaves it).
+    """
+    if _UNPRINTABLE.search(value):
+        raise ValueError("holds whitespace or a control character")
+    if not value.lower().startswith(("http://", "https://")):
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError:
+        raise ValueError("has a port that is not a number from 0 to 65535") from None
+    if not parts.hostname:
+        raise ValueError("has no host (expected http(s)://host[:port][/path])")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("may not hold user info (user:password@); credentials go in their own variables")
+    if parts.query or parts.fragment or value.endswith(("?", "#")):
+        raise ValueError("may not hold a query or fragment ('?' or '#')")
+    return value.rstrip("/")
 
 
 def _split_sources(value: Any) -> Any:
@@ -55,6 +86,12 @@ class Settings(BaseSettings):
                                  documented minimum interval between
                                  requests (0 only against
                                  ``enrich fake-apis --rate-limits off``)
+    ENRICH_SOURCE_DEADLINE       source_deadline: seconds from the run's   2700 per source
+                                 start after which a source is asked       (``SOURCE_POLICY``)
+                                 nothing more; its rest is deferred
+    ENRICH_MIN_SERVED            min_served: share of requested items a   0.95 per source
+                                 source must serve, else the run is        (``SOURCE_POLICY``)
+                                 partial (exit 3) and names it
     GITHUB_TOKEN, S2_API_KEY,    credentials (``SecretStr``)               none
     OPENALEX_API_KEY, HF_TOKEN
     ENRICH_<NAME>_BLOCK          name of a Prefect Secret block to use     none
@@ -72,10 +109,14 @@ class Settings(BaseSettings):
     )
 
     lists_dir: Path = Path("data/raw")
-    out_dir: Path = Path("data/enriched")
+    # ENRICH_OUT_DIR; ENRICH_OUT (what enrich.load read first) is an alias (enrich.outroot)
+    out_dir: Path = Field(
+        default=Path("data/enriched"),
+        validation_alias=AliasChoices("ENRICH_OUT_DIR", "ENRICH_OUT", "out_dir"),
+    )
     cache_dir: Path = Path(".cache/enrich")
     sources: Annotated[tuple[str, ...], NoDecode] = SOURCES
-    timeout: float = Field(default=30.0, gt=0)
+    timeout: float = Field(default=30.0, gt=0, allow_inf_nan=False)
     mailto: str | None = None
 
     arxiv_url: str = REAL_ROOTS["arxiv"]
@@ -104,7 +145,9 @@ class Settings(BaseSettings):
     schedule_cron: str = "0 3 * * *"
     schedule_timezone: str = "UTC"
     source_concurrency: int = Field(default=1, ge=1)
-    interval_scale: float = Field(default=1.0, ge=0)
+    interval_scale: float = Field(default=1.0, ge=0, allow_inf_nan=False)
+    source_deadline: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    min_served: float | None = Field(default=None, ge=0, le=1)
 
     @field_validator("sources", mode="before")
     @classmethod
@@ -124,16 +167,29 @@ class Settings(BaseSettings):
     @field_validator("arxiv_url", "s2_url", "openalex_url", "crossref_url", "github_url", "hf_url")
     @classmethod
     def _root(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError(f"{value!r} is not an http(s) URL")
-        return value.rstrip("/")
+        return check_root_url(value)
+
+    @field_validator("mailto")
+    @classmethod
+    def _mailto(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if _UNPRINTABLE.search(value):
+            raise ValueError("holds whitespace or a control character (CR/LF would forge request headers)")
+        if not _MAILTO.match(value):
+            raise ValueError("is not an e-mail address (name@host)")
+        return value
 
     @field_validator("github_token", "s2_api_key", "openalex_api_key", "hf_token", mode="before")
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         if isinstance(value, str) and not value.strip():
             return None
-        return value
+        if isinstance(value, str) and _UNPRINTABLE.search(value.strip()):
+            # the value itself is never shown: it is a credential
+            raise ValueError("holds whitespace or a control character (a CR/LF would forge request headers)")
+        return value.strip() if isinstance(value, str) else value
 
     @field_validator("schedule_cron")
     @classmethod
@@ -161,6 +217,10 @@ class Settings(BaseSettings):
             github=self.github_url,
             hf=self.hf_url,
         )
+
+    def source_policy(self) -> dict[str, SourcePolicy]:
+        """Each source's threshold and deadline: ``enrich.config.SOURCE_POLICY`` with the overrides."""
+        return source_policy(deadline_s=self.source_deadline, min_served=self.min_served)
 
     def credentials(self, load_secret: SecretLoader | None = None) -> Credentials:
         """Credentials for the clients: the environment first, then the named secret blocks.

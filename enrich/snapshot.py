@@ -5,7 +5,7 @@ Layout under ``<out>`` (Hive partitioning, one file per table and night)::
     <out>/<table>/snapshot_date=YYYY-MM-DD/part-0.parquet    zstd, explicit schema (enrich.schemas)
     <out>/manifests/YYYY-MM-DD.json                          written last: the date's commit record
     <out>/.lock                                              writers hold an exclusive flock on it
-    <out>/.staging-<run_id>/                                 a write in progress (never read)
+    <out>/.staging-<run_id>/                                 a write in progress (read only once committed)
 
 Crash safety of :func:`write_snapshot` (a write-ahead protocol):
 
@@ -14,16 +14,21 @@ Crash safety of :func:`write_snapshot` (a write-ahead protocol):
    deletes it.
 2. ``COMMIT.json`` (the full manifest) is written atomically into the staging directory: the
    commit point. From here on the write is completed by whoever gets the lock next.
-3. That date's old manifest, if any, is moved out of view, so manifest readers (``load``,
-   ``read_previous``) stop seeing the date while its partitions change.
-4. Each table's partition directory is swapped: the old one is renamed into the staging
+3. Each table's partition directory is swapped: the old one is renamed into the staging
    directory, the staged one renamed into place (renames within one file system are atomic, so a
    partition is always either the whole old file or the whole new one).
-5. The manifest is written (temporary file + ``os.replace``), then the staging directory, holding
+4. The manifest is replaced (temporary file + ``os.replace``), then the staging directory, holding
    the old partitions, is deleted. Other dates are never touched.
 
-A crash after step 2 is rolled forward by the next :func:`write_snapshot` or by :func:`recover`.
-Readers that go through the manifests always see whole snapshots.
+The date's manifest is never removed: until the commit point readers see the previous version,
+whole. From the commit point until step 4 is done (or after a crash in between, until the next
+writer or :func:`recover` completes it) the readers here (:func:`read_manifest`,
+:func:`read_table`, :func:`list_snapshots`, :func:`read_previous`, :func:`load`) read *through*
+the journal: the committed manifest from ``COMMIT.json`` and each table from the staging
+directory while it is still there, so they see the new version, whole. There is no moment when a
+date that had a snapshot has none. (A reader that only follows ``manifests/*.json`` to the
+partition files can tell a write in progress by the ``sha256`` of each file in the manifest.)
+The nightly run calls :func:`recover` before it reads the previous snapshot.
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from enrich.errors import InputError, SnapshotError
+from enrich.outroot import DEFAULT_ROOT, output_root
 from enrich.records import SourceStats
 from enrich.schemas import SCHEMA_VERSION, SCHEMAS, TABLE_NAMES, conform
 from enrich.tables import PreviousSnapshot, Tables
@@ -71,8 +77,6 @@ __all__ = [
     "write_snapshot",
 ]
 
-DEFAULT_ROOT: Final = Path("data/enriched")
-ROOT_ENV: Final = "ENRICH_OUT"
 PART_FILE: Final = "part-0.parquet"
 MANIFESTS: Final = "manifests"
 _STAGING_PREFIX: Final = ".staging-"
@@ -342,12 +346,8 @@ def _apply(out: Path, staging: Path) -> date:
     new_root, old_root = staging / "new", staging / "old"
     pending = sorted(p.name for p in new_root.iterdir()) if new_root.exists() else []
     manifest_path = _manifest_path(out, day)
-    if pending and manifest_path.exists():  # step 3: take the date out of view while it changes
-        old_root.mkdir(exist_ok=True)
-        manifest_path.replace(old_root / "manifest.json")
-        _fsync_dir(manifest_path.parent)
     touched: set[Path] = set()
-    for name in pending:  # step 4
+    for name in pending:  # step 3 (the old manifest stays: readers read through the journal)
         final = partition_path(out, name, day)
         final.parent.mkdir(parents=True, exist_ok=True)
         if final.exists():
@@ -361,7 +361,7 @@ def _apply(out: Path, staging: Path) -> date:
     for directory in sorted(touched):
         _fsync_dir(directory)
     manifest_path.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomic(manifest_path, manifest.to_json().encode())  # step 5
+    _write_atomic(manifest_path, manifest.to_json().encode())  # step 4
     shutil.rmtree(staging)
     return day
 
@@ -375,16 +375,55 @@ def _recover_locked(out: Path) -> list[date]:
             done.append(_apply(out, staging))
         else:
             shutil.rmtree(staging)
+    # a manifest's temporary file left by a crash inside _write_atomic (never visible as a snapshot:
+    # readers only see *.json); writes hold the lock, so none of these belongs to a live write
+    manifests = out / MANIFESTS
+    if manifests.is_dir():
+        for leftover in manifests.glob(".*.json.tmp-*"):
+            leftover.unlink(missing_ok=True)
     return done
 
 
 def recover(out: Path | str) -> list[date]:
-    """Finish writes interrupted after their commit point and delete uncommitted staging; return dates completed."""
+    """Finish writes interrupted after their commit point and delete uncommitted staging; return dates completed.
+
+    Raises :class:`~enrich.errors.SnapshotError` when the directory cannot be changed.
+    """
     out = Path(out)
     if not out.exists():
         return []
-    with _locked(out):
-        return _recover_locked(out)
+    try:
+        with _locked(out):
+            return _recover_locked(out)
+    except OSError as exc:
+        raise SnapshotError(f"{out}: cannot complete an earlier interrupted write ({exc})") from exc
+
+
+# ----------------------------------------------------------------------------- read-through
+
+
+@dataclass(frozen=True, slots=True)
+class _Committed:
+    """A write past its commit point that is not (or not yet) completed: what readers see for its date."""
+
+    staging: Path
+    manifest: Manifest
+
+
+def _committed(out: Path) -> dict[date, _Committed]:
+    """Committed staging directories by date (at most one at a time: writers hold the lock and
+    complete any earlier one before they commit)."""
+    found: dict[date, _Committed] = {}
+    for journal in sorted(out.glob(f"{_STAGING_PREFIX}*/{_COMMIT}")):
+        try:
+            data = json.loads(journal.read_text(encoding="utf-8"))
+            manifest = Manifest.from_dict(data["manifest"], str(journal))
+        except FileNotFoundError:  # completed meanwhile: the manifest file is current
+            continue
+        except (json.JSONDecodeError, KeyError, TypeError, InputError) as exc:
+            raise SnapshotError(f"{journal}: unreadable commit record ({exc})") from exc
+        found[manifest.snapshot_date] = _Committed(journal.parent, manifest)
+    return found
 
 
 # ------------------------------------------------------------------------------------------- read
@@ -393,27 +432,31 @@ def recover(out: Path | str) -> list[date]:
 def list_snapshots(out: Path | str) -> list[date]:
     """Dates with a manifest (complete or partial), oldest first."""
     directory = Path(out) / MANIFESTS
-    if not directory.is_dir():
-        return []
-    days = []
-    for path in directory.glob("*.json"):
-        if _DATE.match(path.stem):
-            with contextlib.suppress(ValueError):
-                days.append(date.fromisoformat(path.stem))
+    days = set(_committed(Path(out)))
+    if directory.is_dir():
+        for path in directory.glob("*.json"):
+            if _DATE.match(path.stem):
+                with contextlib.suppress(ValueError):
+                    days.add(date.fromisoformat(path.stem))
     return sorted(days)
 
 
 def read_manifest(out: Path | str, snapshot_date: date) -> Manifest:
+    """The date's manifest; a write committed but not completed yet is read from its journal."""
     path = _manifest_path(Path(out), snapshot_date)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise InputError(str(path), f"no snapshot for {snapshot_date}") from exc
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(str(path), f"not valid JSON ({exc.msg} at line {exc.lineno})") from exc
-    manifest = Manifest.from_dict(data, str(path))
+    committed = _committed(Path(out)).get(snapshot_date)
+    if committed is not None:
+        manifest = committed.manifest
+    else:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError as exc:
+            raise InputError(str(path), f"no snapshot for {snapshot_date}") from exc
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(str(path), f"not valid JSON ({exc.msg} at line {exc.lineno})") from exc
+        manifest = Manifest.from_dict(data, str(path))
     major = manifest.schema_version.split(".")[0]
     if major != SCHEMA_VERSION.split(".")[0]:
         raise SnapshotError(
@@ -427,6 +470,10 @@ def read_table(out: Path | str, table: str, snapshot_date: date) -> pa.Table:
     if table not in SCHEMAS:
         raise InputError(table, f"unknown table; one of {', '.join(TABLE_NAMES)}")
     path = partition_path(Path(out), table, snapshot_date) / PART_FILE
+    committed = _committed(Path(out)).get(snapshot_date)
+    if committed is not None:  # read through the journal while the staged file is not in place
+        with contextlib.suppress(FileNotFoundError):  # moved into place meanwhile: read it there
+            return conform(pq.read_table(committed.staging / "new" / table / PART_FILE), SCHEMAS[table])
     try:
         data = pq.read_table(path)
     except FileNotFoundError as exc:
@@ -456,8 +503,7 @@ def read_previous(out: Path | str, before: date) -> PreviousSnapshot | None:
 def _root(root: str | Path | None) -> Path:
     if root is not None:
         return Path(root)
-    env = os.environ.get(ROOT_ENV)
-    return Path(env) if env else DEFAULT_ROOT
+    return output_root()
 
 
 def _dates_for(out: Path, snapshot: str) -> list[date]:
@@ -486,7 +532,7 @@ def load(
     """One snapshot table as a pandas DataFrame with nullable dtypes.
 
     ``snapshot``: ``"latest"``, ``"all"`` (every snapshot, stacked) or ``"YYYY-MM-DD"``.
-    ``root``: the snapshot directory; default ``$ENRICH_OUT`` or ``data/enriched``.
+    ``root``: the snapshot directory; default ``$ENRICH_OUT_DIR`` (alias ``$ENRICH_OUT``) or ``data/enriched``.
     Integers are pandas ``Int64``/``Int32`` (missing is ``<NA>``, not NaN), strings ``string``,
     booleans ``boolean``, dates and timestamps ``datetime64``; a ``snapshot_date`` column is added.
     """

@@ -145,7 +145,7 @@ def render_markdown(summary: RunSummary) -> str:
         "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for name, s in summary.sources.items():
-        status = _escape(s.message or "unreachable") if s.unreachable else "ok"
+        status = _escape(s.reason) if s.reason else "ok"
         lines.append(
             f"| {name} | {s.requests} | {s.ok} | {s.not_found} | {s.errors} | {s.deferred} | {s.cache_hits} | {status} |"
         )

@@ -22,7 +22,8 @@ Choices (the README's "Snapshots" section documents them for analysts):
   night never erases data; an item no source answered for tonight keeps its previous values.
 * **History.** ``metrics_history`` holds tonight's *observations* only (fresh values, not carried
   ones), so the union of partitions is the time series; ``list_changes`` holds the entries each list
-  gained or lost versus the previous snapshot.
+  gained, lost or edited versus the previous snapshot (ids follow edited entries across versions:
+  ``enrich.parsing.keys.carry_entry_ids``).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ from enrich.schemas import (
 )
 
 __all__ = [
+    "EDIT_COLUMNS",
     "EntryLike",
     "PreviousSnapshot",
     "Tables",
@@ -61,6 +63,7 @@ __all__ = [
     "clean_abstract",
     "clean_text",
     "hf_item_id",
+    "list_changes",
 ]
 
 Row = dict[str, Any]
@@ -939,30 +942,72 @@ def _metrics(
     return rows
 
 
-_CHANGE_COLUMNS: Final = ("list_id", "entry_id", "kind", "title", "name", "work_id", "repo_id", "hf_item_id")
-"""The entry columns :func:`_list_changes` reads."""
+EDIT_COLUMNS: Final = ("name", "title", "authors_raw", "year", "venue_raw", "urls", "description")
+"""The entry columns whose change makes an entry ``edited`` in ``list_changes``: the entry's own text.
+``line`` and ``section`` are where it stands (a move or a renamed heading is not an edit); the
+identifier columns and ``kind`` follow from the URLs and text; the rest come from resolution."""
+
+_CHANGE_COLUMNS: Final = tuple(
+    dict.fromkeys(
+        ("list_id", "entry_id", "kind", "title", "name", "work_id", "repo_id", "hf_item_id", *EDIT_COLUMNS)
+    )
+)
+"""The previous entries' columns :func:`list_changes` reads (the rest are not made into dicts)."""
 
 
-def _list_changes(tonight: Sequence[Row], before: Sequence[Row], unreadable: Collection[str]) -> list[Row]:
+def list_changes(
+    tonight: Sequence[Mapping[str, Any]],
+    before: Sequence[Mapping[str, Any]],
+    unreadable: Collection[str] = (),
+) -> list[Row]:
+    """The ``list_changes`` rows: entries gained, lost or edited since ``before``, per list.
+
+    ``tonight`` and ``before`` are ``entries`` rows (dicts with at least ``list_id``, ``entry_id``,
+    ``kind``, ``title``, ``name`` and :data:`EDIT_COLUMNS`; ``work_id``, ``repo_id``, ``hf_item_id``
+    when known). An entry is ``gained``/``lost`` when its id appears/disappears, ``edited`` when its
+    id stays and any of :data:`EDIT_COLUMNS` differs (named in ``edited_columns``). Lists in
+    ``unreadable`` record nothing. Rows are in no particular order (the table sorts them).
+    """
     now = {(r["list_id"], r["entry_id"]): r for r in tonight}
     then = {(r["list_id"], r["entry_id"]): r for r in before}
     rows: list[Row] = []
-    for change, ours, theirs in (("gained", now, then), ("lost", then, now)):
-        for key, r in ours.items():
-            if key not in theirs and r["list_id"] not in unreadable:
-                rows.append(
-                    {
-                        "list_id": r["list_id"],
-                        "entry_id": r["entry_id"],
-                        "change": change,
-                        "kind": r["kind"],
-                        "label": r["title"] or r["name"],
-                        "work_id": r["work_id"],
-                        "repo_id": r["repo_id"],
-                        "hf_item_id": r["hf_item_id"],
-                    }
-                )
+
+    def add(
+        change: str, r: Mapping[str, Any], old: Mapping[str, Any] | None, edited: list[str] | None
+    ) -> None:
+        rows.append(
+            {
+                "list_id": r["list_id"],
+                "entry_id": r["entry_id"],
+                "change": change,
+                "kind": r["kind"],
+                "label": r["title"] or r["name"],
+                "work_id": r.get("work_id"),
+                "repo_id": r.get("repo_id"),
+                "hf_item_id": r.get("hf_item_id"),
+                "previous_label": (old["title"] or old["name"]) if old is not None else None,
+                "edited_columns": edited,
+            }
+        )
+
+    for key, r in now.items():
+        if r["list_id"] in unreadable:
+            continue
+        old = then.get(key)
+        if old is None:
+            add("gained", r, None, None)
+            continue
+        edited = [c for c in EDIT_COLUMNS if _comparable(r.get(c)) != _comparable(old.get(c))]
+        if edited:
+            add("edited", r, old, edited)
+    for key, r in then.items():
+        if key not in now and r["list_id"] not in unreadable:
+            add("lost", r, None, None)
     return rows
+
+
+def _comparable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list | tuple) else value
 
 
 _CARRIED_STATUS: Final = {
@@ -1093,7 +1138,7 @@ def build_tables(
         row["hf_item_id"] = hf_built.key_of[hf_key] if hf_key is not None else None
 
     previous_table = conform(previous.entries, ENTRIES_SCHEMA)
-    # list changes read eight columns of every previous entry; only unreadable lists need whole rows
+    # list changes read a few columns of every previous entry; only unreadable lists need whole rows
     previous_entries = previous_table.select(_CHANGE_COLUMNS).to_pylist()
     if unreadable_lists:
         unreadable_rows = previous_table.filter(
@@ -1114,6 +1159,6 @@ def build_tables(
         metrics_history=_table("metrics_history", _metrics(fresh_works, repo_built.fresh, hf_built.fresh)),
         list_changes=_table(
             "list_changes",
-            _list_changes(list(entry_rows.values()), previous_entries, set(unreadable_lists)),
+            list_changes(list(entry_rows.values()), previous_entries, set(unreadable_lists)),
         ),
     )

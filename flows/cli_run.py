@@ -1,7 +1,14 @@
 """``enrich run``: the nightly pipeline, once, on Prefect's embedded ephemeral server (no set-up).
 
 Exit codes: 0 complete, 3 partial (written, but a list was skipped or a source was unreachable),
-1 failure (nothing written), 2 bad input (bad ``--date``, missing ``--lists`` directory, no lists).
+1 failure (nothing written), 2 bad input (bad ``--date``, missing ``--lists`` directory, no lists),
+143/130 stopped by SIGTERM/SIGINT (128 + the signal number).
+
+The run itself happens in a child process in its own process group, watched by ``enrich run``
+(see :func:`supervise`): a SIGTERM/SIGINT stops it within ``STOP_GRACE_S`` plus a few seconds, in-flight
+batches are abandoned (a snapshot is only ever visible whole, see ``enrich.snapshot``), and the
+child, Prefect's embedded server and everything they started exit with it: no orphans, also when the
+child is killed outright, and the child ends its group itself when ``enrich run`` is SIGKILLed.
 
 Prefect is imported only after its environment is prepared (see :func:`prepare_prefect_env`), because
 Prefect reads its settings and sets up logging when it is first imported.
@@ -10,11 +17,15 @@ Prefect reads its settings and sets up logging when it is first imported.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
+import signal
+import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -88,6 +99,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-refresh", action="store_true", help="do not ask GitHub for newer copies of the lists"
     )
+    parser.add_argument(
+        "--no-report",
+        action="store_true",
+        help="do not write the HTML report (default: <out>/reports/<date>/index.html)",
+    )
 
 
 def writable_dir(path: Path) -> bool:
@@ -126,14 +142,28 @@ def prepare_prefect_env(
 def _settings(args: argparse.Namespace) -> Settings:
     from pydantic import ValidationError
 
+    from enrich.preflight import settings_error
     from enrich.settings import Settings
 
     try:
         return Settings()
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = "ENRICH_" + "_".join(str(p) for p in first["loc"]).upper()
-        raise InputError(where, first["msg"]) from None
+        raise settings_error(exc) from None
+
+
+def preflight(args: argparse.Namespace, *, out: Path, cache: Path) -> None:
+    """Check every path and setting before the first request (issue 9): exit 2 and one line if one is
+    unusable, a warning line for a nearly full disk. The settings were validated when they were built
+    (URLs, ``ENRICH_MAILTO``, credentials: :mod:`enrich.settings`); here the directories are checked.
+    """
+    from enrich.preflight import PathSetting, check_paths
+
+    warnings = check_paths(
+        PathSetting("--out" if args.out else "ENRICH_OUT_DIR", out),
+        PathSetting("--cache" if args.cache else "ENRICH_CACHE_DIR", cache),
+    )
+    for line in warnings:
+        print(f"enrich run: {line}", file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -143,11 +173,16 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else settings.out_dir
     cache = Path(args.cache) if args.cache else settings.cache_dir
     sources = [s for group in args.sources for s in group] if args.sources else None
+    preflight(args, out=out, cache=cache)
     if not lists.is_dir():
         raise InputError(str(lists), "no such directory (--lists takes a directory of list files)")
     from enrich.lists import list_files
 
     list_files(lists)  # InputError (one line, exit 2) when the directory holds no list file
+
+    if SUPERVISED_ENV not in os.environ:
+        return supervise(out, day)
+    watch_parent()
 
     prepare_prefect_env(cache, verbose=args.verbose)
     console = _console()
@@ -167,6 +202,7 @@ def run(args: argparse.Namespace) -> int:
                 cache_dir=cache,
                 sources=sources,
                 refresh=not args.no_refresh,
+                write_report=not args.no_report,
                 return_state=True,
             )
     except (RuntimeError, OSError, httpx.HTTPError) as exc:  # the engine itself: server start, API
@@ -236,6 +272,9 @@ def report(state: Any, console: Console, out: Path) -> int:
         f"snapshot {result.snapshot_date.isoformat()} ({status}) written to {out}; manifest {result.manifest_path}",
         soft_wrap=True,
     )
+    from flows.terminal import print_summary, stdout_console
+
+    print_summary(result, stdout_console())
     return EXIT_PARTIAL if result.partial else EXIT_OK
 
 
@@ -246,12 +285,14 @@ def _console() -> Console:
 
 
 class ReportedAtEnd(logging.Filter):
-    """Drops the clients' own "<source>: unreachable (...)" log lines: ``enrich run`` reports each
-    unreachable source once, at the end, from the clients' stats."""
+    """Drops the clients' own "<source>: unreachable (...)" / "stopped" log lines: ``enrich run``
+    reports each source that did not serve once, at the end, from the run's per-source verdicts."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not record.name.startswith("enrich.clients"):
             return True
+        if getattr(record, "reported_at_end", False):
+            return False
         text = record.getMessage()
         return not any(text.startswith(f"{source}: unreachable (") for source in SOURCES)
 
@@ -261,13 +302,23 @@ class ProgressHandler(logging.Handler):
 
     def __init__(self, progress: Progress) -> None:
         super().__init__(logging.INFO)
+        from flows.terminal import Phases
+
         self.progress = progress
         self.bars: dict[str, TaskID] = {}
+        self.phases = Phases(progress)
 
     def emit(self, record: logging.LogRecord) -> None:
         event = getattr(record, "event", None)
         if event is None:
             return
+        from flows.terminal import mark
+
+        self.phases.stop("startup")
+        if event.kind == "start":
+            self.phases.start(event.stage, f"{event.stage} …")
+        elif event.kind in {"done", "note"}:
+            self.phases.stop(event.stage)
         if event.kind == "batch" and event.source:
             bar = self.bars.get(event.source)
             if bar is None:
@@ -275,14 +326,24 @@ class ProgressHandler(logging.Handler):
                 self.bars[event.source] = bar
             self.progress.update(bar, completed=event.done, total=event.total)
         elif event.kind in {"done", "note"} and event.detail:
-            self.progress.console.print(f"[green]✓[/green] {event.detail}", soft_wrap=True)
+            self.progress.console.print(f"{mark(event.outcome)} {event.detail}", soft_wrap=True)
 
 
 @contextmanager
 def progress_display(console: Console) -> Iterator[None]:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from flows.terminal import STARTUP_TEXT
 
     progress = Progress(
+        SpinnerColumn(),
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
@@ -308,10 +369,114 @@ def progress_display(console: Console) -> Iterator[None]:
         )
     try:
         with progress:
-            yield
+            handler.phases.start("startup", STARTUP_TEXT)
+            try:
+                yield
+            finally:
+                handler.phases.stop_all()
     finally:
         for h in outputs:
             h.removeFilter(dedupe)
         logger.removeHandler(handler)
         logger.setLevel(old[0])
         logger.propagate = old[1]
+
+
+# --------------------------------------------------------------------------- stopping (SIGTERM/SIGINT)
+
+SUPERVISED_ENV = "ENRICH_RUN_SUPERVISOR_PID"
+"""Internal: set by :func:`supervise` in the child's environment (the supervising process's pid)."""
+STOP_GRACE_S = 10.0  # after a stop signal the child may unwind this long before its group is killed
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+def supervise(out: Path, day: date) -> int:
+    """Run this same command as a child in its own process group and wait for it.
+
+    On SIGTERM/SIGINT/SIGHUP the child gets SIGTERM, ``STOP_GRACE_S`` to unwind, then its whole
+    group (the embedded Prefect server included) is killed; the exit code is 128 + the signal. When
+    the child ends on its own, whatever is left in its group is killed too.
+    """
+    started = datetime.now(UTC)
+    stop: list[int] = []
+
+    def on_signal(signum: int, _frame: object) -> None:
+        stop.append(signum)
+
+    previous = {s: signal.signal(s, on_signal) for s in STOP_SIGNALS}
+    env = {**os.environ, SUPERVISED_ENV: str(os.getpid())}
+    try:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "enrich.cli", *sys.argv[1:]], env=env, start_new_session=True
+        )
+        code = _wait_for(child, stop)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    if stop:
+        name = signal.Signals(stop[0]).name
+        print(
+            f"enrich run: stopped by {name}: in-flight fetches abandoned; {_written(out, day, started)}",
+            file=sys.stderr,
+        )
+        return 128 + stop[0]
+    if code < 0:
+        name = signal.Signals(-code).name
+        print(
+            f"enrich run: failed: the run was killed by {name}; {_written(out, day, started)}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
+    return code
+
+
+def _wait_for(child: subprocess.Popen[bytes], stop: list[int]) -> int:
+    """Wait for ``child``; after a stop signal, SIGTERM it, then kill its group after the grace period."""
+    kill_at: float | None = None
+    try:
+        while True:
+            try:
+                return child.wait(timeout=0.2)
+            except subprocess.TimeoutExpired:
+                pass
+            if stop and kill_at is None:
+                kill_at = time.monotonic() + STOP_GRACE_S
+                child.send_signal(signal.SIGTERM)
+            if kill_at is not None and time.monotonic() >= kill_at:
+                _kill_group(child.pid)
+    finally:
+        _kill_group(child.pid)  # the embedded server and anything else the child left behind
+        child.wait()
+
+
+def _kill_group(pgid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # the group is empty already
+        os.killpg(pgid, signal.SIGKILL)
+
+
+def _written(out: Path, day: date, since: datetime) -> str:
+    """Whether this run's snapshot of ``day`` was committed before it stopped (it is only ever whole)."""
+    from enrich.errors import EnrichError
+    from enrich.snapshot import read_manifest
+
+    try:
+        manifest = read_manifest(out, day)
+    except EnrichError:
+        return f"no snapshot written for {day.isoformat()}"
+    if manifest.started_at >= since:
+        return f"snapshot {day.isoformat()} had been written whole before the stop"
+    return f"no snapshot written for {day.isoformat()}; the one written earlier is unchanged"
+
+
+def watch_parent(interval: float = 0.5) -> None:
+    """In the child: when ``enrich run`` disappears (SIGKILL), end this process group (server included)."""
+    supervisor = int(os.environ.get(SUPERVISED_ENV, "0") or 0)
+    if supervisor <= 1 or os.getpgrp() != os.getpid():
+        return  # not started by supervise(): nothing to watch
+
+    def watch() -> None:
+        while os.getppid() == supervisor:
+            time.sleep(interval)
+        os.killpg(0, signal.SIGKILL)
+
+    threading.Thread(target=watch, name="enrich-run-watch-parent", daemon=True).start()

@@ -1,22 +1,34 @@
 """The ``nightly`` Prefect flow: thin wiring around the stages in :mod:`enrich.pipeline`.
 
-refresh -> parse -> resolve titles -> fetch per source (sources in parallel, batches of one source in
-order, each batch one task run) -> resolve works -> build tables -> write snapshot -> publish the run
-summary as a markdown artifact.
+refresh -> parse -> resolve titles -> fetch per source (sources in parallel, each source one task
+run that fetches its batches in order) -> resolve works -> build tables -> write snapshot -> publish
+the run summary as a markdown artifact -> write summary.md/summary.json next to the manifest and the HTML
+report, linked from a link artifact beside a per-source coverage table artifact
+(``flows/report_step.py``).
 
 Settings are built here, when the flow runs (the edge), never at import time. Tasks retry only for
-coarse failures (the clients already retry requests) and have timeouts. Each source's batches hold
-a slot of the Prefect global concurrency limit ``enrich-<source>`` (created at flow start with
-``ENRICH_SOURCE_CONCURRENCY`` slots when missing; an existing limit is left as its owner set it), so
-several workers sharing one token never run more than that many batches of a source at once; each
-client spaces its own requests within a batch. When the limits cannot be created (no API that
-supports them), the run goes on without them after one log line.
+coarse failures (the clients already retry requests) and have timeouts. Each source's fetch task,
+and the title searches (for every search source they ask), hold one slot of the Prefect global
+concurrency limit ``enrich-<source>`` for their whole run: one acquisition per source and stage,
+not one per batch (created at flow start with ``ENRICH_SOURCE_CONCURRENCY`` slots when missing; an
+existing limit is left as its owner set it), so several workers sharing one token never run more
+than that many fetches of a source at once; each client spaces its own requests. When the limits
+cannot be created (no API that supports them), the run goes on without them after one log line.
+
+Slots never outlive their holder: each is a lease the holder renews (a standalone Prefect server
+takes back a lease that is not renewed), and every holder is recorded in ``enrich.slots``'s ledger
+so that a run that waits for a slot gives back the slots of holders on this machine that died
+(the embedded server takes nothing back by itself). A run that waits for a slot says so, naming
+the source and how long it has waited.
 """
 
 # No `from __future__ import annotations` here: a served deployment pickles this flow by value into
 # a child process, and string annotations would lose `Path`/`date` (tests/flows/test_flows_served.py).
 
 import contextlib
+import logging
+import threading
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -29,8 +41,6 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
-from prefect.concurrency.asyncio import ConcurrencySlotAcquisitionError
-from prefect.concurrency.sync import concurrency
 from prefect.exceptions import ObjectNotFound, PrefectException
 from prefect.futures import PrefectFuture
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
@@ -38,15 +48,19 @@ from prefect.utilities.annotations import quote
 
 from enrich import pipeline
 from enrich.config import SOURCES
-from enrich.pipeline import Batch, BatchResult, Built, ParsedLists, RunFacts
+from enrich.pipeline import Batch, BatchResult, Built, ParsedLists, RunFacts, SourceFetch
 from enrich.refresh import RefreshReport
 from enrich.settings import Settings
+from enrich.slots import LEDGER_DIR, Holder, SlotLedger
 from enrich.summary import render_markdown
 
 LIMIT_PREFIX = "enrich-"
 ARTIFACT_KEY = "enrich-run-summary"
 FETCH_TIMEOUT_S = 1800.0
-SLOT_TIMEOUT_S = 3600.0
+SLOT_TIMEOUT_S = 3600.0  # a slot still not granted after this long fails the task
+LEASE_S = 60.0  # the shortest lease Prefect grants; renewed every 45 s while held
+WAIT_LINE_S = 15.0  # a run waiting for a slot says so this often
+slot_log = logging.getLogger("enrich.slots")  # reaches the terminal of `enrich run`
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +70,11 @@ class NightlyResult:
     snapshot_date: date
     manifest_path: Path
     partial: bool
-    messages: tuple[str, ...]  # one line per unreachable source
+    messages: tuple[str, ...]  # one line per source that did not serve the night
     problems: tuple[str, ...]  # skipped files, failed batches
     summary_markdown: str
     notes: tuple[str, ...] = ()  # e.g. the refresh stage's "offline" line
+    report: Any = None  # flows.report_step.ReportOutcome: report path or why not, summary files
 
 
 # --------------------------------------------------------------------------- edge helpers
@@ -104,24 +119,152 @@ def ensure_source_limits(sources: Sequence[str], slots: int) -> bool:
     return True
 
 
-@contextlib.contextmanager
-def source_slot(source: str, enabled: bool) -> Iterator[None]:
-    """Hold one slot of ``enrich-<source>`` while a batch runs (nothing when limits are off).
+def _say(line: str) -> None:
+    """One line on the ``enrich.slots`` logger: the terminal of ``enrich run``, and the run's logs in
+    Prefect when ``PREFECT_LOGGING_EXTRA_LOGGERS`` includes ``enrich``."""
+    slot_log.warning(line)
 
-    A server that cannot grant slots at all (``ConcurrencySlotAcquisitionError``) costs one warning
-    and the batch runs without; a slot that stays taken longer than ``SLOT_TIMEOUT_S`` fails the task.
+
+def slot_ledger() -> SlotLedger:
+    """The holder ledger next to Prefect's own files (shared by every run using this ``PREFECT_HOME``)."""
+    from prefect.settings import get_current_settings
+
+    return SlotLedger(Path(get_current_settings().home) / LEDGER_DIR)
+
+
+def _embedded_api() -> bool:
+    """Whether the API is an embedded server of a process on this machine (no ``PREFECT_API_URL``):
+    then every slot holder is a process of this machine and is in the ledger."""
+    from prefect.settings import get_current_settings
+
+    return get_current_settings().api.url is None
+
+
+def reclaim_slots(client: Any, names: Sequence[str], ledger: SlotLedger, *, embedded: bool) -> list[str]:
+    """Give back the slots of dead holders; return one line per slot given back.
+
+    A dead holder's lease is released by its id (a no-op when the server no longer knows it). On an
+    embedded API, slots taken beyond what live holders account for are orphans (their lease died
+    with an earlier embedded server) and are given back too. The limit is read before the ledger,
+    so a holder that registers meanwhile is counted, never robbed.
     """
-    with contextlib.ExitStack() as stack:
-        if enabled:
-            try:
-                stack.enter_context(
-                    concurrency(
-                        f"{LIMIT_PREFIX}{source}", occupy=1, timeout_seconds=SLOT_TIMEOUT_S, strict=True
-                    )
-                )
-            except ConcurrencySlotAcquisitionError as exc:
-                get_run_logger().warning("%s: running without its concurrency limit (%s)", source, exc)
+    from uuid import UUID
+
+    lines: list[str] = []
+    with ledger.reclaiming():
+        for holder in ledger.dead():
+            if holder.lease_id is not None:
+                client.release_concurrency_slots_with_lease(UUID(holder.lease_id))
+            ledger.remove(holder)
+            lines.append(
+                f"{', '.join(holder.names)}: slot of process {holder.pid} released (the process is gone)"
+            )
+        if embedded:
+            for name in names:
+                taken = client.read_global_concurrency_limit_by_name(name).active_slots
+                orphans = taken - ledger.live_count(name)
+                if orphans > 0:
+                    client.release_concurrency_slots([name], orphans, occupancy_seconds=1.0)
+                    lines.append(f"{name}: {orphans} slot(s) of runs that are gone released")
+    return lines
+
+
+def _acquire(client: Any, names: list[str], ledger: SlotLedger, holder: Holder, label: str) -> Any:
+    """Wait for one slot of each of ``names``; returns the server's grant (lease id, limits)."""
+    from prefect.client.schemas.responses import ConcurrencyLimitWithLeaseResponse
+
+    embedded = _embedded_api()
+    started = time.monotonic()
+    next_line = started + WAIT_LINE_S
+    for line in reclaim_slots(client, names, ledger, embedded=embedded):
+        _say(line)
+    while True:
+        holder = ledger.mark(holder, "acquiring")  # from here a grant may exist: never robbed
+        try:
+            response = client.increment_concurrency_slots_with_lease(
+                names=names, slots=1, mode="concurrency", lease_duration=LEASE_S
+            )
+            return ConcurrencyLimitWithLeaseResponse.model_validate(response.json())
+        except httpx.HTTPStatusError as exc:
+            if exc.response.status_code != 423:  # 423 Locked: every slot is taken
+                raise
+            retry_after = float(exc.response.headers.get("Retry-After", "1") or 1)
+        holder = ledger.mark(holder, "waiting")
+        waited = time.monotonic() - started
+        if waited >= SLOT_TIMEOUT_S:
+            raise TimeoutError(
+                f"{label}: no concurrency slot of {', '.join(names)} within {SLOT_TIMEOUT_S:.0f} s"
+            )
+        for line in reclaim_slots(client, names, ledger, embedded=embedded):
+            _say(line)
+        if time.monotonic() >= next_line:
+            _say(
+                f"{label}: waiting for a concurrency slot of {', '.join(names)} (taken by another run) "
+                f"for {waited:.0f} s; giving up after {SLOT_TIMEOUT_S:.0f} s"
+            )
+            next_line = time.monotonic() + WAIT_LINE_S
+        time.sleep(min(max(retry_after, 0.2), 2.0))
+
+
+@contextlib.contextmanager
+def _renewing(lease_id: Any, label: str) -> Iterator[None]:
+    """Renew ``lease_id`` in a background thread while the block runs."""
+    stop = threading.Event()
+
+    def renew() -> None:
+        with get_client(sync_client=True) as client:
+            while not stop.wait(LEASE_S * 0.75):
+                try:
+                    client.renew_concurrency_lease(lease_id=lease_id, lease_duration=LEASE_S)
+                except (httpx.HTTPError, PrefectException, OSError) as exc:
+                    _say(f"{label}: could not renew its concurrency lease ({type(exc).__name__})")
+
+    thread = threading.Thread(target=renew, name=f"lease-{label}", daemon=True)
+    thread.start()
+    try:
         yield
+    finally:
+        stop.set()
+
+
+@contextlib.contextmanager
+def source_slot(sources: str | Sequence[str], enabled: bool) -> Iterator[None]:
+    """Hold one slot of ``enrich-<source>`` for each of ``sources`` while the block runs (nothing
+    when limits are off). One acquisition, however many batches run inside.
+
+    The holder is recorded in the ledger before it asks (see :mod:`enrich.slots`) and forgotten
+    only after the slot is given back. A limit missing on the server costs one warning and the
+    block runs without it; a slot not granted within ``SLOT_TIMEOUT_S`` raises ``TimeoutError``.
+    """
+    chosen = [sources] if isinstance(sources, str) else list(sources)
+    if not enabled or not chosen:
+        yield
+        return
+    label = ", ".join(chosen)
+    names = [f"{LIMIT_PREFIX}{s}" for s in chosen]
+    ledger = slot_ledger()
+    holder: Holder = ledger.waiting(names)
+    grant: Any = None
+    try:
+        try:
+            with get_client(sync_client=True) as client:
+                grant = _acquire(client, names, ledger, holder, label)
+        except (httpx.HTTPError, PrefectException) as exc:  # the API cannot grant slots at all
+            _say(f"{label}: running without its concurrency limit ({type(exc).__name__}: {exc})")
+            yield
+            return
+        holder = ledger.holding(holder, str(grant.lease_id))
+        granted = {limit.name for limit in grant.limits}
+        for source, name in zip(chosen, names, strict=True):
+            if name not in granted:
+                _say(f"{source}: running without its concurrency limit ({name} does not exist)")
+        with _renewing(grant.lease_id, label):
+            yield
+    finally:
+        if grant is not None:
+            with get_client(sync_client=True) as client:
+                client.release_concurrency_slots_with_lease(grant.lease_id)
+        ledger.remove(holder)
 
 
 # --------------------------------------------------------------------------- tasks
@@ -133,8 +276,8 @@ def refresh_task(lists_dir: Path, clients: Any, today: date) -> RefreshReport:
 
 
 @task(name="parse-lists", timeout_seconds=600, cache_policy=NO_CACHE)
-def parse_task(lists_dir: Path) -> ParsedLists:
-    return pipeline.parse_lists(lists_dir)
+def parse_task(lists_dir: Path, previous: Any = None) -> ParsedLists:
+    return pipeline.parse_lists(lists_dir, previous)
 
 
 @task(
@@ -145,18 +288,27 @@ def parse_task(lists_dir: Path) -> ParsedLists:
     cache_policy=NO_CACHE,
 )
 def titles_task(
-    clients: Any, cache_path: Path, queries: Sequence[Any], sources: Sequence[str]
+    clients: Any, cache_path: Path, groups: Sequence[Sequence[Any]], sources: Sequence[str], limits: bool
 ) -> dict[str, Any]:
-    return pipeline.resolve_titles(clients, cache_path, queries, sources)
+    """Every group of title queries, inside one slot of each search source's concurrency limit."""
+    matches: dict[str, Any] = {}
+    searched = [s for s in pipeline.SEARCH_SOURCES if s in sources]
+    with source_slot(searched, limits and bool(groups)):
+        for group in groups:
+            matches.update(pipeline.resolve_titles(clients, cache_path, group, sources))
+    return matches
 
 
 # No Prefect timeout here: this task runs in a worker thread, where Prefect cannot interrupt it (it
 # warns on every run). A batch is bounded by the client instead: every request has a timeout and a
 # deadline (``enrich.clients.base.DEFAULT_REQUEST_DEADLINE``), and a dead source is skipped.
-@task(name="fetch-batch", retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE)
-def fetch_task(clients: Any, batch: Batch, limits: bool, known_repos: dict[str, Any]) -> BatchResult:
-    with source_slot(batch.source, limits):
-        return pipeline.fetch_batch(clients, batch, known=known_repos)
+@task(name="fetch-source", cache_policy=NO_CACHE)
+def fetch_source_task(
+    clients: Any, batches: Sequence[Batch], limits: bool, known_repos: dict[str, Any]
+) -> SourceFetch:
+    """Every batch of one source, in order, inside one slot of its concurrency limit."""
+    with source_slot(batches[0].source, limits):
+        return pipeline.fetch_source(clients, batches, known=known_repos)
 
 
 @task(name="resolve-works", timeout_seconds=1800, cache_policy=NO_CACHE)
@@ -207,17 +359,20 @@ def q(value: T) -> T:
 
 
 def _gather(
-    futures: Sequence[tuple[Batch, PrefectFuture[BatchResult]]],
+    futures: Sequence[tuple[Sequence[Batch], PrefectFuture[SourceFetch]]],
 ) -> tuple[list[BatchResult], list[str]]:
     results: list[BatchResult] = []
     failed: list[str] = []
-    for batch, future in futures:
+    for batches, future in futures:
         future.wait()
         state = future.state
         if state.is_completed():
-            results.append(future.result())
+            done = future.result()
+            results.extend(done.results)
+            failed.extend(done.failed)
         else:
-            failed.append(f"{batch.source}: batch {batch.index + 1}/{batch.total} {state.type.value.lower()}")
+            source = batches[0].source
+            failed.append(f"{source}: {len(batches)} batch(es) {state.type.value.lower()}")
     return results, failed
 
 
@@ -232,6 +387,7 @@ def nightly(
     cache_dir: Path | None = None,
     sources: list[str] | None = None,
     refresh: bool = True,
+    write_report: bool = True,
 ) -> NightlyResult:
     """Refresh, parse, resolve and fetch every list entry, then write the dated snapshot.
 
@@ -249,12 +405,14 @@ def nightly(
 
     from enrich.clients import Clients
 
+    policy = settings.source_policy()
     clients = Clients.from_config(
         settings.endpoints(),
         settings.credentials(load_secret_block),
         cache_dir=cache,
         timeout=settings.timeout,
         interval_scale=settings.interval_scale,
+        deadlines={s: p.deadline_s for s, p in policy.items()},
     )
     limits = ensure_source_limits(chosen, settings.source_concurrency)
 
@@ -263,36 +421,33 @@ def nightly(
         report = refresh_task(lists, q(clients), day)
         if report.offline_message:
             notes.append(report.offline_message)
-    parsed = parse_task(lists)
+    # the previous snapshot first: entries keep the ids it gave them (edited or not)
+    previous_snapshot = pipeline.previous_snapshot(out, day)
+    parsed = parse_task(lists, q(previous_snapshot))
     problems = [f"skipped {p}" for p in parsed.problems]
 
-    matches: dict[str, Any] = {}
-    for group in pipeline.title_batches(pipeline.title_queries(parsed.entries)):
-        matches.update(titles_task(q(clients), cache / "resolution.sqlite", q(group), chosen))
+    groups = pipeline.title_batches(pipeline.title_queries(parsed.entries))
+    matches = titles_task(q(clients), cache / "resolution.sqlite", q(groups), chosen, limits)
 
-    previous_snapshot = pipeline.previous_snapshot(out, day)
     known_repos = pipeline.repo_states(previous_snapshot)
     batches = pipeline.plan_batches(pipeline.source_items(parsed.entries, matches, known_repos), chosen)
-    futures: list[tuple[Batch, PrefectFuture[BatchResult]]] = []
-    for source_batches in batches.values():
-        previous: PrefectFuture[BatchResult] | None = None
-        for batch in source_batches:
-            future = fetch_task.with_options(task_run_name=f"fetch-{batch.name}").submit(
-                q(clients),
-                batch,
-                limits,
-                q(known_repos),
-                return_state=False,
-                wait_for=[previous] if previous is not None else None,
+    futures: list[tuple[Sequence[Batch], PrefectFuture[SourceFetch]]] = []
+    for source, source_batches in batches.items():
+        if source_batches:
+            future = fetch_source_task.with_options(task_run_name=f"fetch-{source}").submit(
+                q(clients), q(source_batches), limits, q(known_repos), return_state=False
             )
-            futures.append((batch, future))
-            previous = future
+            futures.append((source_batches, future))
     results, failed = _gather(futures)
+    results = pipeline.settle_missing(results, previous_snapshot)
     problems.extend(failed)
     works, repos, hf = pipeline.collect(results)
+    works.extend(pipeline.remembered_links(previous_snapshot, works))
 
-    stats = pipeline.source_stats(clients, chosen, results)
-    messages = pipeline.unreachable_messages(stats)
+    stats = pipeline.source_stats(
+        clients, chosen, results, policy=policy, carried=previous_snapshot is not None
+    )
+    messages = pipeline.verdict_lines(stats)
     for line in messages:
         logger.warning(line)
 
@@ -310,6 +465,18 @@ def nightly(
     )
     manifest_path = write_task(out, q(built), facts)
     markdown = summary_task(q(built), facts)
+    from flows.report_step import report_task
+
+    written = report_task(
+        out,
+        manifest_path,
+        day,
+        facts.partial,
+        markdown,
+        q(dict(stats)),
+        facts.problems + facts.notes,
+        write_report,
+    )
     return NightlyResult(
         snapshot_date=day,
         manifest_path=manifest_path,
@@ -318,6 +485,7 @@ def nightly(
         problems=tuple(problems),
         summary_markdown=markdown,
         notes=tuple(notes),
+        report=written,
     )
 
 

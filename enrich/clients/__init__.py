@@ -7,6 +7,7 @@ next to each client as ``parse_*`` functions taking decoded JSON/XML.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,13 +57,17 @@ class Clients:
         rate_limits: bool = True,
         interval_scale: float = 1.0,
         cache: CacheSettings | None = None,
+        deadlines: Mapping[str, float] | None = None,
     ) -> Clients:
         """Clients for ``endpoints`` with ``credentials``; an HTTP cache under ``cache_dir/http``.
 
         ``rate_limits=False`` drops the minimum intervals (only for the API double with its limits off);
         ``interval_scale`` multiplies every documented interval (e.g. 0.01 against
         ``enrich fake-apis --rate-limits 0.01``). Server-sent limits (429, Retry-After) always apply.
+        ``deadlines`` gives each source's deadline in seconds from now (``enrich.config.source_policy``);
+        a source without one has none.
         """
+        limit = dict(deadlines or {})
         settings = cache
         if settings is None and cache_dir is not None:
             settings = CacheSettings(directory=Path(cache_dir) / "http")
@@ -79,12 +84,14 @@ class Clients:
                 endpoints.arxiv,
                 build_session(user_agent=ua, cache=settings, name="arxiv"),
                 timeout,
+                deadline=limit.get("arxiv"),
                 min_interval=interval(ArxivClient.DEFAULT_MIN_INTERVAL),
             ),
             s2=S2Client(
                 endpoints.s2,
                 build_session(user_agent=ua, cache=settings, name="s2"),
                 timeout,
+                deadline=limit.get("s2"),
                 api_key=credentials.s2_api_key,
                 min_interval=interval(S2Client.DEFAULT_MIN_INTERVAL),
             ),
@@ -92,6 +99,7 @@ class Clients:
                 endpoints.openalex,
                 build_session(user_agent=ua, cache=settings, name="openalex"),
                 timeout,
+                deadline=limit.get("openalex"),
                 api_key=credentials.openalex_api_key,
                 mailto=credentials.mailto,
                 min_interval=interval(OpenAlexClient.DEFAULT_MIN_INTERVAL),
@@ -100,6 +108,7 @@ class Clients:
                 endpoints.crossref,
                 build_session(user_agent=ua, cache=settings, name="crossref"),
                 timeout,
+                deadline=limit.get("crossref"),
                 mailto=credentials.mailto,
                 min_interval=interval(
                     cr.POLITE_SINGLE_INTERVAL if credentials.mailto else cr.PUBLIC_SINGLE_INTERVAL
@@ -112,6 +121,7 @@ class Clients:
                 endpoints.github,
                 build_session(user_agent=ua, cache=settings, name="github"),
                 timeout,
+                deadline=limit.get("github"),
                 token=credentials.github_token,
                 min_interval=interval(GitHubClient.DEFAULT_MIN_INTERVAL),
             ),
@@ -119,6 +129,7 @@ class Clients:
                 endpoints.hf,
                 build_session(user_agent=ua, cache=settings, name="hf"),
                 timeout,
+                deadline=limit.get("hf"),
                 token=credentials.hf_token,
                 min_interval=interval(
                     hfm.TOKEN_MIN_INTERVAL if credentials.hf_token else hfm.ANONYMOUS_MIN_INTERVAL

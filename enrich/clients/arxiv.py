@@ -15,8 +15,11 @@ silent default of 10 would cut a longer list, lukasschwab/arxiv.py#19), sent as 
 (GETs of ~640-700 ids fail with 414, arxiv.py#15; the manual documents POST for long parameter
 lists); searches stay GETs. Ids are validated before batching (one malformed id makes arXiv answer 400 for the
 whole batch), and a batch that fails as a whole is split in halves. An empty feed for a non-empty
-``id_list`` is suspect (arxiv.py#83, #119, #158, pinned #129): it is retried and, if still empty, its
-ids are reported ``missing`` (not ``not_found``).
+``id_list`` is suspect (arxiv.py#83, #119, #158, pinned #129) but is also what arXiv answers when no
+id of the chunk exists: it is not retried (five backed-off retries cost a clean night ~28 s per such
+chunk), its ids are reported ``missing`` (:data:`EMPTY_REASON`), and the run decides with the previous
+snapshot (``enrich.pipeline.settle_missing``): ids arXiv answered before keep their earlier values and
+count as not served; ids never seen become ``not_found``.
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ single connection, across all your machines (https://info.arxiv.org/help/api/tou
 DEFAULT_CHUNK = 2000
 """Ids per ``id_list`` request: the most results one call returns (user manual §3.1.1.2, apis.md §1,
 §11). POSTed, so the ~640-700-id limit of a GET (HTTP 414, arxiv.py#15, #209) does not apply."""
+
+EMPTY_REASON = "empty feed for these ids (suspect, not proof of absence)"
 
 _STRICT_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=False)
 
@@ -169,6 +174,7 @@ class ArxivClient(BaseClient):
 
     source: ClassVar[str] = "arxiv"
     DEFAULT_MIN_INTERVAL: ClassVar[float] = DEFAULT_MIN_INTERVAL
+    LABEL: ClassVar[str] = "arXiv"
     MAX_CONNECTIONS: ClassVar[int] = 1
     """"Use a single connection at a time" (arXiv Terms of Use; apis.md §1)."""
 
@@ -196,8 +202,8 @@ class ArxivClient(BaseClient):
             if error is not None:
                 raise _ApiErrorFeed(error)
             parsed = _feed.parse(response.content)
-            if expect_entries and not parsed.results:
-                raise BadBody("empty feed for a non-empty id_list", kind="empty")
+            if expect_entries and not parsed.results and first_page:
+                raise BadBody(EMPTY_REASON, kind="empty")
             total = parsed.header.total_results
             if len(parsed.results) < min(total, parsed.header.items_per_page or total) and first_page:
                 raise BadBody(f"feed holds {len(parsed.results)} of {total} entries (truncated)")
@@ -265,9 +271,7 @@ class ArxivClient(BaseClient):
             results = list(self._package_client(len(chunk)).results(search))
         except BadBodyError as exc:
             if exc.kind == "empty":
-                return every(
-                    FetchStatus.MISSING, "empty feed for these ids after retries (suspect, not proof)"
-                )
+                return every(FetchStatus.MISSING, EMPTY_REASON)
             return every(FetchStatus.ERROR, self.error_reason(exc))
         except SourceUnavailableError as exc:
             return every(FetchStatus.ERROR, self.error_reason(exc))

@@ -17,7 +17,13 @@ Policy (defaults chosen from ``docs/apis.md``):
 * backoff: exponential from ``backoff_base`` doubling to ``backoff_max`` with "equal jitter"
   (half fixed, half random); Semantic Scholar's terms *require* exponential backoff (§3);
 * a ``Retry-After`` is honoured (GitHub docs: "wait that long", §6) unless longer than ``max_wait``;
-* ``request_deadline`` bounds one logical request including all retries and waits: no call hangs.
+* ``request_deadline`` bounds one logical request including all retries and waits: no call hangs;
+* ``deadline`` (the source's deadline for the night, :data:`enrich.config.SOURCE_POLICY`) bounds them
+  all: no send, wait or retry runs past it. When it passes, or the source rate-limits us beyond what
+  the loop may wait (``Retry-After`` past the cap or the deadline, a spent quota, still 429 after every
+  retry), the client stops asking the source for the rest of the run (``stats.stopped``);
+* a credential the source refuses (401, or 403 without rate-limit signals, with a key/token set; see
+  ``AUTH_REJECTED_STATUSES``) stops the source too, named as such ("S2 rejected the API key").
 """
 
 from __future__ import annotations
@@ -28,12 +34,19 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, TypeVar
-from urllib.parse import urlsplit
+from typing import Any, ClassVar, Final, Generic, TypeVar
+from urllib.parse import unquote, urljoin, urlsplit
 
 import requests
 
-from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
+from enrich.errors import (
+    AuthRejectedError,
+    OutsideApiError,
+    RateLimitedError,
+    SourceDeferredError,
+    SourceError,
+    SourceUnavailableError,
+)
 from enrich.http import is_cached_response, register_secrets
 from enrich.ratelimit import DEFAULT_MAX_WAIT, RateInfo, RateLimiter
 from enrich.records import FetchStatus, SourceStats
@@ -75,10 +88,59 @@ declared unreachable, so a broken server costs three calls, not one per item (a 
 a DNS failure declares it at once)."""
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def outside_reason(url: str, base_url: str) -> str | None:
+    """Why ``url`` would leave ``base_url`` (scheme, host, port, path prefix), or ``None`` if it stays.
+
+    The path is judged as a server would see it: a ``.``/``..`` segment, raw or percent-encoded
+    (``%2e%2e``), a backslash or a control character is refused outright, since HTTP libraries and
+    servers collapse or reinterpret them; otherwise the path must be the base's path or below it.
+
+    >>> outside_reason("https://api.x.org/v1/works/a", "https://api.x.org/v1")
+    >>> outside_reason("https://api.x.org/v1/../github/repos", "https://api.x.org/v1")
+    "path has a '.' or '..' segment"
+    >>> outside_reason("https://evil.org/v1/works", "https://api.x.org/v1")
+    'host evil.org is not api.x.org'
+    """
+    base, target = urlsplit(base_url), urlsplit(url)
+    scheme = target.scheme.lower()
+    if scheme != base.scheme.lower():
+        return f"scheme {scheme or '(none)'} is not {base.scheme.lower()}"
+    try:
+        port, base_port = target.port, base.port
+    except ValueError:
+        return "port is not a number"
+    host, base_host = (target.hostname or ""), (base.hostname or "")
+    if host != base_host:
+        return f"host {host or '(none)'} is not {base_host}"
+    if (port or _DEFAULT_PORTS.get(scheme)) != (base_port or _DEFAULT_PORTS.get(scheme)):
+        return f"port {port} is not {base_port}"
+    if target.username is not None or target.password is not None:
+        return "URL carries user info"
+    raw = target.path
+    for path in (raw, unquote(raw)):
+        if any(part in (".", "..") for part in path.split("/")):
+            return "path has a '.' or '..' segment"
+        if "\\" in path or any(ord(c) < 0x20 or ord(c) == 0x7F for c in path):
+            return "path has a backslash or a control character"
+    prefix = base.path.rstrip("/")
+    if raw != prefix and not raw.startswith(prefix + "/"):
+        return f"path is not under {prefix or '/'}"
+    return None
+
+
+REPORTED_AT_END: Final = {"reported_at_end": True}
+"""``extra`` of the log line a client writes when it stops asking its source: the run reports each
+stopped source once, at the end (``enrich run`` drops these from the terminal)."""
+
+
 class BadBody(ValueError):
     """A 200 whose body does not decode (truncated, malformed) or is suspect: retried like a 5xx.
 
-    ``kind`` is ``"malformed"`` or ``"empty"`` (a suspiciously empty answer, e.g. arXiv's empty pages).
+    ``kind`` is ``"malformed"`` or ``"empty"`` (a suspiciously empty answer, e.g. arXiv's empty pages:
+    dropped from the cache and raised to the caller at once, not retried).
     """
 
     def __init__(self, message: str, kind: str = "malformed") -> None:
@@ -174,6 +236,11 @@ class BaseClient:
     DEFAULT_MIN_INTERVAL: ClassVar[float] = 1.0
     MAX_CONNECTIONS: ClassVar[int] = 1
     """Requests in flight at once when callers share the client across threads (1 = serial)."""
+    LABEL: ClassVar[str] = "base"
+    """The source's name in sentences ("S2 rejected the API key")."""
+    CREDENTIAL: ClassVar[str] = "API key"
+    AUTH_REJECTED_STATUSES: ClassVar[frozenset[int]] = frozenset()
+    """Statuses that mean "your credential is refused" when one is set (and no rate-limit signal)."""
 
     def __init__(
         self,
@@ -188,6 +255,7 @@ class BaseClient:
         backoff_max: float = DEFAULT_BACKOFF_MAX,
         max_wait: float = DEFAULT_MAX_WAIT,
         request_deadline: float = DEFAULT_REQUEST_DEADLINE,
+        deadline: float | None = None,
         max_connections: int | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
@@ -209,6 +277,9 @@ class BaseClient:
         self._counters = _Counters()
         self._stats_lock = threading.Lock()
         self._unreachable_message: str | None = None
+        self._stopped: tuple[str, str] | None = None  # (auth_rejected | deferred | failing, message)
+        self.deadline_s = deadline
+        self._deadline_at = clock() + deadline if deadline is not None else None
         self._failed_in_a_row = 0
         self._connections = threading.BoundedSemaphore(max(1, max_connections or self.MAX_CONNECTIONS))
         register_secrets(self._secrets())
@@ -234,7 +305,12 @@ class BaseClient:
             deferred=c.deferred,
             cache_hits=c.cache_hits,
             unreachable=self._unreachable_message is not None,
-            message=self._unreachable_message,
+            message=self._unreachable_message or (self._stopped[1] if self._stopped else None),
+            auth_rejected=self._stopped is not None and self._stopped[0] == "auth_rejected",
+            stopped="unreachable"
+            if self._unreachable_message
+            else (self._stopped[0] if self._stopped else None),
+            deadline_s=self.deadline_s,
         )
 
     @property
@@ -268,8 +344,54 @@ class BaseClient:
         where = f"{parts.hostname}:{parts.port}" if parts.port else f"{parts.hostname}"
         if self._unreachable_message is None:
             self._unreachable_message = f"{self.source}: unreachable ({why} at {where})"
-            log.error("%s", self._unreachable_message)
+            log.error("%s", self._unreachable_message, extra=REPORTED_AT_END)
         return SourceUnavailableError(self.source, f"unreachable ({why} at {where})")
+
+    def _reject_auth(self, status: int) -> AuthRejectedError:
+        why = f"{self.LABEL} rejected the {self.CREDENTIAL}: HTTP {status}"
+        with self._stats_lock:
+            if self._stopped is None:
+                self._stopped = ("auth_rejected", f"{self.source}: {why}")
+                log.error("%s: %s", self.source, why, extra=REPORTED_AT_END)
+        return AuthRejectedError(self.source, why, status=status)
+
+    def _defer_rest(
+        self, why: str, status: int | None = None, retry_after: float | None = None
+    ) -> SourceDeferredError:
+        """Stop asking this source tonight: every later request is deferred at once."""
+        why = self._clean(why)
+        with self._stats_lock:
+            if self._stopped is None:
+                self._stopped = ("deferred", f"{self.source}: {why}; the rest deferred to the next night")
+                log.warning("%s", self._stopped[1], extra=REPORTED_AT_END)
+        return SourceDeferredError(self.source, why, status=status, retry_after=retry_after)
+
+    def _stop_failing(self, why: str, status: int | None) -> SourceError:
+        """Stop asking a source that failed every attempt of several calls in a row (bad bodies)."""
+        why = self._clean(why)
+        with self._stats_lock:
+            if self._stopped is None:
+                self._stopped = ("failing", f"{self.source}: {why}; not asked again tonight")
+                log.error("%s", self._stopped[1], extra=REPORTED_AT_END)
+        return BadBodyError(self.source, why, status=status)
+
+    def _raise_if_stopped(self) -> None:
+        if self._unreachable_message is not None:
+            raise SourceUnavailableError(self.source, self._unreachable_message.split(": ", 1)[1])
+        if self._stopped is not None:
+            kind, message = self._stopped
+            why = message.split(": ", 1)[1]
+            if kind == "auth_rejected":
+                raise AuthRejectedError(self.source, why)
+            if kind == "failing":
+                raise SourceError(self.source, why)
+            raise SourceDeferredError(self.source, why)
+        if self._deadline_at is not None and self._clock() >= self._deadline_at:
+            raise self._defer_rest(f"deadline of {self.deadline_s:g} s passed")
+
+    def _deadline_left(self) -> float:
+        """Seconds until the source's deadline (infinite when it has none)."""
+        return float("inf") if self._deadline_at is None else self._deadline_at - self._clock()
 
     def error_reason(self, exc: BaseException) -> str:
         """A one-line, secret-free reason for a record's ``reason`` field."""
@@ -286,6 +408,32 @@ class BaseClient:
 
     def url(self, path: str) -> str:
         return f"{self.base_url}/{path.lstrip('/')}"
+
+    def _target(self, path: str) -> str:
+        """The URL ``path`` asks for, checked to stay under :attr:`base_url` (else :class:`OutsideApiError`).
+
+        A relative path may not carry a query or fragment of its own: every parameter goes through
+        ``params`` (encoded by requests), so a value inside a path can never add one.
+        """
+        absolute = path.startswith(("http://", "https://"))
+        if not absolute and ("?" in path or "#" in path):
+            raise OutsideApiError(self.source, "refused to send: a path carries '?' or '#' (not sent)")
+        url = path if absolute else self.url(path)
+        self._check_inside(url)
+        return url
+
+    def _check_inside(self, url: str) -> None:
+        why = outside_reason(url, self.base_url)
+        if why is not None:
+            log.error("%s: refused a request outside %s: %s", self.source, sanitize_url(self.base_url), why)
+            raise OutsideApiError(self.source, f"refused to send a request outside the API ({why})")
+
+    def _redirect_guard(self, response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
+        """Response hook: a redirect whose target leaves the base URL is refused before it is followed."""
+        location = response.headers.get("Location")
+        if response.is_redirect and location:
+            self._check_inside(urljoin(response.url, location))
+        return response
 
     def _backoff(self, attempt: int) -> float:
         cap: float = min(self.backoff_max, self.backoff_base * float(2**attempt))
@@ -324,14 +472,50 @@ class BaseClient:
         """Send one logical request with pacing, retries and a deadline; decode expected statuses.
 
         Returns the reply for an expected status (``ok``) or a non-retryable 4xx (``data`` None).
-        Raises :class:`SourceUnavailableError` (source dead), :class:`RateLimitedError` (told to wait
-        longer than the cap, or still limited after every retry) or :class:`SourceError`.
+        Raises :class:`SourceUnavailableError` (source dead), :class:`AuthRejectedError` (key refused),
+        :class:`SourceDeferredError` (a :class:`RateLimitedError`: told to wait longer than the cap or
+        the deadline, still limited after every retry, or the deadline passed; the source is not asked
+        again tonight) or :class:`SourceError`.
         """
-        if self._unreachable_message is not None:
-            raise SourceUnavailableError(self.source, self._unreachable_message.split(": ", 1)[1])
-        url = self.url(path) if not path.startswith(("http://", "https://")) else path
+        self._raise_if_stopped()
+        try:
+            return self._request(
+                method,
+                path,
+                decode=decode,
+                ok=ok,
+                params=params,
+                json=json,
+                data=data,
+                headers=headers,
+                min_interval=min_interval,
+                allow_redirects=allow_redirects,
+            )
+        except SourceDeferredError:
+            raise
+        except RateLimitedError as exc:
+            raise self._defer_rest(f"rate limited: {exc.reason}", exc.status, exc.retry_after) from None
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        decode: Callable[[requests.Response], T],
+        ok: Iterable[int],
+        params: Mapping[str, str | int] | None,
+        json: Any,
+        data: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
+        min_interval: float | None,
+        allow_redirects: bool,
+    ) -> Reply[T]:
+        url = self._target(path)
         ok_set = frozenset(ok)
-        kwargs: dict[str, Any] = {"allow_redirects": allow_redirects}
+        kwargs: dict[str, Any] = {
+            "allow_redirects": allow_redirects,
+            "hooks": {"response": [self._redirect_guard]},
+        }
         if params is not None:
             kwargs["params"] = dict(params)
         if json is not None:
@@ -341,7 +525,7 @@ class BaseClient:
         if headers:
             kwargs["headers"] = dict(headers)
         shown = sanitize_url(url)
-        deadline = self._clock() + self.request_deadline
+        deadline = self._clock() + min(self.request_deadline, self._deadline_left())
         last_problem = "no attempt made"
         last_status: int | None = None
         bad_kind: str | None = None
@@ -352,6 +536,8 @@ class BaseClient:
             attempt = attempts
             left = deadline - self._clock()
             if left <= 0:
+                if self._deadline_left() <= 0:
+                    raise self._defer_rest(f"deadline of {self.deadline_s:g} s passed", last_status)
                 last_problem = f"deadline of {self.request_deadline:g} s passed"
                 break
             if attempt == 0 and self._is_cached_session():
@@ -370,6 +556,12 @@ class BaseClient:
                     retry_after=blocked,
                 )
             if blocked >= left:
+                if blocked >= self._deadline_left():
+                    raise self._defer_rest(
+                        f"a {blocked:.0f} s wait would pass its deadline of {self.deadline_s:g} s",
+                        last_status,
+                        blocked,
+                    )
                 last_problem = f"deadline of {self.request_deadline:g} s would pass while waiting"
                 break
             attempts += 1
@@ -406,11 +598,20 @@ class BaseClient:
                 self._count(cache_hits=1)
             info = self.limiter.observe(response.headers, response.status_code)
             status = response.status_code
-            if self._retryable(response, info):
+            retryable = self._retryable(response, info)
+            if status in self.AUTH_REJECTED_STATUSES and not retryable and self._secrets():
+                raise self._reject_auth(status)
+            if retryable:
                 last_status, bad_kind = status, None
                 if status in (429, 403):
                     throttled += 1
                 last_problem = f"HTTP {status}"
+                if info.retry_after is not None and info.retry_after >= self._deadline_left():
+                    raise self._defer_rest(
+                        f"told to retry after {info.retry_after:.0f} s, past its deadline of {self.deadline_s:g} s",
+                        status,
+                        info.retry_after,
+                    )
                 if info.retry_after is not None and info.retry_after > self.limiter.max_wait:
                     raise RateLimitedError(
                         self.source,
@@ -424,6 +625,10 @@ class BaseClient:
                 reply = self._reply(response, decode, ok_set)
             except BadBody as exc:
                 self._drop_from_cache(response)
+                if exc.kind == "empty":  # an answer that proves nothing: the caller decides, no blind retry
+                    raise BadBodyError(
+                        self.source, self._clean(str(exc)), status=status, kind="empty"
+                    ) from None
                 last_status, last_problem, bad_kind = status, f"bad body ({exc})", exc.kind
                 self.limiter.pause(self._backoff(attempt), "backoff after a bad body")
                 continue
@@ -440,7 +645,15 @@ class BaseClient:
         if last_status is None and connection_failures == attempts and attempts > 1:
             # not one attempt got an HTTP answer: the host is gone, say so once and stop asking it
             raise self._mark_unreachable(url, f"{last_problem} on all {attempts} attempts")
-        if (last_status is None and connection_failures) or (last_status is not None and last_status >= 500):
+        if bad_kind is not None:
+            self._failed_in_a_row += 1
+            if self._failed_in_a_row >= UNREACHABLE_AFTER:
+                raise self._stop_failing(
+                    f"{last_problem} on every attempt, {self._failed_in_a_row} calls in a row", last_status
+                )
+        elif (last_status is None and connection_failures) or (
+            last_status is not None and last_status >= 500
+        ):
             self._failed_in_a_row += 1
             if self._failed_in_a_row >= UNREACHABLE_AFTER:
                 raise self._mark_unreachable(

@@ -18,11 +18,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, ClassVar
-from urllib.parse import quote
 
 import requests
 
-from enrich.clients._common import as_int, split_doi
+from enrich.clients._common import as_int, doi_problem, path_value, split_doi
 from enrich.clients._common import text as clean
 from enrich.clients.base import BaseClient, decode_json
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
@@ -151,6 +150,7 @@ class CrossrefClient(BaseClient):
 
     source: ClassVar[str] = "crossref"
     DEFAULT_MIN_INTERVAL: ClassVar[float] = PUBLIC_SINGLE_INTERVAL
+    LABEL: ClassVar[str] = "Crossref"
     MAX_CONNECTIONS: ClassVar[int] = 1
     """Public pool: 1 concurrent request (Crossref rate-limit announcement, Dec 2025; apis.md §5)."""
 
@@ -189,7 +189,7 @@ class CrossrefClient(BaseClient):
     def get_works(self, dois: Sequence[str]) -> list[WorkRecord]:
         """One record per DOI, same order, ``key`` = the DOI as given."""
         wanted = {raw: normalize_doi(raw) for raw in dois}
-        unique = [d for d in dict.fromkeys(wanted.values()) if d is not None]
+        unique = [d for d in dict.fromkeys(wanted.values()) if d is not None and doi_problem(d) is None]
         listable = [d for d in unique if "," not in d]
         found: dict[str, WorkRecord] = {}
         for start in range(0, len(listable), DOI_LIST_SIZE):
@@ -197,10 +197,11 @@ class CrossrefClient(BaseClient):
         out: list[WorkRecord] = []
         for raw in dois:
             doi = wanted[raw]
-            if doi is None:
-                out.append(
-                    WorkRecord("crossref", raw, FetchStatus.ERROR, utcnow(), reason="malformed DOI: not sent")
-                )
+            now = utcnow()
+            problem = "malformed DOI: not sent" if doi is None else doi_problem(doi)
+            if doi is None or problem is not None:
+                reason = problem if doi is None else f"malformed DOI ({problem}): not sent"
+                out.append(WorkRecord("crossref", raw, FetchStatus.ERROR, now, reason=reason))
                 continue
             if doi not in found:
                 found[doi] = self._one(doi)
@@ -245,7 +246,7 @@ class CrossrefClient(BaseClient):
         try:
             reply = self.request(
                 "GET",
-                f"/works/{quote(doi, safe='/:;()._-')}",
+                f"/works/{path_value(doi)}",
                 params=self._params(),
                 decode=lambda r: parse_crossref_item(decode_json(r), key=doi, fetched_at=utcnow()),
             )

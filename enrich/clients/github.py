@@ -88,7 +88,14 @@ class ContentsResult:
 
 
 def valid_full_name(name: str) -> bool:
-    return bool(_NAME.match(name.strip()))
+    """``owner/repo`` of GitHub's name characters, neither part ``.`` nor ``..`` (a path step)."""
+    clean = name.strip()
+    return bool(_NAME.match(clean)) and not any(part in (".", "..") for part in clean.split("/"))
+
+
+def _valid_contents_path(path: str) -> bool:
+    parts = path.strip("/").split("/")
+    return all(p and p not in (".", "..") and p.isprintable() and "\\" not in p for p in parts)
 
 
 def _spdx(value: Any) -> str | None:
@@ -250,6 +257,9 @@ class GitHubClient(BaseClient):
 
     source: ClassVar[str] = "github"
     DEFAULT_MIN_INTERVAL: ClassVar[float] = DEFAULT_MIN_INTERVAL
+    LABEL: ClassVar[str] = "GitHub"
+    CREDENTIAL: ClassVar[str] = "token"
+    AUTH_REJECTED_STATUSES: ClassVar[frozenset[int]] = frozenset({401})
     MAX_CONNECTIONS: ClassVar[int] = 1
     """GitHub docs advise serial, not concurrent, requests (best-practices page; apis.md §6)."""
 
@@ -348,7 +358,7 @@ class GitHubClient(BaseClient):
         try:
             reply = self.request(
                 "GET",
-                f"/repos/{quote(owner)}/{quote(repo)}",
+                f"/repos/{quote(owner, safe='')}/{quote(repo, safe='')}",
                 headers=self._headers(etag),
                 ok=(200, 304),
                 decode=lambda r: (
@@ -450,10 +460,12 @@ class GitHubClient(BaseClient):
         name = f"{owner}/{repo}"
         if not valid_full_name(name):
             return ContentsResult(FetchStatus.ERROR, reason="malformed owner/repo: not sent")
+        if not _valid_contents_path(path):
+            return ContentsResult(FetchStatus.ERROR, reason="malformed file path: not sent")
         try:
             reply = self.request(
                 "GET",
-                f"/repos/{quote(owner)}/{quote(repo)}/contents/{quote(path.lstrip('/'))}",
+                f"/repos/{quote(owner, safe='')}/{quote(repo, safe='')}/contents/{quote(path.strip('/'))}",
                 headers=self._headers(etag),
                 ok=(200, 304),
                 decode=lambda r: None if r.status_code == 304 else decode_json(r),

@@ -87,6 +87,9 @@ class HfClient(BaseClient):
 
     source: ClassVar[str] = "hf"
     DEFAULT_MIN_INTERVAL: ClassVar[float] = ANONYMOUS_MIN_INTERVAL
+    LABEL: ClassVar[str] = "Hugging Face"
+    CREDENTIAL: ClassVar[str] = "token"
+    AUTH_REJECTED_STATUSES: ClassVar[frozenset[int]] = frozenset({401})
 
     def __init__(
         self,

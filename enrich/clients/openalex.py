@@ -22,7 +22,17 @@ from typing import Any, ClassVar
 
 import requests
 
-from enrich.clients._common import as_int, pmcid, pmid, split_doi, text, year_from_date
+from enrich.clients._common import (
+    FILTER_UNSAFE,
+    as_int,
+    doi_problem,
+    path_value,
+    pmcid,
+    pmid,
+    split_doi,
+    text,
+    year_from_date,
+)
 from enrich.clients.base import BaseClient, chunks, decode_json
 from enrich.config import Secret
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
@@ -137,8 +147,12 @@ def parse_openalex_list(data: Mapping[str, Any], *, fetched_at: datetime) -> lis
     ]
 
 
-def _lookup(raw: str) -> tuple[str, str] | None:
-    """``(kind, value)`` for a requested id: ``doi``, ``openalex``, ``pmid`` or ``pmcid``; None if invalid."""
+def _lookup(raw: str) -> tuple[str, str] | str:
+    """``(kind, value)`` for a requested id (``doi``, ``openalex``, ``pmid``, ``pmcid``), else why not.
+
+    Every value is validated here, before any request: W-ids, PMIDs and PMCIDs are digits, DOIs pass
+    :func:`~enrich.clients._common.doi_problem`; the value is percent-encoded where it is used.
+    """
     value = raw.strip()
     w = short_id(value)
     if w:
@@ -147,15 +161,18 @@ def _lookup(raw: str) -> tuple[str, str] | None:
     prefix = prefix.lower()
     if prefix == "doi" or value.lower().startswith(("http://doi.org/", "https://doi.org/", "10.")):
         doi = normalize_doi(rest if prefix == "doi" else value)
-        return ("doi", doi) if doi else None
+        if doi is None:
+            return "malformed DOI: not sent"
+        problem = doi_problem(doi)
+        return ("doi", doi) if problem is None else f"malformed DOI ({problem}): not sent"
     if prefix == "arxiv":
         parsed = normalize_arxiv_id(rest)
-        return ("doi", arxiv_datacite_doi(parsed[0])) if parsed else None
-    if prefix == "pmid" and pmid(rest):
+        return ("doi", arxiv_datacite_doi(parsed[0])) if parsed else "malformed arXiv id: not sent"
+    if prefix == "pmid" and pmid(rest):  # pmid()/pmcid() keep digits only: nothing else is sent
         return "pmid", pmid(rest) or ""
     if prefix == "pmcid" and pmcid(rest):
         return "pmcid", pmcid(rest) or ""
-    return None
+    return "malformed id: not sent"
 
 
 class OpenAlexClient(BaseClient):
@@ -163,6 +180,9 @@ class OpenAlexClient(BaseClient):
 
     source: ClassVar[str] = "openalex"
     DEFAULT_MIN_INTERVAL: ClassVar[float] = DEFAULT_MIN_INTERVAL
+    LABEL: ClassVar[str] = "OpenAlex"
+    CREDENTIAL: ClassVar[str] = "API key"
+    AUTH_REJECTED_STATUSES: ClassVar[frozenset[int]] = frozenset({401, 403})
     MAX_CONNECTIONS: ClassVar[int] = 4
     """No documented concurrency cap; 100 req/s is the limit that binds (apis.md §4)."""
 
@@ -209,13 +229,19 @@ class OpenAlexClient(BaseClient):
         """One record per id, same order, ``key`` = the id as given."""
         now = utcnow()
         wanted: dict[str, tuple[str, str]] = {}
+        refused: dict[str, str] = {}
         for raw in ids:
             parsed = _lookup(raw)
-            if parsed is not None:
+            if isinstance(parsed, str):
+                refused[raw] = parsed
+            else:
                 wanted.setdefault(raw, parsed)
         by_value: dict[tuple[str, str], WorkRecord] = {}
         for kind in ("doi", "openalex"):
-            values = list(dict.fromkeys(v for k, v in wanted.values() if k == kind))
+            # a value holding a filter operator (| , +) cannot join an OR-list: it goes alone below
+            values = list(
+                dict.fromkeys(v for k, v in wanted.values() if k == kind and not FILTER_UNSAFE & set(v))
+            )
             for chunk in chunks(values, self.batch_size):
                 by_value.update(self._or_batch(kind, chunk))
         # singletons: PMIDs/PMCIDs, and every miss of an OR-list (merged preprints), free of charge
@@ -226,9 +252,8 @@ class OpenAlexClient(BaseClient):
         out: list[WorkRecord] = []
         for raw in ids:
             if raw not in wanted:
-                out.append(
-                    WorkRecord("openalex", raw, FetchStatus.ERROR, now, reason="malformed id: not sent")
-                )
+                reason = refused.get(raw, "malformed id: not sent")
+                out.append(WorkRecord("openalex", raw, FetchStatus.ERROR, now, reason=reason))
                 continue
             out.append(replace(by_value[wanted[raw]], key=raw))
         self._tally(r.status for r in out)
@@ -288,7 +313,7 @@ class OpenAlexClient(BaseClient):
 
     def _singleton(self, kind: str, value: str) -> WorkRecord:
         now = utcnow()
-        path = f"/works/{value}" if kind == "openalex" else f"/works/{kind}:{value}"
+        path = f"/works/{path_value(value)}" if kind == "openalex" else f"/works/{kind}:{path_value(value)}"
         try:
             reply = self.request(
                 "GET",

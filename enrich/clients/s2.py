@@ -4,9 +4,11 @@ Facts (``docs/apis.md`` §3): batch takes <=500 ids of any prefix in a JSON body
 ``fields`` as a query parameter and answers a list of the same length and order with ``null`` for
 unknown ids; ``search/match`` answers 404 "Title match not found"; the key goes in ``x-api-key``.
 
-A ``null`` is ``not_found``; but when a batch mixes found papers and nulls, the null ids are asked
-once more in one extra batch (one request per batch, not per id), so a transient null does not
-turn a known paper into a missing one for a night.
+A ``null`` is not proof that a paper is gone (S2 answers ``null`` for papers it knows now and then):
+it becomes ``missing`` (:data:`NULL_REASON`), and when a batch mixes found papers and nulls, the null
+ids are asked once more in one extra batch (one request per batch, not per id). The run then decides
+with the previous snapshot (``enrich.pipeline.settle_missing``): an id S2 answered before keeps its
+earlier values (carried forward, counted as not served); one never seen becomes ``not_found``.
 """
 
 from __future__ import annotations
@@ -20,11 +22,11 @@ from typing import Any, ClassVar
 
 import requests
 
-from enrich.clients._common import as_int, pmcid, pmid, split_doi, text
+from enrich.clients._common import as_int, doi_problem, pmcid, pmid, split_doi, text
 from enrich.clients.base import BaseClient, chunks, decode_json
 from enrich.config import Secret
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
-from enrich.ids import normalize_arxiv_id
+from enrich.ids import normalize_arxiv_id, normalize_doi
 from enrich.ratelimit import utcnow
 from enrich.records import Author, FetchStatus, WorkRecord
 
@@ -49,12 +51,28 @@ FIELDS = (
 )
 """The fields requested from every paper endpoint (``tldr`` is part of the batch ``FullPaper``)."""
 
-_ID_FORMS = re.compile(r"^(?:[0-9a-f]{40}|(?:CorpusId|MAG):\d+|(?:DOI|ARXIV|ACL|PMID|PMCID|URL):\S+)$", re.I)
+_ID_FORMS = re.compile(
+    r"^(?:[0-9a-f]{40}|(?:CorpusId|MAG):\d+|(?:DOI|ARXIV|ACL|PMID|PMCID|URL):[!-~]+)$", re.I
+)
+
+
+def s2_id_problem(paper_id: str) -> str | None:
+    """Why ``paper_id`` is not sent (the reason of its error record), or None for the forms S2 accepts
+    (40-hex, ``CorpusId:``, ``DOI:``, ``ARXIV:``, ``ACL:``, ...)."""
+    clean = paper_id.strip()
+    if not _ID_FORMS.match(clean):
+        return "malformed S2 id: not sent"
+    kind, _, value = clean.partition(":")
+    if kind.upper() == "DOI":  # the same rule as every other client's DOIs
+        doi = normalize_doi(value)
+        problem = "not a DOI" if doi is None else doi_problem(doi)
+        return None if problem is None else f"malformed S2 id ({problem}): not sent"
+    return None
 
 
 def valid_s2_id(paper_id: str) -> bool:
-    """True for the id forms S2 accepts (40-hex, ``CorpusId:``, ``DOI:``, ``ARXIV:``, ``ACL:``, ...)."""
-    return bool(_ID_FORMS.match(paper_id.strip()))
+    """True for the id forms S2 accepts (see :func:`s2_id_problem`)."""
+    return s2_id_problem(paper_id) is None
 
 
 def parse_s2_paper(data: Mapping[str, Any], *, key: str, fetched_at: datetime) -> WorkRecord:
@@ -102,14 +120,17 @@ def parse_s2_paper(data: Mapping[str, Any], *, key: str, fetched_at: datetime) -
     )
 
 
+NULL_REASON = "null in S2's batch answer (not proof it is gone)"
+
+
 def parse_s2_batch(data: Sequence[Any], keys: Sequence[str], *, fetched_at: datetime) -> list[WorkRecord]:
-    """A ``paper/batch`` answer: one record per requested key, ``null`` -> ``not_found`` (pure)."""
+    """A ``paper/batch`` answer: one record per requested key, ``null`` -> ``missing`` (pure)."""
     if len(data) != len(keys):
         raise ValueError(f"batch answer has {len(data)} entries for {len(keys)} ids")
     return [
         parse_s2_paper(item, key=key, fetched_at=fetched_at)
         if isinstance(item, Mapping)
-        else WorkRecord("s2", key, FetchStatus.NOT_FOUND, fetched_at)
+        else WorkRecord("s2", key, FetchStatus.MISSING, fetched_at, reason=NULL_REASON)
         for item, key in zip(data, keys, strict=True)
     ]
 
@@ -128,6 +149,9 @@ class S2Client(BaseClient):
 
     source: ClassVar[str] = "s2"
     DEFAULT_MIN_INTERVAL: ClassVar[float] = DEFAULT_MIN_INTERVAL
+    LABEL: ClassVar[str] = "S2"
+    CREDENTIAL: ClassVar[str] = "API key"
+    AUTH_REJECTED_STATUSES: ClassVar[frozenset[int]] = frozenset({401, 403})
 
     def __init__(
         self,
@@ -162,7 +186,8 @@ class S2Client(BaseClient):
         for raw in ids:
             hit = found.get(raw.strip())
             if hit is None:
-                record = WorkRecord("s2", raw, FetchStatus.ERROR, now, reason="malformed S2 id: not sent")
+                reason = s2_id_problem(raw) or "malformed S2 id: not sent"
+                record = WorkRecord("s2", raw, FetchStatus.ERROR, now, reason=reason)
             else:
                 record = hit if hit.key == raw else replace(hit, key=raw)
             out.append(record)
@@ -191,13 +216,13 @@ class S2Client(BaseClient):
         except SourceError as exc:
             return every(FetchStatus.ERROR, self.error_reason(exc))
         if reply.data is not None:
-            nulls = [r.key for r in reply.data if r.status == FetchStatus.NOT_FOUND]
+            nulls = [r.key for r in reply.data if r.status == FetchStatus.MISSING]
             if nulls and recheck_nulls and len(nulls) < len(chunk):
                 # a null next to found papers may be a hiccup: ask once more for just those ids
                 again = {
                     r.key: r for r in self._batch(nulls, recheck_nulls=False) if r.status == FetchStatus.OK
                 }
-                return [again.get(r.key, r) if r.status == FetchStatus.NOT_FOUND else r for r in reply.data]
+                return [again.get(r.key, r) if r.status == FetchStatus.MISSING else r for r in reply.data]
             return reply.data
         if reply.status in (400, 404) and len(chunk) > 1:
             log.info("s2: batch of %d failed with HTTP %d; splitting it", len(chunk), reply.status)

@@ -459,6 +459,10 @@ def _file(r: _Reader, base: Path | None) -> RepoFile:
         target = Path(content_file)
         if not target.is_absolute() and base is not None:
             target = base / target
+        if base is not None and not target.resolve().is_relative_to(base.resolve()):
+            # a catalog names files it serves: never one outside its own directory (../../etc/shadow,
+            # an absolute path, or a symbolic link pointing out), or the double would publish it
+            raise r.fail(f"content_file {content_file!r} is outside the catalog's directory; refused")
         try:
             data = target.read_bytes()
         except OSError as exc:

@@ -40,6 +40,7 @@ RENDER_CACHE_SIZE: Final = 4096
 MAX_LINE: Final = 65536
 MAX_HEADERS: Final = 100
 NO_RESPONSE: Final = 0
+MAX_PORT: Final = 65535
 """``status`` logged when no HTTP answer was sent (reset, down, client gone)."""
 
 
@@ -432,6 +433,8 @@ class FakeApis:
         port: int = 0,
         seed: int = 0,
     ) -> None:
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= MAX_PORT:
+            raise InputError(f"--port {port}", f"must be a number from 0 to {MAX_PORT} (0: any free port)")
         if isinstance(catalog, Catalog):
             self.catalog = catalog
         elif isinstance(catalog, str | Path):

@@ -9,13 +9,14 @@ from typing import NamedTuple
 
 from enrich.errors import InputError
 from enrich.ids import ExtractedIds, extract_ids, normalize_title
-from enrich.lists import LIST_SUFFIXES, ListSpec, list_files, load_manifest
+from enrich.lists import LIST_SUFFIXES, ListSpec, list_files, list_id_problem, load_manifest, shown_path
 from enrich.parsing.entry import Draft, Entry, ParseResult, finalize_kind
 from enrich.parsing.keys import assign_entry_ids, entry_identity, work_keys
-from enrich.parsing.markdown import parse_markdown
+from enrich.parsing.markdown import parse_markdown_noted
 from enrich.parsing.plaintext import parse_plaintext
 from enrich.parsing.reader import read_list_text
 from enrich.parsing.text import repair_text
+from enrich.redact import strip_userinfo
 
 __all__ = ["assign_work_keys", "parse_file", "parse_paths", "parse_text"]
 
@@ -25,9 +26,30 @@ def parse_text(text: str, list_id: str, *, plaintext: bool = False) -> list[Entr
     return _finish(_prepare(list_id, _drafts(text, plaintext=plaintext)))
 
 
-def _drafts(text: str, *, plaintext: bool) -> list[Draft]:
+def _drafts(text: str, *, plaintext: bool, notes: list[str] | None = None) -> list[Draft]:
+    """The entries of ``text``; what the reader could not read is appended to ``notes``."""
     text = repair_text(text)
-    return parse_plaintext(text) if plaintext else parse_markdown(text)
+    if plaintext:
+        drafts = parse_plaintext(text)
+    else:
+        drafts, cut = parse_markdown_noted(text)
+        if notes is not None:
+            notes.extend(cut)
+    return [_without_userinfo(d) for d in drafts]
+
+
+def _without_userinfo(d: Draft) -> Draft:
+    """``d`` with ``user:token@`` dropped from every URL (and URL-looking text) before anything is kept."""
+    fields = {"urls": d.urls, "name": d.name, "title": d.title, "description": d.description}
+    if not any("@" in (v if isinstance(v, str) else " ".join(v)) for v in fields.values() if v):
+        return d
+    return dataclasses.replace(
+        d,
+        urls=tuple(strip_userinfo(u) for u in d.urls),
+        name=strip_userinfo(d.name) if d.name else d.name,
+        title=strip_userinfo(d.title) if d.title else d.title,
+        description=strip_userinfo(d.description) if d.description else d.description,
+    )
 
 
 def _read(path: Path) -> tuple[str, bool]:
@@ -38,13 +60,22 @@ def _read(path: Path) -> tuple[str, bool]:
     return read_list_text(path), suffix == ".txt"
 
 
-def parse_file(path: Path, list_id: str) -> list[Entry]:
+def parse_file(path: Path, list_id: str, *, notes: list[str] | None = None) -> list[Entry]:
     """Entries of one list file (``.txt``: plain text; anything else: markdown).
 
-    Raises :class:`InputError` for a file that cannot be used (see :func:`read_list_text`).
+    Raises :class:`InputError` for a file that cannot be used (see :func:`read_list_text`) or whose
+    list id is unusable (:func:`enrich.lists.list_id_problem`). Parts of the file that could not be
+    read (nesting beyond the parser's cap) are appended to ``notes``, one line each.
     """
+    _check_list_id(path, list_id)
     text, plaintext = _read(path)
-    return parse_text(text, list_id, plaintext=plaintext)
+    return _finish(_prepare(list_id, _drafts(text, plaintext=plaintext, notes=notes)))
+
+
+def _check_list_id(path: Path, list_id: str) -> None:
+    problem = list_id_problem(list_id)
+    if problem is not None:
+        raise InputError(shown_path(path), f"the file name as list id {problem}")
 
 
 class _Pre(NamedTuple):
@@ -157,11 +188,14 @@ def parse_paths(paths: Sequence[Path]) -> ParseResult:
     files = 0
     for spec, path in _expand(paths, problems):
         try:
+            _check_list_id(path, spec.id)
             text, plaintext = _read(path)
         except InputError as exc:
             problems.append(exc)
             continue
-        pres.extend(_prepare(spec.id, _drafts(text, plaintext=plaintext)))
+        notes: list[str] = []
+        pres.extend(_prepare(spec.id, _drafts(text, plaintext=plaintext, notes=notes)))
+        problems.extend(InputError(shown_path(path), note) for note in notes)
         files += 1
     return ParseResult(entries=_finish(pres), problems=problems, files=files)
 

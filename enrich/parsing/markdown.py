@@ -24,8 +24,9 @@ entry; a bullet whose links all point inside the page (``#anchor``) is a table o
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any, Final, NamedTuple
 
 from markdown_it import MarkdownIt
@@ -43,7 +44,7 @@ from enrich.parsing.text import (
     year_of,
 )
 
-__all__ = ["parse_markdown"]
+__all__ = ["MAX_LIST_DEPTH", "parse_markdown", "parse_markdown_noted"]
 
 
 def _new_parser() -> MarkdownIt:
@@ -140,10 +141,32 @@ def parse_markdown(text: str) -> list[Draft]:
     Long files are parsed in chunks cut at top-level-safe ATX headings (see :func:`_chunks`),
     so memory stays flat however long the list is; headings carry over between chunks.
     """
+    return parse_markdown_noted(text)[0]
+
+
+MAX_LIST_DEPTH: Final = (_MD.options["maxNesting"] - 2) // 2
+"""Nested list levels read in full (9): deeper blocks are cut by the parser's nesting cap, which
+bounds its recursion on hostile input; the lines cut are reported by :func:`parse_markdown_noted`."""
+
+
+def parse_markdown_noted(text: str) -> tuple[list[Draft], list[str]]:
+    """:func:`parse_markdown`, plus one note per block the nesting cap cut (``lines A-B: ...``)."""
     state = _State()
     for offset, chunk in _chunks(text):
         _parse_chunk(chunk, offset, state)
-    return state.drafts
+    notes = [
+        f"lines {first}-{last} are nested deeper than {MAX_LIST_DEPTH} list levels and were not read"
+        for first, last in state.too_deep
+    ]
+    return state.drafts, notes
+
+
+def _cut_by_nesting(tokens: Sequence[Token], offset: int) -> Iterator[tuple[int, int]]:
+    """1-based line ranges of blocks opened at the nesting cap: the parser skipped their content."""
+    cap = _MD.options["maxNesting"] - 1
+    for tok, after in pairwise(tokens):
+        if tok.nesting == 1 and tok.level >= cap and after.nesting == -1 and tok.map:
+            yield tok.map[0] + 1 + offset, tok.map[1] + offset
 
 
 @dataclass(slots=True)
@@ -151,6 +174,7 @@ class _State:
     drafts: list[Draft] = field(default_factory=list)
     headings: list[tuple[int, str]] = field(default_factory=list)
     seen_heading: bool = False
+    too_deep: list[tuple[int, int]] = field(default_factory=list)
 
 
 _CHUNK_LINES: Final = 2000
@@ -202,6 +226,7 @@ def _chunks(text: str) -> Iterator[tuple[int, str]]:
 
 def _parse_chunk(text: str, offset: int, state: _State) -> None:
     tokens = _MD.parse(text)
+    state.too_deep.extend(_cut_by_nesting(tokens, offset))
     headings = state.headings
     drafts = state.drafts
     stack: list[_Item] = []

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Final
 
 from enrich.errors import InputError
+from enrich.lists import shown_path
 
 __all__ = ["MAX_FILE_BYTES", "read_list_text"]
 
@@ -13,14 +14,35 @@ MAX_FILE_BYTES: Final = 50 * 1024 * 1024  # 50 MiB: far above any real list (the
 _SNIFF: Final = 8192
 
 
+def _inside_own_directory(path: Path) -> Path:
+    """The real path of ``path``; :class:`InputError` if a link takes it out of its directory."""
+    if not path.is_symlink():
+        return path
+    home = path.parent.resolve()
+    try:
+        real = path.resolve(strict=True)
+    except FileNotFoundError:
+        raise InputError(shown_path(path), "symbolic link to a missing file; refused") from None
+    except (OSError, RuntimeError):
+        raise InputError(
+            shown_path(path), "symbolic link that cannot be resolved (a loop?); refused"
+        ) from None
+    if not real.is_relative_to(home):
+        raise InputError(shown_path(path), "symbolic link to a file outside the lists directory; refused")
+    return real
+
+
 def read_list_text(path: Path) -> str:
     """The file's text (UTF-8, BOM dropped, newlines normalised to ``\\n``).
 
     Raises :class:`InputError` naming ``path`` for a missing or unreadable file, a file over
     :data:`MAX_FILE_BYTES` (checked before reading), an empty file, a binary file and a file that
-    is not UTF-8.
+    is not UTF-8, and for a symbolic link whose
+    target lies outside the directory the file is listed in: a list can never make the run read,
+    and publish, another file of the machine.
     """
-    where = str(path)
+    where = shown_path(path)
+    path = _inside_own_directory(path)
     try:
         stat = path.stat()
     except FileNotFoundError:

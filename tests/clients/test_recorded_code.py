@@ -135,7 +135,7 @@ def test_github_404_and_rate_limits() -> None:
         "https://api.github.com", replay_session(adapter), max_wait=5.0, **FAST
     ).get_repos(["b/abuse"])
     assert abuse.status == FetchStatus.RATE_LIMITED
-    assert abuse.reason == "told to retry after 60 s (cap 5 s) (HTTP 403)"
+    assert abuse.reason == "rate limited: told to retry after 60 s (cap 5 s) (HTTP 403)"
 
 
 def test_github_rate_limit_endpoint_and_headers() -> None:

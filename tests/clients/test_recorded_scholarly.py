@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from enrich.clients.arxiv import ArxivClient, parse_arxiv_feed
+from enrich.clients.arxiv import EMPTY_REASON, ArxivClient, parse_arxiv_feed
 from enrich.clients.base import BadBody
 from enrich.clients.crossref import (
     CrossrefClient,
@@ -17,7 +17,14 @@ from enrich.clients.crossref import (
     strip_jats,
 )
 from enrich.clients.openalex import OpenAlexClient, parse_openalex_list, parse_openalex_work
-from enrich.clients.s2 import S2Client, parse_s2_authors, parse_s2_batch, parse_s2_paper, parse_s2_search
+from enrich.clients.s2 import (
+    NULL_REASON,
+    S2Client,
+    parse_s2_authors,
+    parse_s2_batch,
+    parse_s2_paper,
+    parse_s2_search,
+)
 from enrich.errors import SourceError
 from enrich.records import Author, FetchStatus, WorkRecord
 
@@ -138,14 +145,14 @@ def test_arxiv_client_over_recorded_400_and_empty_feeds() -> None:
     client = ArxivClient("https://export.arxiv.org", replay_session(adapter), **FAST)
     good, empty, malformed = client.fetch(["1605.08386", "1501.00001", "0808.05394"])
     assert (good.status, good.title) == (FetchStatus.OK, "Heat-bath random walks with Markov bases")
-    # the lone empty answer is suspect: retried, then missing
-    assert empty.status == FetchStatus.MISSING
+    # the lone empty answer is suspect, not proof: missing at once (the run decides with earlier evidence)
+    assert (empty.status, empty.reason) == (FetchStatus.MISSING, EMPTY_REASON)
     assert empty.key == "1501.00001"
     assert (malformed.status, malformed.reason) == (FetchStatus.ERROR, "malformed arXiv id: not sent")
-    # 1 + 5 retries of the lone id (6 attempts); a MISSING id is never reported as not_found
+    # not retried blindly (five backed-off retries cost a clean night ~28 s per empty chunk)
     empty_requests = [r for r in adapter.sent if "id_list=1501.00001&" in request_target(r)]
-    assert len(empty_requests) == 6
-    assert len(adapter.sent) == 1 + 1 + 6  # whole batch (400), then each half
+    assert len(empty_requests) == 1
+    assert len(adapter.sent) == 1 + 1 + 1  # whole batch (400), then each half
     # the server's 400 for a malformed id is an error with arXiv's own message (validation skips 'abc')
     (bad,) = client.fetch(["abc"])
     assert (bad.status, bad.reason) == (FetchStatus.ERROR, "malformed arXiv id: not sent")
@@ -161,7 +168,9 @@ def test_s2_batch_with_null_entry() -> None:
     rec = recorded("semanticscholar", "paper_batch_many_fields_with_null_entry")
     keys = ["CorpusId:211530585", "CorpusId:470667", "DOI:10.2139/ssrn.2250500", "0f40b1f0"]
     records = parse_s2_batch(rec.json(), keys, fetched_at=T0)
-    assert [r.status for r in records] == [FetchStatus.NOT_FOUND, *[FetchStatus.OK] * 3]
+    # a null is not proof the paper is gone: missing (the run decides with earlier evidence)
+    assert [r.status for r in records] == [FetchStatus.MISSING, *[FetchStatus.OK] * 3]
+    assert records[0].reason == NULL_REASON
     assert [r.key for r in records] == keys
     did = records[1]
     assert did.title == "How Much Should We Trust Differences-in-Differences Estimates?"

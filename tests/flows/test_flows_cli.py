@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from enrich.cli import main
+from enrich.errors import InputError
 from flows import cli_run, cli_serve
 
 
@@ -83,14 +84,51 @@ def test_serve_schedule_is_timezone_aware() -> None:
     assert args.name == "nightly"
 
 
-def _result(partial: bool) -> object:
+def _existing(**changes: object) -> cli_serve.ExistingDeployment:
+    fields: dict[str, object] = {
+        "name": "nightly/nightly",
+        "paused": True,
+        "ready": True,
+        "work_pool": None,
+        "schedules": ("'0 3 * * *' (UTC)",),
+    }
+    fields.update(changes)
+    return cli_serve.ExistingDeployment(**fields)  # type: ignore[arg-type]
+
+
+def test_serve_takes_over_a_deployment_its_last_serve_left_paused() -> None:
+    assert cli_serve.check_existing(None, "'0 3 * * *' (UTC)", "--name nightly") is None
+    assert cli_serve.check_existing(_existing(), "'0 3 * * *' (UTC)", "--name nightly") is None
+    # killed long ago (not paused, no longer polled): taken over too
+    assert cli_serve.check_existing(_existing(paused=False, ready=False), "'0 3 * * *' (UTC)", "-") is None
+    assert cli_serve.check_existing(_existing(), "'0 4 * * *' (Europe/Berlin)", "--name nightly") == (
+        "deployment nightly/nightly: schedule '0 3 * * *' (UTC) replaced by '0 4 * * *' (Europe/Berlin)"
+    )
+
+
+def test_serve_refuses_a_deployment_another_runner_or_a_worker_runs() -> None:
+    with pytest.raises(InputError) as served:
+        cli_serve.check_existing(_existing(paused=False), "'0 4 * * *' (UTC)", "--name nightly")
+    assert str(served.value) == (
+        "--name nightly: deployment nightly/nightly is already being served by another `enrich serve`; "
+        "stop it first (a killed one counts for about a minute) or choose another --name"
+    )
+    with pytest.raises(InputError) as pooled:
+        cli_serve.check_existing(_existing(work_pool="enrich-pool"), "'0 3 * * *' (UTC)", "--name nightly")
+    assert str(pooled.value) == (
+        "--name nightly: deployment nightly/nightly already exists and runs on work pool 'enrich-pool' "
+        "(made by `prefect deploy`); choose another --name"
+    )
+
+
+def _result(partial: bool, manifest_path: Path = Path("out/manifests/2026-11-22.json")) -> object:
     from datetime import date
 
     from flows.nightly import NightlyResult
 
     return NightlyResult(
         snapshot_date=date(2026, 11, 22),
-        manifest_path=Path("out/manifests/2026-11-22.json"),
+        manifest_path=manifest_path,
         partial=partial,
         messages=("s2: unreachable (connection refused at 127.0.0.1:9)",) if partial else (),
         problems=(),
@@ -111,17 +149,50 @@ def _result(partial: bool) -> object:
         ),
     ],
 )
-def test_report_exit_codes(capsys: pytest.CaptureFixture[str], partial: bool, code: int, err: str) -> None:
+def test_report_exit_codes(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    partial: bool,
+    code: int,
+    err: str,
+) -> None:
+    import json
+
     from prefect.states import Completed
 
     from flows.cli_run import _console, report
 
-    assert report(Completed(data=_result(partial)), _console(), Path("out")) == code
+    monkeypatch.chdir(tmp_path)
+    manifest = Path("out/manifests/2026-11-22.json")
+    manifest.parent.mkdir(parents=True)
+    s2 = {"requests": 2, "ok": 2, "not_found": 0, "errors": 0, "deferred": 0, "unreachable": False}
+    if partial:
+        s2 = {
+            **s2,
+            "ok": 0,
+            "unreachable": True,
+            "message": "s2: unreachable (connection refused at 127.0.0.1:9)",
+        }
+    github = {"requests": 3, "ok": 1, "not_found": 1, "errors": 1, "deferred": 0, "unreachable": False}
+    tables = {"entries": 4, "works": 2, "repos": 1, "hf_items": 1}
+    manifest.write_text(
+        json.dumps({"sources": {"s2": s2, "github": github}, "tables": tables}), encoding="utf-8"
+    )
+    assert report(Completed(data=_result(partial, manifest)), _console(), Path("out")) == code
     captured = capsys.readouterr()
     assert captured.err.startswith(err)
     state = "partial" if partial else "complete"
     expected = f"snapshot 2026-11-22 ({state}) written to out; manifest out/manifests/2026-11-22.json\n"
     assert captured.err.endswith(expected)
+    mark = "⚠" if partial else "✓"
+    first = f"{mark} snapshot 2026-11-22 {state}: 4 entries, 2 works, 1 repos, 1 hf_items\n"
+    s2_line = (
+        "✗ s2: failed (no answer tonight; earlier values, if any, are kept)"
+        if partial
+        else "✓ s2: 2 ok (2 requests)"
+    )
+    assert captured.out == first + s2_line + "\n⚠ github: 1 ok, 1 not found, 1 errors (3 requests)\n"
 
 
 def test_report_failure_is_one_redacted_line(capsys: pytest.CaptureFixture[str]) -> None:

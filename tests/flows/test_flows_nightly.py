@@ -79,14 +79,25 @@ def test_two_nights_complete_then_github_down(
             limit = client.read_global_concurrency_limit_by_name("enrich-github")
         assert limit.limit == 1
 
-        # night two: GitHub is down -> stars carried forward, the run is partial, one line for GitHub
+        # night two: GitHub is down -> stars carried forward, the run is partial, one line for GitHub;
+        # and the list was edited: the edited entry keeps its id (carried over from night one)
+        listed = lists_dir / "test-list.md"
+        listed.write_text(
+            listed.read_text(encoding="utf-8").replace(
+                "Open medical models.", "Open medical models at scale."
+            ),
+            encoding="utf-8",
+        )
         port = closed_port()
         monkeypatch.setenv(ENV_VARS["github"], f"http://127.0.0.1:{port}")
         second = nightly(
             lists_dir=lists_dir, out_dir=out, snapshot_date=date(2026, 11, 22), cache_dir=cache, refresh=False
         )
     assert second.partial is True
-    assert second.messages == (f"github: unreachable (connection refused at 127.0.0.1:{port})",)
+    assert second.messages == (
+        f"github: 0 of 1 items served (unreachable: connection refused at 127.0.0.1:{port}); "
+        "carried forward earlier values",
+    )
     repos2 = read_table(out, "repos", date(2026, 11, 22)).to_pylist()
     assert [(r["repo_id"], r["stars"], r["stars_as_of"], r["status"], r["fetch_status"]) for r in repos2] == [
         ("cambridgeltl/visual-med-alpaca", 400, fetched_on, "stale", "error")
@@ -95,6 +106,11 @@ def test_two_nights_complete_then_github_down(
     assert manifest2["partial"] is True
     assert manifest2["sources"]["github"]["unreachable"] is True
     assert "# Enrichment run 2026-11-22: partial" in second.summary_markdown
+    meditron = next(e["entry_id"] for e in entries if e["name"] == "Meditron")
+    changes = read_table(out, "list_changes", date(2026, 11, 22)).to_pylist()
+    assert [(c["entry_id"], c["change"], c["label"], c["edited_columns"]) for c in changes] == [
+        (meditron, "edited", "Open medical models at scale", ["title"])
+    ]
 
 
 def test_refresh_replaces_a_list_from_its_upstream(

@@ -161,8 +161,12 @@ def test_collect_and_stats() -> None:
     clients = StubClients(s2=StubClient("s2", down_after=-1))
     stats = pipeline.source_stats(clients, ["github", "s2"])  # type: ignore[arg-type]
     assert list(stats) == ["s2", "github"]
-    assert pipeline.unreachable_messages(stats) == ["s2: unreachable (connection refused at 127.0.0.1:9)"]
+    # nothing was requested from s2, but it stopped (unreachable): it did not serve the night
+    assert pipeline.verdict_lines(stats) == [
+        "s2: 0 of 0 items served (unreachable: connection refused at 127.0.0.1:9); carried forward earlier values"
+    ]
     assert stats["s2"].errors == 0
+    assert (stats["github"].served, stats["github"].reason) == (True, None)
 
 
 def test_items_of_skipped_batches_count_as_errors() -> None:
@@ -171,15 +175,17 @@ def test_items_of_skipped_batches_count_as_errors() -> None:
     also = pipeline.fetch_batch(clients, Batch("s2", 1, 2, ("ARXIV:3",)), now=NOW)  # type: ignore[arg-type]
     assert skipped.skipped and also.skipped
     stats = pipeline.source_stats(clients, ["s2"], [skipped, also])  # type: ignore[arg-type]
-    assert (stats["s2"].errors, stats["s2"].unreachable) == (3, True)
+    assert (stats["s2"].errors, stats["s2"].unreachable, stats["s2"].requested) == (3, True, 3)
+    assert (stats["s2"].served, stats["s2"].served_share, stats["s2"].stopped) == (False, 0.0, "unreachable")
 
 
 @pytest.mark.parametrize(
     ("stats", "problems", "partial"),
     [
         ({"s2": SourceStats("s2", ok=3)}, (), False),
-        ({"s2": SourceStats("s2", unreachable=True)}, (), True),
-        ({"github": SourceStats("github", deferred=2)}, (), True),
+        ({"s2": SourceStats("s2", unreachable=True, served=False)}, (), True),
+        ({"github": SourceStats("github", deferred=2, served=False)}, (), True),
+        ({"github": SourceStats("github", ok=99, deferred=1, requested=100)}, (), False),
         ({"s2": SourceStats("s2")}, ("skipped x.md: empty file",), True),
     ],
 )
@@ -215,6 +221,14 @@ def test_manifest_from_facts() -> None:
             "cache_hits": 0,
             "unreachable": False,
             "message": None,
+            "auth_rejected": False,
+            "stopped": None,
+            "requested": 0,
+            "served_share": 1.0,
+            "min_served": 1.0,
+            "served": True,
+            "deadline_s": None,
+            "reason": None,
         }
     }
     assert m.notes == ("skipped x.md: empty", "note")

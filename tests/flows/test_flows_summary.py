@@ -69,6 +69,8 @@ def test_render_markdown_exact() -> None:
                 errors=3,
                 unreachable=True,
                 message="github: unreachable (connection refused)",
+                served=False,
+                reason="github: 0 of 3 items served (unreachable: connection refused); carried forward earlier values",
             ),
         },
         coverage=coverage(ENTRIES, WORKS, REPOS),
@@ -88,7 +90,7 @@ def test_render_markdown_exact() -> None:
         "| source | requests | ok | not found | errors | deferred | cache hits | state |\n"
         "|---|---:|---:|---:|---:|---:|---:|---|\n"
         "| s2 | 3 | 10 | 1 | 0 | 0 | 2 | ok |\n"
-        "| github | 1 | 0 | 0 | 3 | 0 | 0 | github: unreachable (connection refused) |\n"
+        "| github | 1 | 0 | 0 | 3 | 0 | 0 | github: 0 of 3 items served (unreachable: connection refused); carried forward earlier values |\n"
         "\n"
         "## Coverage\n"
         "\n"

@@ -279,6 +279,8 @@ def test_list_changes_versus_previous_snapshot() -> None:
             "work_id": "arxiv:3",
             "repo_id": None,
             "hf_item_id": None,
+            "previous_label": None,
+            "edited_columns": None,
         },
         {
             "list_id": "a",
@@ -289,6 +291,8 @@ def test_list_changes_versus_previous_snapshot() -> None:
             "work_id": "arxiv:2",
             "repo_id": None,
             "hf_item_id": None,
+            "previous_label": None,
+            "edited_columns": None,
         },
         {
             "list_id": "b",
@@ -299,6 +303,8 @@ def test_list_changes_versus_previous_snapshot() -> None:
             "work_id": None,
             "repo_id": "o/r",
             "hf_item_id": None,
+            "previous_label": None,
+            "edited_columns": None,
         },
     ]
     # a list that could not be read tonight loses nothing

@@ -131,7 +131,7 @@ def _section() -> str:
 def test_readme_shows_exactly_these_one_liners() -> None:
     section = _section()
     for sql in (DUCKDB_LATEST, DUCKDB_STARS, DUCKDB_CITATIONS, DUCKDB_CHANGES):
-        assert f'duckdb -c "{sql}"' in section
+        assert f'uv run --frozen python -c "import duckdb; duckdb.sql(\\"{sql}\\").show()"' in section
     for code in (PANDAS, PYARROW, POLARS, 'enrich.load("works", snapshot="latest")'):
         assert code in section
 

@@ -17,9 +17,9 @@ from enrich.schemas import (
 
 
 def test_every_schema_carries_version_and_table_name() -> None:
-    assert SCHEMA_VERSION == "1.0"
+    assert SCHEMA_VERSION == "1.1"
     for name, schema in SCHEMAS.items():
-        assert schema.metadata == {b"schema_version": b"1.0", b"table": name.encode()}
+        assert schema.metadata == {b"schema_version": b"1.1", b"table": name.encode()}
 
 
 def test_every_column_is_documented_with_its_source() -> None:

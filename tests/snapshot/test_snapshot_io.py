@@ -70,7 +70,7 @@ def test_manifest_records_run_tables_sources_and_files(tmp_path: Path) -> None:
         "code_version": "0.1.0",
         "started_at": "2026-11-20T02:00:00+00:00",
         "ended_at": "2026-11-20T02:30:00+00:00",
-        "schema_version": "1.0",
+        "schema_version": "1.1",
         "notes": [],
     }
     assert sorted(files) == list(TABLES)
@@ -157,7 +157,7 @@ def test_crash_before_commit_is_invisible_and_cleaned_by_next_writer(
 
 
 @pytest.mark.parametrize("crash_at", [1, 2, 5, 12])
-def test_crash_after_commit_hides_the_date_then_recovery_completes_it(
+def test_crash_after_commit_shows_the_new_version_then_recovery_completes_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, crash_at: int
 ) -> None:
     two_nights(tmp_path)
@@ -176,10 +176,12 @@ def test_crash_after_commit_hides_the_date_then_recovery_completes_it(
     with pytest.raises(Crash):
         write_snapshot(tmp_path, night, manifest(D2, "crashes", partial=True))
     monkeypatch.setattr(Path, "rename", real_rename)
-    # manifest readers no longer see the half-swapped date: latest is night one, whole
-    assert list_snapshots(tmp_path) == [D1]
+    # the date never disappears: readers see the committed version, whole, through the journal
+    assert list_snapshots(tmp_path) == [D1, D2]
+    assert read_manifest(tmp_path, D2).run_id == "crashes"
     seen = load("repos", root=tmp_path)
-    assert (seen["status"].tolist(), seen["snapshot_date"].dt.date.tolist()) == (["ok"], [D1])
+    assert (seen["status"].tolist(), seen["stars"].tolist()) == (["stale"], [1000])
+    assert (tmp_path / "manifests" / "2026-11-21.json").exists()
     assert recover(tmp_path) == [D2]
     assert list_snapshots(tmp_path) == [D1, D2]
     assert read_manifest(tmp_path, D2).run_id == "crashes"
@@ -210,7 +212,9 @@ def test_crash_before_the_manifest_is_written_is_rolled_forward_by_next_write(
     with pytest.raises(Crash):
         write_snapshot(tmp_path, build(lora_night(T2), D2), manifest(D2, "night-2"))
     monkeypatch.setattr(snap, "_write_atomic", real)
-    assert list_snapshots(tmp_path) == [D1]
+    assert not (tmp_path / "manifests" / "2026-11-21.json").exists()
+    assert list_snapshots(tmp_path) == [D1, D2]  # committed: read through its journal
+    assert read_manifest(tmp_path, D2).run_id == "night-2"
     write_snapshot(
         tmp_path, build(lora_night(D3_T := datetime(2026, 11, 22, 2, tzinfo=UTC)), D3), manifest(D3, "n3")
     )
@@ -284,6 +288,14 @@ def test_manifest_create_from_source_stats() -> None:
         "cache_hits": 0,
         "unreachable": False,
         "message": None,
+        "auth_rejected": False,
+        "stopped": None,
+        "requested": 0,
+        "served_share": 1.0,
+        "min_served": 1.0,
+        "served": True,
+        "deadline_s": None,
+        "reason": None,
     }
     assert m.code_version.startswith(enrich.__version__)
     assert sources_from_stats([]) == {}

@@ -457,7 +457,7 @@ def test_every_table_has_its_schema_with_version_metadata() -> None:
     tables = build_tables([], [], [], [], snapshot_date=D1, previous=None)
     for name, table in tables.items():
         assert table.schema.equals(SCHEMAS[name], check_metadata=True), name
-        assert table.schema.metadata[b"schema_version"] == b"1.0"
+        assert table.schema.metadata[b"schema_version"] == b"1.1"
         assert table.num_rows == 0
 
 
