@@ -6,7 +6,7 @@ Facts (``docs/apis.md`` §5): limits since 1 Dec 2025 are per pool and per route
 parameter or inside the User-Agent) selects the polite pool. ``abstract`` is a JATS XML string.
 Repeating a filter ORs it (``filter=doi:A,doi:B``; rest-api-doc README "Multiple filters"), so DOIs
 go :data:`DOI_LIST_SIZE` to a list request (one list request costs 1/3 s polite, 1 s public, against
-0.1 s / 0.2 s per single DOI); a DOI the filter cannot carry (a comma in it), a lone DOI, and every
+0.1 s / 0.2 s per single DOI); a DOI outside Crossref's own DOI pattern, a lone DOI, and every
 DOI of a list the API refuses (HTTP 400, split in halves first) go through ``works/{doi}``.
 """
 
@@ -38,6 +38,11 @@ PUBLIC_LIST_INTERVAL = 1.0
 """Public pool, list/query route: 1 req/s (same announcement)."""
 POLITE_LIST_INTERVAL = 1 / 3
 """Polite pool, list/query route: 3 req/s (same announcement)."""
+
+_LISTABLE = re.compile(r"10\.\d{4,9}/[-._;()/:a-z0-9]+")
+"""DOIs that go in a ``filter=doi:`` list: Crossref's own pattern for modern DOIs (Crossref blog "DOIs
+and matching regular expressions": it matches 74.4 of 74.9 million). Any other character (``,``
+would add a filter, ``|``, ``&``, ``?``, ``%``...) sends the DOI alone, to ``works/{doi}``."""
 
 DOI_LIST_SIZE = 100
 """DOIs per ``filter=doi:…`` list: the maximum is not documented, only bounded by the URL length
@@ -190,7 +195,7 @@ class CrossrefClient(BaseClient):
         """One record per DOI, same order, ``key`` = the DOI as given."""
         wanted = {raw: normalize_doi(raw) for raw in dois}
         unique = [d for d in dict.fromkeys(wanted.values()) if d is not None and doi_problem(d) is None]
-        listable = [d for d in unique if "," not in d]
+        listable = [d for d in unique if _LISTABLE.fullmatch(d)]
         found: dict[str, WorkRecord] = {}
         for start in range(0, len(listable), DOI_LIST_SIZE):
             found.update(self._list(listable[start : start + DOI_LIST_SIZE]))
