@@ -6,6 +6,10 @@ client, not the server), cycling through lookups of every source. Prints request
 one figure through a single ``requests.Session`` for comparison.
 
     uv run --frozen python benchmarks/bench_fakeapi.py [--seconds 5] [--clients 2]
+    uv run --frozen python benchmarks/bench_fakeapi.py --or-filter 100000   # OpenAlex OR-filters only
+
+``--or-filter N`` instead times OpenAlex ``filter=doi:A|B|...`` lists of 100 DOIs (what the nightly
+client sends) against a generated catalog of N works: seconds per request must not grow with N.
 """
 
 from __future__ import annotations
@@ -48,11 +52,40 @@ def drive(port: int, deadline: float) -> int:
     return n
 
 
+def or_filters(n_works: int, requests_n: int = 20) -> None:
+    """Seconds per OpenAlex OR-filter of 100 DOIs over a catalog of ``n_works`` generated works."""
+    records = [{"type": "work", "title": f"Work {i}", "doi": f"10.9999/w.{i}"} for i in range(n_works)]
+    t = time.perf_counter()
+    with FakeApis(records) as apis:
+        print(f"catalog of {n_works:,} works loaded in {time.perf_counter() - t:.1f} s")
+        session = requests.Session()
+        url = apis.url + "/openalex/works"
+        step = max(1, n_works // requests_n)
+        timings = []
+        for r in range(requests_n + 1):  # the first request builds the index: timed apart
+            dois = "|".join(f"10.9999/w.{(r * step + k * 7) % n_works}" for k in range(100))
+            start = time.perf_counter()
+            params: dict[str, str | int] = {"filter": f"doi:{dois}", "per_page": 100}
+            reply = session.get(url, params=params, timeout=600)
+            timings.append(time.perf_counter() - start)
+            if reply.status_code != 200 or len(reply.json()["results"]) != 100:
+                raise SystemExit(f"unexpected answer: HTTP {reply.status_code}")
+        rest = timings[1:]
+        print(
+            f"OpenAlex OR-filter (100 DOIs): first request {timings[0]:.3f} s, then {sum(rest) / len(rest):.4f} s "
+            f"per request over {len(rest)} requests"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--clients", type=int, default=2, help="client processes")
+    parser.add_argument("--or-filter", type=int, default=0, metavar="N", help="time OR-filters over N works")
     args = parser.parse_args()
+    if args.or_filter:
+        or_filters(args.or_filter)
+        return
     with FakeApis(ROOT / "tests" / "data" / "catalog.jsonl") as apis:
         for path in PATHS:  # warm caches (search indexes, views)
             requests.get(apis.url + path, timeout=10).raise_for_status()

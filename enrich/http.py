@@ -54,7 +54,7 @@ REVALIDATE: Final = "revalidate"
 
 CACHE_POLICY: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
     # title -> id resolutions and arXiv metadata never change once published: keep long
-    (re.compile(r"/api/query\?"), IMMUTABLE),  # arXiv id_list and ti: searches
+    (re.compile(r"/api/query(?:\?|$)"), IMMUTABLE),  # arXiv ti: searches (GET), id_list (POST)
     (re.compile(r"/graph/v1/paper/search"), IMMUTABLE),  # S2 search and search/match
     (re.compile(r"/works\?(?:.*&)?(?:search|query\.bibliographic)="), IMMUTABLE),  # OpenAlex/Crossref search
     # GitHub REST: store, but always revalidate with the ETag (304 = no quota spent)

@@ -56,10 +56,10 @@ if TYPE_CHECKING:
 progress_log: Final = logging.getLogger("enrich.progress")
 
 BATCH_SIZES: Final[Mapping[str, int]] = {
-    "arxiv": 100,  # ids per id_list request (POSTed: no 414); the client pages within it
+    "arxiv": 2000,  # ids per id_list request (POSTed: no 414): the most one call returns
     "s2": 500,  # POST /graph/v1/paper/batch takes at most 500 ids
     "openalex": 100,  # an OR-filter takes at most 100 values
-    "crossref": 50,  # no batch endpoint: one request per DOI, 50 to a task keeps task runs few
+    "crossref": 100,  # DOIs per filter=doi:... list request (repeated filters OR; cap undocumented)
     "github": 100,  # GraphQL takes tens of aliased repos per query with a token; REST 1 per request
     "hf": 50,  # one request per item
 }
@@ -847,8 +847,7 @@ def repo_states(previous: PreviousSnapshot | None) -> dict[str, RepoState]:
     if previous is None:
         return {}
     states: dict[str, RepoState] = {}
-    for repo_id, row in previous.rows("repos", "repo_id").items():
-        as_of = row.get("stars_as_of")
+    for repo_id, as_of in previous.rows("repos", "repo_id").column("stars_as_of"):
         fetched = datetime.combine(as_of, time.min, tzinfo=UTC) if isinstance(as_of, date) else None
         states[str(repo_id)] = RepoState(fetched_at=fetched)
     return states

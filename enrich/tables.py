@@ -39,6 +39,7 @@ from operator import attrgetter
 from typing import Any, Final, Protocol, TypeVar
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from enrich.ids import normalize_title
 from enrich.records import Author, FetchStatus, HfRecord, RepoRecord, WorkRecord
@@ -189,10 +190,54 @@ class PreviousSnapshot:
     hf_items: pa.Table = field(default_factory=HF_ITEMS_SCHEMA.empty_table)
     partial: bool = False
 
-    def rows(self, table: str, key: str) -> dict[str, Row]:
-        """``table``'s rows as dicts keyed by ``key`` (the table conformed to the current schema)."""
-        data = conform(getattr(self, table), SCHEMAS[table])
-        return {row[key]: row for row in data.to_pylist()}
+    def rows(self, table: str, key: str) -> PreviousRows:
+        """``table``'s rows as dicts keyed by ``key`` (the table conformed to the current schema).
+
+        A read-only mapping over the Arrow table: rows are made dicts a slice at a time as they are
+        read (a night reads them in key order, the table's own order), so the whole previous
+        snapshot never exists as Python objects at once."""
+        return PreviousRows(conform(getattr(self, table), SCHEMAS[table]), key)
+
+
+class PreviousRows(Mapping[str, Row]):
+    """``key -> row dict`` over an Arrow table, as ``{row[key]: row for row in table.to_pylist()}``
+    would be (same keys, same order, the last row of a repeated key), converted ``SLICE`` rows at a
+    time with the last few slices kept. Treat the rows as read-only (copy before changing one)."""
+
+    SLICE: Final = 2048
+    KEPT: Final = 4
+
+    def __init__(self, table: pa.Table, key: str) -> None:
+        self.table = table
+        self._index: dict[Any, int] = {}
+        for i, value in enumerate(table.column(key).to_pylist()):
+            self._index[value] = i
+        self._slices: dict[int, list[Row]] = {}
+
+    def __getitem__(self, key: Any) -> Row:
+        i = self._index[key]
+        n, offset = divmod(i, self.SLICE)
+        rows = self._slices.get(n)
+        if rows is None:
+            rows = self.table.slice(n * self.SLICE, self.SLICE).to_pylist()
+            if len(self._slices) >= self.KEPT:
+                del self._slices[next(iter(self._slices))]  # the oldest slice read
+            self._slices[n] = rows
+        return rows[offset]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._index
+
+    def column(self, name: str) -> Iterator[tuple[Any, Any]]:
+        """``(key, row[name])`` for every key, without making the rows (one column converted)."""
+        values = self.table.column(name).to_pylist()
+        return ((key, values[i]) for key, i in self._index.items())
 
 
 # ------------------------------------------------------------------------------------------ text
@@ -644,10 +689,15 @@ class _PrevWorks:
     def __init__(self, rows: Mapping[str, Row]) -> None:
         self.rows = rows
         by_id: dict[tuple[str, Any], set[str]] = defaultdict(set)
-        for work_id, row in rows.items():
-            for name in _ID_FIELDS:
-                if row[name] is not None:
-                    by_id[(name, row[name])].add(work_id)
+        for name in _ID_FIELDS:
+            column = (
+                rows.column(name)
+                if isinstance(rows, PreviousRows)
+                else ((work_id, row[name]) for work_id, row in rows.items())
+            )
+            for work_id, value in column:
+                if value is not None:
+                    by_id[(name, value)].add(work_id)
         self.by_id = {k: next(iter(v)) for k, v in by_id.items() if len(v) == 1}
 
     def find(self, work_id: str, ids: Mapping[str, Any]) -> Row | None:
@@ -897,6 +947,13 @@ EDIT_COLUMNS: Final = ("name", "title", "authors_raw", "year", "venue_raw", "url
 ``line`` and ``section`` are where it stands (a move or a renamed heading is not an edit); the
 identifier columns and ``kind`` follow from the URLs and text; the rest come from resolution."""
 
+_CHANGE_COLUMNS: Final = tuple(
+    dict.fromkeys(
+        ("list_id", "entry_id", "kind", "title", "name", "work_id", "repo_id", "hf_item_id", *EDIT_COLUMNS)
+    )
+)
+"""The previous entries' columns :func:`list_changes` reads (the rest are not made into dicts)."""
+
 
 def list_changes(
     tonight: Sequence[Mapping[str, Any]],
@@ -1012,10 +1069,28 @@ def _carry_unreadable_lists(
 # ----------------------------------------------------------------------------------------- build
 
 
+_CONVERT_ROWS: Final = 8192
+
+
 def _table(name: str, rows: list[Row]) -> pa.Table:
+    """``rows`` sorted by the table's key, as one Arrow table. Consumes ``rows``: each slice is
+    dropped from the list once converted, so the dicts the caller no longer holds are freed as the
+    table grows instead of after it is whole. The result is contiguous (one chunk per column), the
+    same table ``pa.Table.from_pylist`` makes of the whole list."""
     keys = TABLE_KEYS[name]
     rows.sort(key=lambda r: tuple(r[k] for k in keys))
-    return pa.Table.from_pylist(rows, schema=SCHEMAS[name])
+    schema = SCHEMAS[name]
+    if len(rows) <= _CONVERT_ROWS:
+        return pa.Table.from_pylist(rows, schema=schema)
+    rows.reverse()  # convert from the end of the list: popping a slice there costs nothing
+    batches: list[pa.RecordBatch] = []
+    while rows:
+        piece = rows[-_CONVERT_ROWS:]
+        del rows[-_CONVERT_ROWS:]
+        piece.reverse()
+        batches.append(pa.RecordBatch.from_pylist(piece, schema=schema))
+        del piece
+    return pa.Table.from_batches(batches, schema=schema).combine_chunks()
 
 
 def build_tables(
@@ -1062,11 +1137,16 @@ def build_tables(
         hf_key = _entry_hf_key(entry)
         row["hf_item_id"] = hf_built.key_of[hf_key] if hf_key is not None else None
 
-    previous_entries = conform(previous.entries, ENTRIES_SCHEMA).to_pylist()
+    previous_table = conform(previous.entries, ENTRIES_SCHEMA)
+    # list changes read a few columns of every previous entry; only unreadable lists need whole rows
+    previous_entries = previous_table.select(_CHANGE_COLUMNS).to_pylist()
     if unreadable_lists:
+        unreadable_rows = previous_table.filter(
+            pc.is_in(previous_table["list_id"], pa.array(sorted(unreadable_lists), pa.string()))
+        ).to_pylist()
         _carry_unreadable_lists(
             set(unreadable_lists),
-            previous_entries,
+            unreadable_rows,
             previous,
             entry_rows,
             {"works": work_rows, "repos": repo_built.rows, "hf_items": hf_built.rows},

@@ -26,7 +26,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -190,7 +190,10 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         with progress_display(console):
+            server_ready = start_embedded_server_early()
             from flows.nightly import nightly
+
+            server_ready()
 
             state = nightly(
                 lists_dir=lists,
@@ -211,6 +214,42 @@ def run(args: argparse.Namespace) -> int:
         )
         return EXIT_FAILURE
     return report(state, console, out)
+
+
+def start_embedded_server_early() -> Callable[[], None]:
+    """Start Prefect's embedded server now, in a background thread, when the run will use one (no
+    ``PREFECT_API_URL``; a configured server is simply reused); returns the function that waits for it.
+
+    The server is a subprocess that takes seconds to boot; started here it boots while this process
+    imports the flow (pyarrow, the pipeline, the rest of Prefect) instead of after. Prefect keeps one
+    embedded server per process, so the flow's first API call finds it running. Everything is
+    imported here, in this thread: the background thread only starts the subprocess and polls its
+    health (two threads importing the same modules could see them half-initialised). A failed start
+    is not an error here: the flow starts the server again and reports what goes wrong.
+    """
+    import httpx
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
+
+    if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+        return lambda: None
+    failed: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            SubprocessASGIServer().start()
+        except (RuntimeError, OSError, httpx.HTTPError) as exc:
+            failed.append(exc)
+
+    thread = threading.Thread(target=start, name="prefect-server-start", daemon=True)
+    thread.start()
+
+    def wait() -> None:
+        thread.join()
+        for exc in failed:
+            logging.getLogger(__name__).debug("early start of the embedded server failed: %s", exc)
+
+    return wait
 
 
 def report(state: Any, console: Console, out: Path) -> int:

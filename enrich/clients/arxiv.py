@@ -11,8 +11,9 @@ own ``arxiv._feed.parse``. The endpoint is the documented ``query_url_format`` a
 instance from the base URL.
 
 Batching: ``id_list`` in chunks of :data:`DEFAULT_CHUNK` with ``max_results = len(chunk)`` (the API's
-silent default of 10 would cut a longer list, lukasschwab/arxiv.py#19; GETs of ~640-700 ids fail with
-414, arxiv.py#15). Ids are validated before batching (one malformed id makes arXiv answer 400 for the
+silent default of 10 would cut a longer list, lukasschwab/arxiv.py#19), sent as a POST form body
+(GETs of ~640-700 ids fail with 414, arxiv.py#15; the manual documents POST for long parameter
+lists); searches stay GETs. Ids are validated before batching (one malformed id makes arXiv answer 400 for the
 whole batch), and a batch that fails as a whole is split in halves. An empty feed for a non-empty
 ``id_list`` is suspect (arxiv.py#83, #119, #158, pinned #129) but is also what arXiv answers when no
 id of the chunk exists: it is not retried (five backed-off retries cost a clean night ~28 s per such
@@ -29,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, ClassVar
+from urllib.parse import parse_qsl
 
 import arxiv
 import requests
@@ -49,9 +51,9 @@ DEFAULT_MIN_INTERVAL = 3.0
 """arXiv Terms of Use: "make no more than one request every three seconds" for the legacy APIs, on a
 single connection, across all your machines (https://info.arxiv.org/help/api/tou.html; apis.md §1)."""
 
-DEFAULT_CHUNK = 100
-"""Ids per ``id_list`` GET: far below the ~640-700 ids that give HTTP 414 (arxiv.py#15, #209) and the
-package's own page size of 100 (apis.md §2, §11)."""
+DEFAULT_CHUNK = 2000
+"""Ids per ``id_list`` request: the most results one call returns (user manual §3.1.1.2, apis.md §1,
+§11). POSTed, so the ~640-700-id limit of a GET (HTTP 414, arxiv.py#15, #209) does not apply."""
 
 EMPTY_REASON = "empty feed for these ids (suspect, not proof of absence)"
 
@@ -207,8 +209,12 @@ class ArxivClient(BaseClient):
                 raise BadBody(f"feed holds {len(parsed.results)} of {total} entries (truncated)")
             return parsed
 
+        method, data = "GET", None
+        if expect_entries:  # a long id_list goes in a form body (no 414); same parameters
+            url, _, query = url.partition("?")
+            method, data = "POST", dict(parse_qsl(query, keep_blank_values=True))
         try:
-            reply = self.request("GET", url, decode=decode)
+            reply = self.request(method, url, decode=decode, data=data)
         except _ApiErrorFeed as exc:  # HTTP 200 error feed (older API behaviour)
             raise SourceError(self.source, f"API error: {exc}", status=400) from None
         if reply.status != 200 or reply.data is None:
@@ -278,15 +284,15 @@ class ArxivClient(BaseClient):
                 half = len(chunk) // 2
                 return {**self._fetch_chunk(chunk[:half]), **self._fetch_chunk(chunk[half:])}
             return every(FetchStatus.ERROR, self.error_reason(exc))
-        records = [record_from_result(r, fetched_at=now) for r in results if not _is_error_entry(r)]
+        by_id: dict[str | None, list[WorkRecord]] = {}
+        for r in results:
+            if not _is_error_entry(r):
+                record = record_from_result(r, fetched_at=now)
+                by_id.setdefault(record.arxiv_id, []).append(record)
         out: dict[str, WorkRecord] = {}
         for w in chunk:
             match = next(
-                (
-                    r
-                    for r in records
-                    if r.arxiv_id == w.arxiv_id and (w.version is None or r.arxiv_version == w.version)
-                ),
+                (r for r in by_id.get(w.arxiv_id, ()) if w.version is None or r.arxiv_version == w.version),
                 None,
             )
             if match is None:

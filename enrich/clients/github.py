@@ -44,9 +44,11 @@ DEFAULT_MIN_INTERVAL = 0.1
 """GitHub asks for serial requests and caps each REST endpoint at 900 points/min (GET = 1 point) as a
 secondary limit (github/docs secondary-rate-limit reusable; apis.md §6): 10 req/s stays well under."""
 
-GRAPHQL_BATCH = 50
-"""Aliases per GraphQL query: between raycast's 25 (after 502s, raycast/extensions#28160) and the
-common ~100 (nodiscc/hecat#118); costs ~1 point (apis.md §7)."""
+GRAPHQL_BATCH = 100
+"""Aliases per GraphQL query: the common ~100 (nodiscc/hecat#118; apis.md §7). Within the documented
+limits: each alias asks three connections (open issues, watchers, topics ``first: 20``), so a query
+asks at most 100 x 20 = 2,000 nodes (limit 500,000) and costs ~300/100 = 3 points (5,000/h). raycast
+cut to 25 after 502s on much larger queries (raycast/extensions#28160)."""
 
 API_HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
 

@@ -24,6 +24,10 @@ class Context:
         self._lock = threading.RLock()  # re-entrant: builders call _cached themselves
         self._cache: dict[str, Any] = {}
 
+    def cached(self, key: str, build: Any) -> Any:
+        """``build()`` once per ``key`` (thread-safe); for indexes an API module keeps to itself."""
+        return self._cached(key, build)
+
     def _cached(self, key: str, build: Any) -> Any:
         value = self._cache.get(key)
         if value is None:

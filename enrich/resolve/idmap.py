@@ -79,6 +79,8 @@ CREATE TABLE IF NOT EXISTS work_aliases (
     old_id TEXT PRIMARY KEY,
     work_id TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS work_ids_by_work_id ON work_ids (work_id);
+CREATE INDEX IF NOT EXISTS work_ids_by_seq ON work_ids (seq);
 """
 
 
@@ -87,6 +89,11 @@ class WorkIdMap:
 
     ``assign`` is called once per work per run with that work's identifier keys (and, for works
     with no identifier, their title keys) and the id the work would get by derivation.
+
+    One transaction per run: what ``assign`` writes becomes durable when the map is closed without
+    an exception (leaving the ``with`` block normally, or :meth:`close`); an exception inside the
+    ``with`` block rolls the night's assignments back, so a failed run leaves the map as it found it.
+    Every look-up is indexed (``id_key`` is the primary key, ``work_id`` and ``seq`` have indexes).
     """
 
     def __init__(self, path: Path | str) -> None:
@@ -95,6 +102,8 @@ class WorkIdMap:
         self._db = sqlite3.connect(str(path))
         self._db.executescript(_SCHEMA)
         self._claimed: set[str] = set()
+        row = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM work_ids").fetchone()
+        self._seq = int(row[0])
 
     def __enter__(self) -> WorkIdMap:
         return self
@@ -102,9 +111,13 @@ class WorkIdMap:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        if exc_type is not None:
+            self._db.rollback()
         self.close()
 
     def close(self) -> None:
+        """Commit the run's assignments (one transaction) and close the database."""
+        self._db.commit()
         self._db.close()
 
     def start_run(self) -> None:
@@ -151,7 +164,6 @@ class WorkIdMap:
                 "WHERE work_ids.work_id != excluded.work_id",
                 (key, work_id, seq),
             )
-        self._db.commit()
         return work_id
 
     def _taken(self, work_id: str) -> bool:
@@ -159,8 +171,8 @@ class WorkIdMap:
         return row is not None
 
     def _next_seq(self) -> int:
-        row = self._db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM work_ids").fetchone()
-        return int(row[0])
+        self._seq += 1
+        return self._seq
 
     def aliases(self) -> Mapping[str, str]:
         """Retired work id -> the id it was merged into."""

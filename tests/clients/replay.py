@@ -85,8 +85,9 @@ class ReplayAdapter(BaseAdapter):  # type: ignore[misc]
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         self.sent.append(request)
+        target = request_target(request)
         for route in self.routes:
-            if route.method == request.method and re.search(route.pattern, request.url or ""):
+            if route.method == request.method and re.search(route.pattern, target):
                 rec = route.responses[min(route.hits, len(route.responses) - 1)]
                 route.hits += 1
                 return _response(request, rec)
@@ -94,6 +95,14 @@ class ReplayAdapter(BaseAdapter):  # type: ignore[misc]
 
     def close(self) -> None:
         return None
+
+
+def request_target(request: requests.PreparedRequest) -> str:
+    """The URL, followed (after a newline) by a form body if any: routes match POSTed parameters too."""
+    body = request.body
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    return (request.url or "") + (f"\n{body}" if isinstance(body, str) else "")
 
 
 def _response(request: requests.PreparedRequest, rec: Recorded) -> requests.Response:

@@ -83,18 +83,34 @@ def test_batch_sizes() -> None:
         assert [len(e["query"]["filter"].split("|")) for e in lists] == [100, 100, 50]
 
         arxiv = ArxivClient(ep.arxiv, **FAST)
-        ids = [f"2301.{i:05d}" for i in range(1, 251)]
-        for pos, known in zip((0, 100, 200), KNOWN_ARXIV, strict=False):
+        ids = [f"2301.{i:05d}" for i in range(1, 4251)]
+        for pos, known in zip((0, 2000, 4000), KNOWN_ARXIV, strict=False):
             ids[pos] = known
         out = arxiv.fetch(ids)
         queries = log(apis, "arxiv", "/api/query")
-        assert [int(e["query"]["max_results"]) for e in queries] == [100, 100, 50]
-        assert [len(e["query"]["id_list"].split(",")) for e in queries] == [100, 100, 50]
-        assert Counter(r.status for r in out) == {FetchStatus.OK: 3, FetchStatus.NOT_FOUND: 247}
+        # 2,000 + 2,000 + 250 ids, each list in a form body: far past the ~700 ids a GET takes (414)
+        assert [(e["method"], e["status"], e["query"]) for e in queries] == [("POST", 200, {})] * 3
+        assert Counter(r.status for r in out) == {FetchStatus.OK: 3, FetchStatus.NOT_FOUND: 4247}
+        assert [r.key for r in out] == ids
+
+        crossref = CrossrefClient(ep.crossref, **FAST)
+        known = ["10.1093/bioinformatics/btz682", "10.7759/cureus.40895"]
+        asked = [*known, "https://doi.org/10.1093/BIOINFORMATICS/btz682"] + [
+            f"10.9999/none.{i}" for i in range(150)
+        ]
+        out_cr = crossref.get_works(asked)
+        lists_cr = [e for e in log(apis, "crossref") if e["path"] == "/works"]
+        # filter=doi:A,doi:B,... ORs the DOIs: 152 distinct DOIs in lists of 100 + 52, nothing single
+        assert [len(e["query"]["filter"].split(",")) for e in lists_cr] == [100, 52]
+        assert len(log(apis, "crossref")) == 2
+        assert [r.key for r in out_cr] == asked
+        assert [r.status for r in out_cr[:3]] == [FetchStatus.OK] * 3
+        assert {r.status for r in out_cr[3:]} == {FetchStatus.NOT_FOUND}
+        assert out_cr[0].doi == out_cr[2].doi == "10.1093/bioinformatics/btz682"
 
         github = GitHubClient(ep.github, token=Secret(GH_TOKEN), **FAST)
         github.get_repos([f"owner{i}/repo{i}" for i in range(120)])
-        assert len(log(apis, "github", "/graphql")) == 3  # 50 + 50 + 20 aliases
+        assert len(log(apis, "github", "/graphql")) == 2  # 100 + 20 aliases
 
 
 # ----------------------------------------------------------------------------------------- pacing

@@ -54,7 +54,7 @@ PARAMS = {
     "arxiv": {"search_query", "id_list", "start", "max_results", "sortBy", "sortOrder"},
     "s2": {"fields", "query", "limit"},
     "openalex": {"filter", "per_page", "select", "mailto", "api_key", "search"},
-    "crossref": {"mailto", "rows", "query.bibliographic"},
+    "crossref": {"mailto", "rows", "query.bibliographic", "filter"},
     "github": set(),
     "hf": set(),
 }
@@ -119,6 +119,9 @@ def test_crossref_hostile_dois_stay_under_works(fake_apis: FakeApis) -> None:
     records = client.get_works(list(HOSTILE_DOIS))
     log = assert_stayed_home(fake_apis, "crossref")
     assert all(e["query"].get("mailto") == MAILTO for e in log)
+    # only DOIs matching Crossref's own DOI pattern travel in a filter=doi:A,doi:B list; every hostile
+    # one goes alone to works/{doi} (quoted), so none can add a filter or a value of its own
+    assert [e["query"] for e in log if "filter" in e["query"]] == []
     by_key = {r.key: r for r in records}
     for doi in TRAVERSALS:
         assert (by_key[doi].status, by_key[doi].reason) == (

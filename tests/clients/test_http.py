@@ -38,6 +38,7 @@ def test_expiry_policy_per_url_pattern() -> None:
         url: kind(url)
         for url in (
             "https://export.arxiv.org/api/query?search_query=&id_list=1706.03762",
+            "https://export.arxiv.org/api/query",
             "https://api.semanticscholar.org/graph/v1/paper/search/match?query=x",
             "https://api.semanticscholar.org/graph/v1/paper/search?query=x",
             "https://api.openalex.org/works?search=attention&per_page=5",
@@ -52,6 +53,7 @@ def test_expiry_policy_per_url_pattern() -> None:
         )
     } == {
         "https://export.arxiv.org/api/query?search_query=&id_list=1706.03762": "immutable",
+        "https://export.arxiv.org/api/query": "immutable",  # id_list POSTs
         "https://api.semanticscholar.org/graph/v1/paper/search/match?query=x": "immutable",
         "https://api.semanticscholar.org/graph/v1/paper/search?query=x": "immutable",
         "https://api.openalex.org/works?search=attention&per_page=5": "immutable",

@@ -28,7 +28,7 @@ from enrich.clients.s2 import (
 from enrich.errors import SourceError
 from enrich.records import Author, FetchStatus, WorkRecord
 
-from .replay import T0, ReplayAdapter, recorded, replay_session
+from .replay import T0, ReplayAdapter, recorded, replay_session, request_target
 
 FAST = {"min_interval": 0.0, "backoff_base": 0.001, "backoff_max": 0.002}
 
@@ -132,14 +132,16 @@ def test_arxiv_truncated_feed_is_a_bad_body() -> None:
 
 
 def test_arxiv_client_over_recorded_400_and_empty_feeds() -> None:
+    # the client POSTs id_lists (a form body: the same parameters as the recorded GETs, which the
+    # API documents as equivalent), so the routes match the body
     adapter = ReplayAdapter()
-    adapter.add("GET", r"id_list=abc", recorded("arxiv", "id_list_abc_400_error_feed"))
-    adapter.add("GET", r"id_list=1605\.08386(&|$)", recorded("arxiv", "id_list_1605.08386"))
+    adapter.add("POST", r"id_list=abc", recorded("arxiv", "id_list_abc_400_error_feed"))
+    adapter.add("POST", r"id_list=1605\.08386(&|$)", recorded("arxiv", "id_list_1605.08386"))
     # 0808.05394 itself is malformed (5 digits before 2015) and never sent; its real empty feed
     # stands in for arXiv's anomalous empty answer to a valid id
-    adapter.add("GET", r"id_list=1501\.00001(&|$)", recorded("arxiv", "id_list_0808.05394_empty_feed"))
+    adapter.add("POST", r"id_list=1501\.00001(&|$)", recorded("arxiv", "id_list_0808.05394_empty_feed"))
     # a batch that fails as a whole (arXiv answers 400 to the whole id_list) is split in halves
-    adapter.add("GET", r"id_list=1605\.08386%2C1501\.00001", recorded("arxiv", "id_list_abc_400_error_feed"))
+    adapter.add("POST", r"id_list=1605\.08386%2C1501\.00001", recorded("arxiv", "id_list_abc_400_error_feed"))
     client = ArxivClient("https://export.arxiv.org", replay_session(adapter), **FAST)
     good, empty, malformed = client.fetch(["1605.08386", "1501.00001", "0808.05394"])
     assert (good.status, good.title) == (FetchStatus.OK, "Heat-bath random walks with Markov bases")
@@ -148,7 +150,7 @@ def test_arxiv_client_over_recorded_400_and_empty_feeds() -> None:
     assert empty.key == "1501.00001"
     assert (malformed.status, malformed.reason) == (FetchStatus.ERROR, "malformed arXiv id: not sent")
     # not retried blindly (five backed-off retries cost a clean night ~28 s per empty chunk)
-    empty_requests = [r for r in adapter.sent if "id_list=1501.00001&" in (r.url or "")]
+    empty_requests = [r for r in adapter.sent if "id_list=1501.00001&" in request_target(r)]
     assert len(empty_requests) == 1
     assert len(adapter.sent) == 1 + 1 + 1  # whole batch (400), then each half
     # the server's 400 for a malformed id is an error with arXiv's own message (validation skips 'abc')
@@ -529,6 +531,8 @@ def test_crossref_client_over_recorded_errors() -> None:
     )
     adapter.add("GET", r"/works/10\.1371", recorded("crossref", "work_by_doi_10.1371_journal.pone.0033693"))
     adapter.add("GET", r"/works/10\.9999", recorded("crossref", "work_by_doi_400_field_query_not_allowed"))
+    # a DOI list the API refuses (a recorded 400 validation failure) is halved down to single look-ups
+    adapter.add("GET", r"/works\?filter=doi", recorded("crossref", "work_by_doi_400_field_query_not_allowed"))
     adapter.add("GET", r"/works\?", recorded("crossref", "works_cursor_invalid_404"))
     client = CrossrefClient(
         "https://api.crossref.org", replay_session(adapter), mailto="team@example.org", **FAST
@@ -536,6 +540,8 @@ def test_crossref_client_over_recorded_errors() -> None:
     missing, plos, bad = client.get_works(
         ["10.1101/2024.04.01.587366", "https://doi.org/10.1371/journal.pone.0033693", "10.9999/x"]
     )
+    lists = [r.url or "" for r in adapter.sent if "filter=doi" in (r.url or "")]
+    assert [u.count("doi%3A") for u in lists] == [3, 2]  # 3 DOIs, then the list of 2; lone DOIs go single
     assert missing.status == FetchStatus.NOT_FOUND
     assert (plos.status, plos.key, plos.citation_count) == (
         FetchStatus.OK,

@@ -364,3 +364,38 @@ def test_hf_models_datasets_spaces_redirect_and_missing(fake_apis: FakeApis) -> 
     assert authed.status_code == 404
     # a model id is not a dataset id
     assert requests.get(f"{base}/datasets/emilyalsentzer/Bio_ClinicalBERT", timeout=5).status_code == 401
+
+
+def test_openalex_id_filters_answer_exactly_what_a_scan_of_the_catalog_keeps(fake_apis: FakeApis) -> None:
+    """The OR-filter goes through an index (no scan per request); every id kind, in every accepted
+    form, combined with another filter, must keep the same works in the same (catalog) order."""
+    from enrich.fakeapi.apis.openalex import _matches
+
+    ctx_works = [w for w in fake_apis.catalog.works_in("openalex") if not w.merged_into]
+    values: dict[str, list[str]] = {"doi": [], "openalex": [], "ids.pmid": [], "pmcid": [], "mag": []}
+    for w in ctx_works:
+        values["doi"] += [v for v in (w.doi and f"https://doi.org/{w.doi.upper()}", w.arxiv_doi) if v]
+        values["openalex"].append(f"https://openalex.org/{w.openalex_id.lower()}")
+        values["ids.pmid"] += [w.pmid] if w.pmid else []
+        values["pmcid"] += [w.pmcid.removeprefix("PMC")] if w.pmcid else []
+        values["mag"] += [w.mag_id] if w.mag_id else []
+    checked = 0
+    for key, vals in values.items():
+        for chosen in (vals[:3], vals[1::2][:5], ["10.1/none"]):
+            if not chosen:
+                continue
+            for extra in ("", ",has_abstract:true"):
+                expected = [
+                    w.openalex_id
+                    for w in ctx_works
+                    if _matches(None, w, key, chosen)  # type: ignore[arg-type]
+                    and (not extra or w.abstract is not None)
+                ]
+                got = requests.get(
+                    f"{fake_apis.endpoints.openalex}/works",
+                    params={"filter": f"{key}:{'|'.join(chosen)}{extra}", "select": "id", "per_page": 100},
+                    timeout=5,
+                ).json()["results"]
+                assert [r["id"].rsplit("/", 1)[1] for r in got] == expected, (key, chosen, extra)
+                checked += bool(expected)
+    assert checked >= 10

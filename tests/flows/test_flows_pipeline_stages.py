@@ -82,11 +82,13 @@ def test_plan_batches_uses_api_batch_sizes_and_selected_sources() -> None:
     assert [len(b.items) for b in batches["s2"]] == [500, 500, 1]
     assert batches["github"] == [Batch("github", 0, 1, ("a/b",))]
     assert batches["hf"] == []
+    # one batch = one request of the largest documented size (arXiv POST, S2 batch, OpenAlex OR-filter,
+    # Crossref DOI list, GraphQL aliases); Hugging Face has no batch endpoint
     assert pipeline.BATCH_SIZES == {
-        "arxiv": 100,
+        "arxiv": 2000,
         "s2": 500,
         "openalex": 100,
-        "crossref": 50,
+        "crossref": 100,
         "github": 100,
         "hf": 50,
     }

@@ -100,3 +100,19 @@ def test_merged_works_keep_the_earliest_id_and_record_an_alias() -> None:
     assert [w.work_id for w in night1] == ["arxiv:2106.09685", "doi:10.1000/pub"]
     assert [(w.work_id, w.entry_ids) for w in night2] == [("arxiv:2106.09685", ("a", "b"))]
     assert aliases == {"doi:10.1000/pub": "arxiv:2106.09685"}
+
+
+def test_a_night_is_one_transaction_kept_on_success_dropped_on_failure(tmp_path: Path) -> None:
+    path = tmp_path / "work_ids.sqlite"
+    with WorkIdMap(path) as ids:
+        assert ids.assign(["doi:10.1000/a"], "doi:10.1000/a") == "doi:10.1000/a"
+    with pytest.raises(RuntimeError), WorkIdMap(path) as ids:  # a night that fails half-way
+        assert ids.assign(["doi:10.1000/b", "arxiv:2106.09685"], "arxiv:2106.09685") == "arxiv:2106.09685"
+        raise RuntimeError("crash after an assignment")
+    with WorkIdMap(path) as ids:
+        # the failed night's assignment was rolled back: the DOI is unknown, so the id is derived
+        assert ids.assign(["doi:10.1000/b"], "doi:10.1000/b") == "doi:10.1000/b"
+    with WorkIdMap(path) as ids:
+        # both earlier nights that succeeded were kept, in order: the first-assigned id wins a merge
+        assert ids.assign(["doi:10.1000/a", "doi:10.1000/b"], "doi:10.1000/a") == "doi:10.1000/a"
+        assert ids.aliases() == {"doi:10.1000/b": "doi:10.1000/a"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pyarrow as pa
 import pytest
@@ -10,7 +10,7 @@ import pytest
 from enrich.records import FetchStatus
 from enrich.resolve.types import MatchMethod, WorkIds
 from enrich.schemas import SCHEMAS
-from enrich.tables import build_tables, clean_abstract, clean_text, hf_item_id
+from enrich.tables import PreviousRows, build_tables, clean_abstract, clean_text, hf_item_id
 
 from .helpers import (
     D1,
@@ -480,3 +480,43 @@ def test_tables_rejects_nulls_in_required_columns() -> None:
     bad = pa.Table.from_pylist([{"repo_id": None, "full_name": "x"}], schema=SCHEMAS["repos"])
     with pytest.raises(ValueError, match="'repos': column 'repo_id' may not be null"):
         type(good)(**{**dict(good.items()), "repos": bad})
+
+
+def test_previous_rows_read_like_the_dict_of_all_rows_across_slices(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The previous snapshot's rows are made a slice at a time; reading them in any order, with the
+    slice cache evicting, gives exactly ``{row[key]: row for row in table.to_pylist()}``."""
+    monkeypatch.setattr(PreviousRows, "SLICE", 3)
+    monkeypatch.setattr(PreviousRows, "KEPT", 2)
+    keys = [f"k{i:02d}" for i in range(20)] + ["k05", "k11"]  # a repeated key: the last row wins
+    table = pa.table({"id": keys, "n": list(range(len(keys))), "tags": [[k, "x"] for k in keys]})
+    expected = {row["id"]: row for row in table.to_pylist()}
+    rows = PreviousRows(table, "id")
+    assert list(rows) == list(expected) and len(rows) == len(expected)
+    for key in [*reversed(list(expected)), *expected, "k05", "k00", "k19", "k11"]:
+        assert rows[key] == expected[key]
+    assert dict(rows.items()) == expected
+    assert list(rows.column("n")) == [(k, r["n"]) for k, r in expected.items()]
+    assert "k99" not in rows and rows.get("k99") is None
+    with pytest.raises(KeyError):
+        rows["k99"]
+
+
+def test_tables_converted_in_slices_are_the_table_of_all_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows become Arrow a slice at a time (freed as they go); the table is the same, in one chunk."""
+    import enrich.tables as tables
+
+    monkeypatch.setattr(tables, "_CONVERT_ROWS", 4)
+    at = datetime(2026, 11, 21, 3, tzinfo=UTC)
+    rows = [
+        {"entity_type": "repo", "entity_id": f"o/r{i:02d}", "metric": ("stars", "forks")[i % 2],
+         "source": "github", "value": i, "observed_at": at}
+        for i in reversed(range(23))
+    ]  # fmt: skip
+    schema = SCHEMAS["metrics_history"]
+    keys = tables.TABLE_KEYS["metrics_history"]
+    expected = pa.Table.from_pylist(sorted(rows, key=lambda r: tuple(r[k] for k in keys)), schema=schema)
+    given = list(rows)
+    table = tables._table("metrics_history", given)
+    assert table.equals(expected)
+    assert {table.column(i).num_chunks for i in range(table.num_columns)} == {1}
+    assert given == []  # consumed

@@ -411,6 +411,60 @@ def _matches(ctx: Context, work: Work, key: str, values: list[str]) -> bool:
     return True
 
 
+_ID_KEYS: dict[str, Any] = {
+    # filter key -> (the work's values under that key, one filter value's normal form); the same
+    # comparisons as :func:`_matches`, so an index hit list is exactly what a scan would keep
+    "doi": (
+        lambda w: (w.doi, w.arxiv_doi),
+        lambda v: v.lower().removeprefix("https://doi.org/").removeprefix("doi:"),
+    ),
+    "openalex": (lambda w: (w.openalex_id,), lambda v: v.upper().removeprefix("HTTPS://OPENALEX.ORG/")),
+    "pmid": (lambda w: (w.pmid,), lambda v: v.removeprefix("https://pubmed.ncbi.nlm.nih.gov/")),
+    "pmcid": (
+        lambda w: (w.pmcid.upper().removeprefix("PMC") if w.pmcid else None,),
+        lambda v: v.upper().removeprefix("PMC"),
+    ),
+    "mag": (lambda w: (w.mag_id,), lambda v: v),
+}
+_ID_KEYS.update(
+    {
+        "ids.openalex": _ID_KEYS["openalex"],
+        "openalex_id": _ID_KEYS["openalex"],
+        "ids.pmid": _ID_KEYS["pmid"],
+        "ids.pmcid": _ID_KEYS["pmcid"],
+        "ids.mag": _ID_KEYS["mag"],
+    }
+)
+
+
+def _id_index(ctx: Context, key: str) -> dict[str, list[int]]:
+    """Value -> positions in ``ctx.works("openalex")`` for an id filter key (built once per key)."""
+    values_of, _ = _ID_KEYS[key]
+
+    def build() -> dict[str, list[int]]:
+        index: dict[str, list[int]] = {}
+        for pos, work in enumerate(ctx.works("openalex")):
+            for value in dict.fromkeys(values_of(work)):
+                if value:
+                    index.setdefault(value, []).append(pos)
+        return index
+
+    result: dict[str, list[int]] = ctx.cached("openalex-id-index:" + key, build)
+    return result
+
+
+def _prefiltered(ctx: Context, filters: list[tuple[str, list[str]]]) -> list[Work]:
+    """The unmerged works, narrowed through an id index when an id filter is present (no full scan)."""
+    works = ctx.works("openalex")
+    for key, values in filters:
+        if key in _ID_KEYS:
+            _, normal = _ID_KEYS[key]
+            index = _id_index(ctx, key)
+            positions = sorted({pos for v in values for pos in index.get(normal(v), ())})
+            return [works[pos] for pos in positions if not works[pos].merged_into]
+    return [w for w in works if not w.merged_into]
+
+
 _SEARCH_FILTERS = {
     "title.search",
     "display_name.search",
@@ -454,7 +508,7 @@ def _list(req: Request, ctx: Context) -> Response:
 
     search = req.param("search")
     relevance: dict[int, float] = {}
-    candidates = [w for w in ctx.works("openalex") if not w.merged_into]
+    candidates = _prefiltered(ctx, filters)
     for key, values in filters:
         if key in _SEARCH_FILTERS:
             index = (

@@ -1,0 +1,505 @@
+"""The real ``enrich run``, cold then warm, on generated lists against the local API double.
+
+    uv run --frozen python benchmarks/bench_nightly.py                       # 1,000 papers
+    uv run --frozen python benchmarks/bench_nightly.py --papers 10000
+    uv run --frozen python benchmarks/bench_nightly.py --papers 1000 --rate-limits real
+    uv run --frozen python benchmarks/bench_nightly.py --papers 10000 --rate-limits 0.01   # clocks 100x
+
+Generates N papers (70 % arXiv links, 20 % DOI links, 10 % DOI links of papers that also have an
+arXiv preprint; an arXiv link to a preprint merged into its published version would cost OpenAlex
+one single look-up each, as the OR-filter answers with the published record),
+0.3 N GitHub repos, 0.03 N Hugging Face items and 0.01 N title-only entries, spread over seven
+Markdown lists, plus a catalog for the API double (``enrich.fakeapi``) that answers every one of
+them. Starts the double (``enrich fake-apis``, its own process, access log on), then runs
+``enrich run`` (or, with ``--engine none``, the same stages without Prefect) twice in a child process: a cold night (empty caches, no previous snapshot) and a warm
+night (the next day: same caches, previous snapshot present, nothing changed upstream).
+
+Prints, per night: wall and CPU time per stage (from the pipeline's progress events, timed inside
+the ``enrich run`` process), peak RSS of that process and of its children (Prefect's server), the
+requests each source received (the double's access log), the floor per source (the fewest requests
+at the largest documented batch sizes, and the time they take at the documented spacing,
+``docs/apis.md`` §11) and the ratio measured/floor. With ``--rate-limits real`` (or a factor, which
+scales the double's limit clocks and the clients' spacing alike) the per-source time is measured from
+the access log and compared with the floor time; with limits off only the request ratio means much.
+
+Nothing here touches the network. ``--keep DIR`` keeps the generated inputs and outputs in DIR.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+N_LISTS = 7
+STAGES = ("startup", "refresh", "parse", "titles", "fetch", "resolve", "build", "write", "finish")
+
+
+@dataclass(frozen=True)
+class Floor:
+    """Largest documented batch and the documented spacing between requests (docs/apis.md)."""
+
+    batch: int
+    interval_s: float
+    basis: str
+
+
+FLOORS: dict[str, Floor] = {
+    "arxiv": Floor(2000, 3.0, "POST id_list <=2000/call; 1 request / 3 s (TOU)"),
+    "s2": Floor(500, 1.0, "POST /paper/batch <=500; key at 1 rps"),
+    "openalex": Floor(100, 0.01, "OR-filter <=100 values; <=100 rps"),
+    "crossref": Floor(100, 1 / 3, "filter=doi:...x100 (cap undocumented); polite list pool 3 rps"),
+    "github": Floor(100, 60 / 2000, "GraphQL ~100 aliases; 2,000 points/min secondary"),
+    "hf": Floor(1, 300 / 1000, "no batch endpoint; free token 1,000 / 5 min"),
+}
+TITLE_FLOOR = Floor(1, 1.0, "one S2 /search/match per title at 1 rps")
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def _vocabulary(rng: random.Random, size: int = 4000) -> list[str]:
+    consonants, vowels = "bcdfghklmnprstvz", "aeiou"
+    words: set[str] = set()
+    while len(words) < size:
+        n = rng.randint(2, 4)
+        words.add("".join(rng.choice(consonants) + rng.choice(vowels) for _ in range(n)))
+    return sorted(words)
+
+
+def _title(rng: random.Random, vocab: list[str]) -> str:
+    return " ".join(rng.choice(vocab) for _ in range(rng.randint(6, 10))).capitalize()
+
+
+def generate(root: Path, papers: int, repos: int, hf: int, titles: int, seed: int = 7) -> dict[str, int]:
+    """Write ``root/lists/*.md`` and ``root/catalog.jsonl``; returns counts by kind."""
+    rng = random.Random(seed)
+    vocab = _vocabulary(rng)
+    lists = root / "lists"
+    lists.mkdir(parents=True, exist_ok=True)
+    lines: list[list[str]] = [[] for _ in range(N_LISTS)]
+    catalog: list[dict[str, Any]] = []
+
+    def work(i: int, title: str, year: int, **ids: Any) -> dict[str, Any]:
+        return {
+            "type": "work",
+            "title": title,
+            "abstract": f"{title}. We study {vocab[i % len(vocab)]} at scale.",
+            "authors": [{"name": f"{vocab[(i + j) % len(vocab)].capitalize()} Author{j}"} for j in range(3)],
+            "year": year,
+            "publication_date": f"{year}-0{1 + i % 9}-1{i % 9}",
+            "venue": "Bench Conference",
+            "citation_count": i % 997,
+            **ids,
+        }
+
+    for i in range(papers):
+        title = _title(rng, vocab)
+        year = 2015 + i % 10
+        arxiv = f"{2101 + i // 90000}.{10000 + i % 90000:05d}"
+        doi = f"10.9999/bench.{i}"
+        kind = i % 10
+        if kind < 7:
+            catalog.append(work(i, title, year, arxiv_id=arxiv))
+            link = f"https://arxiv.org/abs/{arxiv}"
+        elif kind < 9:
+            catalog.append(work(i, title, year, doi=doi))
+            link = f"https://doi.org/{doi}"
+        else:  # a published paper that also has a preprint, linked by its DOI
+            catalog.append(work(i, title, year, arxiv_id=arxiv, doi=doi))
+            link = f"https://doi.org/{doi}"
+        lines[i % N_LISTS].append(f"* **P{i}**: {title}. {year}. [paper]({link})")
+    for i in range(titles):
+        title = _title(rng, vocab)
+        year = 2016 + i % 9
+        catalog.append(work(papers + i, title, year, doi=f"10.9999/titled.{i}"))
+        lines[i % N_LISTS].append(f"* **T{i}**: {title}. {year}.")
+    for i in range(repos):
+        name = f"owner{i % 997}/repo-{i}"
+        catalog.append(
+            {
+                "type": "repo",
+                "full_name": name,
+                "stars": i % 5000,
+                "forks": i % 300,
+                "open_issues": i % 40,
+                "watchers": i % 70,
+                "pushed_at": "2026-01-01T00:00:00Z",
+                "created_at": "2020-01-01T00:00:00Z",
+                "license": "MIT",
+                "topics": ["bench"],
+                "description": f"Repo {i}",
+                "language": "Python",
+            }
+        )
+        lines[i % N_LISTS].append(f"* [{name}](https://github.com/{name}): code.")
+    for i in range(hf):
+        hub_kind = "model" if i % 3 else "dataset"
+        hub_id = f"org{i % 101}/item-{i}"
+        catalog.append({"type": "hf", "id": hub_id, "kind": hub_kind, "likes": i % 900, "downloads": i * 7})
+        prefix = "" if hub_kind == "model" else "datasets/"
+        lines[i % N_LISTS].append(f"* [{hub_id}](https://huggingface.co/{prefix}{hub_id}): a {hub_kind}.")
+    for n, body in enumerate(lines):
+        text = f"# Bench list {n}\n\n## Papers and code\n\n" + "\n".join(body) + "\n"
+        (lists / f"bench-{n}.md").write_text(text, encoding="utf-8")
+    with (root / "catalog.jsonl").open("w", encoding="utf-8") as f:
+        for record in catalog:
+            f.write(json.dumps(record) + "\n")
+    return {"papers": papers, "titles": titles, "repos": repos, "hf": hf}
+
+
+def planned_items(lists: Path) -> tuple[dict[str, int], int]:
+    """What the pipeline will ask each source for (its own plan), and how many title queries."""
+    from enrich import pipeline
+
+    entries = pipeline.parse_lists(lists).entries
+    items = pipeline.source_items(entries)
+    return {s: len(dict.fromkeys(v)) for s, v in items.items()}, len(pipeline.title_queries(entries))
+
+
+# --------------------------------------------------------------------------- the double
+
+
+class Double:
+    """``enrich fake-apis`` in its own process (so it does not share a GIL with the pipeline)."""
+
+    def __init__(self, catalog: Path, log: Path, rate_limits: str) -> None:
+        self.log = log
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "enrich.cli", "fake-apis", "--catalog", str(catalog), "--log", str(log),
+             "--rate-limits", rate_limits, "--print-env"],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )  # fmt: skip
+        self.env: dict[str, str] = {}
+        assert self.proc.stdout is not None
+        while len(self.env) < 6:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise SystemExit("bench: the API double did not start")
+            key, _, value = line.strip().partition("=")
+            self.env[key] = value
+
+    def log_lines(self) -> int:
+        return sum(1 for _ in self.log.open()) if self.log.exists() else 0
+
+    def entries(self, skip: int) -> list[dict[str, Any]]:
+        with self.log.open() as f:
+            return [json.loads(line) for n, line in enumerate(f) if n >= skip]
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+
+# --------------------------------------------------------------------------- one night
+
+
+def child_main(events_path: str, argv: list[str]) -> int:
+    """Inside the ``enrich run`` process: time every progress event, then run the real command."""
+    import atexit
+    import logging
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    events: list[dict[str, Any]] = []
+
+    class Recorder(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            event = getattr(record, "event", None)
+            if event is not None:
+                events.append(
+                    {"t": time.perf_counter() - t0, "cpu": time.process_time() - c0, "stage": event.stage,
+                     "kind": event.kind, "source": event.source,
+                     "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+                )  # fmt: skip
+
+    progress = logging.getLogger("enrich.progress")
+    progress.addHandler(Recorder(logging.INFO))
+    progress.setLevel(logging.INFO)  # `enrich run` sets this too; the stages mode needs it
+
+    def dump() -> None:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        Path(events_path).write_text(
+            json.dumps(
+                {"events": events, "end": time.perf_counter() - t0, "end_cpu": time.process_time() - c0,
+                 "rss_mb": own.ru_maxrss / 1024}
+            )
+        )  # fmt: skip
+
+    atexit.register(dump)
+    if argv[0] == "stages":
+        return stages_main(argv[1:])
+    from enrich.cli import main
+
+    return main(argv)
+
+
+def stages_main(argv: list[str]) -> int:
+    """``--engine none``: the flow's stages called in the same order without Prefect (sources in
+    parallel threads, the batches of one source in order), as ``flows.nightly`` wires them."""
+    from concurrent.futures import ThreadPoolExecutor
+    from datetime import UTC, datetime
+
+    from enrich import pipeline
+    from enrich.clients import Clients
+    from enrich.settings import Settings
+
+    opts = dict(zip(argv[::2], argv[1::2], strict=True))
+    lists, out, cache = Path(opts["--lists"]), Path(opts["--out"]), Path(opts["--cache"])
+    day = date.fromisoformat(opts["--date"])
+    started = datetime.now(UTC)
+    settings = Settings()
+    clients = Clients.from_config(
+        settings.endpoints(), settings.credentials(), cache_dir=cache, timeout=settings.timeout,
+        interval_scale=settings.interval_scale,
+    )  # fmt: skip
+    parsed = pipeline.parse_lists(lists)
+    matches: dict[str, Any] = {}
+    for group in pipeline.title_batches(pipeline.title_queries(parsed.entries)):
+        matches.update(pipeline.resolve_titles(clients, cache / "resolution.sqlite", group, settings.sources))
+    previous = pipeline.previous_snapshot(out, day)
+    known = pipeline.repo_states(previous)
+    batches = pipeline.plan_batches(pipeline.source_items(parsed.entries, matches, known), settings.sources)
+
+    def one_source(source_batches: list[pipeline.Batch]) -> list[pipeline.BatchResult]:
+        return [pipeline.fetch_batch(clients, b, known=known) for b in source_batches]
+
+    with ThreadPoolExecutor(max_workers=len(batches) or 1) as pool:
+        results = [r for rs in pool.map(one_source, batches.values()) for r in rs]
+    works, repos, hf = pipeline.collect(results)
+    del results
+    stats = pipeline.source_stats(clients, settings.sources)
+    resolved = pipeline.resolve(parsed.entries, works, matches, id_map_path=cache / "work-ids.sqlite")
+    del works
+    built = pipeline.build(
+        parsed.entries, resolved, repos, hf, snapshot_date=day, previous=previous,
+        unreadable_lists=parsed.unreadable,
+    )  # fmt: skip
+    facts = pipeline.RunFacts(snapshot_date=day, run_id="bench", started_at=started, sources=stats)
+    pipeline.write(out, built.tables, facts)
+    return 3 if facts.partial else 0
+
+
+def _tree_rss_mb(root: int) -> float:
+    """Resident memory of ``root`` and every descendant (Prefect's server runs as a child), from /proc."""
+    parent: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            pid = int(stat.parent.name)
+            parent[pid], rss[pid] = int(fields[1]), int(fields[21]) * resource.getpagesize()
+        except (OSError, IndexError, ValueError):
+            continue
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack += [c for c, pp in parent.items() if pp == pid]
+    return total / 2**20
+
+
+class TreeSampler:
+    """Peak of :func:`_tree_rss_mb` sampled every half second while a process runs."""
+
+    def __init__(self, pid: int) -> None:
+        import threading
+
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(pid,), daemon=True)
+        self._thread.start()
+
+    def _run(self, pid: int) -> None:
+        while not self._stop.wait(0.5):
+            self.peak = max(self.peak, _tree_rss_mb(pid))
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+@dataclass
+class Night:
+    label: str
+    exit_code: int
+    wall: float
+    cpu: float
+    rss_mb: float
+    tree_rss_mb: float
+    stages: list[tuple[str, float, float, float]]
+    requests: Counter[str]
+    statuses: Counter[tuple[str, int]]
+    source_span: dict[str, float]
+
+
+def stage_times(data: dict[str, Any]) -> list[tuple[str, float, float, float]]:
+    """Wall, CPU and peak RSS so far per stage: each stage ends at its last progress event; start-up
+    ends at the first."""
+    last: dict[str, tuple[float, float, float]] = {}
+    first_t = None
+    for e in data["events"]:
+        last[e["stage"]] = (e["t"], e["cpu"], e.get("rss_mb", 0.0))
+        if first_t is None:
+            first_t = (e["t"], e["cpu"], e.get("rss_mb", 0.0))
+    end = (data["end"], data["end_cpu"], data["rss_mb"])
+    marks = [("startup", first_t or end)]
+    marks += [(s, last[s]) for s in STAGES[1:-1] if s in last]
+    marks.append(("finish", end))
+    out: list[tuple[str, float, float, float]] = []
+    prev = (0.0, 0.0)
+    for name, (t, cpu, rss) in marks:
+        out.append((name, t - prev[0], cpu - prev[1], rss))
+        prev = (t, cpu)
+    return out
+
+
+def run_night(label: str, work: Path, double: Double, day: date, env: dict[str, str], engine: str) -> Night:
+    events = work / f"events-{label}.json"
+    skip = double.log_lines()
+    argv = ["run" if engine == "prefect" else "stages", "--lists", str(work / "lists"), "--out", str(work / "out"), "--cache", str(work / "cache"),
+            "--date", day.isoformat()] + (["--no-refresh"] if engine == "prefect" else [])  # fmt: skip
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--child", str(events), "--", *argv],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=open(work / f"stderr-{label}.txt", "w"),  # noqa: SIM115 - closed with the process
+    )
+    sampler = TreeSampler(proc.pid)
+    _, status, usage = os.wait4(proc.pid, 0)
+    tree_peak = sampler.stop()
+    wall = time.perf_counter() - started
+    code = os.waitstatus_to_exitcode(status)
+    data: dict[str, Any] = {"events": [], "end": wall, "end_cpu": 0.0, "rss_mb": 0.0}  # a crashed child
+    if events.exists():
+        data = json.loads(events.read_text())
+    log = double.entries(skip)
+    by_source: dict[str, list[float]] = {}
+    for e in log:
+        by_source.setdefault(e["source"], []).append(e["ts"])
+    return Night(
+        label=label,
+        exit_code=code,
+        wall=wall,
+        cpu=usage.ru_utime + usage.ru_stime,
+        rss_mb=data["rss_mb"],
+        tree_rss_mb=tree_peak,
+        stages=stage_times(data),
+        requests=Counter(e["source"] for e in log),
+        statuses=Counter((e["source"], e["status"]) for e in log),
+        source_span={s: max(ts) - min(ts) for s, ts in by_source.items()},
+    )
+
+
+# --------------------------------------------------------------------------- report
+
+
+def floors(items: dict[str, int], titles: int, scale: float) -> dict[str, tuple[int, float, str]]:
+    out: dict[str, tuple[int, float, str]] = {}
+    for source, f in FLOORS.items():
+        n = math.ceil(items.get(source, 0) / f.batch)
+        out[source] = (n, max(n - 1, 0) * f.interval_s * scale, f.basis)
+    out["titles"] = (titles, max(titles - 1, 0) * TITLE_FLOOR.interval_s * scale, TITLE_FLOOR.basis)
+    return out
+
+
+def report(night: Night, floor: dict[str, tuple[int, float, str]], items: dict[str, int], timed: bool) -> Iterator[str]:  # fmt: skip
+    yield f"\n== {night.label}: exit {night.exit_code}, wall {night.wall:.1f} s, CPU {night.cpu:.1f} s "
+    yield f"   peak RSS: enrich process {night.rss_mb:.0f} MB; with its children (Prefect server), sampled: {night.tree_rss_mb:.0f} MB"
+    yield f"   {'stage':<10} {'wall s':>8} {'CPU s':>8} {'peak RSS MB so far':>19}"
+    for name, wall, cpu, rss in night.stages:
+        yield f"   {name:<10} {wall:8.2f} {cpu:8.2f} {rss:19.0f}"
+    yield f"   {'source':<9} {'items':>7} {'requests':>9} {'floor req':>9} {'ratio':>7} {'span s':>8} {'floor s':>8}  statuses"  # fmt: skip
+    for source in FLOORS:
+        n_floor, t_floor, _ = floor[source]
+        got = night.requests.get(source, 0)
+        ratio = f"{got / n_floor:.2f}" if n_floor else "-"
+        span = night.source_span.get(source, 0.0)
+        codes = ",".join(f"{code}x{n}" for (s, code), n in sorted(night.statuses.items()) if s == source)
+        span_text = f"{span:8.1f}" if timed else f"{'-':>8}"
+        yield f"   {source:<9} {items.get(source, 0):7d} {got:9d} {n_floor:9d} {ratio:>7} {span_text} {t_floor:8.1f}  {codes}"  # fmt: skip
+    yield f"   title-only entries: {floor['titles'][0]} (floor {floor['titles'][1]:.1f} s: {floor['titles'][2]})"
+
+
+def main() -> int:
+    if len(sys.argv) > 2 and sys.argv[1] == "--child":
+        return child_main(sys.argv[2], sys.argv[4:])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--papers", type=int, default=1000)
+    parser.add_argument("--repos", type=int, default=None, help="default: 0.3 x papers")
+    parser.add_argument("--hf", type=int, default=None, help="default: 0.03 x papers")
+    parser.add_argument(
+        "--titles", type=int, default=None, help="title-only entries (default: 0.01 x papers)"
+    )
+    parser.add_argument("--rate-limits", default="off", metavar="off|real|FACTOR")
+    parser.add_argument("--nights", default="cold,warm", help="which nights to run (cold, warm)")
+    parser.add_argument(
+        "--engine",
+        choices=("prefect", "none"),
+        default="prefect",
+        help="prefect: the real `enrich run`; none: the same stages called without Prefect",
+    )
+    parser.add_argument("--keep", type=Path, default=None, help="keep inputs and outputs in this directory")
+    args = parser.parse_args()
+    repos = args.repos if args.repos is not None else args.papers * 3 // 10
+    hf = args.hf if args.hf is not None else args.papers * 3 // 100
+    titles = args.titles if args.titles is not None else args.papers // 100
+    scale = {"off": 0.0, "real": 1.0}.get(args.rate_limits)
+    if scale is None:
+        scale = float(args.rate_limits)
+    with tempfile.TemporaryDirectory(prefix="bench-nightly-") as tmp:
+        work = args.keep or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        t = time.perf_counter()
+        generate(work, args.papers, repos, hf, titles)
+        items, n_titles = planned_items(work / "lists")
+        print(f"generated {args.papers} papers, {repos} repos, {hf} Hub items, {titles} title-only entries "
+              f"in {time.perf_counter() - t:.1f} s; rate limits {args.rate_limits}")  # fmt: skip
+        floor = floors(items, n_titles, scale if scale else 1.0)
+        double = Double(work / "catalog.jsonl", work / "access.jsonl", args.rate_limits)
+        env = {
+            **os.environ,
+            **double.env,
+            "ENRICH_INTERVAL_SCALE": str(scale),
+            "GITHUB_TOKEN": "bench-token",
+            "S2_API_KEY": "bench-key",
+            "HF_TOKEN": "bench-token",
+        }
+        env.setdefault("PREFECT_HOME", str(work / "prefect-home"))
+        try:
+            day = date(2026, 11, 1)
+            for n, label in enumerate(x.strip() for x in args.nights.split(",")):
+                night = run_night(label, work, double, day + timedelta(days=n), env, args.engine)
+                for line in report(night, floor, items, timed=scale > 0):
+                    print(line, flush=True)
+                load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+                print(
+                    f"   machine: {os.cpu_count()} cores, load average {load} (wall times stretch with load)"
+                )
+                if night.exit_code not in (0,):
+                    print(f"   (stderr in {work / f'stderr-{label}.txt'})")
+        finally:
+            double.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
