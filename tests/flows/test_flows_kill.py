@@ -38,12 +38,21 @@ STOP_BOUND = 30.0  # the issue's bound for SIGTERM/SIGINT
 SLOW_HF = '[[hf]]\nfault = "slow"\ndelay = 90\nfirst = 1\n'
 
 
+# the first S2 title search is slow: the run is caught in the titles stage, holding enrich-s2
+SLOW_S2_SEARCH = '[[s2]]\nfault = "slow"\ndelay = 90\nfirst = 1\npath = "/graph/v1/paper/search"\n'
+TITLE_ONLY = (
+    "# Title-only\n\n## Papers\n\n* Publicly Available Clinical BERT Embeddings (2019)\n"
+    "* BioBERT: a pre-trained biomedical language representation model for biomedical text mining (2020)\n"
+    "* Deep contextualized word representations (2018)\n"
+)
+
+
 @pytest.fixture
-def double(tmp_path: Path) -> Iterator[dict[str, str]]:
+def double(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
     catalog = tmp_path / "catalog.jsonl"
     catalog.write_text("".join(json.dumps(r) + "\n" for r in CATALOG), encoding="utf-8")
     faults = tmp_path / "faults.toml"
-    faults.write_text(SLOW_HF, encoding="utf-8")
+    faults.write_text(getattr(request, "param", SLOW_HF), encoding="utf-8")
     proc = subprocess.Popen(
         [sys.executable, "-m", "enrich.cli", "fake-apis", "--catalog", str(catalog), "--faults", str(faults),
          "--print-env"],
@@ -99,11 +108,13 @@ def _holding(prefect_home: Path, limit: str) -> list[dict[str, object]]:
     return found
 
 
-def _wait_holding(proc: subprocess.Popen[str], log: Path, prefect_home: Path) -> None:
+def _wait_holding(
+    proc: subprocess.Popen[str], log: Path, prefect_home: Path, limit: str = "enrich-hf"
+) -> None:
     deadline = time.monotonic() + HOLD_TIMEOUT
-    while not _holding(prefect_home, "enrich-hf"):
+    while not _holding(prefect_home, limit):
         assert proc.poll() is None, log.read_text(encoding="utf-8")
-        assert time.monotonic() < deadline, "the run never held the hf slot"
+        assert time.monotonic() < deadline, f"the run never held {limit}"
         time.sleep(0.2)
 
 
@@ -235,3 +246,41 @@ def test_a_killed_worker_takes_its_embedded_server_with_it(tmp_path: Path, doubl
     line = "enrich run: failed: the run was killed by SIGKILL; no snapshot written for 2026-11-22"
     assert output.count(line) == 1, output
     _assert_all_gone(started, within=5)
+
+
+@pytest.mark.parametrize("double", [SLOW_S2_SEARCH], indirect=True)
+def test_sigkill_in_the_titles_stage_does_not_hang_the_next_run(
+    tmp_path: Path, double: dict[str, str]
+) -> None:
+    """The same kill one stage earlier: caught in a title search, holding ``enrich-s2``."""
+    lists = tmp_path / "lists"
+    lists.mkdir()
+    (lists / "test-list.md").write_text(LIST_TEXT, encoding="utf-8")
+    (lists / "title-only.md").write_text(TITLE_ONLY, encoding="utf-8")
+    env = _env(tmp_path, double)
+    home = tmp_path / "prefect-home"
+    proc, log = _start(tmp_path, env, "killed")
+    try:
+        _wait_holding(proc, log, home, "enrich-s2")
+        started = _descendants(proc.pid)
+        held = _holding(home, "enrich-s2")
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    _assert_all_gone(started, within=15)
+    assert list_snapshots(tmp_path / "out") == []  # nothing of the killed night is visible
+
+    again, log2 = _start(tmp_path, env, "next")
+    try:
+        code = again.wait(timeout=RUN_TIMEOUT)
+    finally:
+        if again.poll() is None:
+            again.kill()
+    output = log2.read_text(encoding="utf-8")
+    assert code == 0, output
+    assert "snapshot 2026-11-22 (complete) written to" in output
+    # the title searches held every search source's slot at once: all of them are given back
+    line = f"enrich-s2, enrich-openalex, enrich-arxiv, enrich-crossref: slot of process {held[0]['pid']} released"
+    assert f"{line} (the process is gone)" in output, output
