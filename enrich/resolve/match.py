@@ -313,6 +313,43 @@ def compare_titles(query: str, candidate: str) -> TitleComparison:
     )
 
 
+# --- link verification ------------------------------------------------------------------------
+
+UNRELATED_OVERLAP = 0.5  # below this share of the shorter title's content words aligned ...
+UNRELATED_SIMILARITY = 0.5  # ... and below this character similarity, two titles name different works
+
+
+def title_overlap(a: str, b: str) -> float:
+    """Share (0..1) of the shorter title's content words aligned (exactly or as a typo) to the other."""
+    aw = normalize_title(_strip_markup(a)).split()
+    bw = normalize_title(_strip_markup(b)).split()
+    content_a = [w for w in aw if w not in STOPWORDS]
+    content_b = [w for w in bw if w not in STOPWORDS]
+    if not content_a or not content_b:
+        return 0.0
+    short, other = (content_a, content_b) if len(content_a) <= len(content_b) else (content_b, content_a)
+    unmatched, _, _ = _align(short, other)
+    return 1.0 - len(unmatched) / len(short)
+
+
+def titles_unrelated(texts: Sequence[str], candidate: str) -> bool:
+    """True when none of ``texts`` (an entry's title, its name) matches ``candidate`` at all.
+
+    Not a subtle test: a preprint and its journal version, a title with its subtitle left off, or a
+    short name that is the title's main part are all related. Unrelated means fewer than half of the
+    shorter side's content words align *and* a character similarity under ``UNRELATED_SIMILARITY``
+    (:func:`compare_titles`): the list links one paper under another paper's title.
+    """
+    for text in texts:
+        if not normalize_title(text):
+            continue
+        if compare_titles(text, candidate).similarity >= UNRELATED_SIMILARITY:
+            return False
+        if title_overlap(text, candidate) >= UNRELATED_OVERLAP:
+            return False
+    return any(normalize_title(t) for t in texts) and bool(normalize_title(candidate))
+
+
 def _split_subtitle_words(text: str) -> list[str]:
     return normalize_title(text).split()
 
