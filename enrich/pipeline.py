@@ -914,7 +914,7 @@ def write(out: Path, tables: Tables, facts: RunFacts) -> Path:
 
 def summarise(built: Built, facts: RunFacts) -> RunSummary:
     """Stage 7: the run summary (coverage from the new tables, movers against the previous ones)."""
-    from enrich.summary import RunSummary, coverage, top_movers
+    from enrich.summary import RunSummary, coverage, link_checks, top_movers
 
     t, prev = built.tables, built.previous
     return RunSummary(
@@ -931,4 +931,5 @@ def summarise(built: Built, facts: RunFacts) -> RunSummary:
         previous_date=prev.snapshot_date if prev else None,
         tables=t.row_counts(),
         notes=(*facts.problems, *facts.notes),
+        link_checks=link_checks(t.entries),
     )

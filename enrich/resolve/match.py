@@ -316,7 +316,7 @@ def compare_titles(query: str, candidate: str) -> TitleComparison:
 # --- link verification ------------------------------------------------------------------------
 
 UNRELATED_OVERLAP = 0.5  # below this share of the shorter title's content words aligned ...
-UNRELATED_SIMILARITY = 0.5  # ... and below this character similarity, two titles name different works
+UNRELATED_SIMILARITY = 0.75  # ... and below this character similarity (long unrelated titles reach ~0.55)
 
 
 def title_overlap(a: str, b: str) -> float:
