@@ -20,7 +20,7 @@ Records only ever join through identifiers; titles never merge two clusters that
 **Link check** (:func:`check_links`). An identifier read off an entry is a claim. Before clustering,
 each paper entry's title (or name) is compared with the titles of the OK records that carry each of
 its identifiers; an identifier whose every titled record is unrelated to the entry
-(:func:`enrich.resolve.match.titles_unrelated`: not a subtle difference, another paper) is *detached*
+(:func:`enrich.resolve.match.titles_agree` is False: not a subtle difference, another paper) is *detached*
 from that entry: the entry does not join that id, keeps none of its values, and leaves its
 parse-time ``work_key`` group (which that id may have formed), so a wrong id copied into a row
 never merges two papers. A detached entry left without identifiers is re-resolved by its title
@@ -43,7 +43,7 @@ from typing import Protocol
 from enrich.ids import normalize_arxiv_id, normalize_doi
 from enrich.records import FetchStatus, WorkRecord
 from enrich.resolve.idmap import WorkIdMap, id_keys, title_key, work_id_for
-from enrich.resolve.match import TitleMatch, TitleQuery, decide, record_ids, titles_unrelated
+from enrich.resolve.match import TitleMatch, TitleQuery, decide, record_ids, titles_agree
 from enrich.resolve.types import LinkCheck, MatchEvidence, MatchMethod, ResolvedWork, WorkIds
 
 ARXIV_DOI_PREFIX = "10.48550/arxiv."
@@ -320,13 +320,19 @@ def _record_keys(record: WorkRecord) -> set[str]:
     return keys
 
 
-def check_links(entries: Sequence[EntryLike], records: Sequence[WorkRecord]) -> dict[str, LinkVerdict]:
+def check_links(
+    entries: Sequence[EntryLike],
+    records: Sequence[WorkRecord],
+    known_titles: Mapping[str, str] | None = None,
+) -> dict[str, LinkVerdict]:
     """A :class:`LinkVerdict` for every entry that carries a paper identifier (see the module docstring).
 
     Per identifier: the titles of the OK records carrying it are compared with the entry's title and
     name; all unrelated -> that id is detached (paper rows only). The entry is ``title_mismatch`` if
     any id was detached, else ``ok`` if any id's work matched, else ``id_not_found`` if every source
-    asked about an id answered "not found", else ``unchecked``.
+    asked about an id answered "not found", else ``unchecked``. ``known_titles`` (id key -> the
+    title a source gave its work on an earlier night) stands in for an id no source answered with a
+    title tonight, so a bad night neither re-merges a detached entry nor loses what it was split from.
     """
     titles_by_key: dict[str, list[str]] = {}
     found: set[str] = set()
@@ -349,14 +355,15 @@ def check_links(entries: Sequence[EntryLike], records: Sequence[WorkRecord]) -> 
         detached: set[str] = set()
         matched = missing = False
         for k in own:
-            titles = titles_by_key.get(k, [])
-            if k not in found:
-                missing = missing or (k in not_found and k not in unsure)
-            elif texts and titles:
-                if not all(titles_unrelated(texts, t) for t in titles):
+            titles = titles_by_key.get(k) or ([known_titles[k]] if known_titles and k in known_titles else [])
+            if texts and titles:
+                verdicts = [titles_agree(texts, t) for t in titles]
+                if any(v is True for v in verdicts):
                     matched = True
-                elif e.kind in PAPER_KINDS:
+                elif verdicts and all(v is False for v in verdicts) and e.kind in PAPER_KINDS:
                     detached.add(k)
+            elif k not in found:
+                missing = missing or (k in not_found and k not in unsure)
         if detached:
             check = LinkCheck.TITLE_MISMATCH
         elif matched:
@@ -462,15 +469,17 @@ def resolve_works(
     title_matches: Mapping[str, TitleMatch],
     *,
     id_map: WorkIdMap | None = None,
+    known_titles: Mapping[str, str] | None = None,
 ) -> list[ResolvedWork]:
     """One :class:`ResolvedWork` per work, sorted by ``work_id`` (see the module docstring).
 
     ``records`` are the by-id lookups of tonight (any status); ``title_matches`` the resolver's
     decisions keyed by ``work_key``. With ``id_map`` work ids are remembered across nights
     (see :mod:`enrich.resolve.idmap`), without it they are derived (:func:`work_id_for`).
+    ``known_titles``: see :func:`check_links`.
     """
     work_entries = sorted((e for e in entries if is_work_entry(e)), key=lambda e: e.entry_id)
-    verdicts = check_links(work_entries, records)
+    verdicts = check_links(work_entries, records, known_titles)
     eff: dict[str, WorkIds] = {}  # each entry's ids less the detached ones
     rematched: dict[str, TitleMatch] = {}
     dsu = _DSU()

@@ -316,6 +316,7 @@ def compare_titles(query: str, candidate: str) -> TitleComparison:
 # --- link verification ------------------------------------------------------------------------
 
 UNRELATED_OVERLAP = 0.5  # below this share of the shorter title's content words aligned ...
+MIN_CHECKED_WORDS = 4  # a text with fewer content words is a label ("Med-PaLM in Nature"), not a title
 UNRELATED_SIMILARITY = 0.75  # ... and below this character similarity (long unrelated titles reach ~0.55)
 
 
@@ -332,22 +333,30 @@ def title_overlap(a: str, b: str) -> float:
     return 1.0 - len(unmatched) / len(short)
 
 
-def titles_unrelated(texts: Sequence[str], candidate: str) -> bool:
-    """True when none of ``texts`` (an entry's title, its name) matches ``candidate`` at all.
+def titles_agree(texts: Sequence[str], candidate: str) -> bool | None:
+    """Do an entry's texts (its title, its name) name the work titled ``candidate``?
 
-    Not a subtle test: a preprint and its journal version, a title with its subtitle left off, or a
-    short name that is the title's main part are all related. Unrelated means fewer than half of the
-    shorter side's content words align *and* a character similarity under ``UNRELATED_SIMILARITY``
-    (:func:`compare_titles`): the list links one paper under another paper's title.
+    True when one of them is related: a preprint and its journal version, a title with its subtitle
+    left off, or a short name that is the title's main part all are. False when none is related at
+    all - fewer than ``UNRELATED_OVERLAP`` of the shorter side's content words align *and* a
+    character similarity under ``UNRELATED_SIMILARITY`` (:func:`compare_titles`): the list links one
+    paper under another paper's title. None when none is related but none is long enough to say so:
+    only a text with at least ``MIN_CHECKED_WORDS`` content words is a title; link texts such as
+    "MedQA", "Cureus" or "2304.01097" are labels, and a label proves nothing about its link.
     """
+    if not normalize_title(candidate):
+        return None
+    titled = False
     for text in texts:
-        if not normalize_title(text):
+        words = normalize_title(text).split()
+        if not words:
             continue
         if compare_titles(text, candidate).similarity >= UNRELATED_SIMILARITY:
-            return False
+            return True
         if title_overlap(text, candidate) >= UNRELATED_OVERLAP:
-            return False
-    return any(normalize_title(t) for t in texts) and bool(normalize_title(candidate))
+            return True
+        titled = titled or _content(words) >= MIN_CHECKED_WORDS
+    return False if titled else None
 
 
 def _split_subtitle_words(text: str) -> list[str]:

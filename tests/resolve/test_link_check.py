@@ -11,7 +11,7 @@ import pytest
 from enrich.records import FetchStatus
 from enrich.resolve.crosswalk import LinkVerdict, check_links, resolve_works
 from enrich.resolve.idmap import title_key
-from enrich.resolve.match import titles_unrelated
+from enrich.resolve.match import titles_agree
 from enrich.resolve.types import LinkCheck, MatchMethod, WorkIds
 
 from .helpers import FakeEntry, rec
@@ -29,19 +29,20 @@ def _rows(works: list) -> list[tuple[str, tuple[str, ...], WorkIds, tuple[tuple[
 
 
 @pytest.mark.parametrize(
-    ("texts", "candidate", "unrelated"),
+    ("texts", "candidate", "agree"),
     [
-        ([BIOGPT], MEDPALM, True),
-        ([MEDPALM2_PRE], MEDPALM2_PUB, False),  # preprint vs journal wording
-        ([BIOGPT.split(":")[0]], BIOGPT, False),  # a short name that is the main title
-        (["Med-PaLM", MEDPALM], MEDPALM, False),  # the title matches though the name does not
-        ([MEDPALM + " (Med-PaLM)"], MEDPALM, False),
-        (["Clinical question answering with large language models"], MEDPALM, False),  # half shared
-        (["BioGPT"], ACL_TITLE, True),
+        ([BIOGPT], MEDPALM, False),
+        ([MEDPALM2_PRE], MEDPALM2_PUB, True),  # preprint vs journal wording
+        ([BIOGPT.split(":")[0]], BIOGPT, True),  # a short name that is the main title
+        (["Med-PaLM", MEDPALM], MEDPALM, True),  # the title matches though the name does not
+        ([MEDPALM + " (Med-PaLM)"], MEDPALM, True),
+        (["Clinical question answering with large language models"], MEDPALM, True),  # half shared
+        (["BioGPT", BIOGPT], ACL_TITLE, False),
+        (["BioGPT"], ACL_TITLE, None),  # a label alone proves nothing
     ],
 )
-def test_titles_unrelated_is_not_a_subtle_test(texts: list[str], candidate: str, unrelated: bool) -> None:
-    assert titles_unrelated(texts, candidate) is unrelated
+def test_titles_agree_is_not_a_subtle_test(texts: list[str], candidate: str, agree: bool | None) -> None:
+    assert titles_agree(texts, candidate) is agree
 
 
 def test_copied_wrong_arxiv_id_is_flagged_not_merged_and_re_resolved_by_title() -> None:
@@ -175,3 +176,30 @@ def test_non_paper_rows_are_never_detached_and_dead_ids_are_reported() -> None:
     }
     works = resolve_works(entries, records, {})
     assert {w.work_id: w.entry_ids for w in works}["arxiv:2009.13081"] == ("medqa",)
+
+
+@pytest.mark.parametrize("label", ["Med-PaLM in Nature", "Cureus", "2304.01097", "BioBERT"])
+def test_a_link_label_is_not_a_title_and_is_never_called_a_mismatch(label: str) -> None:
+    assert titles_agree([label], MEDPALM) is None
+
+
+def test_a_night_without_answers_keeps_the_detachment_from_the_remembered_title() -> None:
+    entries = [
+        FakeEntry("biogpt", "arxiv:2210.10341", title=BIOGPT, arxiv_id="2210.10341"),
+        FakeEntry("wrong", "arxiv:2210.10341", title=MEDPALM, arxiv_id="2210.10341"),
+    ]
+    records = [rec("arxiv", "2210.10341", status=FetchStatus.ERROR, reason="HTTP 503")]
+    works = resolve_works(entries, records, {}, known_titles={"arxiv:2210.10341": BIOGPT})
+    assert _rows(works) == [
+        ("arxiv:2210.10341", ("biogpt",), WorkIds(arxiv_id="2210.10341"), (("biogpt", LinkCheck.OK),)),
+        (str(title_key(MEDPALM)), ("wrong",), WorkIds(), (("wrong", LinkCheck.TITLE_MISMATCH),)),
+    ]
+    # without the memory nothing can be checked, and nothing is split
+    assert _rows(resolve_works(entries, records, {})) == [
+        (
+            "arxiv:2210.10341",
+            ("biogpt", "wrong"),
+            WorkIds(arxiv_id="2210.10341"),
+            (("biogpt", LinkCheck.UNCHECKED), ("wrong", LinkCheck.UNCHECKED)),
+        ),
+    ]
