@@ -708,6 +708,33 @@ def remembered_links(
     return out
 
 
+def remembered_titles(previous: PreviousSnapshot | None) -> dict[str, str]:
+    """Id key (``arxiv:...``, ``acl:...``) -> the title a source gave its work in ``previous``.
+
+    The link check (:func:`enrich.resolve.crosswalk.check_links`) compares an entry's title with it
+    when no source answered for that id tonight. Works whose title came from the list alone (no
+    source ever answered) are left out: a list's own title proves nothing about its link.
+    """
+    if previous is None:
+        return {}
+    from enrich.resolve.idmap import id_keys
+    from enrich.resolve.types import WorkIds
+
+    out: dict[str, str] = {}
+    for row in previous.rows("works", "work_id").values():
+        title = row.get("title")
+        if not title or not [s for s in (row.get("sources") or []) if s != LINK_SOURCE]:
+            continue
+        values = {f: row.get(f) for f in _LINK_FIELDS}
+        ids = WorkIds(
+            corpus_id=int(values["corpus_id"]) if values["corpus_id"] is not None else None,
+            **{f: str(v) for f, v in values.items() if f != "corpus_id" and v is not None},
+        )
+        for key in id_keys(ids):
+            out.setdefault(key, str(title))
+    return out
+
+
 # --------------------------------------------------------------------------- 3. titles
 
 
@@ -787,20 +814,23 @@ def resolve(
     matches: Mapping[str, TitleMatch],
     *,
     id_map_path: Path | None = None,
+    previous: PreviousSnapshot | None = None,
 ) -> list[ResolvedWork]:
     """Stage 5: cluster entries and records into works (``enrich.resolve.resolve_works``).
 
-    With ``id_map_path`` the work ids are remembered across nights (``enrich.resolve.idmap``).
+    With ``id_map_path`` the work ids are remembered across nights (``enrich.resolve.idmap``); with
+    ``previous`` the link check knows the titles earlier nights saw (:func:`remembered_titles`).
     """
     from enrich.resolve.crosswalk import resolve_works
     from enrich.resolve.idmap import WorkIdMap
 
     emit(ProgressEvent("resolve", "start"))
+    known = remembered_titles(previous)
     if id_map_path is None:
-        resolved = resolve_works(entries, works, matches)
+        resolved = resolve_works(entries, works, matches, known_titles=known)
     else:
         with WorkIdMap(id_map_path) as id_map:
-            resolved = resolve_works(entries, works, matches, id_map=id_map)
+            resolved = resolve_works(entries, works, matches, id_map=id_map, known_titles=known)
     emit(ProgressEvent("resolve", "done", detail=f"resolved {len(resolved)} works"))
     return list(resolved)
 
@@ -919,7 +949,7 @@ def write(out: Path, tables: Tables, facts: RunFacts) -> Path:
 
 def summarise(built: Built, facts: RunFacts) -> RunSummary:
     """Stage 7: the run summary (coverage from the new tables, movers against the previous ones)."""
-    from enrich.summary import RunSummary, coverage, top_movers
+    from enrich.summary import RunSummary, coverage, link_checks, top_movers
 
     t, prev = built.tables, built.previous
     return RunSummary(
@@ -936,4 +966,5 @@ def summarise(built: Built, facts: RunFacts) -> RunSummary:
         previous_date=prev.snapshot_date if prev else None,
         tables=t.row_counts(),
         notes=(*facts.problems, *facts.notes),
+        link_checks=link_checks(t.entries),
     )

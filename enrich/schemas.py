@@ -14,6 +14,7 @@ Schema-version policy (``MAJOR.MINOR``):
   the new columns with nulls when older snapshots are read back).
 * MINOR also goes up when a column of named values gains a new value (``list_changes.change``
   gained ``edited`` in 1.1): values that existed keep their meaning, so filters on them still work.
+* Columns added within one release share its MINOR bump (``entries.link_check`` joined 1.1).
 * MAJOR goes up when a column is renamed, removed, re-typed or changes meaning.
 
 Integers that may be missing stay integers (nullable ``int64``/``int32``), never floats with NaN.
@@ -136,6 +137,15 @@ _ENTRY_COLS: Final = [
     _c("work_id", pa.string(), "resolve", "works.work_id this entry resolved to; null if not a work"),
     _c("repo_id", pa.string(), "github", "repos.repo_id of its repo, renames followed; null if none"),
     _c("hf_item_id", pa.string(), "parse", "hf_items.hf_item_id of its Hugging Face item; null if none"),
+    _c(
+        "link_check",
+        pa.string(),
+        "resolve",
+        "does the work the entry's paper id names carry its title or name: ok, title_mismatch (the id "
+        "names another paper; the entry was not joined through it), id_not_found (every source said the "
+        "id does not exist) or unchecked (no title, no answer tonight, or not a paper row); null when the "
+        "entry carries no paper id (since 1.1)",
+    ),
 ]
 
 _WORK_COLS: Final = [

@@ -52,6 +52,48 @@ class Mover:
         return self.after - self.before
 
 
+LINK_CHECK_VALUES = ("ok", "title_mismatch", "id_not_found", "unchecked")
+LINK_PROBLEMS = frozenset({"title_mismatch", "id_not_found"})
+
+
+@dataclass(frozen=True, slots=True)
+class ListLinkChecks:
+    """One list's ``entries.link_check`` counts and its first problem entries (by line)."""
+
+    list_id: str
+    counts: Mapping[str, int]  # link_check value -> entries
+    problems: tuple[tuple[str, str], ...] = ()  # (label, link_check), first few by line
+
+
+def link_checks(entries: pa.Table, *, limit: int = 3) -> tuple[ListLinkChecks, ...]:
+    """Per list (sorted by id): counts by ``link_check`` and the first ``limit`` problem entries.
+
+    Lists whose entries carry no paper id (every ``link_check`` null) are left out.
+    """
+    if "link_check" not in entries.column_names:
+        return ()
+    cols = {c: entries.column(c).to_pylist() for c in ("list_id", "line", "title", "name", "entry_id")}
+    counts: dict[str, dict[str, int]] = {}
+    problems: dict[str, list[tuple[int, str, str]]] = {}
+    for i, check in enumerate(entries.column("link_check").to_pylist()):
+        if check is None:
+            continue
+        list_id = str(cols["list_id"][i])
+        per = counts.setdefault(list_id, {})
+        per[check] = per.get(check, 0) + 1
+        if check in LINK_PROBLEMS:
+            label = cols["title"][i] or cols["name"][i] or cols["entry_id"][i]
+            problems.setdefault(list_id, []).append((int(cols["line"][i]), str(label), str(check)))
+    return tuple(
+        ListLinkChecks(
+            lid,
+            dict(sorted(counts[lid].items())),
+            tuple((label, check) for _, label, check in sorted(problems.get(lid, []))[:limit]),
+        )
+        for lid in sorted(counts)
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class RunSummary:
     snapshot_date: date
@@ -63,6 +105,7 @@ class RunSummary:
     previous_date: date | None = None
     tables: Mapping[str, int] = field(default_factory=dict)
     notes: tuple[str, ...] = ()  # one-liners: unreachable sources, skipped files, refresh outcome
+    link_checks: tuple[ListLinkChecks, ...] = ()  # per list, entries.link_check counts and problems
 
 
 def _count_valid(table: pa.Table, column: str) -> int:
@@ -168,10 +211,30 @@ def render_markdown(summary: RunSummary) -> str:
     since = (
         f"since {summary.previous_date.isoformat()}" if summary.previous_date else "(no previous snapshot)"
     )
+    lines += _link_section(summary.link_checks)
     lines += ["", f"## Top movers {since}", ""]
     lines += _movers_table("Stars", "repo", summary.star_movers)
     lines += _movers_table("Citations", "work", summary.citation_movers)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _link_section(per_list: Sequence[ListLinkChecks]) -> list[str]:
+    if not per_list:
+        return []
+    out = [
+        "",
+        "## Link checks",
+        "",
+        "Does the paper an entry's id names carry the entry's title (`entries.link_check`)?",
+        "",
+        "| list | " + " | ".join(LINK_CHECK_VALUES) + " | first problems |",
+        "|---|" + "---:|" * len(LINK_CHECK_VALUES) + "---|",
+    ]
+    for item in per_list:
+        counts = " | ".join(str(item.counts.get(v, 0)) for v in LINK_CHECK_VALUES)
+        first = "; ".join(f"{_escape(label)} ({check})" for label, check in item.problems) or "-"
+        out.append(f"| {_escape(item.list_id)} | {counts} | {first} |")
+    return out
 
 
 def _movers_table(title: str, what: str, movers: Sequence[Mover]) -> list[str]:

@@ -127,7 +127,7 @@ _HF_VALUES: Final = (
     "fetched_at",
 )
 _PARSE_COLUMNS: Final = tuple(
-    f.name for f in ENTRIES_SCHEMA if f.name not in {"work_id", "repo_id", "hf_item_id"}
+    f.name for f in ENTRIES_SCHEMA if f.name not in {"work_id", "link_check", "repo_id", "hf_item_id"}
 )
 
 
@@ -1123,6 +1123,7 @@ def build_tables(
     work_rows: list[Row] = []
     fresh_works: dict[str, dict[str, WorkRecord]] = {}
     work_of: dict[str, str] = {}
+    link_of = {entry_id: check.value for rw in resolved for entry_id, check in rw.link_checks}
     for rw in _merge_resolved(resolved):
         row, good = _work_row(rw, entry_lists, prev_works, snapshot_date)
         work_rows.append(row)
@@ -1133,6 +1134,7 @@ def build_tables(
     for entry in entries:
         row = entry_rows[entry.entry_id]
         row["work_id"] = work_of.get(entry.entry_id)
+        row["link_check"] = link_of.get(entry.entry_id)
         row["repo_id"] = repo_built.key_of[entry.github_repo.lower()] if entry.github_repo else None
         hf_key = _entry_hf_key(entry)
         row["hf_item_id"] = hf_built.key_of[hf_key] if hf_key is not None else None

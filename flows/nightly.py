@@ -313,9 +313,13 @@ def fetch_source_task(
 
 @task(name="resolve-works", timeout_seconds=1800, cache_policy=NO_CACHE)
 def resolve_task(
-    entries: Sequence[Any], works: Sequence[Any], matches: dict[str, Any], id_map_path: Path
+    entries: Sequence[Any],
+    works: Sequence[Any],
+    matches: dict[str, Any],
+    id_map_path: Path,
+    previous: Any = None,
 ) -> list[Any]:
-    return pipeline.resolve(entries, works, matches, id_map_path=id_map_path)
+    return pipeline.resolve(entries, works, matches, id_map_path=id_map_path, previous=previous)
 
 
 @task(name="build-tables", timeout_seconds=1800, cache_policy=NO_CACHE)
@@ -453,7 +457,9 @@ def nightly(
     for line in messages:
         logger.warning(line)
 
-    resolved = resolve_task(q(parsed.entries), q(works), q(matches), cache / "work-ids.sqlite")
+    resolved = resolve_task(
+        q(parsed.entries), q(works), q(matches), cache / "work-ids.sqlite", q(previous_snapshot)
+    )
     built = build_task(
         q(parsed.entries), q(resolved), q(repos), q(hf), day, q(previous_snapshot), parsed.unreadable
     )

@@ -191,7 +191,9 @@ def run_night(
     stats = pipeline.source_stats(clients, SOURCES, results, policy=policy, carried=previous is not None)
     works, repos, hf = pipeline.collect(results)
     works.extend(pipeline.remembered_links(previous, works))
-    resolved = pipeline.resolve(parsed.entries, works, {}, id_map_path=out.parent / "work-ids.sqlite")
+    resolved = pipeline.resolve(
+        parsed.entries, works, {}, id_map_path=out.parent / "work-ids.sqlite", previous=previous
+    )
     built = pipeline.build(parsed.entries, resolved, repos, hf, snapshot_date=day, previous=previous)
     facts = pipeline.RunFacts(
         snapshot_date=day, run_id=f"matrix-{day.isoformat()}", started_at=datetime.now(UTC), sources=stats

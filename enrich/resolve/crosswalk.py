@@ -16,10 +16,24 @@ Clustering is a union-find over identifiers (``arxiv:``, ``doi:``, ``pmid:``, ``
   would put two different values of one identifier kind (two DOIs, two arXiv ids, ...) in one work.
 
 Records only ever join through identifiers; titles never merge two clusters that both have ids.
+
+**Link check** (:func:`check_links`). An identifier read off an entry is a claim. Before clustering,
+each paper entry's title (or name) is compared with the titles of the OK records that carry each of
+its identifiers; an identifier whose every titled record is unrelated to the entry
+(:func:`enrich.resolve.match.titles_agree` is False: not a subtle difference, another paper) is *detached*
+from that entry: the entry does not join that id, keeps none of its values, and leaves its
+parse-time ``work_key`` group (which that id may have formed), so a wrong id copied into a row
+never merges two papers. A detached entry left without identifiers is re-resolved by its title
+against tonight's records with the calibrated scorer (:func:`enrich.resolve.match.decide`: accept
+threshold, abstain band); when nothing is accepted it keeps its own title-keyed work. The verdict
+per entry (:class:`~enrich.resolve.types.LinkCheck`) is carried on ``ResolvedWork.link_checks``.
+Rows that are not papers (models, datasets, repos) are named differently from the paper they link,
+so a title that does not match them is no evidence: they are ``ok`` or ``unchecked``, never detached.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -29,8 +43,8 @@ from typing import Protocol
 from enrich.ids import normalize_arxiv_id, normalize_doi
 from enrich.records import FetchStatus, WorkRecord
 from enrich.resolve.idmap import WorkIdMap, id_keys, title_key, work_id_for
-from enrich.resolve.match import TitleMatch, TitleQuery, record_ids
-from enrich.resolve.types import MatchEvidence, MatchMethod, ResolvedWork, WorkIds
+from enrich.resolve.match import TitleMatch, TitleQuery, decide, record_ids, titles_agree
+from enrich.resolve.types import LinkCheck, MatchEvidence, MatchMethod, ResolvedWork, WorkIds
 
 ARXIV_DOI_PREFIX = "10.48550/arxiv."
 PAPER_KINDS = frozenset({"paper"})
@@ -287,6 +301,106 @@ def plan_lookups(
     )
 
 
+# --- link check -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LinkVerdict:
+    """One entry's link check and the identifier keys (``acl:...``) detached from it."""
+
+    check: LinkCheck
+    detached: frozenset[str] = frozenset()
+
+
+def _record_keys(record: WorkRecord) -> set[str]:
+    keys = set(id_keys(record_ids(record)))
+    knode = key_node(record)
+    if knode is not None:
+        keys.add(knode)
+    return keys
+
+
+def check_links(
+    entries: Sequence[EntryLike],
+    records: Sequence[WorkRecord],
+    known_titles: Mapping[str, str] | None = None,
+) -> dict[str, LinkVerdict]:
+    """A :class:`LinkVerdict` for every entry that carries a paper identifier (see the module docstring).
+
+    Per identifier: the titles of the OK records carrying it are compared with the entry's title and
+    name; all unrelated -> that id is detached (paper rows only). The entry is ``title_mismatch`` if
+    any id was detached, else ``ok`` if any id's work matched, else ``id_not_found`` if every source
+    asked about an id answered "not found", else ``unchecked``. ``known_titles`` (id key -> the
+    title a source gave its work on an earlier night) stands in for an id no source answered with a
+    title tonight, so a bad night neither re-merges a detached entry nor loses what it was split from.
+    """
+    titles_by_key: dict[str, list[str]] = {}
+    found: set[str] = set()
+    not_found: set[str] = set()
+    unsure: set[str] = set()  # a source failed to answer for it (error, deferred, ...)
+    for r in records:
+        if r.status is FetchStatus.OK:
+            for k in _record_keys(r):
+                found.add(k)
+                if r.title:
+                    titles_by_key.setdefault(k, []).append(r.title)
+        elif (knode := key_node(r)) is not None:
+            (not_found if r.status is FetchStatus.NOT_FOUND else unsure).add(knode)
+    out: dict[str, LinkVerdict] = {}
+    for e in entries:
+        own = id_keys(entry_ids(e))
+        if not own:
+            continue
+        texts = [t for t in (e.title, e.name) if t]
+        detached: set[str] = set()
+        matched = missing = False
+        for k in own:
+            titles = titles_by_key.get(k) or ([known_titles[k]] if known_titles and k in known_titles else [])
+            if texts and titles:
+                verdicts = [titles_agree(texts, t) for t in titles]
+                if any(v is True for v in verdicts):
+                    matched = True
+                elif verdicts and all(v is False for v in verdicts) and e.kind in PAPER_KINDS:
+                    detached.add(k)
+            elif k not in found:
+                missing = missing or (k in not_found and k not in unsure)
+        if detached:
+            check = LinkCheck.TITLE_MISMATCH
+        elif matched:
+            check = LinkCheck.OK
+        elif missing:
+            check = LinkCheck.ID_NOT_FOUND
+        else:
+            check = LinkCheck.UNCHECKED
+        out[e.entry_id] = LinkVerdict(check, frozenset(detached))
+    return out
+
+
+def _without(ids: WorkIds, detached: Iterable[str]) -> WorkIds:
+    """``ids`` minus the detached keys' values."""
+    drop = {_KIND_FIELD[k.partition(":")[0]]: None for k in detached}
+    return dataclasses.replace(ids, **drop) if drop else ids
+
+
+def _rematch(entry: EntryLike, records: Sequence[WorkRecord], detached: frozenset[str]) -> TitleMatch | None:
+    """Re-resolve a detached entry by its title among tonight's records (never the detached ids')."""
+    title = _entry_title(entry)
+    if not title:
+        return None
+    query = TitleQuery(
+        work_key=entry.work_key,
+        title=title,
+        year=entry.year,
+        first_author=_first_author(entry.authors_raw),
+        venue=entry.venue_raw,
+    )
+    candidates = [
+        r for r in records if r.status is FetchStatus.OK and r.title and not (_record_keys(r) & detached)
+    ]
+    match = decide(query, candidates)
+    return match if match.accepted and id_keys(match.ids) else None
+
+
 # --- clustering -------------------------------------------------------------------------------
 
 
@@ -355,21 +469,38 @@ def resolve_works(
     title_matches: Mapping[str, TitleMatch],
     *,
     id_map: WorkIdMap | None = None,
+    known_titles: Mapping[str, str] | None = None,
 ) -> list[ResolvedWork]:
     """One :class:`ResolvedWork` per work, sorted by ``work_id`` (see the module docstring).
 
     ``records`` are the by-id lookups of tonight (any status); ``title_matches`` the resolver's
     decisions keyed by ``work_key``. With ``id_map`` work ids are remembered across nights
     (see :mod:`enrich.resolve.idmap`), without it they are derived (:func:`work_id_for`).
+    ``known_titles``: see :func:`check_links`.
     """
     work_entries = sorted((e for e in entries if is_work_entry(e)), key=lambda e: e.entry_id)
+    verdicts = check_links(work_entries, records, known_titles)
+    eff: dict[str, WorkIds] = {}  # each entry's ids less the detached ones
+    rematched: dict[str, TitleMatch] = {}
     dsu = _DSU()
     by_key: dict[str, list[EntryLike]] = {}
     for e in work_entries:
-        by_key.setdefault(e.work_key, []).append(e)
+        verdict = verdicts.get(e.entry_id)
+        detached = verdict.detached if verdict is not None else frozenset()
+        eff[e.entry_id] = _without(entry_ids(e), detached)
         node = f"entry:{e.entry_id}"
         dsu.add(node)
-        for key in id_keys(entry_ids(e)):
+        if detached:
+            # out of the parse-time group the wrong id may have formed: grouped by its own title
+            local = title_key(_entry_title(e) or "") or f"entry:{e.entry_id}"
+            by_key.setdefault(f"unlinked:{local}", []).append(e)
+            if not _has_ids(eff[e.entry_id]) and (m := _rematch(e, records, detached)) is not None:
+                rematched[e.entry_id] = m
+                for key in id_keys(m.ids):
+                    dsu.union(node, key)
+        else:
+            by_key.setdefault(e.work_key, []).append(e)
+        for key in id_keys(eff[e.entry_id]):
             dsu.union(node, key)
 
     # by-id records: OK ones join all their ids; others hang on the id they were asked by
@@ -396,7 +527,7 @@ def resolve_works(
         if match is None or not match.accepted:
             continue
         group = by_key[wk]
-        if any(_has_ids(entry_ids(e)) for e in group):
+        if any(_has_ids(eff[e.entry_id]) or e.entry_id in rematched for e in group):
             continue  # entries with their own ids are resolved by them, never by title
         keys = id_keys(match.ids)
         if not keys:
@@ -437,7 +568,13 @@ def resolve_works(
             clusters[root][1].append(rec)
 
     drafts = [
-        _draft(es, sorted(rs, key=_record_sort_key), title_matches, title_attached)
+        _draft(
+            es,
+            sorted(rs, key=_record_sort_key),
+            title_matches,
+            title_attached,
+            _Checked(eff, rematched, {k: v.check for k, v in verdicts.items()}),
+        )
         for es, rs in clusters.values()
     ]
     drafts.sort(key=lambda d: (d.derived_id, d.entry_ids))
@@ -465,6 +602,7 @@ def resolve_works(
                 local_year=d.local_year,
                 local_authors=d.local_authors,
                 entry_evidence=d.entry_evidence,
+                link_checks=d.link_checks,
             )
         )
     works.sort(key=lambda w: w.work_id)
@@ -485,6 +623,16 @@ class _Draft:
     local_year: int | None
     local_authors: tuple[str, ...]
     entry_evidence: tuple[tuple[str, MatchEvidence], ...] = field(default=())
+    link_checks: tuple[tuple[str, LinkCheck], ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """The link check's outcome, per entry id: ids less detached ones, title re-matches, verdicts."""
+
+    ids: Mapping[str, WorkIds]
+    rematched: Mapping[str, TitleMatch]
+    checks: Mapping[str, LinkCheck]
 
 
 _METHOD_RANK = {
@@ -510,6 +658,7 @@ def _draft(
     records: list[WorkRecord],
     title_matches: Mapping[str, TitleMatch],
     title_attached: Mapping[str, TitleMatch],
+    checked: _Checked,
 ) -> _Draft:
     entries = sorted(entries, key=lambda e: e.entry_id)
     ok = [r for r in records if r.status is FetchStatus.OK]
@@ -523,15 +672,17 @@ def _draft(
             sources.add(m.record.source)
     all_records = tuple(sorted([*records, *extra], key=_record_sort_key))
     ok_all = [r for r in all_records if r.status is FetchStatus.OK]
-    ids = _cluster_ids([entry_ids(e) for e in entries], all_records)
+    ids = _cluster_ids([checked.ids[e.entry_id] for e in entries], all_records)
 
     # per-entry evidence
     record_keysets = [(r, set(id_keys(record_ids(r))) | {k for k in [key_node(r)] if k}) for r in ok_all]
     own_groups: list[set[str]] = []
     per_entry: list[tuple[str, MatchEvidence]] = []
     for e in entries:
-        own = set(id_keys(entry_ids(e)))
-        if own:
+        own = set(id_keys(checked.ids[e.entry_id]))
+        if e.entry_id in checked.rematched:
+            ev = checked.rematched[e.entry_id].evidence
+        elif own:
             own_groups.append(own)
             hit = next((r for r, keys in record_keysets if keys & own), None)
             if hit is not None:
@@ -559,7 +710,15 @@ def _draft(
     )
     keys = tuple(sorted(set(id_keys(ids)) | {k for r in ok_all for k in id_keys(record_ids(r))}))
     title_keys = tuple(
-        sorted({k for e in entries if not _has_ids(entry_ids(e)) and (k := title_key(_entry_title(e) or ""))})
+        sorted(
+            {
+                k
+                for e in entries
+                if not _has_ids(checked.ids[e.entry_id])
+                and e.entry_id not in checked.rematched
+                and (k := title_key(_entry_title(e) or ""))
+            }
+        )
     )
     return _Draft(
         derived_id=work_id_for(ids, local_title),
@@ -574,6 +733,9 @@ def _draft(
         local_year=next((e.year for e in entries if e.year is not None), None),
         local_authors=next((a for e in entries if (a := _split_authors(e.authors_raw))), ()),
         entry_evidence=tuple(per_entry),
+        link_checks=tuple(
+            (e.entry_id, checked.checks[e.entry_id]) for e in entries if e.entry_id in checked.checks
+        ),
     )
 
 

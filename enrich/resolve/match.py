@@ -313,6 +313,52 @@ def compare_titles(query: str, candidate: str) -> TitleComparison:
     )
 
 
+# --- link verification ------------------------------------------------------------------------
+
+UNRELATED_OVERLAP = 0.5  # below this share of the shorter title's content words aligned ...
+MIN_CHECKED_WORDS = 4  # a text with fewer content words is a label ("Med-PaLM in Nature"), not a title
+UNRELATED_SIMILARITY = 0.75  # ... and below this character similarity (long unrelated titles reach ~0.55)
+
+
+def title_overlap(a: str, b: str) -> float:
+    """Share (0..1) of the shorter title's content words aligned (exactly or as a typo) to the other."""
+    aw = normalize_title(_strip_markup(a)).split()
+    bw = normalize_title(_strip_markup(b)).split()
+    content_a = [w for w in aw if w not in STOPWORDS]
+    content_b = [w for w in bw if w not in STOPWORDS]
+    if not content_a or not content_b:
+        return 0.0
+    short, other = (content_a, content_b) if len(content_a) <= len(content_b) else (content_b, content_a)
+    unmatched, _, _ = _align(short, other)
+    return 1.0 - len(unmatched) / len(short)
+
+
+def titles_agree(texts: Sequence[str], candidate: str) -> bool | None:
+    """Do an entry's texts (its title, its name) name the work titled ``candidate``?
+
+    True when one of them is related: a preprint and its journal version, a title with its subtitle
+    left off, or a short name that is the title's main part all are. False when none is related at
+    all - fewer than ``UNRELATED_OVERLAP`` of the shorter side's content words align *and* a
+    character similarity under ``UNRELATED_SIMILARITY`` (:func:`compare_titles`): the list links one
+    paper under another paper's title. None when none is related but none is long enough to say so:
+    only a text with at least ``MIN_CHECKED_WORDS`` content words is a title; link texts such as
+    "MedQA", "Cureus" or "2304.01097" are labels, and a label proves nothing about its link.
+    """
+    if not normalize_title(candidate):
+        return None
+    titled = False
+    for text in texts:
+        words = normalize_title(text).split()
+        if not words:
+            continue
+        if compare_titles(text, candidate).similarity >= UNRELATED_SIMILARITY:
+            return True
+        if title_overlap(text, candidate) >= UNRELATED_OVERLAP:
+            return True
+        titled = titled or _content(words) >= MIN_CHECKED_WORDS
+    return False if titled else None
+
+
 def _split_subtitle_words(text: str) -> list[str]:
     return normalize_title(text).split()
 

@@ -23,6 +23,15 @@ class MatchMethod(enum.StrEnum):
     ABSTAINED = "abstained"  # title candidates were too close to call; no remote data attached
 
 
+class LinkCheck(enum.StrEnum):
+    """Does the work an entry's identifier names carry the entry's title? (stored as ``link_check``)"""
+
+    OK = "ok"  # a source found the id and its title matches the entry's title or name
+    TITLE_MISMATCH = "title_mismatch"  # the id names a work whose title does not match at all
+    ID_NOT_FOUND = "id_not_found"  # every source asked about the id said it does not exist
+    UNCHECKED = "unchecked"  # no title to compare, no answer tonight, or not a paper row
+
+
 @dataclass(frozen=True, slots=True)
 class WorkIds:
     """Every identifier known for one work, normalised (see ``enrich.ids``)."""
@@ -74,3 +83,5 @@ class ResolvedWork:
     # (entry_id, evidence) for every entry of the work: how that entry was tied to it (the work-level
     # ``evidence`` is the strongest of these: identifier > crosswalk > title > abstained > local)
     entry_evidence: tuple[tuple[str, MatchEvidence], ...] = field(default=())
+    # (entry_id, link check) for every entry of the work that carries a paper identifier
+    link_checks: tuple[tuple[str, LinkCheck], ...] = field(default=())

@@ -5,7 +5,17 @@ from datetime import date
 import pyarrow as pa
 
 from enrich.records import SourceStats
-from enrich.summary import Coverage, Mover, RunSummary, Share, coverage, render_markdown, top_movers
+from enrich.summary import (
+    Coverage,
+    ListLinkChecks,
+    Mover,
+    RunSummary,
+    Share,
+    coverage,
+    link_checks,
+    render_markdown,
+    top_movers,
+)
 
 ENTRIES = pa.table(
     {
@@ -139,3 +149,57 @@ def test_labels_are_escaped() -> None:
     )
     assert "| Two \\| x | 1 | 2 | +1 |" in render_markdown(summary)
     assert "(no previous snapshot)" in render_markdown(summary)
+
+
+def test_link_checks_per_list_counts_and_first_problems_by_line() -> None:
+    entries = pa.table(
+        {
+            "entry_id": ["a:1", "a:2", "a:3", "a:4", "a:5", "b:1", "c:1"],
+            "list_id": ["a", "a", "a", "a", "a", "b", "c"],
+            "line": [40, 10, 30, 20, 50, 3, 1],
+            "title": ["Med-PaLM | x", "BioGPT", None, "Ok paper", "Gone", None, None],
+            "name": [None, None, "DoctorGLM", None, None, "MedQA", "repo"],
+            "link_check": [
+                "title_mismatch",
+                "title_mismatch",
+                "id_not_found",
+                "ok",
+                "title_mismatch",
+                "unchecked",
+                None,
+            ],
+        }
+    )
+    got = link_checks(entries, limit=3)
+    assert got == (
+        ListLinkChecks(
+            "a",
+            {"id_not_found": 1, "ok": 1, "title_mismatch": 3},
+            (("BioGPT", "title_mismatch"), ("DoctorGLM", "id_not_found"), ("Med-PaLM | x", "title_mismatch")),
+        ),
+        ListLinkChecks("b", {"unchecked": 1}),
+    )
+    summary = RunSummary(
+        snapshot_date=date(2026, 11, 21),
+        partial=False,
+        sources={},
+        coverage=coverage(ENTRIES, WORKS, REPOS),
+        link_checks=got,
+    )
+    text = render_markdown(summary)
+    section = text[text.index("## Link checks") : text.index("## Top movers")]
+    assert section.splitlines() == [
+        "## Link checks",
+        "",
+        "Does the paper an entry's id names carry the entry's title (`entries.link_check`)?",
+        "",
+        "| list | ok | title_mismatch | id_not_found | unchecked | first problems |",
+        "|---|---:|---:|---:|---:|---|",
+        "| a | 1 | 3 | 1 | 0 | BioGPT (title_mismatch); DoctorGLM (id_not_found); Med-PaLM \\| x (title_mismatch) |",
+        "| b | 0 | 0 | 0 | 1 | - |",
+        "",
+    ]
+    assert "## Link checks" not in render_markdown(
+        RunSummary(date(2026, 11, 21), False, {}, coverage(ENTRIES, WORKS, REPOS))
+    )
+    assert link_checks(ENTRIES) == ()  # no link_check column (an older snapshot)

@@ -9,7 +9,7 @@ from enrich.records import FetchStatus
 from enrich.resolve.crosswalk import LookupPlan, key_node, plan_lookups, resolve_works
 from enrich.resolve.idmap import work_id_for
 from enrich.resolve.match import TitleMatch, TitleQuery
-from enrich.resolve.types import MatchEvidence, MatchMethod, ResolvedWork, WorkIds
+from enrich.resolve.types import LinkCheck, MatchEvidence, MatchMethod, ResolvedWork, WorkIds
 
 from .helpers import FakeEntry, rec
 
@@ -91,6 +91,7 @@ def test_preprint_published_and_title_only_entries_become_one_work() -> None:
                 ("e2", MatchEvidence(MatchMethod.IDENTIFIER, 1.0, "s2")),
                 ("e3", matches["wk-title"].evidence),
             ),
+            link_checks=(("e1", LinkCheck.OK), ("e2", LinkCheck.OK)),
         )
     ]
 
@@ -127,6 +128,7 @@ def test_failed_lookup_hangs_on_its_key_and_joins_nothing_else() -> None:
             records=(records[1], records[0]),
             local_title="X",
             entry_evidence=(("a", MatchEvidence(MatchMethod.LOCAL)),),
+            link_checks=(("a", LinkCheck.UNCHECKED),),  # s2 failed: not proof of absence
         )
     ]
 

@@ -97,4 +97,9 @@ def test_entries_schema_extends_the_parse_stage_schema_unchanged() -> None:
 
     parse_part = pa.schema(list(ENTRIES_SCHEMA)[: len(ENTRIES_PARSE_SCHEMA)])
     assert parse_part.equals(ENTRIES_PARSE_SCHEMA, check_metadata=False)
-    assert ENTRIES_SCHEMA.names[len(ENTRIES_PARSE_SCHEMA) :] == ["work_id", "repo_id", "hf_item_id"]
+    assert ENTRIES_SCHEMA.names[len(ENTRIES_PARSE_SCHEMA) :] == [
+        "work_id",
+        "repo_id",
+        "hf_item_id",
+        "link_check",
+    ]
