@@ -29,7 +29,6 @@ TOP_WORKS: Final = 6
 TOP_MOVERS: Final = 10
 MOVER_WINDOW_DAYS: Final = 30
 STALE_PUSH_DAYS: Final = 365
-TITLE_MISMATCH_BELOW: Final = 60.0  # rapidfuzz token_set_ratio (0..100) of list title vs fetched title
 LIST_CHANGES_SHOWN: Final = 200
 # source -> (table, column holding the date its value was last fetched OK)
 AS_OF_COLUMNS: Final[dict[str, tuple[str, str]]] = {
@@ -301,7 +300,6 @@ def _movers_of(con: duckdb.DuckDBPyConnection, day: date, since: date, kind: str
 def _todo(con: duckdb.DuckDBPyConnection, day: date, searched: bool) -> dict[str, list[TodoItem]]:
     """Maintainer items per list. ``searched``: a title search could run tonight (some search source
     answered); when none could, entries without an identifier are not called unresolved."""
-    from rapidfuzz import fuzz
 
     items: dict[str, list[TodoItem]] = {}
 
@@ -375,26 +373,26 @@ def _todo(con: duckdb.DuckDBPyConnection, day: date, searched: bool) -> dict[str
             TodoItem("preprint published", name, line, f"arXiv:{arxiv} is now published as doi:{doi}{where}"),
         )
 
-    for list_id, line, listed, fetched, work_id in con.execute(
+    # the resolver's link check (entries.link_check) is the one rule: the entry's paper id names a
+    # work whose title is unrelated to the entry's; show the work that id names
+    for list_id, line, listed, claimed, fetched in con.execute(
         """
-        select e.list_id, e.line, e.title, w.title, w.work_id
-        from cur_entries e join cur_works w on e.work_id = w.work_id
-        where e.title is not null and w.title is not null and w.match_method in ('identifier', 'crosswalk')
-          and w.status <> 'local'
+        select e.list_id, e.line, coalesce(e.title, e.name, e.entry_id),
+               coalesce('arXiv:' || e.arxiv_id, 'doi:' || e.doi, 'ACL:' || e.acl_id, 'PMID:' || e.pmid),
+               (select w.title from cur_works w
+                where w.status <> 'local' and (w.arxiv_id = e.arxiv_id or w.doi = e.doi
+                      or w.acl_id = e.acl_id or w.pmid = e.pmid)
+                order by w.work_id limit 1)
+        from cur_entries e
+        where e.link_check = 'title_mismatch'
         order by e.list_id, e.line
         """
     ).fetchall():
-        score = fuzz.token_set_ratio(str(listed).lower(), str(fetched).lower())
-        if score < TITLE_MISMATCH_BELOW:
-            add(
-                list_id,
-                TodoItem(
-                    "title/link mismatch",
-                    str(listed),
-                    line,
-                    f"the link ({work_id}) is “{_short(fetched, 90)}” (similarity {score:.0f}/100)",
-                ),
-            )
+        names = f"“{_short(fetched, 90)}”" if fetched else "another paper"
+        add(
+            list_id,
+            TodoItem("title/link mismatch", str(listed), line, f"the link ({claimed}) names {names}"),
+        )
 
     for list_id, name, line, work_id, method, s2, oa, cr, ax in con.execute(
         """
@@ -402,6 +400,7 @@ def _todo(con: duckdb.DuckDBPyConnection, day: date, searched: bool) -> dict[str
                w.status_s2, w.status_openalex, w.status_crossref, w.status_arxiv
         from cur_entries e left join cur_works w on e.work_id = w.work_id
         where e.kind = 'paper' and (e.work_id is null or w.status = 'local')
+          and e.link_check is distinct from 'title_mismatch'
         order by e.list_id, e.line
         """
     ).fetchall():

@@ -53,6 +53,7 @@ def test_collect_two_nights(two_nights: Path) -> None:
         ("unresolved", "A Paper No Index Knows", 8),
     ]
     details = {t.category: t.detail for t in pages["clinical-nlp"].todo}
+    assert details["title/link mismatch"] == "the link (doi:10.1145/3458754) names another paper"
     assert details["repo renamed"] == "link github.com/acme/old-name now lives at github.com/acme/new-name"
     assert details["preprint published"] == (
         "arXiv:2212.13138 is now published as doi:10.1038/s41586-023-06291-2 in Nature"
@@ -66,8 +67,8 @@ def test_collect_two_nights(two_nights: Path) -> None:
         ("arxiv:2212.13138", "s2", 1200, 1350),
         ("arxiv:1903.10676", "openalex", 3000, 3040),
         ("arxiv:1903.10676", "s2", 3000, 3040),
-        ("doi:10.1145/3458754", "openalex", 1500, 1525),
-        ("doi:10.1145/3458754", "s2", 1500, 1525),
+        # doi:10.1145/3458754 (PubMedBERT) is no mover: only line 7 carries it, a wrong link the link
+        # check cuts (entries.link_check = title_mismatch), so that work is not in this list's snapshot
     ]
     stars = {(r["repo"], r["date"]): r["stars"] for r in data.stars_series}
     assert stars[("cambridgeltl/visual-med-alpaca", "2026-11-21")] == 400
