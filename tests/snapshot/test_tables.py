@@ -503,7 +503,7 @@ def test_previous_rows_read_like_the_dict_of_all_rows_across_slices(monkeypatch:
 
 def test_tables_converted_in_slices_are_the_table_of_all_rows(monkeypatch: pytest.MonkeyPatch) -> None:
     """Rows become Arrow a slice at a time (freed as they go); the table is the same, in one chunk."""
-    import enrich.tables as tables
+    import enrich.tables.build as tables
 
     monkeypatch.setattr(tables, "_CONVERT_ROWS", 4)
     at = datetime(2026, 11, 21, 3, tzinfo=UTC)
