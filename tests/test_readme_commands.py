@@ -81,7 +81,9 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from report.world import write_night
 
     root = tmp_path_factory.mktemp("readme")
-    shutil.copytree(REPO / "data" / "raw", root / "data" / "raw")
+    shutil.copytree(
+        REPO / "tests" / "data" / "lists", root / "data" / "raw"
+    )  # the tests' copy of the seed lists
     for night in (1, 2):
         write_night(root / "data" / "raw", root / "data" / "enriched", night)
     bin_dir = root / "bin"
