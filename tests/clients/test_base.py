@@ -95,6 +95,30 @@ def test_429_then_ok_honours_retry_after() -> None:
     assert slept[0] >= 3.0  # waited at least what the server asked
 
 
+def test_the_next_request_waits_the_interval_after_the_previous_answer_ended() -> None:
+    """The request loop releases the limiter when the answer has been read: a slow answer (4 s on a
+    2 s interval) is followed by a wait of the whole interval, counted from its end."""
+    clock = [0.0]
+    slept: list[float] = []
+    sent_at: list[float] = []
+
+    def sleep(s: float) -> None:
+        slept.append(round(s, 3))
+        clock[0] += s
+
+    def slow(request: requests.PreparedRequest) -> requests.Response:
+        sent_at.append(clock[0])
+        clock[0] += 4.0  # the server takes 4 s to answer
+        return answer(200, b"1")(request)
+
+    session = requests.Session()
+    session.mount("http://", Script(slow))
+    client = Probe("http://api.test", session, 30.0, min_interval=2.0, clock=lambda: clock[0], sleep=sleep)
+    assert [client.request("GET", f"/x{i}", decode=decode_json).data for i in range(3)] == [1, 1, 1]
+    assert sent_at == [0.0, 6.0, 12.0]  # answered at 4, 10: each next send 2 s later
+    assert slept == [2.0, 2.0]
+
+
 def test_5xx_burst_backs_off_exponentially_then_succeeds() -> None:
     client, script, slept = probe(answer(503), answer(502), answer(500), answer(200, b"[]"))
     assert client.request("GET", "/x", decode=decode_json).data == []
