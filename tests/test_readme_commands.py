@@ -39,7 +39,10 @@ CLASSIFIED: list[tuple[str, str]] = [
     (r"^uv run --frozen python -m enrich\.schemas > docs/data-dictionary\.md$", RUN),
     (r"^uv run --frozen enrich parse data/raw[^|&;]*--out /tmp/[a-z.]+\.parquet\b.*$", RUN),
     (r"^uv run --frozen enrich report --out data/enriched --snapshot latest\b.*$", RUN),
-    (r"^uv run --frozen enrich demo\b.*$", "tests/report/test_demo.py runs enrich demo --to DIR"),
+    (
+        r"^uv run --frozen enrich demo\b.*$",
+        "tests/report/test_demo.py runs enrich demo --to DIR (on the tests' copy of the lists)",
+    ),
     (
         r"^uv run --frozen enrich run\b.*$",
         "Prefect runs: tests/flows/test_flows_e2e.py, tests/report/test_report_browser.py",

@@ -61,7 +61,7 @@ def test_enrich_demo_end_to_end(tmp_path: Path) -> None:
     env.update(PREFECT_HOME=str(tmp_path / "prefect-home"), COLUMNS="120")
     to = tmp_path / "demo"
     done = subprocess.run(
-        [sys.executable, "-m", "enrich.cli", "demo", "--to", str(to)],
+        [sys.executable, "-m", "enrich.cli", "demo", "--to", str(to), "--lists", str(RAW)],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=800, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
