@@ -21,7 +21,7 @@ __all__ = [
 ]
 
 KINDS: Final = ("paper", "repo", "model", "dataset", "resource")
-# every value of ``parse_shape``: the entry shape a reader recognised (README data dictionary)
+# every value of ``parse_shape``: the entry shape a reader recognised (docs/parsing.md)
 SHAPES: Final = (
     "bold_name",  # **Name**: Title. 2023. [paper](url)
     "bold_title_authors",  # **Title**. *A, B*. Venue 2019. [pdf](url)  (bullet or paragraph)
@@ -63,7 +63,7 @@ class Draft:
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One row of the entries table (see the README's data dictionary for every column)."""
+    """One row of the entries table (docs/data-dictionary.md describes every column)."""
 
     entry_id: str
     list_id: str

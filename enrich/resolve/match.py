@@ -23,8 +23,8 @@ The score is a logistic model over three pieces of evidence, each worth a number
   absent ``AUTHOR_DISAGREES``. Unknown: 0.
 
 ``score = 1 / (1 + exp(-(BIAS + title + year + author)))``. The weights were set by reasoning about
-the cases above and checked on the development seed of ``benchmarks/eval_matching.py``; the README
-reports precision/recall on held-out seeds and how reliable the score is per bin.
+the cases above and checked on the development seed of ``benchmarks/eval_matching.py``;
+``docs/resolution.md`` reports precision/recall on held-out seeds and how reliable the score is per bin.
 
 Decision (:func:`decide`): candidates that are the same work (a shared identifier, or a preprint and
 its published version: same title, first author and year +-1, no conflicting DOI/arXiv id) are

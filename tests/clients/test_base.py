@@ -17,7 +17,13 @@ from enrich.clients.base import BadBodyError, BaseClient, decode_json
 from enrich.clients.crossref import CrossrefClient
 from enrich.clients.s2 import S2Client
 from enrich.config import Secret
-from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
+from enrich.errors import (
+    AuthRejectedError,
+    RateLimitedError,
+    SourceDeferredError,
+    SourceError,
+    SourceUnavailableError,
+)
 from enrich.records import FetchStatus
 
 Step = Callable[[requests.PreparedRequest], requests.Response]
@@ -93,6 +99,30 @@ def test_429_then_ok_honours_retry_after() -> None:
     assert (reply.status, reply.data) == (200, {"ok": 1})
     assert len(script.sent) == 2
     assert slept[0] >= 3.0  # waited at least what the server asked
+
+
+def test_the_next_request_waits_the_interval_after_the_previous_answer_ended() -> None:
+    """The request loop releases the limiter when the answer has been read: a slow answer (4 s on a
+    2 s interval) is followed by a wait of the whole interval, counted from its end."""
+    clock = [0.0]
+    slept: list[float] = []
+    sent_at: list[float] = []
+
+    def sleep(s: float) -> None:
+        slept.append(round(s, 3))
+        clock[0] += s
+
+    def slow(request: requests.PreparedRequest) -> requests.Response:
+        sent_at.append(clock[0])
+        clock[0] += 4.0  # the server takes 4 s to answer
+        return answer(200, b"1")(request)
+
+    session = requests.Session()
+    session.mount("http://", Script(slow))
+    client = Probe("http://api.test", session, 30.0, min_interval=2.0, clock=lambda: clock[0], sleep=sleep)
+    assert [client.request("GET", f"/x{i}", decode=decode_json).data for i in range(3)] == [1, 1, 1]
+    assert sent_at == [0.0, 6.0, 12.0]  # answered at 4, 10: each next send 2 s later
+    assert slept == [2.0, 2.0]
 
 
 def test_5xx_burst_backs_off_exponentially_then_succeeds() -> None:
@@ -247,3 +277,74 @@ def test_after_a_long_retry_after_every_later_call_is_rate_limited_at_once() -> 
     s2 = S2Client("http://api.test", client.session, min_interval=0.0)
     s2.limiter.pause(54000, "test")
     assert {r.status for r in s2.get_papers(["CorpusId:1", "CorpusId:2"])} == {FetchStatus.RATE_LIMITED}
+
+
+# ------------------------------------------------------------ 403: a rate limit or a refused key
+
+RATE_LIMIT_403 = b'{"message": "API rate limit exceeded for 10.0.0.1. (But here\'s the good news...)"}'
+
+
+def keyed_s2(*steps: Step) -> tuple[S2Client, Script, list[float]]:
+    script = Script(*steps)
+    session = requests.Session()
+    session.mount("http://", script)
+    clock = [0.0]
+    slept: list[float] = []
+
+    def sleep(s: float) -> None:
+        slept.append(round(s, 3))
+        clock[0] += s
+
+    client = S2Client(
+        "http://api.test",
+        session,
+        api_key=Secret("s2-secret-key-123"),
+        min_interval=0.0,
+        backoff_base=1.0,
+        clock=lambda: clock[0],
+        sleep=sleep,
+    )
+    return client, script, slept
+
+
+def test_a_403_whose_body_says_rate_limit_is_retried_not_a_refused_key() -> None:
+    """No rate-limit header at all: only the body says so. With a key set, a plain 403 would mean
+    "key refused" and stop the source; this one is a rate limit, retried after a backoff."""
+    client, script, slept = keyed_s2(answer(403, RATE_LIMIT_403), answer(200, b'{"ok": 1}'))
+    reply = client.request("GET", "/x", decode=decode_json)
+    assert (reply.status, reply.data, len(script.sent)) == (200, {"ok": 1}, 2)
+    assert len(slept) == 1 and 0.5 <= slept[0] <= 1.0  # the first backoff step
+    assert (client.stats.auth_rejected, client.stats.stopped, client.stats.message) == (False, None, None)
+
+
+def test_a_403_rate_limit_body_on_every_attempt_defers_the_source() -> None:
+    """Counted as throttling (9 sends: 429-like answers have their own allowance), then the source is
+    rate limited for the night and the rest deferred: never "S2 rejected the API key"."""
+    client, script, _ = keyed_s2(answer(403, RATE_LIMIT_403))
+    with pytest.raises(SourceDeferredError) as err:
+        client.request("GET", "/x", decode=decode_json)
+    assert (err.value.status, err.value.reason, len(script.sent)) == (
+        403,
+        "rate limited: still rate limited after 9 attempts",
+        9,
+    )
+    assert (client.stats.auth_rejected, client.stats.stopped) == (False, "deferred")
+
+
+def test_a_plain_403_with_a_key_set_is_a_refused_key() -> None:
+    client, script, slept = keyed_s2(answer(403, b'{"message": "Forbidden"}'))
+    with pytest.raises(AuthRejectedError) as err:
+        client.request("GET", "/x", decode=decode_json)
+    assert (err.value.reason, len(script.sent), slept) == ("S2 rejected the API key: HTTP 403", 1, [])
+    assert (client.stats.auth_rejected, client.stats.message) == (
+        True,
+        "s2: S2 rejected the API key: HTTP 403",
+    )
+
+
+def test_without_a_key_a_plain_403_is_an_answer_and_a_rate_limit_403_is_retried() -> None:
+    client, script, _ = probe(answer(403, b'{"message": "Forbidden"}'))
+    reply = client.request("GET", "/x", decode=decode_json)
+    assert (reply.status, reply.data, len(script.sent)) == (403, None, 1)
+    client, script, _ = probe(answer(403, RATE_LIMIT_403.upper()), answer(200, b"2"))
+    assert (client.request("GET", "/x", decode=decode_json).data, len(script.sent)) == (2, 2)

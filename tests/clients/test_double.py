@@ -245,7 +245,7 @@ def test_contents_for_readme_refresh() -> None:
         github = GitHubClient(apis.endpoints.github, **FAST)
         readme = github.get_contents("AI-in-Health", "MedLLMsPracticalGuide", "README.md")
         raw = (
-            Path(__file__).resolve().parents[2] / "data" / "raw" / "medllms-practical-guide-2023.md"
+            Path(__file__).resolve().parents[1] / "data" / "lists" / "medllms-practical-guide-2023.md"
         ).read_text()
         assert (readme.status, readme.text) == (FetchStatus.OK, raw)
         same = github.get_contents("AI-in-Health", "MedLLMsPracticalGuide", "README.md", etag=readme.etag)

@@ -39,6 +39,23 @@ def test_min_interval_between_request_starts() -> None:
     assert clock.sleeps == [2.0]
 
 
+def test_spacing_counts_from_the_end_of_the_answer() -> None:
+    """A 5 s answer on a 3 s interval: the next send waits 3 s after the answer ended (server side,
+    two requests are never closer than the interval), not 0 s as spacing from the previous send
+    would give."""
+    lim, clock = limiter(3.0)
+    assert lim.acquire() == 0.0  # sent at 1000
+    clock.now += 5.0  # the answer takes 5 s
+    lim.release()  # answered at 1005
+    assert lim.acquire() == pytest.approx(3.0)
+    assert clock.now == pytest.approx(1008.0)
+    clock.now += 0.5  # a quick answer
+    lim.release()  # answered at 1008.5
+    clock.now += 1.0
+    assert lim.acquire() == pytest.approx(2.0)  # 3 s from 1008.5, one of which has passed
+    assert clock.sleeps == [3.0, 2.0]
+
+
 def test_retry_after_pauses_next_request_and_is_logged_once(caplog: pytest.LogCaptureFixture) -> None:
     lim, _clock = limiter(0.0)
     lim.acquire()

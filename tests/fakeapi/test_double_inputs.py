@@ -16,7 +16,7 @@ from enrich.fakeapi import FakeApis
 from enrich.fakeapi.catalog import load_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
-UPSTREAM = ROOT / "tests" / "data" / "upstream"
+CATALOG = ROOT / "tests" / "data" / "catalog.jsonl"
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -99,16 +99,17 @@ def test_content_file_inside_the_catalog_directory_is_served(tmp_path: Path) -> 
     assert files == {"A.md": b"# A list\n", "README.md": b"# A list\n"}
 
 
-def test_the_test_catalog_upstream_copies_match_the_lists() -> None:
-    """tests/data/upstream holds byte copies of data/raw lists (content_file may not leave tests/data)."""
-    copies = sorted(p.name for p in UPSTREAM.iterdir())
-    assert copies == sorted(
-        [
-            "medllms-practical-guide-2023.md",
-            "llm-healthcare-assistant-review.md",
-            "medical-healthcare-dataset-for-llm.md",
-            "llm-medical-abstracts.md",
-        ]
-    )
-    for name in copies:
-        assert (UPSTREAM / name).read_bytes() == (ROOT / "data" / "raw" / name).read_bytes(), name
+def test_the_test_catalog_serves_the_tests_copy_of_the_lists() -> None:
+    """The catalog's upstream READMEs are the tests' own copy of the seed lists (tests/data/lists;
+    content_file may not leave tests/data), never data/raw, which the nightly run rewrites."""
+    lines = CATALOG.read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines if line.strip() and not line.startswith("#")]
+    files = sorted(r["content_file"] for r in records if r.get("type") == "file")
+    assert files == [
+        "lists/llm-healthcare-assistant-review.md",
+        "lists/llm-medical-abstracts.md",
+        "lists/medical-healthcare-dataset-for-llm.md",
+        "lists/medllms-practical-guide-2023.md",
+    ]
+    for name in files:
+        assert (CATALOG.parent / name).is_file(), name

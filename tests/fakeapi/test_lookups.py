@@ -293,7 +293,7 @@ def test_github_repo_case_insensitive_etag_renamed_and_missing(fake_apis: FakeAp
 
 def test_github_readme_and_contents_serve_upstream_lists(fake_apis: FakeApis, catalog_path) -> None:  # type: ignore[no-untyped-def]
     base = fake_apis.endpoints.github + "/repos/AI-in-Health/MedLLMsPracticalGuide"
-    expected = (catalog_path.parent / "../../data/raw/medllms-practical-guide-2023.md").resolve().read_bytes()
+    expected = (catalog_path.parent / "lists" / "medllms-practical-guide-2023.md").read_bytes()
     readme = requests.get(base + "/readme", timeout=5)
     assert readme.json()["encoding"] == "base64"
     assert base64.b64decode(readme.json()["content"]) == expected

@@ -14,7 +14,9 @@ from enrich.cli import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, main
 from enrich.errors import InputError
 from enrich.parsing import ENTRIES_PARSE_SCHEMA, MAX_FILE_BYTES, entries_to_table, parse_file, parse_paths
 
-RAW = Path(__file__).resolve().parents[2] / "data" / "raw"
+RAW = (
+    Path(__file__).resolve().parents[1] / "data" / "lists"
+)  # the tests' copy of the seed lists (PROVENANCE.md)
 GOOD = "* **BioBERT**: A pre-trained model. 2020. [paper](https://arxiv.org/abs/1901.08746)\n"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from pathlib import Path
 
 import pytest
@@ -9,7 +11,9 @@ import pytest
 from enrich.errors import InputError
 from enrich.lists import ListSpec, list_files, load_manifest
 
-RAW = Path(__file__).resolve().parents[2] / "data" / "raw"
+RAW = (
+    Path(__file__).resolve().parents[1] / "data" / "lists"
+)  # the tests' copy of the seed lists (PROVENANCE.md)
 
 
 def test_real_manifest() -> None:
@@ -114,3 +118,15 @@ def test_directory_without_lists(tmp_path: Path) -> None:
     assert str(info.value) == f"{tmp_path}: no list files (.markdown, .md, .txt) in this directory"
     with pytest.raises(InputError, match="not a directory"):
         list_files(tmp_path / "missing")
+
+
+def test_the_tests_copy_of_the_lists_is_as_its_provenance_note_says() -> None:
+    """tests/data/lists is the tests' own copy of the seed lists: every file is listed in PROVENANCE.md
+    with its SHA-256, so an accidental edit (or a copy over it from a refreshed data/raw) fails here."""
+    note = (RAW / "PROVENANCE.md").read_text(encoding="utf-8")
+    sums = dict(re.findall(r"^\| `([^`]+)` \| `([0-9a-f]{64})` \|$", note, re.M))
+    assert sorted(sums) == sorted(p.name for p in RAW.iterdir() if p.name != "PROVENANCE.md")
+    for name, digest in sums.items():
+        assert hashlib.sha256((RAW / name).read_bytes()).hexdigest() == digest, name
+    assert [spec.id for spec, _ in list_files(RAW)] == [spec.id for spec in load_manifest(RAW)]
+    assert "PROVENANCE.md" not in {path.name for _, path in list_files(RAW)}

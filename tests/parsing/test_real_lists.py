@@ -1,4 +1,4 @@
-"""The five real lists in data/raw: exact counts, exact rows, nothing that is not an entry."""
+"""The five real seed lists (tests/data/lists): exact counts, exact rows, nothing that is not an entry."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ import pytest
 from enrich.parsing import Entry, parse_paths
 from enrich.parsing.text import MOJIBAKE_MARKERS
 
-RAW = Path(__file__).resolve().parents[2] / "data" / "raw"
+RAW = (
+    Path(__file__).resolve().parents[1] / "data" / "lists"
+)  # the tests' copy of the seed lists (PROVENANCE.md)
 GUIDE = "medllms-practical-guide-2023"
 REVIEW = "llm-healthcare-assistant-review"
 SCRAPED = "medllms-practical-guide-2025-scraped"

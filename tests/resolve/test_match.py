@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import math
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -154,6 +156,36 @@ def test_same_title_different_year_abstains_without_a_year_and_picks_with_one() 
     assert chosen.accepted and chosen.ids == WorkIds(doi="10.1/b")
     # one year off from both: too close to call
     assert decide(q("A study of things and stuff", 2020), [v1, v2]).evidence.method is MatchMethod.ABSTAINED
+
+
+def test_an_exact_year_against_a_one_year_off_twin_is_inside_the_margin() -> None:
+    """Two different works (different DOIs) with one title, 2020 and 2021; the entry says 2021. Both
+    score above ACCEPT, the exact year puts the 2021 one only YEAR_EXACT - YEAR_NEAR = 1.2 log-odds
+    ahead, inside MARGIN (1.5): abstain. A year alone never picks between same-titled works."""
+    title = "Learning to Rank Scientific Papers by Citation"
+    twin_2020 = rec("s2", "a", title, 2020, ("Ann Lee",), doi="10.1/a")
+    work_2021 = rec("s2", "b", title, 2021, ("Ann Lee",), doi="10.1/b")
+    query = q("Learning to rank scientific papers by citation", 2021)
+    scores = [score_candidate(query, r).score for r in (work_2021, twin_2020)]
+    assert scores == [0.9985, 0.995]
+    assert math.log(scores[0] / (1 - scores[0])) - math.log(scores[1] / (1 - scores[1])) == pytest.approx(
+        1.2, abs=0.01
+    )
+    match = decide(query, [twin_2020, work_2021])
+    assert (match.evidence.method, match.evidence.score, match.record, match.ids) == (
+        MatchMethod.ABSTAINED,
+        0.9985,
+        None,
+        WorkIds(),
+    )
+    # the same twin three years off (YEAR_FAR) is far outside the margin: the 2021 work is accepted
+    far = rec("s2", "c", title, 2018, ("Ann Lee",), doi="10.1/c")
+    chosen = decide(query, [far, work_2021])
+    assert (chosen.evidence.method, chosen.record, chosen.ids) == (
+        MatchMethod.TITLE,
+        work_2021,
+        WorkIds(doi="10.1/b"),
+    )
 
 
 def test_preprint_and_published_version_are_one_candidate() -> None:

@@ -1,11 +1,10 @@
 """The snapshot contract read by other tools: pandas, pyarrow.dataset, DuckDB and Polars (Hive partitions).
 
-The queries here are the README's one-liners, verbatim: the README test below checks they appear there.
+The queries here are docs/snapshots.md's one-liners, verbatim: the last test checks they appear there.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import duckdb
@@ -14,12 +13,11 @@ import polars as pl
 import pyarrow.dataset as ds
 import pytest
 
-from enrich.schemas import data_dictionary_markdown
 from enrich.snapshot import read_previous, write_snapshot
 
 from .helpers import D1, D2, T1, T2, build, lora_night, manifest
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+SNAPSHOTS_DOC = Path(__file__).resolve().parents[2] / "docs" / "snapshots.md"
 ROOT = "data/enriched"
 
 DUCKDB_LATEST = (
@@ -121,20 +119,9 @@ def test_polars_reads_hive_partitions(out: Path) -> None:
     )
 
 
-def _section() -> str:
-    text = README.read_text(encoding="utf-8")
-    match = re.search(r"<!-- SECTION:snapshots -->(.*)<!-- /SECTION:snapshots -->", text, re.S)
-    assert match is not None
-    return match.group(1)
-
-
-def test_readme_shows_exactly_these_one_liners() -> None:
-    section = _section()
+def test_the_snapshots_doc_shows_exactly_these_one_liners() -> None:
+    section = SNAPSHOTS_DOC.read_text(encoding="utf-8")
     for sql in (DUCKDB_LATEST, DUCKDB_STARS, DUCKDB_CITATIONS, DUCKDB_CHANGES):
         assert f'uv run --frozen python -c "import duckdb; duckdb.sql(\\"{sql}\\").show()"' in section
     for code in (PANDAS, PYARROW, POLARS, 'enrich.load("works", snapshot="latest")'):
         assert code in section
-
-
-def test_readme_data_dictionary_matches_the_schemas() -> None:
-    assert data_dictionary_markdown() in _section(), "regenerate it: uv run --frozen python -m enrich.schemas"

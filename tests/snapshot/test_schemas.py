@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyarrow as pa
 import pytest
 
 from enrich.schemas import (
+    COLUMN_NOTES,
     ENTRIES_SCHEMA,
     SCHEMA_VERSION,
     SCHEMAS,
@@ -85,7 +88,7 @@ def test_conform_refuses_a_missing_required_column() -> None:
 def test_data_dictionary_lists_every_column_once() -> None:
     text = data_dictionary_markdown()
     for name, schema in SCHEMAS.items():
-        assert f"#### `{name}`" in text
+        assert f"## `{name}`" in text
         for field in schema:
             assert f"| `{field.name}` |" in text
     assert "| `authors` | list<struct<name, s2_author_id, orcid>> | no |" in text
@@ -103,3 +106,22 @@ def test_entries_schema_extends_the_parse_stage_schema_unchanged() -> None:
         "hf_item_id",
         "link_check",
     ]
+
+
+def test_the_committed_data_dictionary_is_the_generated_one() -> None:
+    """docs/data-dictionary.md is generated from the schemas (one place for every column's meaning)."""
+    committed = (Path(__file__).resolve().parents[2] / "docs" / "data-dictionary.md").read_text(
+        encoding="utf-8"
+    )
+    assert committed == data_dictionary_markdown(), (
+        "regenerate it: uv run --frozen python -m enrich.schemas > docs/data-dictionary.md"
+    )
+
+
+def test_column_notes_name_real_columns_and_are_printed() -> None:
+    text = data_dictionary_markdown()
+    assert f"Schema version **{SCHEMA_VERSION}**" in text
+    for table, notes in COLUMN_NOTES.items():
+        for column, note in notes.items():
+            assert column in SCHEMAS[table].names
+            assert f"- `{column}`: {note}" in text
