@@ -197,9 +197,16 @@ def parse_lists(lists_dir: Path, previous: PreviousSnapshot | None = None) -> Pa
     from enrich.parsing import assign_work_keys
 
     if previous is not None:
+        from dataclasses import fields
+
+        from enrich.parsing.keys import PreviousEntry
         from enrich.schemas import ENTRIES_SCHEMA, conform
 
-        entries = carry_entry_ids(entries, conform(previous.entries, ENTRIES_SCHEMA).to_pylist())
+        # only the columns carry-over reads become dicts (not the texts it never compares)
+        columns = ["list_id", "line", *(f.name for f in fields(PreviousEntry))]
+        entries = carry_entry_ids(
+            entries, conform(previous.entries, ENTRIES_SCHEMA).select(columns).to_pylist()
+        )
     entries = assign_work_keys(entries)  # work_key across all lists, not per list
     ids = tuple(spec.id for spec, _ in files)
     read = len(files) - len(unreadable)

@@ -569,14 +569,9 @@ def resolve_works(
         if root in clusters:
             clusters[root][1].append(rec)
 
+    checked = _Checked(eff, rematched, {k: v.check for k, v in verdicts.items()})  # once, not per cluster
     drafts = [
-        _draft(
-            es,
-            sorted(rs, key=_record_sort_key),
-            title_matches,
-            title_attached,
-            _Checked(eff, rematched, {k: v.check for k, v in verdicts.items()}),
-        )
+        _draft(es, sorted(rs, key=_record_sort_key), title_matches, title_attached, checked)
         for es, rs in clusters.values()
     ]
     drafts.sort(key=lambda d: (d.derived_id, d.entry_ids))
