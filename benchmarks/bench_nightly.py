@@ -377,6 +377,10 @@ def run_night(label: str, work: Path, double: Double, day: date, env: dict[str, 
     skip = double.log_lines()
     argv = ["run" if engine == "prefect" else "stages", "--lists", str(work / "lists"), "--out", str(work / "out"), "--cache", str(work / "cache"),
             "--date", day.isoformat()] + (["--no-refresh"] if engine == "prefect" else [])  # fmt: skip
+    if engine == "prefect":
+        # the run itself in the timed child: `enrich run` would otherwise supervise a grandchild
+        # (flows.cli_run.supervise), whose stages and RSS this process cannot see
+        env = {**env, "ENRICH_RUN_SUPERVISOR_PID": "1"}
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, __file__, "--child", str(events), "--", *argv],
