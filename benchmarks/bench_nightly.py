@@ -251,7 +251,8 @@ def child_main(events_path: str, argv: list[str]) -> int:
 
 def stages_main(argv: list[str]) -> int:
     """``--engine none``: the flow's stages called in the same order without Prefect (sources in
-    parallel threads, the batches of one source in order), as ``flows.nightly`` wires them."""
+    parallel threads, the batches of one source in order, one ``fetch_source`` each), as
+    ``flows.nightly`` wires them (missing answers settled, remembered links, remembered titles)."""
     from concurrent.futures import ThreadPoolExecutor
     from datetime import UTC, datetime
 
@@ -268,23 +269,24 @@ def stages_main(argv: list[str]) -> int:
         settings.endpoints(), settings.credentials(), cache_dir=cache, timeout=settings.timeout,
         interval_scale=settings.interval_scale,
     )  # fmt: skip
-    parsed = pipeline.parse_lists(lists)
+    previous = pipeline.previous_snapshot(out, day)
+    parsed = pipeline.parse_lists(lists, previous)
     matches: dict[str, Any] = {}
     for group in pipeline.title_batches(pipeline.title_queries(parsed.entries)):
         matches.update(pipeline.resolve_titles(clients, cache / "resolution.sqlite", group, settings.sources))
-    previous = pipeline.previous_snapshot(out, day)
     known = pipeline.repo_states(previous)
     batches = pipeline.plan_batches(pipeline.source_items(parsed.entries, matches, known), settings.sources)
-
-    def one_source(source_batches: list[pipeline.Batch]) -> list[pipeline.BatchResult]:
-        return [pipeline.fetch_batch(clients, b, known=known) for b in source_batches]
-
     with ThreadPoolExecutor(max_workers=len(batches) or 1) as pool:
-        results = [r for rs in pool.map(one_source, batches.values()) for r in rs]
+        fetched = list(pool.map(lambda bs: pipeline.fetch_source(clients, bs, known=known), batches.values()))
+    results = pipeline.settle_missing([r for f in fetched for r in f.results], previous)
+    del fetched
     works, repos, hf = pipeline.collect(results)
+    works.extend(pipeline.remembered_links(previous, works))
+    stats = pipeline.source_stats(clients, settings.sources, results, carried=previous is not None)
     del results
-    stats = pipeline.source_stats(clients, settings.sources)
-    resolved = pipeline.resolve(parsed.entries, works, matches, id_map_path=cache / "work-ids.sqlite")
+    resolved = pipeline.resolve(
+        parsed.entries, works, matches, id_map_path=cache / "work-ids.sqlite", previous=previous
+    )
     del works
     built = pipeline.build(
         parsed.entries, resolved, repos, hf, snapshot_date=day, previous=previous,
@@ -375,6 +377,10 @@ def run_night(label: str, work: Path, double: Double, day: date, env: dict[str, 
     skip = double.log_lines()
     argv = ["run" if engine == "prefect" else "stages", "--lists", str(work / "lists"), "--out", str(work / "out"), "--cache", str(work / "cache"),
             "--date", day.isoformat()] + (["--no-refresh"] if engine == "prefect" else [])  # fmt: skip
+    if engine == "prefect":
+        # the run itself in the timed child: `enrich run` would otherwise supervise a grandchild
+        # (flows.cli_run.supervise), whose stages and RSS this process cannot see
+        env = {**env, "ENRICH_RUN_SUPERVISOR_PID": "1"}
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, __file__, "--child", str(events), "--", *argv],

@@ -19,6 +19,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from snapshot_digest import digest
+
 from enrich.parsing import Entry
 from enrich.records import Author, FetchStatus, HfRecord, RepoRecord, WorkRecord
 from enrich.resolve.types import MatchEvidence, MatchMethod, ResolvedWork, WorkIds
@@ -163,6 +165,7 @@ def main() -> None:
         print(f"works stale on night 2: {stale}; metrics_history rows over both nights: {len(history)}")
         size = sum(p.stat().st_size for p in out.rglob("*.parquet"))
         print(f"parquet bytes on disk (2 nights): {size:,}")
+        print(f"SHA-256 over the Parquet files (2 nights; benchmarks/snapshot_digest.py): {digest(out)[1]}")
         print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
 

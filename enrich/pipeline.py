@@ -197,9 +197,16 @@ def parse_lists(lists_dir: Path, previous: PreviousSnapshot | None = None) -> Pa
     from enrich.parsing import assign_work_keys
 
     if previous is not None:
+        from dataclasses import fields
+
+        from enrich.parsing.keys import PreviousEntry
         from enrich.schemas import ENTRIES_SCHEMA, conform
 
-        entries = carry_entry_ids(entries, conform(previous.entries, ENTRIES_SCHEMA).to_pylist())
+        # only the columns carry-over reads become dicts (not the texts it never compares)
+        columns = ["list_id", "line", *(f.name for f in fields(PreviousEntry))]
+        entries = carry_entry_ids(
+            entries, conform(previous.entries, ENTRIES_SCHEMA).select(columns).to_pylist()
+        )
     entries = assign_work_keys(entries)  # work_key across all lists, not per list
     ids = tuple(spec.id for spec, _ in files)
     read = len(files) - len(unreadable)
@@ -662,7 +669,12 @@ def remembered_links(
     from enrich.resolve.match import record_ids
     from enrich.resolve.types import WorkIds
 
-    tonight = [record_ids(r) for r in works if r.status is FetchStatus.OK]
+    tonight: dict[str, list[WorkIds]] = {}  # id key -> tonight's OK records' ids carrying it
+    for r in works:
+        if r.status is FetchStatus.OK:
+            seen_ids = record_ids(r)
+            for key in id_keys(seen_ids):
+                tonight.setdefault(key, []).append(seen_ids)
     stamp = now or datetime.now(UTC)
     out: list[WorkRecord] = []
     for row in previous.rows("works", "work_id").values():
@@ -677,14 +689,12 @@ def remembered_links(
         if len(keys) < 2:
             continue
         contradicted = any(
-            keys & set(id_keys(seen))
-            and any(
-                getattr(ids, f) is not None
-                and getattr(seen, f) is not None
-                and str(getattr(seen, f)).lower() != str(getattr(ids, f)).lower()
-                for f in _CONTRADICTING
-            )
-            for seen in tonight
+            getattr(ids, f) is not None
+            and getattr(seen, f) is not None
+            and str(getattr(seen, f)).lower() != str(getattr(ids, f)).lower()
+            for key in keys
+            for seen in tonight.get(key, ())
+            for f in _CONTRADICTING
         )
         if contradicted:
             continue

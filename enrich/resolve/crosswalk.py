@@ -538,12 +538,14 @@ def resolve_works(
         title_attached[wk] = match
 
     # weak: same work_key, unless it would join conflicting identifiers
-    root_values: dict[str, dict[str, set[str]]] = {}
+    # (only the clusters of groups with several entries can merge: their identifiers are needed)
+    weak = {dsu.find(f"entry:{e.entry_id}") for group in by_key.values() if len(group) > 1 for e in group}
     members: dict[str, list[str]] = {}
-    for node in list(dsu.parent):
-        members.setdefault(dsu.find(node), []).append(node)
-    for root, nodes in members.items():
-        root_values[root] = _kind_values(nodes)
+    for node in list(dsu.parent) if weak else ():
+        if (root := dsu.find(node)) in weak:
+            members.setdefault(root, []).append(node)
+    root_values = {root: _kind_values(nodes) for root, nodes in members.items()}
+    del members, weak
     for wk in sorted(by_key):
         group = by_key[wk]
         first = f"entry:{group[0].entry_id}"
@@ -567,14 +569,9 @@ def resolve_works(
         if root in clusters:
             clusters[root][1].append(rec)
 
+    checked = _Checked(eff, rematched, {k: v.check for k, v in verdicts.items()})  # once, not per cluster
     drafts = [
-        _draft(
-            es,
-            sorted(rs, key=_record_sort_key),
-            title_matches,
-            title_attached,
-            _Checked(eff, rematched, {k: v.check for k, v in verdicts.items()}),
-        )
+        _draft(es, sorted(rs, key=_record_sort_key), title_matches, title_attached, checked)
         for es, rs in clusters.values()
     ]
     drafts.sort(key=lambda d: (d.derived_id, d.entry_ids))

@@ -3,7 +3,7 @@ snapshot: the one entry point of ``enrich.tables``."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Final
@@ -11,15 +11,15 @@ from typing import Final
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from enrich.records import HfRecord, RepoRecord, WorkRecord
+from enrich.records import HfRecord, RepoRecord
 from enrich.resolve.types import ResolvedWork
 from enrich.schemas import ENTRIES_SCHEMA, SCHEMAS, TABLE_KEYS, conform
-from enrich.tables.carry import PreviousSnapshot, carry_unreadable_lists
-from enrich.tables.changes import CHANGE_COLUMNS, list_changes
+from enrich.tables.carry import PreviousRows, PreviousSnapshot, UnreadableLists
+from enrich.tables.changes import CHANGE_COLUMNS, EntryKey, changes_between
 from enrich.tables.common import EntryLike, Row
 from enrich.tables.entries import entry_row
 from enrich.tables.hf import build_hf, entry_hf_key
-from enrich.tables.history import metrics_rows
+from enrich.tables.history import hf_metrics, repo_metrics, work_metrics
 from enrich.tables.repos import build_repos
 from enrich.tables.works import PrevWorks, merge_resolved, work_row
 
@@ -54,25 +54,48 @@ class Tables:
 _CONVERT_ROWS: Final = 8192
 
 
+class _Builder:
+    """One table made from rows as they come: every ``_CONVERT_ROWS`` rows become an Arrow record
+    batch and the dicts are dropped, so a table's rows never exist as Python objects all at once.
+    :meth:`table` sorts by the table's key (a stable sort, as ``list.sort``) into one chunk per
+    column: the same table ``pa.Table.from_pylist`` makes of the sorted list of all rows."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.schema = SCHEMAS[name]
+        self._batches: list[pa.RecordBatch] = []
+        self._pending: list[Row] = []
+
+    def add(self, row: Row) -> None:
+        self._pending.append(row)
+        if len(self._pending) >= _CONVERT_ROWS:
+            self._flush()
+
+    def extend(self, rows: Iterable[Row]) -> None:
+        for row in rows:
+            self.add(row)
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._batches.append(pa.RecordBatch.from_pylist(self._pending, schema=self.schema))
+            self._pending = []
+
+    def table(self) -> pa.Table:
+        self._flush()
+        table = pa.Table.from_batches(self._batches, schema=self.schema)
+        self._batches = []
+        if table.num_rows > 1:
+            table = table.sort_by([(key, "ascending") for key in TABLE_KEYS[self.name]])
+        return table.combine_chunks()
+
+
 def _table(name: str, rows: list[Row]) -> pa.Table:
-    """``rows`` sorted by the table's key, as one Arrow table. Consumes ``rows``: each slice is
-    dropped from the list once converted, so the dicts the caller no longer holds are freed as the
-    table grows instead of after it is whole. The result is contiguous (one chunk per column), the
-    same table ``pa.Table.from_pylist`` makes of the whole list."""
-    keys = TABLE_KEYS[name]
-    rows.sort(key=lambda r: tuple(r[k] for k in keys))
-    schema = SCHEMAS[name]
-    if len(rows) <= _CONVERT_ROWS:
-        return pa.Table.from_pylist(rows, schema=schema)
-    rows.reverse()  # convert from the end of the list: popping a slice there costs nothing
-    batches: list[pa.RecordBatch] = []
+    """``rows`` sorted by the table's key, as one Arrow table; consumes ``rows`` (see :class:`_Builder`)."""
+    builder = _Builder(name)
+    rows.reverse()
     while rows:
-        piece = rows[-_CONVERT_ROWS:]
-        del rows[-_CONVERT_ROWS:]
-        piece.reverse()
-        batches.append(pa.RecordBatch.from_pylist(piece, schema=schema))
-        del piece
-    return pa.Table.from_batches(batches, schema=schema).combine_chunks()
+        builder.add(rows.pop())
+    return builder.table()
 
 
 def build_tables(
@@ -91,60 +114,77 @@ def build_tables(
     from the previous snapshot unchanged (with the works, repos and Hugging Face items only they
     link, flagged as not requested tonight), and they record no list changes: a file that failed to
     parse does not erase a list.
+
+    Rows are made one at a time and become Arrow a slice at a time (:class:`_Builder`); the
+    previous snapshot is read through :class:`~enrich.tables.carry.PreviousRows`.
     """
     if previous is None:
         previous = PreviousSnapshot(snapshot_date=date.min)
     elif previous.snapshot_date >= snapshot_date:
         raise ValueError(f"previous snapshot {previous.snapshot_date} is not before {snapshot_date}")
-    entry_rows = {e.entry_id: entry_row(e) for e in entries}
+    by_entry = {e.entry_id: e for e in entries}  # the last entry of a repeated id wins
     entry_lists = {e.entry_id: e.list_id for e in entries}
-
-    repo_built = build_repos(entries, repos, previous.rows("repos", "repo_id"), snapshot_date)
-    hf_built = build_hf(entries, hf, previous.rows("hf_items", "hf_item_id"), snapshot_date)
-    prev_works = PrevWorks(previous.rows("works", "work_id"))
-    work_rows: list[Row] = []
-    fresh_works: dict[str, dict[str, WorkRecord]] = {}
-    work_of: dict[str, str] = {}
-    link_of = {entry_id: check.value for rw in resolved for entry_id, check in rw.link_checks}
-    for rw in merge_resolved(resolved):
-        row, good = work_row(rw, entry_lists, prev_works, snapshot_date)
-        work_rows.append(row)
-        fresh_works[rw.work_id] = good
-        for entry_id in rw.entry_ids:
-            work_of.setdefault(entry_id, rw.work_id)
-
-    for entry in entries:
-        row = entry_rows[entry.entry_id]
-        row["work_id"] = work_of.get(entry.entry_id)
-        row["link_check"] = link_of.get(entry.entry_id)
-        row["repo_id"] = repo_built.key_of[entry.github_repo.lower()] if entry.github_repo else None
-        hf_key = entry_hf_key(entry)
-        row["hf_item_id"] = hf_built.key_of[hf_key] if hf_key is not None else None
-
     previous_table = conform(previous.entries, ENTRIES_SCHEMA)
-    # list changes read a few columns of every previous entry; only unreadable lists need whole rows
-    previous_entries = previous_table.select(CHANGE_COLUMNS).to_pylist()
+    unreadable_rows: list[Row] = []
     if unreadable_lists:
         unreadable_rows = previous_table.filter(
             pc.is_in(previous_table["list_id"], pa.array(sorted(unreadable_lists), pa.string()))
         ).to_pylist()
-        carry_unreadable_lists(
+    carry = UnreadableLists(set(unreadable_lists), unreadable_rows, by_entry)
+    del unreadable_rows
+
+    metrics = _Builder("metrics_history")
+    repo_built = build_repos(entries, repos, previous.rows("repos", "repo_id"), snapshot_date)
+    repo_table = _Builder("repos")
+    repo_table.extend(carry.link("repos", row) for row in repo_built.rows)
+    repo_table.extend(carry.leftover("repos", previous))
+    metrics.extend(repo_metrics(repo_built.fresh))
+    hf_built = build_hf(entries, hf, previous.rows("hf_items", "hf_item_id"), snapshot_date)
+    hf_table = _Builder("hf_items")
+    hf_table.extend(carry.link("hf_items", row) for row in hf_built.rows)
+    hf_table.extend(carry.leftover("hf_items", previous))
+    metrics.extend(hf_metrics(hf_built.fresh))
+
+    prev_works = PrevWorks(previous.rows("works", "work_id"))
+    works = _Builder("works")
+    work_of: dict[str, str] = {}
+    for rw in merge_resolved(resolved):
+        row, good = work_row(rw, entry_lists, prev_works, snapshot_date)
+        works.add(carry.link("works", row))
+        metrics.extend(work_metrics(rw.work_id, good))
+        for entry_id in rw.entry_ids:
+            work_of.setdefault(entry_id, rw.work_id)
+    del prev_works
+    works.extend(carry.leftover("works", previous))
+
+    link_of = {entry_id: check.value for rw in resolved for entry_id, check in rw.link_checks}
+    entry_table = _Builder("entries")
+    for entry_id, entry in by_entry.items():
+        row = entry_row(entry)
+        row["work_id"] = work_of.get(entry_id)
+        row["link_check"] = link_of.get(entry_id)
+        row["repo_id"] = repo_built.key_of[entry.github_repo.lower()] if entry.github_repo else None
+        hf_key = entry_hf_key(entry)
+        row["hf_item_id"] = hf_built.key_of[hf_key] if hf_key is not None else None
+        entry_table.add(row)
+    entry_table.extend(carry.entries)
+    del work_of, link_of
+    entries_now = entry_table.table()
+
+    changes = _Builder("list_changes")
+    keys = ("list_id", "entry_id")
+    changes.extend(
+        changes_between(
+            PreviousRows[EntryKey](entries_now.select(CHANGE_COLUMNS), keys),
+            PreviousRows[EntryKey](previous_table.select(CHANGE_COLUMNS), keys),
             set(unreadable_lists),
-            unreadable_rows,
-            previous,
-            entry_rows,
-            {"works": work_rows, "repos": repo_built.rows, "hf_items": hf_built.rows},
         )
+    )
     return Tables(
-        entries=_table("entries", list(entry_rows.values())),
-        works=_table("works", work_rows),
-        repos=_table("repos", repo_built.rows),
-        hf_items=_table("hf_items", hf_built.rows),
-        metrics_history=_table(
-            "metrics_history", metrics_rows(fresh_works, repo_built.fresh, hf_built.fresh)
-        ),
-        list_changes=_table(
-            "list_changes",
-            list_changes(list(entry_rows.values()), previous_entries, set(unreadable_lists)),
-        ),
+        entries=entries_now,
+        works=works.table(),
+        repos=repo_table.table(),
+        hf_items=hf_table.table(),
+        metrics_history=metrics.table(),
+        list_changes=changes.table(),
     )

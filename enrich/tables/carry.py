@@ -4,15 +4,17 @@ carrying of lists that could not be read tonight with what only they link."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import pyarrow as pa
 
 from enrich.schemas import ENTRIES_SCHEMA, HF_ITEMS_SCHEMA, REPOS_SCHEMA, SCHEMAS, WORKS_SCHEMA, conform
 from enrich.tables.common import NOT_REQUESTED, Row
+
+_K = TypeVar("_K", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -26,31 +28,37 @@ class PreviousSnapshot:
     hf_items: pa.Table = field(default_factory=HF_ITEMS_SCHEMA.empty_table)
     partial: bool = False
 
-    def rows(self, table: str, key: str) -> PreviousRows:
+    def rows(self, table: str, key: str) -> PreviousRows[str]:
         """``table``'s rows as dicts keyed by ``key`` (the table conformed to the current schema).
 
         A read-only mapping over the Arrow table: rows are made dicts a slice at a time as they are
         read (a night reads them in key order, the table's own order), so the whole previous
         snapshot never exists as Python objects at once."""
-        return PreviousRows(conform(getattr(self, table), SCHEMAS[table]), key)
+        return PreviousRows[str](conform(getattr(self, table), SCHEMAS[table]), key)
 
 
-class PreviousRows(Mapping[str, Row]):
+class PreviousRows(Mapping[_K, Row]):
     """``key -> row dict`` over an Arrow table, as ``{row[key]: row for row in table.to_pylist()}``
     would be (same keys, same order, the last row of a repeated key), converted ``SLICE`` rows at a
-    time with the last few slices kept. Treat the rows as read-only (copy before changing one)."""
+    time with the last few slices kept. Treat the rows as read-only (copy before changing one).
+    ``key`` may name several columns: the keys are then tuples of their values."""
 
     SLICE: Final = 2048
     KEPT: Final = 4
 
-    def __init__(self, table: pa.Table, key: str) -> None:
+    def __init__(self, table: pa.Table, key: str | tuple[str, ...]) -> None:
         self.table = table
-        self._index: dict[Any, int] = {}
-        for i, value in enumerate(table.column(key).to_pylist()):
+        self._index: dict[_K, int] = {}
+        values: Iterable[Any] = (
+            table.column(key).to_pylist()
+            if isinstance(key, str)
+            else zip(*(table.column(k).to_pylist() for k in key), strict=True)
+        )
+        for i, value in enumerate(values):
             self._index[value] = i
         self._slices: dict[int, list[Row]] = {}
 
-    def __getitem__(self, key: Any) -> Row:
+    def __getitem__(self, key: _K) -> Row:
         i = self._index[key]
         n, offset = divmod(i, self.SLICE)
         rows = self._slices.get(n)
@@ -61,7 +69,7 @@ class PreviousRows(Mapping[str, Row]):
             self._slices[n] = rows
         return rows[offset]
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Iterator[_K]:
         return iter(self._index)
 
     def __len__(self) -> int:
@@ -70,7 +78,7 @@ class PreviousRows(Mapping[str, Row]):
     def __contains__(self, key: object) -> bool:
         return key in self._index
 
-    def column(self, name: str) -> Iterator[tuple[Any, Any]]:
+    def column(self, name: str) -> Iterator[tuple[_K, Any]]:
         """``(key, row[name])`` for every key, without making the rows (one column converted)."""
         values = self.table.column(name).to_pylist()
         return ((key, values[i]) for key, i in self._index.items())
@@ -90,50 +98,74 @@ _CARRIED_STATUS: Final = {
 }
 
 
-def carry_unreadable_lists(
-    unreadable: set[str],
-    previous_entries: Sequence[Row],
-    previous: PreviousSnapshot,
-    entry_rows: dict[str, Row],
-    tonight: Mapping[str, list[Row]],
-) -> None:
-    """Keep the previous entries of lists that could not be read tonight, and what only they link."""
-    carried = [r for r in previous_entries if r["list_id"] in unreadable and r["entry_id"] not in entry_rows]
-    for row in carried:
-        entry_rows[row["entry_id"]] = dict(row)
-    for table, (key, status_columns) in _CARRIED_STATUS.items():
-        linked: dict[str, list[Row]] = defaultdict(list)
-        for row in carried:
-            if row[key] is not None:
-                linked[row[key]].append(row)
+class UnreadableLists:
+    """Keep the previous entries of lists that could not be read tonight, and what only they link.
+
+    Made before tonight's rows; each of tonight's ``works``/``repos``/``hf_items`` rows passes
+    through :meth:`link` as it is made (a carried entry adds its list to the row it links), then
+    :meth:`leftover` gives the previous rows of what only carried entries link (flagged as not
+    requested tonight) and :attr:`entries` the carried entry rows (a link whose row is in neither
+    snapshot is dropped: the previous snapshot was inconsistent).
+    """
+
+    def __init__(
+        self, unreadable: Collection[str], previous_entries: Sequence[Row], tonight: Collection[str]
+    ):
+        self.entries = [
+            dict(r) for r in previous_entries if r["list_id"] in unreadable and r["entry_id"] not in tonight
+        ]
+        self._linked: dict[str, dict[str, list[Row]]] = {}
+        for table, (key, _) in _CARRIED_STATUS.items():
+            linked: dict[str, list[Row]] = defaultdict(list)
+            for row in self.entries:
+                if row[key] is not None:
+                    linked[row[key]].append(row)
+            self._linked[table] = linked
+        self._seen: set[tuple[str, str]] = set()
+
+    def link(self, table: str, row: Row) -> Row:
+        """``row`` of tonight with the carried entries that link it counted in."""
+        key = _CARRIED_STATUS[table][0]
+        entries = self._linked[table].get(row[key])
+        if entries:
+            self._seen.add((table, row[key]))
+            _add_links(table, row, entries)
+        return row
+
+    def leftover(self, table: str, previous: PreviousSnapshot) -> list[Row]:
+        """The previous rows of ``table`` that only carried entries link (after every :meth:`link`)."""
+        key, status_columns = _CARRIED_STATUS[table]
+        linked = {k: v for k, v in self._linked[table].items() if (table, k) not in self._seen}
         if not linked:
-            continue
-        rows = {r[key]: r for r in tonight[table]}
+            return []
         old_rows = previous.rows(table, key)
+        out: list[Row] = []
         for item, entries in sorted(linked.items()):
-            target = rows.get(item)
-            if target is None:
-                old = old_rows.get(item)
-                if old is None:  # the previous snapshot was inconsistent: drop the dangling link
-                    for entry in entries:
-                        entry_rows[entry["entry_id"]][key] = None
-                    continue
-                target = dict(old)
-                for column in status_columns:
-                    target[column] = NOT_REQUESTED
-                if table == "works":
-                    target["sources"] = []
-                    target["status"] = "stale" if target["metadata_as_of"] is not None else "local"
-                    target["entry_ids"], target["list_ids"], target["entry_count"] = [], [], 0
-                else:
-                    target["fetch_reason"] = None
-                    if target["status"] == "ok":
-                        target["status"] = "stale"
-                    target["list_ids"], target["entry_count"] = [], 0
-                tonight[table].append(target)
-                rows[item] = target
-            target["list_ids"] = sorted({*target["list_ids"], *(e["list_id"] for e in entries)})
-            target["entry_count"] += len(entries)
+            old = old_rows.get(item)
+            if old is None:  # the previous snapshot was inconsistent: drop the dangling link
+                for entry in entries:
+                    entry[key] = None
+                continue
+            target = dict(old)
+            for column in status_columns:
+                target[column] = NOT_REQUESTED
             if table == "works":
-                target["entry_ids"] = sorted({*target["entry_ids"], *(e["entry_id"] for e in entries)})
-                target["entry_count"] = len(target["entry_ids"])
+                target["sources"] = []
+                target["status"] = "stale" if target["metadata_as_of"] is not None else "local"
+                target["entry_ids"], target["list_ids"], target["entry_count"] = [], [], 0
+            else:
+                target["fetch_reason"] = None
+                if target["status"] == "ok":
+                    target["status"] = "stale"
+                target["list_ids"], target["entry_count"] = [], 0
+            _add_links(table, target, entries)
+            out.append(target)
+        return out
+
+
+def _add_links(table: str, target: Row, entries: Sequence[Row]) -> None:
+    target["list_ids"] = sorted({*target["list_ids"], *(e["list_id"] for e in entries)})
+    target["entry_count"] += len(entries)
+    if table == "works":
+        target["entry_ids"] = sorted({*target["entry_ids"], *(e["entry_id"] for e in entries)})
+        target["entry_count"] = len(target["entry_ids"])

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any, Final
 
 from enrich.tables.common import Row
@@ -36,40 +36,49 @@ def list_changes(
     """
     now = {(r["list_id"], r["entry_id"]): r for r in tonight}
     then = {(r["list_id"], r["entry_id"]): r for r in before}
-    rows: list[Row] = []
+    return list(changes_between(now, then, unreadable))
 
-    def add(
+
+EntryKey = tuple[str, str]
+
+
+def changes_between(
+    now: Mapping[EntryKey, Mapping[str, Any]],
+    then: Mapping[EntryKey, Mapping[str, Any]],
+    unreadable: Collection[str] = (),
+) -> Iterator[Row]:
+    """:func:`list_changes` over rows keyed by ``(list_id, entry_id)`` (e.g. ``PreviousRows`` over
+    the Arrow tables, so neither night's entries exist as dicts all at once)."""
+
+    def change_row(
         change: str, r: Mapping[str, Any], old: Mapping[str, Any] | None, edited: list[str] | None
-    ) -> None:
-        rows.append(
-            {
-                "list_id": r["list_id"],
-                "entry_id": r["entry_id"],
-                "change": change,
-                "kind": r["kind"],
-                "label": r["title"] or r["name"],
-                "work_id": r.get("work_id"),
-                "repo_id": r.get("repo_id"),
-                "hf_item_id": r.get("hf_item_id"),
-                "previous_label": (old["title"] or old["name"]) if old is not None else None,
-                "edited_columns": edited,
-            }
-        )
+    ) -> Row:
+        return {
+            "list_id": r["list_id"],
+            "entry_id": r["entry_id"],
+            "change": change,
+            "kind": r["kind"],
+            "label": r["title"] or r["name"],
+            "work_id": r.get("work_id"),
+            "repo_id": r.get("repo_id"),
+            "hf_item_id": r.get("hf_item_id"),
+            "previous_label": (old["title"] or old["name"]) if old is not None else None,
+            "edited_columns": edited,
+        }
 
     for key, r in now.items():
         if r["list_id"] in unreadable:
             continue
         old = then.get(key)
         if old is None:
-            add("gained", r, None, None)
+            yield change_row("gained", r, None, None)
             continue
         edited = [c for c in EDIT_COLUMNS if _comparable(r.get(c)) != _comparable(old.get(c))]
         if edited:
-            add("edited", r, old, edited)
+            yield change_row("edited", r, old, edited)
     for key, r in then.items():
         if key not in now and r["list_id"] not in unreadable:
-            add("lost", r, None, None)
-    return rows
+            yield change_row("lost", r, None, None)
 
 
 def _comparable(value: Any) -> Any:

@@ -52,25 +52,27 @@ class PrevWorks:
 
     def __init__(self, rows: Mapping[str, Row]) -> None:
         self.rows = rows
-        by_id: dict[tuple[str, Any], set[str]] = defaultdict(set)
+        # per identifier column: value -> the one work carrying it ("" when several do)
+        self.by_id: dict[str, dict[Any, str]] = {}
         for name in _ID_FIELDS:
             column = (
                 rows.column(name)
                 if isinstance(rows, PreviousRows)
                 else ((work_id, row[name]) for work_id, row in rows.items())
             )
+            owner: dict[Any, str] = {}
             for work_id, value in column:
                 if value is not None:
-                    by_id[(name, value)].add(work_id)
-        self.by_id = {k: next(iter(v)) for k, v in by_id.items() if len(v) == 1}
+                    owner[value] = work_id if owner.get(value, work_id) == work_id else ""
+            self.by_id[name] = owner
 
     def find(self, work_id: str, ids: Mapping[str, Any]) -> Row | None:
         if work_id in self.rows:
             return self.rows[work_id]
         for name in _ID_FIELDS:
             value = ids.get(name)
-            if value is not None and (name, value) in self.by_id:
-                return self.rows[self.by_id[(name, value)]]
+            if value is not None and (owner := self.by_id[name].get(value)):
+                return self.rows[owner]
         return None
 
 
