@@ -32,9 +32,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from enrich.config import SOURCES
 from enrich.errors import InputError
 from enrich.redact import sanitize_url
+from enrich.sources import names, parse_sources
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -68,13 +68,10 @@ def _parse_date(text: str) -> date:
 
 
 def _parse_sources(text: str) -> list[str]:
-    names = [part.strip() for part in text.split(",") if part.strip()]
-    unknown = [n for n in names if n not in SOURCES]
-    if unknown:
-        raise argparse.ArgumentTypeError(
-            f"unknown source {', '.join(unknown)} (choose from {', '.join(SOURCES)})"
-        )
-    return names
+    try:
+        return list(parse_sources(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -94,7 +91,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=_parse_sources,
         nargs="+",
         metavar="SOURCE",
-        help=f"only these sources (space or comma separated; default: all of {', '.join(SOURCES)})",
+        help=f"only these sources (space or comma separated; default: all of {', '.join(names())})",
     )
     parser.add_argument(
         "--no-refresh", action="store_true", help="do not ask GitHub for newer copies of the lists"
@@ -294,7 +291,7 @@ class ReportedAtEnd(logging.Filter):
         if getattr(record, "reported_at_end", False):
             return False
         text = record.getMessage()
-        return not any(text.startswith(f"{source}: unreachable (") for source in SOURCES)
+        return not any(text.startswith(f"{source}: unreachable (") for source in names())
 
 
 class ProgressHandler(logging.Handler):

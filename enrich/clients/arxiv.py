@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import parse_qsl
 
 import arxiv
@@ -42,6 +42,9 @@ from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
 from enrich.ids import normalize_arxiv_id, normalize_doi
 from enrich.ratelimit import utcnow
 from enrich.records import Author, FetchStatus, WorkRecord
+
+if TYPE_CHECKING:
+    from enrich.clients.github import RepoState
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +178,7 @@ class ArxivClient(BaseClient):
     source: ClassVar[str] = "arxiv"
     DEFAULT_MIN_INTERVAL: ClassVar[float] = DEFAULT_MIN_INTERVAL
     LABEL: ClassVar[str] = "arXiv"
+    BATCH_SIZE: ClassVar[int] = DEFAULT_CHUNK  # ids per id_list request: the most one call returns
     MAX_CONNECTIONS: ClassVar[int] = 1
     """"Use a single connection at a time" (arXiv Terms of Use; apis.md §1)."""
 
@@ -231,6 +235,11 @@ class ArxivClient(BaseClient):
         return self._package_clients[size]
 
     # -- public API ----------------------------------------------------------------------------
+
+    def fetch_keys(
+        self, keys: Sequence[str], *, known: Mapping[str, RepoState] | None = None
+    ) -> list[WorkRecord]:
+        return self.fetch(list(keys))
 
     def fetch(self, ids: Sequence[str]) -> list[WorkRecord]:
         """One record per requested id, same order, ``key`` = the id as given."""

@@ -32,9 +32,9 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, Self, TypeVar
 from urllib.parse import unquote, urljoin, urlsplit
 
 import requests
@@ -51,6 +51,11 @@ from enrich.http import is_cached_response, register_secrets
 from enrich.ratelimit import DEFAULT_MAX_WAIT, RateInfo, RateLimiter
 from enrich.records import FetchStatus, SourceStats
 from enrich.redact import redact_text, sanitize_url
+
+if TYPE_CHECKING:
+    from enrich.clients.github import RepoState
+    from enrich.config import Credentials
+    from enrich.records import HfRecord, RepoRecord, WorkRecord
 
 log = logging.getLogger(__name__)
 
@@ -229,10 +234,30 @@ def classify_connection_error(exc: requests.exceptions.RequestException) -> str 
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class ClientConfig:
+    """What a run builds every client from (``enrich.clients.Clients.from_config``).
+
+    ``interval_scale`` multiplies each documented minimum interval (0: none, only against the API
+    double with its limits off); ``deadline`` is the source's deadline in seconds from now.
+    """
+
+    credentials: Credentials
+    timeout: float = DEFAULT_TIMEOUT
+    deadline: float | None = None
+    interval_scale: float = 1.0
+
+    def interval(self, documented: float) -> float:
+        return documented * self.interval_scale
+
+
 class BaseClient:
-    """Shared machinery; subclasses set :attr:`source` and :attr:`DEFAULT_MIN_INTERVAL`."""
+    """Shared machinery; subclasses set :attr:`source` and :attr:`DEFAULT_MIN_INTERVAL`, and implement
+    :meth:`configured` and :meth:`fetch_keys` (``enrich.sources.SourceClient``)."""
 
     source: ClassVar[str] = "base"
+    BATCH_SIZE: ClassVar[int] = 100
+    """Keys per batch task (``enrich.pipeline.plan_batches``): the API's own batch size where it has one."""
     DEFAULT_MIN_INTERVAL: ClassVar[float] = 1.0
     MAX_CONNECTIONS: ClassVar[int] = 1
     """Requests in flight at once when callers share the client across threads (1 = serial)."""
@@ -283,6 +308,23 @@ class BaseClient:
         self._failed_in_a_row = 0
         self._connections = threading.BoundedSemaphore(max(1, max_connections or self.MAX_CONNECTIONS))
         register_secrets(self._secrets())
+
+    @classmethod
+    def configured(cls, root: str, session: requests.Session, config: ClientConfig) -> Self:
+        """This source's client for a run: its credential and documented pacing from ``config``."""
+        return cls(
+            root,
+            session,
+            config.timeout,
+            deadline=config.deadline,
+            min_interval=config.interval(cls.DEFAULT_MIN_INTERVAL),
+        )
+
+    def fetch_keys(
+        self, keys: Sequence[str], *, known: Mapping[str, RepoState] | None = None
+    ) -> Sequence[WorkRecord | RepoRecord | HfRecord]:
+        """One record per key of one batch (never raises for remote failures); see each client."""
+        raise NotImplementedError(f"{type(self).__name__} fetches nothing by key")
 
     # -- secrets and stats ---------------------------------------------------------------------
 

@@ -17,17 +17,20 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import requests
 
 from enrich.clients._common import as_int, doi_problem, path_value, split_doi
 from enrich.clients._common import text as clean
-from enrich.clients.base import BaseClient, decode_json
+from enrich.clients.base import BaseClient, ClientConfig, decode_json
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
 from enrich.ids import normalize_doi
 from enrich.ratelimit import utcnow
 from enrich.records import Author, FetchStatus, WorkRecord
+
+if TYPE_CHECKING:
+    from enrich.clients.github import RepoState
 
 PUBLIC_SINGLE_INTERVAL = 0.2
 """Public pool, single-DOI route: 5 req/s, 1 concurrent (Crossref blog "announcing changes to REST API
@@ -156,6 +159,9 @@ class CrossrefClient(BaseClient):
     source: ClassVar[str] = "crossref"
     DEFAULT_MIN_INTERVAL: ClassVar[float] = PUBLIC_SINGLE_INTERVAL
     LABEL: ClassVar[str] = "Crossref"
+    BATCH_SIZE: ClassVar[int] = (
+        100  # DOIs per filter=doi:... list request (repeated filters OR; cap undocumented)
+    )
     MAX_CONNECTIONS: ClassVar[int] = 1
     """Public pool: 1 concurrent request (Crossref rate-limit announcement, Dec 2025; apis.md §5)."""
 
@@ -190,6 +196,24 @@ class CrossrefClient(BaseClient):
         if self.mailto:
             params["mailto"] = self.mailto
         return params
+
+    @classmethod
+    def configured(cls, root: str, session: requests.Session, config: ClientConfig) -> Self:
+        polite = bool(config.credentials.mailto)
+        return cls(
+            root,
+            session,
+            config.timeout,
+            deadline=config.deadline,
+            mailto=config.credentials.mailto,
+            min_interval=config.interval(POLITE_SINGLE_INTERVAL if polite else PUBLIC_SINGLE_INTERVAL),
+            list_min_interval=config.interval(POLITE_LIST_INTERVAL if polite else PUBLIC_LIST_INTERVAL),
+        )
+
+    def fetch_keys(
+        self, keys: Sequence[str], *, known: Mapping[str, RepoState] | None = None
+    ) -> list[WorkRecord]:
+        return self.get_works(list(keys))
 
     def get_works(self, dois: Sequence[str]) -> list[WorkRecord]:
         """One record per DOI, same order, ``key`` = the DOI as given."""

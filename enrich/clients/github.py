@@ -26,13 +26,13 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 from urllib.parse import quote
 
 import requests
 
 from enrich.clients._common import as_int, text
-from enrich.clients.base import BaseClient, chunks, decode_json
+from enrich.clients.base import BaseClient, ClientConfig, chunks, decode_json
 from enrich.config import Secret
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
 from enrich.ratelimit import utcnow
@@ -258,6 +258,7 @@ class GitHubClient(BaseClient):
     source: ClassVar[str] = "github"
     DEFAULT_MIN_INTERVAL: ClassVar[float] = DEFAULT_MIN_INTERVAL
     LABEL: ClassVar[str] = "GitHub"
+    BATCH_SIZE: ClassVar[int] = GRAPHQL_BATCH  # tens of aliased repos per GraphQL query; REST 1 per request
     CREDENTIAL: ClassVar[str] = "token"
     AUTH_REJECTED_STATUSES: ClassVar[frozenset[int]] = frozenset({401})
     MAX_CONNECTIONS: ClassVar[int] = 1
@@ -303,6 +304,24 @@ class GitHubClient(BaseClient):
         )
 
     # -- repos -------------------------------------------------------------------------------------
+
+    @classmethod
+    def configured(cls, root: str, session: requests.Session, config: ClientConfig) -> Self:
+        return cls(
+            root,
+            session,
+            config.timeout,
+            deadline=config.deadline,
+            token=config.credentials.github_token,
+            min_interval=config.interval(cls.DEFAULT_MIN_INTERVAL),
+        )
+
+    def fetch_keys(
+        self, keys: Sequence[str], *, known: Mapping[str, RepoState] | None = None
+    ) -> list[RepoRecord]:
+        """:meth:`get_repos` with what ``known`` says about these repos (keys lower case)."""
+        subset = {k: v for k in keys if (v := (known or {}).get(k.lower())) is not None}
+        return self.get_repos(list(keys), known=subset or None)
 
     def get_repos(
         self, full_names: Sequence[str], known: Mapping[str, RepoState] | None = None

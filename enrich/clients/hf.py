@@ -12,18 +12,21 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 from urllib.parse import quote, unquote, urlsplit
 
 import requests
 
 from enrich.clients._common import as_int, text
-from enrich.clients.base import BaseClient, decode_json
+from enrich.clients.base import BaseClient, ClientConfig, decode_json
 from enrich.config import Secret
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
 from enrich.ids import normalize_arxiv_id
 from enrich.ratelimit import utcnow
 from enrich.records import FetchStatus, HfRecord
+
+if TYPE_CHECKING:
+    from enrich.clients.github import RepoState
 
 ANONYMOUS_MIN_INTERVAL = 0.6
 """Anonymous API bucket: 500 requests per 5 minutes = one per 0.6 s (hub-docs ``rate-limits.md``,
@@ -88,6 +91,7 @@ class HfClient(BaseClient):
     source: ClassVar[str] = "hf"
     DEFAULT_MIN_INTERVAL: ClassVar[float] = ANONYMOUS_MIN_INTERVAL
     LABEL: ClassVar[str] = "Hugging Face"
+    BATCH_SIZE: ClassVar[int] = 50  # one request per item: batches keep task runs few but progress visible
     CREDENTIAL: ClassVar[str] = "token"
     AUTH_REJECTED_STATUSES: ClassVar[frozenset[int]] = frozenset({401})
 
@@ -110,6 +114,25 @@ class HfClient(BaseClient):
 
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._token.get()}"} if self._token else {}
+
+    @classmethod
+    def configured(cls, root: str, session: requests.Session, config: ClientConfig) -> Self:
+        token = config.credentials.hf_token
+        return cls(
+            root,
+            session,
+            config.timeout,
+            deadline=config.deadline,
+            token=token,
+            min_interval=config.interval(TOKEN_MIN_INTERVAL if token else ANONYMOUS_MIN_INTERVAL),
+        )
+
+    def fetch_keys(
+        self, keys: Sequence[str], *, known: Mapping[str, RepoState] | None = None
+    ) -> list[HfRecord]:
+        """``kind:id`` keys (``model:org/name``)."""
+        pairs = [(k.split(":", 1)[0], k.split(":", 1)[1]) for k in keys]
+        return self.get_items(pairs)
 
     def get_items(self, items: Sequence[tuple[str, str]]) -> list[HfRecord]:
         """One record per ``(kind, id)``, same order; ``key`` = ``kind:id``."""

@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import requests
 
@@ -33,12 +33,15 @@ from enrich.clients._common import (
     text,
     year_from_date,
 )
-from enrich.clients.base import BaseClient, chunks, decode_json
+from enrich.clients.base import BaseClient, ClientConfig, chunks, decode_json
 from enrich.config import Secret
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
 from enrich.ids import arxiv_datacite_doi, normalize_arxiv_id, normalize_doi
 from enrich.ratelimit import utcnow
 from enrich.records import Author, FetchStatus, WorkRecord
+
+if TYPE_CHECKING:
+    from enrich.clients.github import RepoState
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +184,7 @@ class OpenAlexClient(BaseClient):
     source: ClassVar[str] = "openalex"
     DEFAULT_MIN_INTERVAL: ClassVar[float] = DEFAULT_MIN_INTERVAL
     LABEL: ClassVar[str] = "OpenAlex"
+    BATCH_SIZE: ClassVar[int] = OR_BATCH  # an OR-filter takes at most 100 values
     CREDENTIAL: ClassVar[str] = "API key"
     AUTH_REJECTED_STATUSES: ClassVar[frozenset[int]] = frozenset({401, 403})
     MAX_CONNECTIONS: ClassVar[int] = 4
@@ -224,6 +228,23 @@ class OpenAlexClient(BaseClient):
 
     def _can_afford(self, cost: float) -> bool:
         return self.budget_usd is None or self.budget_usd >= cost
+
+    @classmethod
+    def configured(cls, root: str, session: requests.Session, config: ClientConfig) -> Self:
+        return cls(
+            root,
+            session,
+            config.timeout,
+            deadline=config.deadline,
+            api_key=config.credentials.openalex_api_key,
+            mailto=config.credentials.mailto,
+            min_interval=config.interval(cls.DEFAULT_MIN_INTERVAL),
+        )
+
+    def fetch_keys(
+        self, keys: Sequence[str], *, known: Mapping[str, RepoState] | None = None
+    ) -> list[WorkRecord]:
+        return self.get_works(list(keys))
 
     def get_works(self, ids: Sequence[str]) -> list[WorkRecord]:
         """One record per id, same order, ``key`` = the id as given."""

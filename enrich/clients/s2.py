@@ -18,17 +18,20 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import requests
 
 from enrich.clients._common import as_int, doi_problem, pmcid, pmid, split_doi, text
-from enrich.clients.base import BaseClient, chunks, decode_json
+from enrich.clients.base import BaseClient, ClientConfig, chunks, decode_json
 from enrich.config import Secret
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
 from enrich.ids import normalize_arxiv_id, normalize_doi
 from enrich.ratelimit import utcnow
 from enrich.records import Author, FetchStatus, WorkRecord
+
+if TYPE_CHECKING:
+    from enrich.clients.github import RepoState
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +153,7 @@ class S2Client(BaseClient):
     source: ClassVar[str] = "s2"
     DEFAULT_MIN_INTERVAL: ClassVar[float] = DEFAULT_MIN_INTERVAL
     LABEL: ClassVar[str] = "S2"
+    BATCH_SIZE: ClassVar[int] = BATCH_SIZE  # POST /graph/v1/paper/batch takes at most 500 ids
     CREDENTIAL: ClassVar[str] = "API key"
     AUTH_REJECTED_STATUSES: ClassVar[frozenset[int]] = frozenset({401, 403})
 
@@ -173,6 +177,22 @@ class S2Client(BaseClient):
 
     def _headers(self) -> dict[str, str]:
         return {"x-api-key": self._api_key.get()} if self._api_key else {}
+
+    @classmethod
+    def configured(cls, root: str, session: requests.Session, config: ClientConfig) -> Self:
+        return cls(
+            root,
+            session,
+            config.timeout,
+            deadline=config.deadline,
+            api_key=config.credentials.s2_api_key,
+            min_interval=config.interval(cls.DEFAULT_MIN_INTERVAL),
+        )
+
+    def fetch_keys(
+        self, keys: Sequence[str], *, known: Mapping[str, RepoState] | None = None
+    ) -> list[WorkRecord]:
+        return self.get_papers(list(keys))
 
     def get_papers(self, ids: Sequence[str]) -> list[WorkRecord]:
         """One record per id, same order, ``key`` = the id as given."""

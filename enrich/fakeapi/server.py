@@ -502,7 +502,7 @@ class FakeApis:
 
     @property
     def endpoints(self) -> Endpoints:
-        return Endpoints(**{source: self.url + PREFIXES[source] for source in SOURCES})
+        return Endpoints({source: self.url + PREFIXES[source] for source in SOURCES})
 
     def env(self) -> dict[str, str]:
         """``{"ENRICH_ARXIV_URL": "http://127.0.0.1:PORT/arxiv", ...}`` for every source."""

@@ -59,7 +59,7 @@ def test_environment_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     monkeypatch.setenv("ENRICH_LISTS_DIR", "lists")
     s = Settings()
     assert s.sources == ("s2", "github")  # canonical order
-    assert s.s2_url == "http://127.0.0.1:8123"
+    assert s.url("s2") == "http://127.0.0.1:8123"
     assert s.endpoints().s2 == "http://127.0.0.1:8123"
     assert s.lists_dir == Path("lists")
     creds = s.credentials()

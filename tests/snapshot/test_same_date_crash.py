@@ -22,7 +22,7 @@ import pytest
 import enrich.snapshot as snap
 from enrich import pipeline
 from enrich.clients import Clients
-from enrich.config import Credentials, Endpoints
+from enrich.config import SOURCES, Credentials, Endpoints
 from enrich.fakeapi import FakeApis
 from enrich.records import HfRecord, RepoRecord
 from enrich.resolve.types import ResolvedWork
@@ -112,7 +112,7 @@ def nights(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Fetched, Fet
     with FakeApis(CATALOG) as apis:
         up = fetch(lists, apis.endpoints)
     dead = f"http://127.0.0.1:{closed_port()}"
-    down = fetch(lists, Endpoints(**{f.name: dead for f in dataclasses.fields(Endpoints)}))
+    down = fetch(lists, Endpoints(dict.fromkeys(SOURCES, dead)))
     write_snapshot(out, build(up, N1, None), manifest(N1, "night-1"))
     return out, up, down
 
