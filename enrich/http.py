@@ -22,16 +22,17 @@ SQLite file for the secret). Timeouts are passed on every request by the clients
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Final
 
 import requests
-from requests.adapters import HTTPAdapter
+from requests.adapters import BaseAdapter, HTTPAdapter
 
 from enrich import __version__
 from enrich.redact import SECRET_HEADERS, SECRET_PARAMS, redact_text, sanitize_url
@@ -39,6 +40,7 @@ from enrich.redact import SECRET_HEADERS, SECRET_PARAMS, redact_text, sanitize_u
 __all__ = [
     "CACHE_POLICY",
     "CacheSettings",
+    "PacedAdapter",
     "build_session",
     "cache_ignored_parameters",
     "install_log_redaction",
@@ -177,6 +179,61 @@ def build_session(
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
+
+
+Turn = Callable[[float | None], contextlib.AbstractContextManager[float | None]]
+"""A source's turn to send: entered before a request reaches the network (it may wait or refuse),
+yields the timeout left for the request, exited once the whole answer is read."""
+
+
+class PacedAdapter(BaseAdapter):
+    """A transport adapter that paces what reaches the network, wrapping the adapter it replaces.
+
+    A client mounts it under its own root (:meth:`mount`). Sessions ask their adapter only for what
+    they send, and requests-cache answers a cache hit before that, so pacing sits *below* the cache:
+    a cache hit never waits. Every request that does go out (a redirect hop too) waits for its
+    ``turn``, and the answer is read whole before the turn ends.
+    """
+
+    def __init__(self, inner: BaseAdapter, turn: Turn) -> None:
+        super().__init__()
+        self.inner = inner
+        self.turn = turn
+
+    @classmethod
+    def mount(cls, session: requests.Session, root: str, turn: Turn) -> PacedAdapter:
+        """Mount a paced adapter for URLs under ``root`` around the adapter the session had for them."""
+        inner = session.get_adapter(root if "://" in root else f"http://{root}")
+        if isinstance(inner, PacedAdapter):  # one client per session and root: the last one paces
+            inner = inner.inner
+        adapter = cls(inner, turn)
+        session.mount(root, adapter)
+        return adapter
+
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: float | tuple[float, float] | tuple[float, None] | None = None,
+        verify: bool | str = True,
+        cert: bytes | str | tuple[bytes | str, bytes | str] | None = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        single = timeout if isinstance(timeout, float | int) or timeout is None else None
+        with self.turn(single) as left:
+            response: requests.Response = self.inner.send(
+                request,
+                stream=stream,
+                timeout=left if single is not None or timeout is None else timeout,
+                verify=verify,
+                cert=cert,
+                proxies=proxies,
+            )
+            _ = response.content  # the whole answer before the next request may start
+        return response
+
+    def close(self) -> None:
+        self.inner.close()
 
 
 _SECRET_VALUES: set[str] = set()

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, ClassVar, Final, Literal, Protocol, runtime_ch
 if TYPE_CHECKING:
     import requests
 
-    from enrich.clients.base import ClientConfig
     from enrich.clients.github import RepoState
+    from enrich.clients.policy import ClientConfig
     from enrich.records import HfRecord, RepoRecord, SourceStats, WorkRecord
 
 __all__ = [

@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import TypeVar
 
 from enrich.clients.arxiv import ArxivClient
-from enrich.clients.base import BaseClient, ClientConfig
+from enrich.clients.base import BaseClient
 from enrich.clients.crossref import CrossrefClient
 from enrich.clients.github import ContentsResult, GitHubClient, RepoState
 from enrich.clients.hf import HfClient
 from enrich.clients.openalex import OpenAlexClient
+from enrich.clients.policy import ClientConfig
 from enrich.clients.s2 import S2Client
 from enrich.config import Credentials, Endpoints
 from enrich.http import CacheSettings, build_session, user_agent

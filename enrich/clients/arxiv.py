@@ -38,9 +38,10 @@ from arxiv import _feed
 from lxml import etree  # type: ignore[import-untyped]
 
 from enrich.clients.base import BadBody, BadBodyError, BaseClient, chunks
+from enrich.clients.policy import Clock, RetryPolicy
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
 from enrich.ids import normalize_arxiv_id, normalize_doi
-from enrich.ratelimit import utcnow
+from enrich.ratelimit import Pacing, utcnow
 from enrich.records import Author, FetchStatus, WorkRecord
 
 if TYPE_CHECKING:
@@ -187,12 +188,16 @@ class ArxivClient(BaseClient):
         base_url: str,
         session: requests.Session | None = None,
         timeout: float = 30.0,
-        min_interval: float = DEFAULT_MIN_INTERVAL,
         *,
+        pacing: Pacing | None = None,
+        retry: RetryPolicy | None = None,
+        deadline: float | None = None,
+        clock: Clock | None = None,
         chunk_size: int = DEFAULT_CHUNK,
-        **kwargs: Any,
     ) -> None:
-        super().__init__(base_url, session, timeout, min_interval=min_interval, **kwargs)
+        super().__init__(
+            base_url, session, timeout, pacing=pacing, retry=retry, deadline=deadline, clock=clock
+        )
         self.chunk_size = max(1, chunk_size)
         self._package_clients: dict[int, _PackageClient] = {}
 

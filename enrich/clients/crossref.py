@@ -23,10 +23,11 @@ import requests
 
 from enrich.clients._common import as_int, doi_problem, path_value, split_doi
 from enrich.clients._common import text as clean
-from enrich.clients.base import BaseClient, ClientConfig, decode_json
+from enrich.clients.base import BaseClient, decode_json
+from enrich.clients.policy import ClientConfig, Clock, RetryPolicy
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
 from enrich.ids import normalize_doi
-from enrich.ratelimit import utcnow
+from enrich.ratelimit import Pacing, utcnow
 from enrich.records import Author, FetchStatus, WorkRecord
 
 if TYPE_CHECKING:
@@ -171,23 +172,30 @@ class CrossrefClient(BaseClient):
         session: requests.Session | None = None,
         timeout: float = 30.0,
         mailto: str | None = None,
-        min_interval: float | None = None,
         *,
+        pacing: Pacing | None = None,
+        retry: RetryPolicy | None = None,
+        deadline: float | None = None,
+        clock: Clock | None = None,
         list_min_interval: float | None = None,
-        **kwargs: Any,
     ) -> None:
+        pacing = pacing or Pacing()
+        given = pacing.min_interval
         single = (
-            min_interval
-            if min_interval is not None
-            else (POLITE_SINGLE_INTERVAL if mailto else PUBLIC_SINGLE_INTERVAL)
+            given if given is not None else (POLITE_SINGLE_INTERVAL if mailto else PUBLIC_SINGLE_INTERVAL)
         )
-        super().__init__(base_url, session, timeout, min_interval=single, **kwargs)
+        pacing = replace(
+            pacing, min_interval=single
+        )  # the documented interval of the pool ``mailto`` selects
+        super().__init__(
+            base_url, session, timeout, pacing=pacing, retry=retry, deadline=deadline, clock=clock
+        )
         self.mailto = mailto
         if list_min_interval is None:
             list_min_interval = (
                 max(single, POLITE_LIST_INTERVAL if mailto else PUBLIC_LIST_INTERVAL)
-                if min_interval is None
-                else min_interval
+                if given is None
+                else given
             )
         self.list_min_interval = list_min_interval
 
@@ -206,7 +214,9 @@ class CrossrefClient(BaseClient):
             config.timeout,
             deadline=config.deadline,
             mailto=config.credentials.mailto,
-            min_interval=config.interval(POLITE_SINGLE_INTERVAL if polite else PUBLIC_SINGLE_INTERVAL),
+            pacing=Pacing(
+                min_interval=config.interval(POLITE_SINGLE_INTERVAL if polite else PUBLIC_SINGLE_INTERVAL)
+            ),
             list_min_interval=config.interval(POLITE_LIST_INTERVAL if polite else PUBLIC_LIST_INTERVAL),
         )
 

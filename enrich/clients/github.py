@@ -32,10 +32,11 @@ from urllib.parse import quote
 import requests
 
 from enrich.clients._common import as_int, text
-from enrich.clients.base import BaseClient, ClientConfig, chunks, decode_json
+from enrich.clients.base import BaseClient, chunks, decode_json
+from enrich.clients.policy import ClientConfig, Clock, RetryPolicy
 from enrich.config import Secret
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
-from enrich.ratelimit import utcnow
+from enrich.ratelimit import Pacing, utcnow
 from enrich.records import FetchStatus, RepoRecord
 
 log = logging.getLogger(__name__)
@@ -270,14 +271,18 @@ class GitHubClient(BaseClient):
         session: requests.Session | None = None,
         timeout: float = 30.0,
         token: Secret | None = None,
-        min_interval: float = DEFAULT_MIN_INTERVAL,
         *,
+        pacing: Pacing | None = None,
+        retry: RetryPolicy | None = None,
+        deadline: float | None = None,
+        clock: Clock | None = None,
         use_graphql: bool | None = None,
         graphql_batch: int = GRAPHQL_BATCH,
-        **kwargs: Any,
     ) -> None:
         self._token = token
-        super().__init__(base_url, session, timeout, min_interval=min_interval, **kwargs)
+        super().__init__(
+            base_url, session, timeout, pacing=pacing, retry=retry, deadline=deadline, clock=clock
+        )
         self.use_graphql = bool(token) if use_graphql is None else (use_graphql and bool(token))
         self.graphql_batch = max(1, graphql_batch)
         self.remaining: int | None = None  # quota left, from the last response
@@ -313,7 +318,7 @@ class GitHubClient(BaseClient):
             config.timeout,
             deadline=config.deadline,
             token=config.credentials.github_token,
-            min_interval=config.interval(cls.DEFAULT_MIN_INTERVAL),
+            pacing=Pacing(min_interval=config.interval(cls.DEFAULT_MIN_INTERVAL)),
         )
 
     def fetch_keys(

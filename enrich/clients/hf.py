@@ -18,11 +18,12 @@ from urllib.parse import quote, unquote, urlsplit
 import requests
 
 from enrich.clients._common import as_int, text
-from enrich.clients.base import BaseClient, ClientConfig, decode_json
+from enrich.clients.base import BaseClient, decode_json
+from enrich.clients.policy import ClientConfig, Clock, RetryPolicy
 from enrich.config import Secret
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
 from enrich.ids import normalize_arxiv_id
-from enrich.ratelimit import utcnow
+from enrich.ratelimit import Pacing, utcnow
 from enrich.records import FetchStatus, HfRecord
 
 if TYPE_CHECKING:
@@ -101,13 +102,19 @@ class HfClient(BaseClient):
         session: requests.Session | None = None,
         timeout: float = 30.0,
         token: Secret | None = None,
-        min_interval: float | None = None,
-        **kwargs: Any,
+        *,
+        pacing: Pacing | None = None,
+        retry: RetryPolicy | None = None,
+        deadline: float | None = None,
+        clock: Clock | None = None,
     ) -> None:
-        if min_interval is None:
-            min_interval = TOKEN_MIN_INTERVAL if token else ANONYMOUS_MIN_INTERVAL
+        pacing = pacing or Pacing()
+        if pacing.min_interval is None:  # the documented interval with or without a token
+            pacing = replace(pacing, min_interval=TOKEN_MIN_INTERVAL if token else ANONYMOUS_MIN_INTERVAL)
         self._token = token
-        super().__init__(base_url, session, timeout, min_interval=min_interval, **kwargs)
+        super().__init__(
+            base_url, session, timeout, pacing=pacing, retry=retry, deadline=deadline, clock=clock
+        )
 
     def _secrets(self) -> list[str]:
         return [self._token.get()] if self._token else []
@@ -124,7 +131,9 @@ class HfClient(BaseClient):
             config.timeout,
             deadline=config.deadline,
             token=token,
-            min_interval=config.interval(TOKEN_MIN_INTERVAL if token else ANONYMOUS_MIN_INTERVAL),
+            pacing=Pacing(
+                min_interval=config.interval(TOKEN_MIN_INTERVAL if token else ANONYMOUS_MIN_INTERVAL)
+            ),
         )
 
     def fetch_keys(

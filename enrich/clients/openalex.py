@@ -33,11 +33,12 @@ from enrich.clients._common import (
     text,
     year_from_date,
 )
-from enrich.clients.base import BaseClient, ClientConfig, chunks, decode_json
+from enrich.clients.base import BaseClient, chunks, decode_json
+from enrich.clients.policy import ClientConfig, Clock, RetryPolicy
 from enrich.config import Secret
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
 from enrich.ids import arxiv_datacite_doi, normalize_arxiv_id, normalize_doi
-from enrich.ratelimit import utcnow
+from enrich.ratelimit import Pacing, utcnow
 from enrich.records import Author, FetchStatus, WorkRecord
 
 if TYPE_CHECKING:
@@ -197,13 +198,17 @@ class OpenAlexClient(BaseClient):
         timeout: float = 30.0,
         api_key: Secret | None = None,
         mailto: str | None = None,
-        min_interval: float = DEFAULT_MIN_INTERVAL,
         *,
+        pacing: Pacing | None = None,
+        retry: RetryPolicy | None = None,
+        deadline: float | None = None,
+        clock: Clock | None = None,
         batch_size: int = OR_BATCH,
-        **kwargs: Any,
     ) -> None:
         self._api_key = api_key
-        super().__init__(base_url, session, timeout, min_interval=min_interval, **kwargs)
+        super().__init__(
+            base_url, session, timeout, pacing=pacing, retry=retry, deadline=deadline, clock=clock
+        )
         self.mailto = mailto
         self.batch_size = max(1, min(batch_size, OR_BATCH))
         self.budget_usd: float | None = None  # last x-ratelimit-remaining-usd seen
@@ -238,7 +243,7 @@ class OpenAlexClient(BaseClient):
             deadline=config.deadline,
             api_key=config.credentials.openalex_api_key,
             mailto=config.credentials.mailto,
-            min_interval=config.interval(cls.DEFAULT_MIN_INTERVAL),
+            pacing=Pacing(min_interval=config.interval(cls.DEFAULT_MIN_INTERVAL)),
         )
 
     def fetch_keys(

@@ -23,11 +23,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 import requests
 
 from enrich.clients._common import as_int, doi_problem, pmcid, pmid, split_doi, text
-from enrich.clients.base import BaseClient, ClientConfig, chunks, decode_json
+from enrich.clients.base import BaseClient, chunks, decode_json
+from enrich.clients.policy import ClientConfig, Clock, RetryPolicy
 from enrich.config import Secret
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
 from enrich.ids import normalize_arxiv_id, normalize_doi
-from enrich.ratelimit import utcnow
+from enrich.ratelimit import Pacing, utcnow
 from enrich.records import Author, FetchStatus, WorkRecord
 
 if TYPE_CHECKING:
@@ -163,13 +164,17 @@ class S2Client(BaseClient):
         session: requests.Session | None = None,
         timeout: float = 30.0,
         api_key: Secret | None = None,
-        min_interval: float = DEFAULT_MIN_INTERVAL,
         *,
+        pacing: Pacing | None = None,
+        retry: RetryPolicy | None = None,
+        deadline: float | None = None,
+        clock: Clock | None = None,
         batch_size: int = BATCH_SIZE,
-        **kwargs: Any,
     ) -> None:
         self._api_key = api_key
-        super().__init__(base_url, session, timeout, min_interval=min_interval, **kwargs)
+        super().__init__(
+            base_url, session, timeout, pacing=pacing, retry=retry, deadline=deadline, clock=clock
+        )
         self.batch_size = max(1, min(batch_size, BATCH_SIZE))
 
     def _secrets(self) -> list[str]:
@@ -186,7 +191,7 @@ class S2Client(BaseClient):
             config.timeout,
             deadline=config.deadline,
             api_key=config.credentials.s2_api_key,
-            min_interval=config.interval(cls.DEFAULT_MIN_INTERVAL),
+            pacing=Pacing(min_interval=config.interval(cls.DEFAULT_MIN_INTERVAL)),
         )
 
     def fetch_keys(

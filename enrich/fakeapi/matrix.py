@@ -17,7 +17,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -180,7 +180,7 @@ def run_night(
         deadlines={s: p.deadline_s for s, p in policy.items()},
     )
     for client in clients.all() if fast_retries else ():
-        client.backoff_base, client.backoff_max = 0.01, 0.05
+        client.retry = replace(client.retry, backoff_base=0.01, backoff_max=0.05)
         client.limiter.max_wait = 5.0
     parsed = pipeline.parse_lists(lists)
     previous = pipeline.previous_snapshot(out, day)

@@ -21,14 +21,20 @@ from enrich.clients.crossref import CrossrefClient
 from enrich.clients.github import GitHubClient, RepoState
 from enrich.clients.hf import HfClient
 from enrich.clients.openalex import OpenAlexClient
+from enrich.clients.policy import RetryPolicy
 from enrich.clients.s2 import S2Client
 from enrich.config import Credentials, Secret
 from enrich.fakeapi import FakeApis, FaultProfile
 from enrich.http import CacheSettings, build_session, user_agent
+from enrich.ratelimit import Pacing
 from enrich.records import FetchStatus
 
 CATALOG = Path(__file__).resolve().parents[1] / "data" / "catalog.jsonl"
-FAST: dict[str, Any] = {"min_interval": 0.0, "backoff_base": 0.01, "backoff_max": 0.05, "timeout": 2.0}
+FAST: dict[str, Any] = {
+    "pacing": Pacing(min_interval=0.0),
+    "retry": RetryPolicy(backoff_base=0.01, backoff_max=0.05),
+    "timeout": 2.0,
+}
 GH_TOKEN = "ghp_" + "T0kenValue" * 4
 S2_KEY = "s2key-Secret-0123456789"
 OA_KEY = "oakey-Secret-9876543210"
@@ -123,9 +129,11 @@ def gaps(entries: list[dict[str, Any]]) -> list[float]:
 
 def test_no_request_faster_than_the_minimum_interval() -> None:
     with double() as apis:
-        arxiv = ArxivClient(apis.endpoints.arxiv, **{**FAST, "min_interval": 0.05}, chunk_size=1)
+        arxiv = ArxivClient(
+            apis.endpoints.arxiv, **{**FAST, "pacing": Pacing(min_interval=0.05)}, chunk_size=1
+        )
         arxiv.fetch(KNOWN_ARXIV)
-        hf = HfClient(apis.endpoints.hf, **{**FAST, "min_interval": 0.03})
+        hf = HfClient(apis.endpoints.hf, **{**FAST, "pacing": Pacing(min_interval=0.03)})
         hf.get_items([("model", "microsoft/biogpt")] * 1 + [("model", f"x/y{i}") for i in range(4)])
         assert len(log(apis, "arxiv")) == 5
         assert min(gaps(log(apis, "arxiv"))) >= 0.05 - 0.005
@@ -260,7 +268,9 @@ def test_spent_github_budget_defers_the_freshest_and_refreshes_the_stalest() -> 
     known = {name: RepoState(fetched_at=now - timedelta(days=i)) for i, name in enumerate(KNOWN_REPOS)}
     # stalest: the last names (fetched i days ago)
     with double({"limits": {"github": {"core_anonymous": 3}}}, rate_limits="real") as apis:
-        github = GitHubClient(apis.endpoints.github, max_wait=5.0, **FAST)
+        github = GitHubClient(
+            apis.endpoints.github, **{**FAST, "pacing": Pacing(min_interval=0.0, max_wait=5.0)}
+        )
         out = github.get_repos(KNOWN_REPOS, known)
         by_name = {r.key: r.status for r in out}
         assert by_name == {
@@ -357,7 +367,9 @@ def test_arxiv_empty_pages_mean_missing_not_absent_and_are_not_retried() -> None
 
 def test_github_quota_fault_defers_the_rest() -> None:
     with double({"github": [{"fault": "quota", "reset_after": 3600, "after": 2}]}, rate_limits="off") as apis:
-        github = GitHubClient(apis.endpoints.github, max_wait=5.0, **FAST)
+        github = GitHubClient(
+            apis.endpoints.github, **{**FAST, "pacing": Pacing(min_interval=0.0, max_wait=5.0)}
+        )
         out = github.get_repos(KNOWN_REPOS)
         assert [r.status for r in out[:2]] == [FetchStatus.OK] * 2
         assert {r.status for r in out[2:]} <= {FetchStatus.RATE_LIMITED, FetchStatus.DEFERRED}
@@ -411,7 +423,7 @@ def test_secrets_never_reach_cache_logs_or_records(tmp_path: Path, caplog: pytes
 
 def run_all(apis: FakeApis) -> dict[str, list[tuple[str, FetchStatus]]]:
     ep = apis.endpoints
-    fast = {**FAST, "max_wait": 5.0}
+    fast = {**FAST, "pacing": Pacing(min_interval=0.0, max_wait=5.0)}
     return {
         "arxiv": [(r.key, r.status) for r in ArxivClient(ep.arxiv, **fast).fetch(KNOWN_ARXIV)],
         "s2": [
@@ -458,7 +470,7 @@ def test_openalex_dollar_budget_read_from_headers_defers_what_it_cannot_pay() ->
     limits = {"limits": {"openalex": {"budget_usd_anonymous": 0.0002}}}  # two list calls a day
     with double(limits, rate_limits="real") as apis:
         # the double enforces the real 100 req/s too: the client keeps its documented pace
-        openalex = OpenAlexClient(apis.endpoints.openalex, **{**FAST, "min_interval": 0.011})
+        openalex = OpenAlexClient(apis.endpoints.openalex, **{**FAST, "pacing": Pacing(min_interval=0.011)})
         dois = [f"doi:10.9999/none.{i}" for i in range(300)]
         out = openalex.get_works(dois)
         lists = [e for e in log(apis, "openalex") if e["path"] == "/works"]

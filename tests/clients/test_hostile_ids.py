@@ -20,7 +20,8 @@ from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
 from enrich.clients import Clients
-from enrich.clients.base import BaseClient, decode_json, outside_reason
+from enrich.clients.base import BaseClient, decode_json
+from enrich.clients.safety import outside_reason
 from enrich.config import Credentials, Secret
 from enrich.errors import OutsideApiError
 from enrich.fakeapi import FakeApis

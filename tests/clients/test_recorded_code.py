@@ -10,13 +10,14 @@ from enrich.clients.github import (
     parse_rate_limit,
 )
 from enrich.clients.hf import HfClient, parse_hf_item
+from enrich.clients.policy import RetryPolicy
 from enrich.config import Secret
-from enrich.ratelimit import parse_rate_headers
+from enrich.ratelimit import Pacing, parse_rate_headers
 from enrich.records import FetchStatus, RepoRecord
 
 from .replay import T0, ReplayAdapter, all_recorded, recorded, replay_session
 
-FAST = {"min_interval": 0.0, "backoff_base": 0.001, "backoff_max": 0.002}
+FAST = {"pacing": Pacing(min_interval=0.0), "retry": RetryPolicy(backoff_base=0.001, backoff_max=0.002)}
 
 # ------------------------------------------------------------------------------------------ GitHub REST
 
@@ -120,7 +121,11 @@ def test_github_404_and_rate_limits() -> None:
         "GET", r"/repos/a/spent$", recorded("github_rest", "primary_rate_limit_403_exceeded_2013_legacy")
     )
     adapter.add("GET", r"/repos/b/abuse$", recorded("github_rest", "secondary_rate_limit_403_abuse_2018"))
-    client = GitHubClient("https://api.github.com", replay_session(adapter), max_wait=5.0, **FAST)
+    client = GitHubClient(
+        "https://api.github.com",
+        replay_session(adapter),
+        **{**FAST, "pacing": Pacing(min_interval=0.0, max_wait=5.0)},
+    )
     (gone,) = client.get_repos(["jacquev6/Xxx"])
     assert gone.status == FetchStatus.NOT_FOUND
     # a 403 with x-ratelimit-remaining: 0 is retried, then rate_limited; later repos are deferred
@@ -132,7 +137,9 @@ def test_github_404_and_rate_limits() -> None:
     )
     # the abuse 403 asks for Retry-After: 60 s, beyond the 5 s cap: rate_limited at once, no sleep
     (abuse,) = GitHubClient(
-        "https://api.github.com", replay_session(adapter), max_wait=5.0, **FAST
+        "https://api.github.com",
+        replay_session(adapter),
+        **{**FAST, "pacing": Pacing(min_interval=0.0, max_wait=5.0)},
     ).get_repos(["b/abuse"])
     assert abuse.status == FetchStatus.RATE_LIMITED
     assert abuse.reason == "rate limited: told to retry after 60 s (cap 5 s) (HTTP 403)"

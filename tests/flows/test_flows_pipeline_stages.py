@@ -12,6 +12,7 @@ import pytest
 from enrich import pipeline
 from enrich.clients import ContentsResult, GitHubClient, RepoState
 from enrich.pipeline import Batch, BatchResult, RunFacts
+from enrich.ratelimit import Pacing
 from enrich.records import FetchStatus, HfRecord, RepoRecord, SourceStats, WorkRecord
 from enrich.refresh import UpstreamFile
 from enrich.sources import spec
@@ -110,7 +111,7 @@ def test_fetch_batch_passes_known_repo_states() -> None:
     pipeline.fetch_batch(clients, Batch("github", 0, 1, ("Owner/A", "o/b")), known=known)  # type: ignore[arg-type]
     assert clients.github.known_seen == [known]
     # the GitHub client hands on what is known about the batch's own repos only
-    github = GitHubClient("http://127.0.0.1:9", min_interval=0.0)
+    github = GitHubClient("http://127.0.0.1:9", pacing=Pacing(min_interval=0.0))
     seen: list[object] = []
 
     def get_repos(names: Sequence[str], known: Mapping[str, RepoState] | None = None) -> list[RepoRecord]:

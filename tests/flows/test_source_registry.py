@@ -17,9 +17,11 @@ import requests
 
 from enrich import pipeline, sources
 from enrich.clients import Clients
-from enrich.clients.base import BaseClient, ClientConfig
+from enrich.clients.base import BaseClient
 from enrich.clients.github import RepoState
+from enrich.clients.policy import ClientConfig
 from enrich.config import Credentials, Endpoints
+from enrich.ratelimit import Pacing
 from enrich.records import FetchStatus, WorkRecord
 from enrich.settings import Settings
 from enrich.sources import SourceClient, SourceSpec
@@ -39,7 +41,7 @@ class ToyClient(BaseClient):
 
     @classmethod
     def configured(cls, root: str, session: requests.Session, config: ClientConfig) -> ToyClient:
-        return cls(root, session, config.timeout, deadline=config.deadline, min_interval=0.0)
+        return cls(root, session, config.timeout, deadline=config.deadline, pacing=Pacing(min_interval=0.0))
 
     def fetch_keys(
         self, keys: Sequence[str], *, known: Mapping[str, RepoState] | None = None
