@@ -19,8 +19,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
+
 from enrich.clients import Clients
-from enrich.config import Credentials, Secret
+from enrich.config import Credentials
 from enrich.fakeapi import FakeApis
 
 
@@ -84,7 +86,9 @@ def main() -> None:
     parser.add_argument("--factor", type=float, default=0.01)
     args = parser.parse_args()
     creds = Credentials(
-        github_token=Secret("ghp_" + "b" * 36), s2_api_key=Secret("bench-key"), mailto="bench@example.org"
+        github_token=SecretStr("ghp_" + "b" * 36),
+        s2_api_key=SecretStr("bench-key"),
+        mailto="bench@example.org",
     )
     with (
         tempfile.TemporaryDirectory() as tmp,

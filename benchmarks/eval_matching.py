@@ -472,7 +472,7 @@ def run_double(works: Sequence[GenWork], labelled: Sequence[Labelled]) -> tuple[
     records = [w.record() for w in works]
     with tempfile.TemporaryDirectory() as tmp, FakeApis(records, rate_limits="off") as apis:
         clients = Clients.from_config(
-            apis.endpoints, Credentials.from_env({}), cache_dir=None, timeout=10.0, rate_limits=False
+            apis.endpoints, Credentials(), cache_dir=None, timeout=10.0, rate_limits=False
         )
         resolver = TitleResolver(clients, ResolutionCache(Path(tmp) / "resolutions.sqlite"))
         out = resolver.resolve([item.query for item in labelled])

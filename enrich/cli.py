@@ -4,14 +4,7 @@ Sub-commands live with the code they drive; each module exposes ``add_arguments(
 ``run(args) -> int``, and is imported only when its sub-command is chosen (``enrich parse`` never
 imports Prefect).
 
-Exit codes (documented in the README; a contract for schedulers and scripts):
-
-== ===========================================================================================
-0  complete: every input was read and every source answered
-1  failure: nothing was written (or an unexpected internal error; a traceback is printed)
-2  usage or input error: bad flags, no usable input; one clear line on stderr
-3  partial: output was written, but some inputs were skipped or some sources were unreachable
-== ===========================================================================================
+Exit codes: :mod:`enrich.exitcodes` (a contract for schedulers and scripts).
 """
 
 from __future__ import annotations
@@ -24,12 +17,12 @@ from collections.abc import Callable, Sequence
 from typing import Final
 
 from enrich.errors import EnrichError, InputError
-from enrich.redact import redact_text
-
-EXIT_OK: Final = 0
-EXIT_FAILURE: Final = 1
-EXIT_USAGE: Final = 2
-EXIT_PARTIAL: Final = 3
+from enrich.exitcodes import EXIT_FAILURE as EXIT_FAILURE
+from enrich.exitcodes import EXIT_INTERRUPTED
+from enrich.exitcodes import EXIT_OK as EXIT_OK
+from enrich.exitcodes import EXIT_PARTIAL as EXIT_PARTIAL
+from enrich.exitcodes import EXIT_USAGE as EXIT_USAGE
+from enrich.redact import REDACTING_FILTER, redact_text
 
 # name -> (module, help)
 COMMANDS: Final[dict[str, tuple[str, str]]] = {
@@ -42,18 +35,11 @@ COMMANDS: Final[dict[str, tuple[str, str]]] = {
 }
 
 
-class _RedactingFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str):
-            record.msg = redact_text(record.msg)
-        return True
-
-
 def configure_logging(verbosity: int) -> None:
     level = logging.WARNING - 10 * verbosity
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(_RedactingFilter())
+    handler.addFilter(REDACTING_FILTER)
     root = logging.getLogger("enrich")
     root.handlers[:] = [handler]
     root.setLevel(max(level, logging.DEBUG))
@@ -109,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
     except KeyboardInterrupt:
         print(f"enrich {args.command}: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

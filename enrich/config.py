@@ -1,7 +1,8 @@
 """Where each source lives and which credentials it gets, read from the environment at the edge.
 
-Nothing here runs at import time: call :meth:`Endpoints.from_env` / :meth:`Credentials.from_env`
-where a run starts (the CLI, a Prefect flow), and hand the values to clients' constructors.
+Nothing here reads the environment: :class:`enrich.settings.Settings` does, where a run starts (the
+CLI, a Prefect flow), and hands :class:`Endpoints` and :class:`Credentials` (secrets as pydantic
+``SecretStr``) to the clients' constructors. One config path.
 
 Environment variables (a contract, read by tools outside this repository):
 
@@ -24,10 +25,11 @@ HF_TOKEN              (secret)                                    Hugging Face
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
+
+from pydantic import SecretStr
 
 from enrich.sources import SourcePolicy, registered
 from enrich.sources import names as _names
@@ -41,7 +43,6 @@ __all__ = [
     "SOURCE_POLICY",
     "Credentials",
     "Endpoints",
-    "Secret",
     "SourcePolicy",
     "source_policy",
 ]
@@ -95,11 +96,6 @@ class Endpoints:
             raise ValueError(f"unknown source(s) {', '.join(unknown)}; choose from {', '.join(known)}")
         object.__setattr__(self, "roots", {n: given.get(n, root).rstrip("/") for n, root in known.items()})
 
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Endpoints:
-        env = os.environ if environ is None else environ
-        return cls({s.name: env[s.url_env] for s in registered() if env.get(s.url_env)})
-
     def root(self, source: str) -> str:
         try:
             return self.roots[source]
@@ -116,59 +112,12 @@ class Endpoints:
         return hash(tuple(sorted(self.roots.items())))
 
 
-class Secret:
-    """A credential that never shows itself in ``repr``, ``str``, logs or pickles of errors."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def get(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('***')"
-
-    __str__ = __repr__
-
-    def __bool__(self) -> bool:
-        return bool(self._value)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
-
-
 @dataclass(frozen=True, slots=True)
 class Credentials:
     """Optional credentials; everything works without them, within the anonymous limits."""
 
-    github_token: Secret | None = None
-    s2_api_key: Secret | None = None
-    openalex_api_key: Secret | None = None
-    hf_token: Secret | None = None
+    github_token: SecretStr | None = None
+    s2_api_key: SecretStr | None = None
+    openalex_api_key: SecretStr | None = None
+    hf_token: SecretStr | None = None
     mailto: str | None = None
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Credentials:
-        env = os.environ if environ is None else environ
-
-        def secret(name: str) -> Secret | None:
-            value = env.get(name, "").strip()
-            return Secret(value) if value else None
-
-        values = {s.credential: secret(s.secret_env) for s in registered() if s.credential and s.secret_env}
-        return cls(**values, mailto=(env.get(MAILTO_ENV) or "").strip() or None)
-
-    def secret(self, source: str) -> Secret | None:
-        """The credential of ``source`` (``None`` when it takes none or none is set)."""
-        name = next((s.credential for s in registered() if s.name == source), None)
-        value = getattr(self, name) if name else None
-        return value if isinstance(value, Secret) else None
-
-    def secret_values(self) -> list[str]:
-        """The raw secret strings, for redaction filters only."""
-        return [v.get() for s in registered() if (v := self.secret(s.name))]

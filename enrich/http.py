@@ -35,7 +35,8 @@ import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
 
 from enrich import __version__
-from enrich.redact import SECRET_HEADERS, SECRET_PARAMS, redact_text, sanitize_url
+from enrich.redact import REDACTING_FILTER, SECRET_HEADERS, SECRET_PARAMS, sanitize_url
+from enrich.redact import register_secrets as _register
 
 __all__ = [
     "CACHE_POLICY",
@@ -236,39 +237,19 @@ class PacedAdapter(BaseAdapter):
         self.inner.close()
 
 
-_SECRET_VALUES: set[str] = set()
-_QUERY_SECRET = re.compile(
-    r"(?i)\b(" + "|".join(sorted(re.escape(p) for p in SECRET_PARAMS)) + r")=([^&\s\"']+)"
-)
 THIRD_PARTY_LOGGERS: Final = ("urllib3", "requests_cache", "requests")
 """Libraries that log request URLs at DEBUG (urllib3 logs every GET line with its query string)."""
 
 
-class RedactingFilter(logging.Filter):
-    """Rewrites a log record with secret values and ``api_key=...``-style parameters replaced."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except (TypeError, ValueError):
-            return True
-        clean = _QUERY_SECRET.sub(r"\1=***", redact_text(message, _SECRET_VALUES))
-        if clean != message:
-            record.msg, record.args = clean, None
-        return True
-
-
-_FILTER = RedactingFilter()
-
-
 def register_secrets(values: Iterable[str]) -> None:
-    """Remember credential values so every log line from HTTP libraries is scrubbed of them."""
-    _SECRET_VALUES.update(v for v in values if v)
+    """Remember credential values (:func:`enrich.redact.register_secrets`) and make sure the HTTP
+    libraries' loggers carry the redaction filter."""
+    _register(values)
     install_log_redaction()
 
 
 def install_log_redaction() -> None:
-    """Attach :class:`RedactingFilter` to urllib3/requests/requests-cache loggers (idempotent).
+    """Attach :data:`enrich.redact.REDACTING_FILTER` to urllib3/requests/requests-cache loggers (idempotent).
 
     A logger's filter only sees records logged through that very logger, so every existing child
     logger of those libraries gets it too.
@@ -280,8 +261,8 @@ def install_log_redaction() -> None:
     ]
     for name in {*THIRD_PARTY_LOGGERS, *names}:
         logger = logging.getLogger(name)
-        if _FILTER not in logger.filters:
-            logger.addFilter(_FILTER)
+        if REDACTING_FILTER not in logger.filters:
+            logger.addFilter(REDACTING_FILTER)
 
 
 def is_cached_response(response: requests.Response) -> bool:

@@ -30,7 +30,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from enrich.config import Credentials, Endpoints, Secret, SourcePolicy, source_policy
+from enrich.config import Credentials, Endpoints, SourcePolicy, source_policy
 from enrich.sources import names, parse_sources, registered
 
 SecretLoader = Callable[[str], str | None]
@@ -254,13 +254,13 @@ class Settings(BaseSettings):
         ``*_block`` setting names one (``flows`` passes a Prefect ``Secret`` loader).
         """
 
-        def pick(value: SecretStr | None, block: str | None) -> Secret | None:
+        def pick(value: SecretStr | None, block: str | None) -> SecretStr | None:
             if value is not None:
-                return Secret(value.get_secret_value())
+                return value
             if block and load_secret is not None:
                 loaded = load_secret(block)
                 if loaded and loaded.strip():
-                    return Secret(loaded.strip())
+                    return SecretStr(loaded.strip())
             return None
 
         return Credentials(

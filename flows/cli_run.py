@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from enrich.errors import InputError
+from enrich.exitcodes import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
 from enrich.redact import sanitize_url
 from enrich.sources import names, parse_sources
 
@@ -41,11 +42,6 @@ if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
     from enrich.settings import Settings
-
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
-EXIT_PARTIAL = 3
 
 PREFECT_DEFAULTS = {
     # the embedded server needs ~15-20 s to start the first time on a small machine

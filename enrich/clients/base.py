@@ -35,7 +35,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import requests
 
@@ -83,7 +83,6 @@ class Reply(Generic[T]):
     data: T | None
     from_cache: bool
     history: tuple[int, ...]
-    final_path: str
     rate: RateInfo = field(default_factory=RateInfo)
     text: str = ""
 
@@ -509,7 +508,6 @@ class BaseClient(SourceState):
             data=data,
             from_cache=is_cached_response(response),
             history=tuple(r.status_code for r in response.history),
-            final_path=urlsplit(response.url).path,
             rate=self.limiter.last_info,
             text=text,
         )
@@ -521,10 +519,6 @@ def decode_json(response: requests.Response) -> Any:
         return response.json()
     except ValueError as exc:
         raise BadBody(f"malformed JSON: {type(exc).__name__}") from None
-
-
-def decode_none(response: requests.Response) -> None:
-    return None
 
 
 def chunks(items: list[T], size: int) -> list[list[T]]:

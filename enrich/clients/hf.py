@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 from urllib.parse import quote, unquote, urlsplit
 
 import requests
+from pydantic import SecretStr
 
 from enrich.clients._common import as_int, text
 from enrich.clients.base import BaseClient, decode_json
 from enrich.clients.policy import ClientConfig, Clock, RetryPolicy
-from enrich.config import Secret
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
 from enrich.ids import normalize_arxiv_id
 from enrich.ratelimit import Pacing, utcnow
@@ -101,7 +101,7 @@ class HfClient(BaseClient):
         base_url: str,
         session: requests.Session | None = None,
         timeout: float = 30.0,
-        token: Secret | None = None,
+        token: SecretStr | None = None,
         *,
         pacing: Pacing | None = None,
         retry: RetryPolicy | None = None,
@@ -117,10 +117,10 @@ class HfClient(BaseClient):
         )
 
     def _secrets(self) -> list[str]:
-        return [self._token.get()] if self._token else []
+        return [self._token.get_secret_value()] if self._token else []
 
     def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self._token.get()}"} if self._token else {}
+        return {"Authorization": f"Bearer {self._token.get_secret_value()}"} if self._token else {}
 
     @classmethod
     def configured(cls, root: str, session: requests.Session, config: ClientConfig) -> Self:

@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import requests
+from pydantic import SecretStr
 
 from enrich.clients._common import (
     FILTER_UNSAFE,
@@ -35,7 +36,6 @@ from enrich.clients._common import (
 )
 from enrich.clients.base import BaseClient, chunks, decode_json
 from enrich.clients.policy import ClientConfig, Clock, RetryPolicy
-from enrich.config import Secret
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
 from enrich.ids import arxiv_datacite_doi, normalize_arxiv_id, normalize_doi
 from enrich.ratelimit import Pacing, utcnow
@@ -196,7 +196,7 @@ class OpenAlexClient(BaseClient):
         base_url: str,
         session: requests.Session | None = None,
         timeout: float = 30.0,
-        api_key: Secret | None = None,
+        api_key: SecretStr | None = None,
         mailto: str | None = None,
         *,
         pacing: Pacing | None = None,
@@ -216,14 +216,14 @@ class OpenAlexClient(BaseClient):
         self.limiter.pause_when_spent = False
 
     def _secrets(self) -> list[str]:
-        return [self._api_key.get()] if self._api_key else []
+        return [self._api_key.get_secret_value()] if self._api_key else []
 
     def _params(self, extra: Mapping[str, str | int]) -> dict[str, str | int]:
         params: dict[str, str | int] = dict(extra)
         if self.mailto:
             params["mailto"] = self.mailto
         if self._api_key:
-            params["api_key"] = self._api_key.get()
+            params["api_key"] = self._api_key.get_secret_value()
         return params
 
     def _note_budget(self) -> None:

@@ -21,11 +21,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import requests
+from pydantic import SecretStr
 
 from enrich.clients._common import as_int, doi_problem, pmcid, pmid, split_doi, text
 from enrich.clients.base import BaseClient, chunks, decode_json
 from enrich.clients.policy import ClientConfig, Clock, RetryPolicy
-from enrich.config import Secret
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
 from enrich.ids import normalize_arxiv_id, normalize_doi
 from enrich.ratelimit import Pacing, utcnow
@@ -163,7 +163,7 @@ class S2Client(BaseClient):
         base_url: str,
         session: requests.Session | None = None,
         timeout: float = 30.0,
-        api_key: Secret | None = None,
+        api_key: SecretStr | None = None,
         *,
         pacing: Pacing | None = None,
         retry: RetryPolicy | None = None,
@@ -178,10 +178,10 @@ class S2Client(BaseClient):
         self.batch_size = max(1, min(batch_size, BATCH_SIZE))
 
     def _secrets(self) -> list[str]:
-        return [self._api_key.get()] if self._api_key else []
+        return [self._api_key.get_secret_value()] if self._api_key else []
 
     def _headers(self) -> dict[str, str]:
-        return {"x-api-key": self._api_key.get()} if self._api_key else {}
+        return {"x-api-key": self._api_key.get_secret_value()} if self._api_key else {}
 
     @classmethod
     def configured(cls, root: str, session: requests.Session, config: ClientConfig) -> Self:

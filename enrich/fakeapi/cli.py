@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from enrich.cli import EXIT_OK
+from enrich.exitcodes import EXIT_OK
 from enrich.fakeapi.server import FakeApis
 
 

@@ -22,9 +22,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final
 
+from pydantic import SecretStr
+
 from enrich import pipeline
 from enrich.clients import Clients
-from enrich.config import SOURCES, Credentials, Secret, source_policy
+from enrich.config import SOURCES, Credentials, source_policy
 from enrich.fakeapi import FakeApis
 from enrich.fakeapi.faults import FaultProfile
 from enrich.records import SourceStats
@@ -147,10 +149,10 @@ def write_list(lists: Path) -> None:
 
 def credentials() -> Credentials:
     return Credentials(
-        s2_api_key=Secret(KEYS["S2_API_KEY"]),
-        openalex_api_key=Secret(KEYS["OPENALEX_API_KEY"]),
-        github_token=Secret("ghp_fault_matrix"),
-        hf_token=Secret("hf_fault_matrix"),
+        s2_api_key=SecretStr(KEYS["S2_API_KEY"]),
+        openalex_api_key=SecretStr(KEYS["OPENALEX_API_KEY"]),
+        github_token=SecretStr("ghp_fault_matrix"),
+        hf_token=SecretStr("hf_fault_matrix"),
     )
 
 

@@ -13,6 +13,7 @@ import pytest
 import requests
 import urllib3
 import urllib3.exceptions
+from pydantic import SecretStr
 from requests.adapters import BaseAdapter, HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 
@@ -20,7 +21,6 @@ from enrich.clients.base import BadBodyError, BaseClient, decode_json
 from enrich.clients.crossref import CrossrefClient
 from enrich.clients.policy import DEFAULT_REQUEST_DEADLINE, Clock, RetryPolicy
 from enrich.clients.s2 import S2Client
-from enrich.config import Secret
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
 from enrich.http import CacheSettings, build_session
 from enrich.ratelimit import DEFAULT_MAX_WAIT, Pacing
@@ -177,7 +177,7 @@ def closed_port() -> int:
 def test_closed_port_returns_quickly_with_one_message() -> None:
     port = closed_port()
     client = S2Client(
-        f"http://127.0.0.1:{port}", api_key=Secret("s2-secret-key-123"), pacing=Pacing(min_interval=0.0)
+        f"http://127.0.0.1:{port}", api_key=SecretStr("s2-secret-key-123"), pacing=Pacing(min_interval=0.0)
     )
     ids = [f"CorpusId:{i}" for i in range(1, 1200)]  # three batches
     started = time.monotonic()

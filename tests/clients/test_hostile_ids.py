@@ -16,13 +16,14 @@ from urllib.parse import unquote
 
 import pytest
 import requests
+from pydantic import SecretStr
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
 from enrich.clients import Clients
 from enrich.clients.base import BaseClient, decode_json
 from enrich.clients.safety import outside_reason
-from enrich.config import Credentials, Secret
+from enrich.config import Credentials
 from enrich.errors import OutsideApiError
 from enrich.fakeapi import FakeApis
 from enrich.records import FetchStatus
@@ -66,7 +67,7 @@ MAILTO = "ops@example.org"
 
 def clients_for(apis: FakeApis) -> Clients:
     credentials = Credentials(
-        openalex_api_key=Secret("oa-key"), github_token=Secret("gh-token"), mailto=MAILTO
+        openalex_api_key=SecretStr("oa-key"), github_token=SecretStr("gh-token"), mailto=MAILTO
     )
     return Clients.from_config(apis.endpoints, credentials, cache_dir=None, rate_limits=False)
 

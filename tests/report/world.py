@@ -135,7 +135,7 @@ def write_night(
         if all_down:
             closed = dict.fromkeys((f.name for f in dataclasses.fields(endpoints)), "http://127.0.0.1:9")
             endpoints = dataclasses.replace(endpoints, **closed)
-        clients = Clients.from_config(endpoints, Credentials.from_env({}), cache_dir=None, rate_limits=False)
+        clients = Clients.from_config(endpoints, Credentials(), cache_dir=None, rate_limits=False)
         parsed = pipeline.parse_lists(lists)
         previous = read_previous(out, before=day)
         known = pipeline.repo_states(previous)

@@ -78,9 +78,7 @@ def apis(make_fake_apis: Callable[..., FakeApis]) -> FakeApis:
 
 
 def make_clients(apis: FakeApis) -> Clients:
-    return Clients.from_config(
-        apis.endpoints, Credentials.from_env({}), cache_dir=None, timeout=10.0, rate_limits=False
-    )
+    return Clients.from_config(apis.endpoints, Credentials(), cache_dir=None, timeout=10.0, rate_limits=False)
 
 
 def test_titles_then_ids_then_clusters(apis: FakeApis, tmp_path: Path) -> None:
