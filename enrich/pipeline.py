@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from enrich.config import SOURCE_POLICY, SourcePolicy
+from enrich.config import SOURCES as SOURCES  # the names at import time, for callers that read them here
 from enrich.errors import EnrichError, InputError
 from enrich.records import FetchStatus, HfRecord, RepoRecord, SourceStats, WorkRecord
 from enrich.refresh import FetchUpstream, RefreshReport, RefreshSpec, UpstreamFile

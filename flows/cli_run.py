@@ -400,7 +400,7 @@ def supervise(out: Path, day: date) -> int:
     env = {**os.environ, SUPERVISED_ENV: str(os.getpid())}
     try:
         child = subprocess.Popen(
-            [sys.executable, "-m", "enrich.cli", *sys.argv[1:]], env=env, start_new_session=True
+            [sys.executable, "-m", "flows.cli", *sys.argv[1:]], env=env, start_new_session=True
         )
         code = _wait_for(child, stop)
     finally:

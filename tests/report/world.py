@@ -133,7 +133,7 @@ def write_night(
         if github_down:
             endpoints = dataclasses.replace(endpoints, github="http://127.0.0.1:9")
         if all_down:
-            closed = dict.fromkeys((f.name for f in dataclasses.fields(endpoints)), "http://127.0.0.1:9")
+            closed = dict.fromkeys(endpoints.roots, "http://127.0.0.1:9")
             endpoints = dataclasses.replace(endpoints, **closed)
         clients = Clients.from_config(endpoints, Credentials(), cache_dir=None, rate_limits=False)
         parsed = pipeline.parse_lists(lists)
