@@ -9,7 +9,8 @@ on night two, fresh or carried forward).
 
 The same stages as ``flows.nightly`` (``enrich.pipeline``), without Prefect, batches in order, so a
 case takes about a second. Used by ``tests/flows/test_fault_matrix.py`` and
-``benchmarks/fault_matrix.py``.
+``benchmarks/fault_matrix.py``. It lives with the application: it drives the library against the API
+double, which itself depends on nothing but the public configuration.
 """
 
 from __future__ import annotations
