@@ -37,6 +37,7 @@ from requests.adapters import BaseAdapter, HTTPAdapter
 from enrich import __version__
 from enrich.redact import REDACTING_FILTER, SECRET_HEADERS, SECRET_PARAMS, sanitize_url
 from enrich.redact import register_secrets as _register
+from enrich.sources import cache_patterns
 
 __all__ = [
     "CACHE_POLICY",
@@ -44,6 +45,7 @@ __all__ = [
     "PacedAdapter",
     "build_session",
     "cache_ignored_parameters",
+    "cache_policy",
     "install_log_redaction",
     "is_cached_response",
     "register_secrets",
@@ -55,19 +57,13 @@ IMMUTABLE: Final = "immutable"
 VOLATILE: Final = "volatile"
 REVALIDATE: Final = "revalidate"
 
-CACHE_POLICY: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
-    # title -> id resolutions and arXiv metadata never change once published: keep long
-    (re.compile(r"/api/query(?:\?|$)"), IMMUTABLE),  # arXiv ti: searches (GET), id_list (POST)
-    (re.compile(r"/graph/v1/paper/search"), IMMUTABLE),  # S2 search and search/match
-    (re.compile(r"/works\?(?:.*&)?(?:search|query\.bibliographic)="), IMMUTABLE),  # OpenAlex/Crossref search
-    # GitHub REST: store, but always revalidate with the ETag (304 = no quota spent)
-    (re.compile(r"/repos/[^/]+/[^/]+"), REVALIDATE),
-    # everything else carries counts (citations, stars, likes): one night
-    (re.compile(r"/graph/v1/paper"), VOLATILE),
-    (re.compile(r"/works"), VOLATILE),
-    (re.compile(r"/graphql"), VOLATILE),
-    (re.compile(r"/api/(?:models|datasets|spaces)/"), VOLATILE),
-)
+
+def cache_policy() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """URL pattern -> kind of data, from each source's ``cache`` (``enrich.sources``); first match wins."""
+    return tuple((re.compile(pattern), kind) for pattern, kind in cache_patterns())
+
+
+CACHE_POLICY: Final = cache_policy()
 """URL pattern -> kind of data, first match wins; unmatched URLs get the volatile expiry."""
 
 
@@ -154,7 +150,7 @@ def _cached_session(user_agent_value: str, cache: CacheSettings, name: str) -> r
     session: requests.Session = CachedSession(
         backend=backend,
         expire_after=cache.volatile_ttl,
-        urls_expire_after={pattern: _expire(kind, cache) for pattern, kind in CACHE_POLICY},
+        urls_expire_after={pattern: _expire(kind, cache) for pattern, kind in cache_policy()},
         allowable_methods=("GET", "HEAD", "POST"),  # S2 paper/batch and GraphQL are POSTs
         allowable_codes=(200,),
         ignored_parameters=ignored,

@@ -38,6 +38,11 @@ __all__ = [
 ItemKind = Literal["works", "repos", "hf"]
 """What a source's items become: work records, repo records or Hugging Face item records."""
 
+CacheKind = Literal["immutable", "revalidate", "volatile"]
+"""How long the HTTP cache keeps an answer (``enrich.http``): ``immutable`` facts (arXiv metadata,
+title searches) ``immutable_ttl``; ``revalidate``: stored, always revalidated with its ETag (GitHub
+REST: a 304 costs no quota); ``volatile`` counts (citations, stars, likes) ``volatile_ttl``."""
+
 
 @dataclass(frozen=True, slots=True)
 class SourcePolicy:
@@ -95,6 +100,7 @@ class SourceSpec:
     secret_env: str | None = None  # the variable of its credential, if it takes one
     credential: str | None = None  # the field of ``enrich.config.Credentials`` holding it
     search_rank: int | None = None  # position among the title-search sources (None: no title search)
+    cache: tuple[tuple[str, CacheKind], ...] = ()  # URL regex -> kind; unmatched URLs are volatile
     policy: SourcePolicy = field(default_factory=SourcePolicy)
 
     def client_class(self) -> SourceClientClass:
@@ -109,6 +115,8 @@ class SourceSpec:
         return int(self.client_class().BATCH_SIZE)
 
 
+_WORKS_SEARCH: Final = r"/works\?(?:.*&)?(?:search|query\.bibliographic)="  # OpenAlex/Crossref search
+
 REGISTRY: Final[list[SourceSpec]] = [
     # 45 min deadline each (SourcePolicy's default): the largest real night (17 lists, ~3,000 works)
     # needs ~10 min of arXiv pacing at 1 request / 3 s and ~15 min of Crossref singletons; the rest
@@ -120,6 +128,7 @@ REGISTRY: Final[list[SourceSpec]] = [
         "ENRICH_ARXIV_URL",
         "https://export.arxiv.org",
         search_rank=2,
+        cache=((r"/api/query(?:\?|$)", "immutable"),),  # ti: searches (GET) and id_list: never change
     ),
     SourceSpec(
         "s2",
@@ -130,6 +139,7 @@ REGISTRY: Final[list[SourceSpec]] = [
         secret_env="S2_API_KEY",
         credential="s2_api_key",
         search_rank=0,
+        cache=((r"/graph/v1/paper/search", "immutable"), (r"/graph/v1/paper", "volatile")),
     ),
     SourceSpec(
         "openalex",
@@ -140,6 +150,7 @@ REGISTRY: Final[list[SourceSpec]] = [
         secret_env="OPENALEX_API_KEY",
         credential="openalex_api_key",
         search_rank=1,
+        cache=((_WORKS_SEARCH, "immutable"), (r"/works", "volatile")),
     ),
     SourceSpec(
         "crossref",
@@ -148,6 +159,7 @@ REGISTRY: Final[list[SourceSpec]] = [
         "ENRICH_CROSSREF_URL",
         "https://api.crossref.org",
         search_rank=3,
+        cache=((_WORKS_SEARCH, "immutable"), (r"/works", "volatile")),
     ),
     SourceSpec(
         "github",
@@ -157,6 +169,7 @@ REGISTRY: Final[list[SourceSpec]] = [
         "https://api.github.com",
         secret_env="GITHUB_TOKEN",
         credential="github_token",
+        cache=((r"/repos/[^/]+/[^/]+", "revalidate"), (r"/graphql", "volatile")),
     ),
     SourceSpec(
         "hf",
@@ -166,6 +179,7 @@ REGISTRY: Final[list[SourceSpec]] = [
         "https://huggingface.co",
         secret_env="HF_TOKEN",
         credential="hf_token",
+        cache=((r"/api/(?:models|datasets|spaces)/", "volatile"),),
     ),
 ]
 """Every source, in the order runs list them. Read it through :func:`registered`."""
@@ -187,6 +201,20 @@ def spec(name: str) -> SourceSpec:
         if s.name == name:
             return s
     raise ValueError(f"unknown source {name!r}; choose from {', '.join(names())}")
+
+
+def cache_patterns() -> tuple[tuple[str, CacheKind], ...]:
+    """Every source's cache patterns, first match wins: ``immutable`` ones first, then ``revalidate``,
+    then ``volatile``, each in registry order, duplicates dropped (a narrow pattern of one source is
+    never shadowed by a broad one of another)."""
+    order: tuple[CacheKind, ...] = ("immutable", "revalidate", "volatile")
+    out: dict[str, CacheKind] = {}
+    for kind in order:
+        for s in REGISTRY:
+            for pattern, k in s.cache:
+                if k == kind:
+                    out.setdefault(pattern, k)
+    return tuple(out.items())
 
 
 def search_sources() -> tuple[str, ...]:

@@ -21,10 +21,11 @@ from enrich.clients.base import BaseClient
 from enrich.clients.github import RepoState
 from enrich.clients.policy import ClientConfig
 from enrich.config import Credentials, Endpoints
+from enrich.http import cache_policy
 from enrich.ratelimit import Pacing
 from enrich.records import FetchStatus, WorkRecord
 from enrich.settings import Settings
-from enrich.sources import SourceClient, SourceSpec
+from enrich.sources import SourceClient, SourcePolicy, SourceSpec
 from enrich.summary import Coverage, RunSummary, Share, render_markdown
 
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
@@ -52,7 +53,15 @@ class ToyClient(BaseClient):
         ]
 
 
-TOY = SourceSpec("toy", f"{__name__}:ToyClient", "works", "ENRICH_TOY_URL", TOY_ROOT)
+TOY = SourceSpec(
+    "toy",
+    f"{__name__}:ToyClient",
+    "works",
+    "ENRICH_TOY_URL",
+    TOY_ROOT,
+    policy=SourcePolicy(min_served=0.5, deadline_s=60.0),
+    cache=((r"/toy/items/", "immutable"),),
+)
 
 
 @pytest.fixture
@@ -86,6 +95,8 @@ def test_a_registered_source_is_in_settings_plan_and_summary(
     assert settings.url("toy") == "http://127.0.0.1:8123/toy"
     assert settings.public_dict()["toy_url"] == "http://127.0.0.1:8123/toy"
     assert sources.parse_sources("toy") == ("toy",)
+    assert settings.source_policy()["toy"] == SourcePolicy(min_served=0.5, deadline_s=60.0)
+    assert ("/toy/items/", "immutable") in [(p.pattern, k) for p, k in cache_policy()]
 
     # clients: built by its own class from the run's configuration
     clients = Clients.from_config(settings.endpoints(), Credentials(), cache_dir=None)
