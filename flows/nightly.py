@@ -34,7 +34,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import httpx
 from prefect import flow, get_run_logger, task
@@ -60,6 +60,9 @@ from enrich.slots import LEDGER_DIR, Holder, SlotLedger
 from enrich.summary import render_markdown
 from enrich.tables import PreviousSnapshot
 
+if TYPE_CHECKING:
+    from flows.report_step import ReportOutcome
+
 LIMIT_PREFIX = "enrich-"
 ARTIFACT_KEY = "enrich-run-summary"
 FETCH_TIMEOUT_S = 1800.0
@@ -80,7 +83,7 @@ class NightlyResult:
     problems: tuple[str, ...]  # skipped files, failed batches
     summary_markdown: str
     notes: tuple[str, ...] = ()  # e.g. the refresh stage's "offline" line
-    report: Any = None  # flows.report_step.ReportOutcome: report path or why not, summary files
+    report: "ReportOutcome | None" = None  # report path or why not, summary files
 
 
 # --------------------------------------------------------------------------- edge helpers
