@@ -204,8 +204,8 @@ def test_concurrency_limits_degrade_gracefully(
 
 def test_tokens_from_prefect_secret_blocks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from prefect.blocks.system import Secret
+    from pydantic import SecretStr as Token
 
-    from enrich.config import Secret as Token
     from enrich.settings import Settings
     from flows.nightly import load_secret_block
 
