@@ -2,7 +2,7 @@
 
     uv run --frozen python benchmarks/bench_clients.py [--works 1000] [--repos 300] [--hf 100] [--factor 0.01]
 
-A synthetic catalog is served by ``enrich.fakeapi.FakeApis`` with each API's documented limits enforced
+A synthetic catalog is served by ``fakeapis.FakeApis`` with each API's documented limits enforced
 on a clock ``factor`` times the real one; the clients run with their documented intervals scaled the
 same way (``Clients.from_config(interval_scale=factor)``). Printed per source: items, HTTP requests,
 items per request, 429s received, wall seconds here, and the real-time floor: the seconds the same
@@ -23,7 +23,7 @@ from pydantic import SecretStr
 
 from enrich.clients import Clients
 from enrich.config import Credentials
-from enrich.fakeapi import FakeApis
+from fakeapis import FakeApis
 
 
 def catalog(works: int, repos: int, hf: int) -> list[dict[str, Any]]:

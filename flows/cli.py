@@ -28,7 +28,7 @@ from enrich.redact import REDACTING_FILTER, redact_text
 # name -> (module, help)
 COMMANDS: Final[dict[str, tuple[str, str]]] = {
     "parse": ("enrich.parsing.cli", "parse raw lists into the entries table (no network)"),
-    "fake-apis": ("enrich.fakeapi.cli", "serve a local double of every API on 127.0.0.1"),
+    "fake-apis": ("fakeapis.cli", "serve a local double of every API on 127.0.0.1"),
     "run": ("flows.cli_run", "run the nightly pipeline once (embedded Prefect, no set-up)"),
     "serve": ("flows.cli_serve", "serve the nightly deployment on a cron schedule"),
     "report": ("enrich.report.cli", "write the static HTML report of a snapshot (offline)"),

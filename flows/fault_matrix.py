@@ -28,10 +28,10 @@ from pydantic import SecretStr
 from enrich import pipeline
 from enrich.clients import Clients
 from enrich.config import SOURCES, Credentials, source_policy
-from enrich.fakeapi import FakeApis
-from enrich.fakeapi.faults import FaultProfile
 from enrich.records import SourceStats
 from enrich.snapshot import read_table
+from fakeapis import FakeApis
+from fakeapis.faults import FaultProfile
 
 NIGHT_ONE: Final = date(2026, 11, 21)
 NIGHT_TWO: Final = date(2026, 11, 22)
@@ -113,7 +113,7 @@ FAULT_CASES: Final[tuple[FaultCase, ...]] = (
     FaultCase("quota", {"fault": "quota", "reset_after": 3600}, reason=""),
     FaultCase("down", {"fault": "down"}, reason="unreachable"),
 )
-"""Every fault kind of ``enrich.fakeapi.faults.FAULT_KINDS`` (``status`` as its six common answers)."""
+"""Every fault kind of ``fakeapis.faults.FAULT_KINDS`` (``status`` as its six common answers)."""
 
 AUTH_REASON: Final = {
     "s2": "S2 rejected the API key",

@@ -25,10 +25,10 @@ from enrich.clients.openalex import OpenAlexClient
 from enrich.clients.policy import RetryPolicy
 from enrich.clients.s2 import S2Client
 from enrich.config import Credentials
-from enrich.fakeapi import FakeApis, FaultProfile
 from enrich.http import CacheSettings, build_session, user_agent
 from enrich.ratelimit import Pacing
 from enrich.records import FetchStatus
+from fakeapis import FakeApis, FaultProfile
 
 CATALOG = Path(__file__).resolve().parents[1] / "data" / "catalog.jsonl"
 FAST: dict[str, Any] = {

@@ -16,8 +16,8 @@ from enrich.clients.base import decode_json
 from enrich.clients.openalex import OpenAlexClient
 from enrich.clients.s2 import S2Client
 from enrich.errors import AuthRejectedError, RateLimitedError, SourceDeferredError
-from enrich.fakeapi import FakeApis
 from enrich.records import FetchStatus
+from fakeapis import FakeApis
 
 from .test_base import answer, probe
 from .test_double import CATALOG, FAST

@@ -9,8 +9,8 @@ import pytest
 import requests
 
 from enrich.config import ENV_VARS
-from enrich.fakeapi import FakeApis
 from enrich.settings import Settings
+from fakeapis import FakeApis
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 OS = "{http://a9.com/-/spec/opensearch/1.1/}"
@@ -373,7 +373,7 @@ def test_hf_models_datasets_spaces_redirect_and_missing(fake_apis: FakeApis) -> 
 def test_openalex_id_filters_answer_exactly_what_a_scan_of_the_catalog_keeps(fake_apis: FakeApis) -> None:
     """The OR-filter goes through an index (no scan per request); every id kind, in every accepted
     form, combined with another filter, must keep the same works in the same (catalog) order."""
-    from enrich.fakeapi.apis.openalex import _matches
+    from fakeapis.apis.openalex import _matches
 
     ctx_works = [w for w in fake_apis.catalog.works_in("openalex") if not w.merged_into]
     values: dict[str, list[str]] = {"doi": [], "openalex": [], "ids.pmid": [], "pmcid": [], "mag": []}

@@ -39,7 +39,7 @@ def night_one(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_matrix_covers_every_fault_kind() -> None:
-    from enrich.fakeapi.faults import FAULT_KINDS
+    from fakeapis.faults import FAULT_KINDS
 
     assert {c.rule["fault"] for c in FAULT_CASES} == set(FAULT_KINDS)
     assert len(CASES) == 27
@@ -80,8 +80,8 @@ def test_fault_night(case: FaultCase, scope: str, night_one: Path, tmp_path: Pat
 
 
 def test_without_earlier_evidence_empty_feeds_and_nulls_are_not_found_at_once(tmp_path: Path) -> None:
-    from enrich.fakeapi import FakeApis
-    from enrich.fakeapi.faults import FaultProfile
+    from fakeapis import FakeApis
+    from fakeapis.faults import FaultProfile
     from flows.fault_matrix import NIGHT_ONE, run_night, write_list
 
     write_list(tmp_path / "lists")
@@ -105,9 +105,9 @@ def test_links_only_s2_made_survive_several_bad_nights_and_yield_to_contradictio
     from datetime import UTC, date, datetime
 
     from enrich import pipeline
-    from enrich.fakeapi import FakeApis
     from enrich.records import FetchStatus, WorkRecord
     from enrich.snapshot import read_previous
+    from fakeapis import FakeApis
     from flows.fault_matrix import NIGHT_ONE, profile_for, run_night, values_lost
 
     out = tmp_path / "out"

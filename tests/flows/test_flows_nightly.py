@@ -11,8 +11,8 @@ import pytest
 from flows_testdata import CATALOG, closed_port
 
 from enrich.config import ENV_VARS, SOURCES
-from enrich.fakeapi import FakeApis
 from enrich.snapshot import read_table
+from fakeapis import FakeApis
 
 # the harness's server start is slow on a busy machine (it is shared: one per test session)
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness"), pytest.mark.timeout(900)]

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from enrich.fakeapi import catalog_from
 from enrich.pipeline import parse_lists
+from fakeapis import catalog_from
 from flows.demo import demo_catalog, night_lists
 
 REPO = Path(__file__).resolve().parents[2]

@@ -124,8 +124,8 @@ def write_night(
     from enrich import pipeline
     from enrich.clients import Clients
     from enrich.config import Credentials
-    from enrich.fakeapi import FakeApis
     from enrich.snapshot import read_previous, write_snapshot
+    from fakeapis import FakeApis
 
     day = N1 if night == 1 else N2
     with FakeApis(catalog(night)) as apis:

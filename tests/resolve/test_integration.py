@@ -9,13 +9,13 @@ import pytest
 
 from enrich.clients import Clients
 from enrich.config import Credentials
-from enrich.fakeapi import FakeApis
 from enrich.resolve.cache import ResolutionCache
 from enrich.resolve.crosswalk import plan_lookups, resolve_works
 from enrich.resolve.idmap import title_key
 from enrich.resolve.match import TitleQuery
 from enrich.resolve.resolver import TitleResolver
 from enrich.resolve.types import MatchMethod, WorkIds
+from fakeapis import FakeApis
 
 from .helpers import FakeEntry
 

@@ -15,9 +15,9 @@ from typing import Any
 from enrich import pipeline
 from enrich.clients import Clients
 from enrich.config import Credentials, Endpoints
-from enrich.fakeapi import FakeApis
 from enrich.snapshot import load, read_previous, write_snapshot
 from enrich.tables import PreviousSnapshot, Tables, build_tables
+from fakeapis import FakeApis
 
 from .helpers import blank_row, manifest
 

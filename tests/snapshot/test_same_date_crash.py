@@ -23,12 +23,12 @@ import enrich.snapshot as snap
 from enrich import pipeline
 from enrich.clients import Clients
 from enrich.config import SOURCES, Credentials, Endpoints
-from enrich.fakeapi import FakeApis
 from enrich.records import HfRecord, RepoRecord
 from enrich.resolve.types import ResolvedWork
 from enrich.schemas import SCHEMAS
 from enrich.snapshot import list_snapshots, read_manifest, read_previous, read_table, write_snapshot
 from enrich.tables import PreviousSnapshot, Tables, build_tables
+from fakeapis import FakeApis
 
 from .helpers import manifest
 from .test_from_double import LIST, closed_port

@@ -10,7 +10,7 @@ from pathlib import Path
 from types import FrameType
 
 from enrich.exitcodes import EXIT_OK
-from enrich.fakeapi.server import FakeApis
+from fakeapis.server import FakeApis
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
