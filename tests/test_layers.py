@@ -1,7 +1,9 @@
-"""The layers: the library (``enrich``) never imports the application (``flows``).
+"""The layers: the library (``enrich``) never imports the application (``flows``), and the API double
+(``fakeapis``) depends on nothing of the library but its public configuration.
 
-Checked twice: no import statement anywhere in ``enrich/`` (module level or inside a function) names
-``flows``, and importing every library module in a fresh interpreter loads no ``flows`` module.
+Checked on the source: no import statement anywhere in ``enrich/`` (module level or inside a function)
+names ``flows``, and ``fakeapis/`` imports only the public modules below; and at run time: importing
+every library module in a fresh interpreter loads no ``flows`` module.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = ROOT / "enrich"
+DOUBLE = ROOT / "fakeapis"
+PUBLIC = {"enrich.config", "enrich.errors", "enrich.exitcodes", "enrich.redact"}
+"""What the double may use of the library: the public configuration, its exceptions and exit codes."""
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -49,3 +54,13 @@ def test_importing_the_library_loads_no_app_module() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True, timeout=300
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_the_double_depends_only_on_the_public_configuration() -> None:
+    used = {
+        str(path.relative_to(ROOT)): sorted(
+            n for n in imported_modules(path) if n.split(".")[0] in {"enrich", "flows"} and n not in PUBLIC
+        )
+        for path in sorted(DOUBLE.rglob("*.py"))
+    }
+    assert {k: v for k, v in used.items() if v} == {}
