@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from enrich.config import ENV_VARS
-from enrich.fakeapi import FakeApis
+from fakeapis import FakeApis
 
 PER_BATCH = 50  # enrich.pipeline.BATCH_SIZES["hf"]
 

@@ -2,7 +2,7 @@
 
     uv run --frozen python benchmarks/bench_clients.py [--works 1000] [--repos 300] [--hf 100] [--factor 0.01]
 
-A synthetic catalog is served by ``enrich.fakeapi.FakeApis`` with each API's documented limits enforced
+A synthetic catalog is served by ``fakeapis.FakeApis`` with each API's documented limits enforced
 on a clock ``factor`` times the real one; the clients run with their documented intervals scaled the
 same way (``Clients.from_config(interval_scale=factor)``). Printed per source: items, HTTP requests,
 items per request, 429s received, wall seconds here, and the real-time floor: the seconds the same
@@ -19,9 +19,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
+
 from enrich.clients import Clients
-from enrich.config import Credentials, Secret
-from enrich.fakeapi import FakeApis
+from enrich.config import Credentials
+from fakeapis import FakeApis
 
 
 def catalog(works: int, repos: int, hf: int) -> list[dict[str, Any]]:
@@ -84,7 +86,9 @@ def main() -> None:
     parser.add_argument("--factor", type=float, default=0.01)
     args = parser.parse_args()
     creds = Credentials(
-        github_token=Secret("ghp_" + "b" * 36), s2_api_key=Secret("bench-key"), mailto="bench@example.org"
+        github_token=SecretStr("ghp_" + "b" * 36),
+        s2_api_key=SecretStr("bench-key"),
+        mailto="bench@example.org",
     )
     with (
         tempfile.TemporaryDirectory() as tmp,

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import requests
 
-from enrich.fakeapi import FakeApis
+from fakeapis import FakeApis
 
 ROOT = Path(__file__).resolve().parent.parent
 PATHS = [

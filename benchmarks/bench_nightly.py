@@ -9,7 +9,7 @@ Generates N papers (70 % arXiv links, 20 % DOI links, 10 % DOI links of papers t
 arXiv preprint; an arXiv link to a preprint merged into its published version would cost OpenAlex
 one single look-up each, as the OR-filter answers with the published record),
 0.3 N GitHub repos, 0.03 N Hugging Face items and 0.01 N title-only entries, spread over seven
-Markdown lists, plus a catalog for the API double (``enrich.fakeapi``) that answers every one of
+Markdown lists, plus a catalog for the API double (``fakeapis``) that answers every one of
 them. Starts the double (``enrich fake-apis``, its own process, access log on), then runs
 ``enrich run`` (or, with ``--engine none``, the same stages without Prefect) twice in a child process: a cold night (empty caches, no previous snapshot) and a warm
 night (the next day: same caches, previous snapshot present, nothing changed upstream).

@@ -18,7 +18,7 @@ What it does, per seed:
    dropped subtitles, year off by one, missing year, author formats) and queries whose work is *not*
    in the catalog (fresh titles, and near-misses one word away from a catalog title).
 3. ``--mode double`` (default): runs :class:`enrich.resolve.resolver.TitleResolver` with the real
-   clients against :class:`enrich.fakeapi.FakeApis` in-process and counts requests from the access
+   clients against :class:`fakeapis.FakeApis` in-process and counts requests from the access
    log. ``--mode direct``: scores candidates from a BM25 ranking of the catalog with
    :func:`enrich.resolve.match.decide` (no HTTP; for developing the scorer).
 4. Prints precision (correct accepts / accepts), recall (correct accepts / queries whose work is in
@@ -420,8 +420,8 @@ def run_direct(works: Sequence[GenWork], labelled: Sequence[Labelled]) -> tuple[
     """Score a BM25 top-10 of the catalog per query (as each search endpoint would return)."""
     from datetime import UTC, datetime
 
-    from enrich.fakeapi.search import Index
     from enrich.records import Author, FetchStatus, WorkRecord
+    from fakeapis.search import Index
 
     now = datetime(2026, 1, 1, tzinfo=UTC)
     records = [
@@ -465,14 +465,14 @@ def run_double(works: Sequence[GenWork], labelled: Sequence[Labelled]) -> tuple[
     """The real resolver and clients against the API double, in-process."""
     from enrich.clients import Clients
     from enrich.config import Credentials
-    from enrich.fakeapi import FakeApis
     from enrich.resolve.cache import ResolutionCache
     from enrich.resolve.resolver import TitleResolver
+    from fakeapis import FakeApis
 
     records = [w.record() for w in works]
     with tempfile.TemporaryDirectory() as tmp, FakeApis(records, rate_limits="off") as apis:
         clients = Clients.from_config(
-            apis.endpoints, Credentials.from_env({}), cache_dir=None, timeout=10.0, rate_limits=False
+            apis.endpoints, Credentials(), cache_dir=None, timeout=10.0, rate_limits=False
         )
         resolver = TitleResolver(clients, ResolutionCache(Path(tmp) / "resolutions.sqlite"))
         out = resolver.resolve([item.query for item in labelled])

@@ -1,6 +1,6 @@
 """The fault matrix as a table: fault kind x scope -> exit code, partial, values lost, wall time.
 
-Two nights per row through the library stages against the API double (``enrich.fakeapi.matrix``):
+Two nights per row through the library stages against the API double (``flows.fault_matrix``):
 night one clean, night two with the fault on one source (rotating) or on all sources.
 
     uv run --frozen python benchmarks/fault_matrix.py            # every case
@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from enrich.fakeapi.matrix import FAULT_CASES, matrix
+from flows.fault_matrix import FAULT_CASES, matrix
 
 CATALOG = Path(__file__).resolve().parent.parent / "tests" / "data" / "catalog.jsonl"
 

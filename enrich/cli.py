@@ -1,115 +1,28 @@
-"""The ``enrich`` console command.
+"""``python -m enrich.cli``: the ``enrich`` command, for scripts and subprocesses that call it by module.
 
-Sub-commands live with the code they drive; each module exposes ``add_arguments(parser)`` and
-``run(args) -> int``, and is imported only when its sub-command is chosen (``enrich parse`` never
-imports Prefect).
-
-Exit codes (documented in the README; a contract for schedulers and scripts):
-
-== ===========================================================================================
-0  complete: every input was read and every source answered
-1  failure: nothing was written (or an unexpected internal error; a traceback is printed)
-2  usage or input error: bad flags, no usable input; one clear line on stderr
-3  partial: output was written, but some inputs were skipped or some sources were unreachable
-== ===========================================================================================
+The command itself is the application's (:mod:`flows.cli`, also the ``enrich`` console script): it is
+imported when :func:`main` runs, never when this module is imported, so the library does not depend on
+the app. Exit codes: :mod:`enrich.exitcodes`.
 """
 
 from __future__ import annotations
 
-import argparse
 import importlib
-import logging
-import sys
 from collections.abc import Callable, Sequence
-from typing import Final
 
-from enrich.errors import EnrichError, InputError
-from enrich.redact import redact_text
+from enrich.exitcodes import EXIT_FAILURE as EXIT_FAILURE
+from enrich.exitcodes import EXIT_OK as EXIT_OK
+from enrich.exitcodes import EXIT_PARTIAL as EXIT_PARTIAL
+from enrich.exitcodes import EXIT_USAGE as EXIT_USAGE
 
-EXIT_OK: Final = 0
-EXIT_FAILURE: Final = 1
-EXIT_USAGE: Final = 2
-EXIT_PARTIAL: Final = 3
-
-# name -> (module, help)
-COMMANDS: Final[dict[str, tuple[str, str]]] = {
-    "parse": ("enrich.parsing.cli", "parse raw lists into the entries table (no network)"),
-    "fake-apis": ("enrich.fakeapi.cli", "serve a local double of every API on 127.0.0.1"),
-    "run": ("flows.cli_run", "run the nightly pipeline once (embedded Prefect, no set-up)"),
-    "serve": ("flows.cli_serve", "serve the nightly deployment on a cron schedule"),
-    "report": ("enrich.report.cli", "write the static HTML report of a snapshot (offline)"),
-    "demo": ("enrich.demo", "the whole product offline: API double, two nights, the report"),
-}
-
-
-class _RedactingFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str):
-            record.msg = redact_text(record.msg)
-        return True
-
-
-def configure_logging(verbosity: int) -> None:
-    level = logging.WARNING - 10 * verbosity
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(_RedactingFilter())
-    root = logging.getLogger("enrich")
-    root.handlers[:] = [handler]
-    root.setLevel(max(level, logging.DEBUG))
-
-
-def global_flags(default: object) -> argparse.ArgumentParser:
-    """The flags every command accepts, before or after its name (``enrich -v run``, ``enrich run -v``)."""
-    flags = argparse.ArgumentParser(add_help=False)
-    flags.add_argument(
-        "-v", "--verbose", action="count", default=default, help="more log output (-vv: debug)"
-    )
-    return flags
-
-
-def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argparse.Namespace], int]]]:
-    parser = argparse.ArgumentParser(
-        prog="enrich", description=__doc__.split("\n\n")[0], parents=[global_flags(0)]
-    )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    runners: dict[str, Callable[[argparse.Namespace], int]] = {}
-    chosen = _chosen_command(sys.argv[1:])
-    # after the command name the flags add to what came before it (SUPPRESS: absent leaves it alone)
-    after = global_flags(argparse.SUPPRESS)
-    for name, (module_name, help_text) in COMMANDS.items():
-        p = sub.add_parser(name, help=help_text, description=help_text, parents=[after])
-        if chosen == name:  # import only what runs
-            module = importlib.import_module(module_name)
-            module.add_arguments(p)
-            runners[name] = module.run
-    return parser, runners
-
-
-def _chosen_command(argv: Sequence[str]) -> str | None:
-    for arg in argv:
-        if arg in COMMANDS:
-            return arg
-    return None
+APP_CLI = "flows.cli"
+"""The module that holds the ``enrich`` command."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    if argv is not None:
-        sys.argv[1:] = list(argv)
-    parser, runners = build_parser()
-    args = parser.parse_args()
-    configure_logging(args.verbose)
-    try:
-        return runners[args.command](args)
-    except InputError as exc:
-        print(f"enrich {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except EnrichError as exc:
-        print(f"enrich {args.command}: error: {redact_text(str(exc))}", file=sys.stderr)
-        return EXIT_FAILURE
-    except KeyboardInterrupt:
-        print(f"enrich {args.command}: interrupted", file=sys.stderr)
-        return 130
+    """Run the ``enrich`` command (``argv`` without the program name; default: ``sys.argv[1:]``)."""
+    run: Callable[[Sequence[str] | None], int] = importlib.import_module(APP_CLI).main
+    return run(argv)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Where each source lives and which credentials it gets, read from the environment at the edge.
 
-Nothing here runs at import time: call :meth:`Endpoints.from_env` / :meth:`Credentials.from_env`
-where a run starts (the CLI, a Prefect flow), and hand the values to clients' constructors.
+Nothing here reads the environment: :class:`enrich.settings.Settings` does, where a run starts (the
+CLI, a Prefect flow), and hands :class:`Endpoints` and :class:`Credentials` (secrets as pydantic
+``SecretStr``) to the clients' constructors. One config path.
 
 Environment variables (a contract, read by tools outside this repository):
 
@@ -24,168 +25,99 @@ HF_TOKEN              (secret)                                    Hugging Face
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field
 from typing import Final
 
-SOURCES: Final = ("arxiv", "s2", "openalex", "crossref", "github", "hf")
-"""Short names of the sources, used in logs, manifests, fault profiles and ``--sources``."""
+from pydantic import SecretStr
 
-REAL_ROOTS: Final[Mapping[str, str]] = {
-    "arxiv": "https://export.arxiv.org",
-    "s2": "https://api.semanticscholar.org",
-    "openalex": "https://api.openalex.org",
-    "crossref": "https://api.crossref.org",
-    "github": "https://api.github.com",
-    "hf": "https://huggingface.co",
-}
+from enrich.sources import SourcePolicy, registered
+from enrich.sources import names as _names
+
+__all__ = [
+    "ENV_VARS",
+    "MAILTO_ENV",
+    "REAL_ROOTS",
+    "SECRET_ENV_VARS",
+    "SOURCES",
+    "SOURCE_POLICY",
+    "Credentials",
+    "Endpoints",
+    "SourcePolicy",
+    "source_policy",
+]
+
+SOURCES: Final = _names()
+"""Short names of the sources (``enrich.sources.REGISTRY``), used in logs, manifests, fault profiles and
+``--sources``."""
+
+REAL_ROOTS: Final[Mapping[str, str]] = {s.name: s.real_root for s in registered()}
 """The real API roots. Paths below each root are the real ones (``/api/query``, ``/graph/v1``...)."""
 
-ENV_VARS: Final[Mapping[str, str]] = {
-    "arxiv": "ENRICH_ARXIV_URL",
-    "s2": "ENRICH_S2_URL",
-    "openalex": "ENRICH_OPENALEX_URL",
-    "crossref": "ENRICH_CROSSREF_URL",
-    "github": "ENRICH_GITHUB_URL",
-    "hf": "ENRICH_HF_URL",
-}
+ENV_VARS: Final[Mapping[str, str]] = {s.name: s.url_env for s in registered()}
 """The environment variable that overrides each root (mirror, proxy, GitHub Enterprise, API double)."""
 
-SECRET_ENV_VARS: Final[Mapping[str, str]] = {
-    "github": "GITHUB_TOKEN",
-    "s2": "S2_API_KEY",
-    "openalex": "OPENALEX_API_KEY",
-    "hf": "HF_TOKEN",
-}
+SECRET_ENV_VARS: Final[Mapping[str, str]] = {s.name: s.secret_env for s in registered() if s.secret_env}
 MAILTO_ENV: Final = "ENRICH_MAILTO"
 
 
-@dataclass(frozen=True, slots=True)
-class SourcePolicy:
-    """When a source counts as having served a night, and how long it may take.
-
-    ``min_served``: the share of requested items that must come back ``ok``/``moved`` or a definitive
-    ``not_found`` (the rest: error, missing, rate limited, deferred); below it the run is partial and
-    names the source in one line. ``deadline_s``: seconds from the run's start after which the
-    source's client sends nothing more (no retry loop or wait runs past it); its remaining items are
-    ``deferred``. Override every source's deadline with ``ENRICH_SOURCE_DEADLINE`` and every
-    threshold with ``ENRICH_MIN_SERVED``.
-    """
-
-    min_served: float = 0.95
-    deadline_s: float = 2700.0
-
-
-SOURCE_POLICY: Final[Mapping[str, SourcePolicy]] = {
-    # 45 min each: the largest real night (17 lists, ~3,000 works) needs ~10 min of arXiv pacing at
-    # 1 request / 3 s and ~15 min of Crossref singletons; the rest need a few minutes. Sources run in
-    # parallel, so a night is bounded by ~45 min of fetching whatever the APIs do.
-    "arxiv": SourcePolicy(),
-    "s2": SourcePolicy(),
-    "openalex": SourcePolicy(),
-    "crossref": SourcePolicy(),
-    "github": SourcePolicy(),
-    "hf": SourcePolicy(),
-}
-"""Per-source policy (data, not code): see :class:`SourcePolicy`."""
+SOURCE_POLICY: Final[Mapping[str, SourcePolicy]] = {s.name: s.policy for s in registered()}
+"""Per-source policy (data, not code, in ``enrich.sources.REGISTRY``): see :class:`SourcePolicy`."""
 
 
 def source_policy(
     deadline_s: float | None = None, min_served: float | None = None
 ) -> dict[str, SourcePolicy]:
-    """:data:`SOURCE_POLICY` with the run's overrides (``ENRICH_SOURCE_DEADLINE``/``ENRICH_MIN_SERVED``)."""
+    """Each registered source's policy with the run's overrides (``ENRICH_SOURCE_DEADLINE``/``ENRICH_MIN_SERVED``)."""
     return {
-        s: SourcePolicy(
-            min_served=p.min_served if min_served is None else min_served,
-            deadline_s=p.deadline_s if deadline_s is None else deadline_s,
+        s.name: SourcePolicy(
+            min_served=s.policy.min_served if min_served is None else min_served,
+            deadline_s=s.policy.deadline_s if deadline_s is None else deadline_s,
         )
-        for s, p in SOURCE_POLICY.items()
+        for s in registered()
     }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, init=False)
 class Endpoints:
-    """One API root per source, without a trailing slash."""
+    """One API root per registered source, without a trailing slash (the real root unless given).
 
-    arxiv: str = REAL_ROOTS["arxiv"]
-    s2: str = REAL_ROOTS["s2"]
-    openalex: str = REAL_ROOTS["openalex"]
-    crossref: str = REAL_ROOTS["crossref"]
-    github: str = REAL_ROOTS["github"]
-    hf: str = REAL_ROOTS["hf"]
+    ``Endpoints(s2="http://127.0.0.1:8123")`` or ``Endpoints({"s2": ...})`` (``dataclasses.replace``
+    with source names works too); read one with ``endpoints.root("s2")`` or ``endpoints.s2``.
+    """
 
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Endpoints:
-        env = os.environ if environ is None else environ
-        values = {s: (env.get(ENV_VARS[s]) or REAL_ROOTS[s]).rstrip("/") for s in SOURCES}
-        return cls(**values)
+    roots: Mapping[str, str] = field(default_factory=dict)
+
+    def __init__(self, roots: Mapping[str, str] | None = None, **by_source: str) -> None:
+        given = {**(roots or {}), **by_source}
+        known = {s.name: s.real_root for s in registered()}
+        unknown = sorted(set(given) - set(known))
+        if unknown:
+            raise ValueError(f"unknown source(s) {', '.join(unknown)}; choose from {', '.join(known)}")
+        object.__setattr__(self, "roots", {n: given.get(n, root).rstrip("/") for n, root in known.items()})
 
     def root(self, source: str) -> str:
-        root: str = getattr(self, source)
-        return root
+        try:
+            return self.roots[source]
+        except KeyError:
+            raise ValueError(f"no endpoint for source {source!r}") from None
 
-    def as_env(self) -> dict[str, str]:
-        """``{ENV_VAR: root}`` for every source, the form ``enrich fake-apis --print-env`` prints."""
-        return {ENV_VARS[f.name]: getattr(self, f.name) for f in fields(self)}
-
-
-class Secret:
-    """A credential that never shows itself in ``repr``, ``str``, logs or pickles of errors."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def get(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('***')"
-
-    __str__ = __repr__
-
-    def __bool__(self) -> bool:
-        return bool(self._value)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
+    def __getattr__(self, name: str) -> str:
+        roots = self.__dict__.get("roots", {})
+        if name in roots:
+            return str(roots[name])
+        raise AttributeError(name)
 
     def __hash__(self) -> int:
-        return hash(self._value)
+        return hash(tuple(sorted(self.roots.items())))
 
 
 @dataclass(frozen=True, slots=True)
 class Credentials:
     """Optional credentials; everything works without them, within the anonymous limits."""
 
-    github_token: Secret | None = None
-    s2_api_key: Secret | None = None
-    openalex_api_key: Secret | None = None
-    hf_token: Secret | None = None
+    github_token: SecretStr | None = None
+    s2_api_key: SecretStr | None = None
+    openalex_api_key: SecretStr | None = None
+    hf_token: SecretStr | None = None
     mailto: str | None = None
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Credentials:
-        env = os.environ if environ is None else environ
-
-        def secret(name: str) -> Secret | None:
-            value = env.get(name, "").strip()
-            return Secret(value) if value else None
-
-        return cls(
-            github_token=secret(SECRET_ENV_VARS["github"]),
-            s2_api_key=secret(SECRET_ENV_VARS["s2"]),
-            openalex_api_key=secret(SECRET_ENV_VARS["openalex"]),
-            hf_token=secret(SECRET_ENV_VARS["hf"]),
-            mailto=(env.get(MAILTO_ENV) or "").strip() or None,
-        )
-
-    def secret_values(self) -> list[str]:
-        """The raw secret strings, for redaction filters only."""
-        out = []
-        for s in (self.github_token, self.s2_api_key, self.openalex_api_key, self.hf_token):
-            if s:
-                out.append(s.get())
-        return out

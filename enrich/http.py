@@ -22,25 +22,30 @@ SQLite file for the secret). Timeouts are passed on every request by the clients
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Final
 
 import requests
-from requests.adapters import HTTPAdapter
+from requests.adapters import BaseAdapter, HTTPAdapter
 
 from enrich import __version__
-from enrich.redact import SECRET_HEADERS, SECRET_PARAMS, redact_text, sanitize_url
+from enrich.redact import REDACTING_FILTER, SECRET_HEADERS, SECRET_PARAMS, sanitize_url
+from enrich.redact import register_secrets as _register
+from enrich.sources import cache_patterns
 
 __all__ = [
     "CACHE_POLICY",
     "CacheSettings",
+    "PacedAdapter",
     "build_session",
     "cache_ignored_parameters",
+    "cache_policy",
     "install_log_redaction",
     "is_cached_response",
     "register_secrets",
@@ -52,19 +57,13 @@ IMMUTABLE: Final = "immutable"
 VOLATILE: Final = "volatile"
 REVALIDATE: Final = "revalidate"
 
-CACHE_POLICY: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
-    # title -> id resolutions and arXiv metadata never change once published: keep long
-    (re.compile(r"/api/query(?:\?|$)"), IMMUTABLE),  # arXiv ti: searches (GET), id_list (POST)
-    (re.compile(r"/graph/v1/paper/search"), IMMUTABLE),  # S2 search and search/match
-    (re.compile(r"/works\?(?:.*&)?(?:search|query\.bibliographic)="), IMMUTABLE),  # OpenAlex/Crossref search
-    # GitHub REST: store, but always revalidate with the ETag (304 = no quota spent)
-    (re.compile(r"/repos/[^/]+/[^/]+"), REVALIDATE),
-    # everything else carries counts (citations, stars, likes): one night
-    (re.compile(r"/graph/v1/paper"), VOLATILE),
-    (re.compile(r"/works"), VOLATILE),
-    (re.compile(r"/graphql"), VOLATILE),
-    (re.compile(r"/api/(?:models|datasets|spaces)/"), VOLATILE),
-)
+
+def cache_policy() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """URL pattern -> kind of data, from each source's ``cache`` (``enrich.sources``); first match wins."""
+    return tuple((re.compile(pattern), kind) for pattern, kind in cache_patterns())
+
+
+CACHE_POLICY: Final = cache_policy()
 """URL pattern -> kind of data, first match wins; unmatched URLs get the volatile expiry."""
 
 
@@ -151,7 +150,7 @@ def _cached_session(user_agent_value: str, cache: CacheSettings, name: str) -> r
     session: requests.Session = CachedSession(
         backend=backend,
         expire_after=cache.volatile_ttl,
-        urls_expire_after={pattern: _expire(kind, cache) for pattern, kind in CACHE_POLICY},
+        urls_expire_after={pattern: _expire(kind, cache) for pattern, kind in cache_policy()},
         allowable_methods=("GET", "HEAD", "POST"),  # S2 paper/batch and GraphQL are POSTs
         allowable_codes=(200,),
         ignored_parameters=ignored,
@@ -179,39 +178,74 @@ def build_session(
     return session
 
 
-_SECRET_VALUES: set[str] = set()
-_QUERY_SECRET = re.compile(
-    r"(?i)\b(" + "|".join(sorted(re.escape(p) for p in SECRET_PARAMS)) + r")=([^&\s\"']+)"
-)
+Turn = Callable[[float | None], contextlib.AbstractContextManager[float | None]]
+"""A source's turn to send: entered before a request reaches the network (it may wait or refuse),
+yields the timeout left for the request, exited once the whole answer is read."""
+
+
+class PacedAdapter(BaseAdapter):
+    """A transport adapter that paces what reaches the network, wrapping the adapter it replaces.
+
+    A client mounts it under its own root (:meth:`mount`). Sessions ask their adapter only for what
+    they send, and requests-cache answers a cache hit before that, so pacing sits *below* the cache:
+    a cache hit never waits. Every request that does go out (a redirect hop too) waits for its
+    ``turn``, and the answer is read whole before the turn ends.
+    """
+
+    def __init__(self, inner: BaseAdapter, turn: Turn) -> None:
+        super().__init__()
+        self.inner = inner
+        self.turn = turn
+
+    @classmethod
+    def mount(cls, session: requests.Session, root: str, turn: Turn) -> PacedAdapter:
+        """Mount a paced adapter for URLs under ``root`` around the adapter the session had for them."""
+        inner = session.get_adapter(root if "://" in root else f"http://{root}")
+        if isinstance(inner, PacedAdapter):  # one client per session and root: the last one paces
+            inner = inner.inner
+        adapter = cls(inner, turn)
+        session.mount(root, adapter)
+        return adapter
+
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: float | tuple[float, float] | tuple[float, None] | None = None,
+        verify: bool | str = True,
+        cert: bytes | str | tuple[bytes | str, bytes | str] | None = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        single = timeout if isinstance(timeout, float | int) or timeout is None else None
+        with self.turn(single) as left:
+            response: requests.Response = self.inner.send(
+                request,
+                stream=stream,
+                timeout=left if single is not None or timeout is None else timeout,
+                verify=verify,
+                cert=cert,
+                proxies=proxies,
+            )
+            _ = response.content  # the whole answer before the next request may start
+        return response
+
+    def close(self) -> None:
+        self.inner.close()
+
+
 THIRD_PARTY_LOGGERS: Final = ("urllib3", "requests_cache", "requests")
 """Libraries that log request URLs at DEBUG (urllib3 logs every GET line with its query string)."""
 
 
-class RedactingFilter(logging.Filter):
-    """Rewrites a log record with secret values and ``api_key=...``-style parameters replaced."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except (TypeError, ValueError):
-            return True
-        clean = _QUERY_SECRET.sub(r"\1=***", redact_text(message, _SECRET_VALUES))
-        if clean != message:
-            record.msg, record.args = clean, None
-        return True
-
-
-_FILTER = RedactingFilter()
-
-
 def register_secrets(values: Iterable[str]) -> None:
-    """Remember credential values so every log line from HTTP libraries is scrubbed of them."""
-    _SECRET_VALUES.update(v for v in values if v)
+    """Remember credential values (:func:`enrich.redact.register_secrets`) and make sure the HTTP
+    libraries' loggers carry the redaction filter."""
+    _register(values)
     install_log_redaction()
 
 
 def install_log_redaction() -> None:
-    """Attach :class:`RedactingFilter` to urllib3/requests/requests-cache loggers (idempotent).
+    """Attach :data:`enrich.redact.REDACTING_FILTER` to urllib3/requests/requests-cache loggers (idempotent).
 
     A logger's filter only sees records logged through that very logger, so every existing child
     logger of those libraries gets it too.
@@ -223,8 +257,8 @@ def install_log_redaction() -> None:
     ]
     for name in {*THIRD_PARTY_LOGGERS, *names}:
         logger = logging.getLogger(name)
-        if _FILTER not in logger.filters:
-            logger.addFilter(_FILTER)
+        if REDACTING_FILTER not in logger.filters:
+            logger.addFilter(REDACTING_FILTER)
 
 
 def is_cached_response(response: requests.Response) -> bool:

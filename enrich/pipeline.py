@@ -37,11 +37,14 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from enrich.config import SOURCE_POLICY, SOURCES, SourcePolicy
+from enrich.config import SOURCE_POLICY, SourcePolicy
+from enrich.config import SOURCES as SOURCES  # the names at import time, for callers that read them here
 from enrich.errors import EnrichError, InputError
 from enrich.records import FetchStatus, HfRecord, RepoRecord, SourceStats, WorkRecord
 from enrich.refresh import FetchUpstream, RefreshReport, RefreshSpec, UpstreamFile
 from enrich.refresh import refresh_lists as _refresh_lists
+from enrich.sources import ItemKind, SourceClient, names, registered, search_sources
+from enrich.sources import spec as source_spec
 
 if TYPE_CHECKING:
     from enrich.clients import Clients, RepoState
@@ -55,21 +58,17 @@ if TYPE_CHECKING:
 
 progress_log: Final = logging.getLogger("enrich.progress")
 
-BATCH_SIZES: Final[Mapping[str, int]] = {
-    "arxiv": 2000,  # ids per id_list request (POSTed: no 414): the most one call returns
-    "s2": 500,  # POST /graph/v1/paper/batch takes at most 500 ids
-    "openalex": 100,  # an OR-filter takes at most 100 values
-    "crossref": 100,  # DOIs per filter=doi:... list request (repeated filters OR; cap undocumented)
-    "github": 100,  # GraphQL takes tens of aliased repos per query with a token; REST 1 per request
-    "hf": 50,  # one request per item
-}
-"""Items per batch task. Each is the API's own batch size where it has one, so one task ~ one
-request; sources without a batch endpoint get sizes that keep task runs few but progress visible."""
+
+def batch_sizes() -> dict[str, int]:
+    """Items per batch task, per source: its client's ``BATCH_SIZE``. Each is the API's own batch size
+    where it has one, so one task ~ one request; sources without a batch endpoint get sizes that keep
+    task runs few but progress visible."""
+    return {s.name: s.batch_size for s in registered()}
+
 
 TITLE_BATCH_SIZE: Final = 25
-SEARCH_SOURCES: Final = ("s2", "openalex", "arxiv", "crossref")
-
-ItemKind = Literal["works", "repos", "hf"]
+SEARCH_SOURCES: Final = search_sources()
+"""The title-search sources in the order they are asked (``search_rank`` in ``enrich.sources``)."""
 
 
 # --------------------------------------------------------------------------- progress
@@ -314,17 +313,18 @@ def source_items(
 
 def plan_batches(
     items: Mapping[str, Sequence[str]],
-    sources: Sequence[str] = SOURCES,
-    sizes: Mapping[str, int] = BATCH_SIZES,
+    sources: Sequence[str] | None = None,
+    sizes: Mapping[str, int] | None = None,
 ) -> dict[str, list[Batch]]:
-    """Stage 4a: the batches of every selected source, in :data:`SOURCES` order."""
-    return {s: chunk(items.get(s, ()), sizes[s], s) for s in SOURCES if s in sources}
+    """Stage 4a: the batches of every selected source (default: all), in registry order."""
+    chosen = names() if sources is None else sources
+    size = batch_sizes() if sizes is None else sizes
+    return {s: chunk(items.get(s, ()), size[s], s) for s in names() if s in chosen}
 
 
-def _client(clients: Clients, source: str) -> Any:
-    if source not in SOURCES:
-        raise ValueError(f"unknown source {source!r}")
-    return getattr(clients, source)
+def _client(clients: Clients, source: str) -> SourceClient:
+    source_spec(source)  # ValueError for an unknown source
+    return clients.get(source)
 
 
 def _skipped_records(
@@ -332,10 +332,11 @@ def _skipped_records(
 ) -> BatchResult:
     """Every item of a batch that was not sent, with ``status`` (``error`` or ``deferred``)."""
     result = BatchResult(batch, skipped=True, unreachable=unreachable, message=reason)
-    if batch.source == "github":
+    kind = source_spec(batch.source).kind
+    if kind == "repos":
         repos = tuple(RepoRecord(key=k, status=status, fetched_at=now, reason=reason) for k in batch.items)
         return replace(result, repos=repos)
-    if batch.source == "hf":
+    if kind == "hf":
         hf = tuple(
             HfRecord(
                 key=k,
@@ -396,19 +397,22 @@ def fetch_batch(
     return result
 
 
-def _call(client: Any, batch: Batch, known: Mapping[str, RepoState] | None) -> BatchResult:
-    items = list(batch.items)
-    if batch.source == "arxiv":
-        return BatchResult(batch, works=tuple(client.fetch(items)))
-    if batch.source == "s2":
-        return BatchResult(batch, works=tuple(client.get_papers(items)))
-    if batch.source in {"openalex", "crossref"}:
-        return BatchResult(batch, works=tuple(client.get_works(items)))
-    if batch.source == "github":
-        subset = {k: v for k in items if (v := (known or {}).get(k.lower())) is not None}
-        return BatchResult(batch, repos=tuple(client.get_repos(items, known=subset or None)))
-    pairs = [(k.split(":", 1)[0], k.split(":", 1)[1]) for k in items]
-    return BatchResult(batch, hf=tuple(client.get_items(pairs)))
+def _call(client: SourceClient, batch: Batch, known: Mapping[str, RepoState] | None) -> BatchResult:
+    records = client.fetch_keys(list(batch.items), known=known)
+    return batch_result(batch, source_spec(batch.source).kind, records)
+
+
+def batch_result(
+    batch: Batch, kind: ItemKind, records: Sequence[WorkRecord | RepoRecord | HfRecord]
+) -> BatchResult:
+    """``records`` of one batch filed under its source's item kind (a record of another kind is a bug)."""
+    works = tuple(r for r in records if isinstance(r, WorkRecord))
+    repos = tuple(r for r in records if isinstance(r, RepoRecord))
+    hf = tuple(r for r in records if isinstance(r, HfRecord))
+    expected = {"works": works, "repos": repos, "hf": hf}[kind]
+    if len(expected) != len(records):
+        raise TypeError(f"{batch.source}: a {kind} source returned records of another kind")
+    return BatchResult(batch, works=works, repos=repos, hf=hf)
 
 
 @dataclass(frozen=True, slots=True)
@@ -485,7 +489,7 @@ def _batch_statuses(result: BatchResult) -> list[tuple[FetchStatus, str | None]]
 
 def _display(reason: str) -> str:
     """``"s2: unreachable (x)"`` -> ``"unreachable: x"``: a reason that reads well inside parentheses."""
-    for source in SOURCES:
+    for source in names():
         if reason.startswith(f"{source}: "):
             reason = reason[len(source) + 2 :]
             break
@@ -497,13 +501,13 @@ def _display(reason: str) -> str:
 
 def source_stats(
     clients: Clients,
-    sources: Sequence[str] = SOURCES,
+    sources: Sequence[str] | None = None,
     results: Sequence[BatchResult] = (),
     *,
     policy: Mapping[str, SourcePolicy] = SOURCE_POLICY,
     carried: bool = True,
 ) -> dict[str, SourceStats]:
-    """Each selected source's counters and verdict, in :data:`SOURCES` order.
+    """Each selected source's counters and verdict (default: every source), in registry order.
 
     ``requests`` and ``cache_hits`` are the client's; ``requested``, ``ok`` (ok + moved), ``not_found``,
     ``errors`` (error + missing) and ``deferred`` (deferred + rate limited) count the items asked for
@@ -513,12 +517,13 @@ def source_stats(
     ``reason`` holds the one line that names it. ``carried`` says whether a previous snapshot exists
     (its values are carried forward for what was not served).
     """
-    tally: dict[str, list[tuple[FetchStatus, str | None]]] = {s: [] for s in SOURCES}
+    chosen = names() if sources is None else sources
+    tally: dict[str, list[tuple[FetchStatus, str | None]]] = {s: [] for s in names()}
     for result in results:
         tally.setdefault(result.batch.source, []).extend(_batch_statuses(result))
     out: dict[str, SourceStats] = {}
-    for s in SOURCES:
-        if s not in sources:
+    for s in names():
+        if s not in chosen:
             continue
         stats: SourceStats = _client(clients, s).stats
         statuses = tally.get(s, [])
@@ -761,11 +766,12 @@ def title_batches(
     return [tuple(queries[i : i + size]) for i in range(0, len(queries), size)]
 
 
-def live_search_sources(clients: Clients, sources: Sequence[str] = SOURCES) -> list[str]:
+def live_search_sources(clients: Clients, sources: Sequence[str] | None = None) -> list[str]:
     """The selected search sources whose clients have not stopped (unreachable, key refused, deferred)."""
+    chosen = names() if sources is None else sources
     live: list[str] = []
     for s in SEARCH_SOURCES:
-        stats: SourceStats = _client(clients, s).stats if s in sources else SourceStats(s, unreachable=True)
+        stats: SourceStats = _client(clients, s).stats if s in chosen else SourceStats(s, unreachable=True)
         if not stats.unreachable and stats.stopped is None:
             live.append(s)
     return live
@@ -775,7 +781,7 @@ def resolve_titles(
     clients: Clients,
     cache_path: Path,
     queries: Sequence[TitleQuery],
-    sources: Sequence[str] = SOURCES,
+    sources: Sequence[str] | None = None,
 ) -> dict[str, TitleMatch]:
     """Stage 3: match title-only works through the search endpoints (cached across nights).
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -112,14 +111,6 @@ def check_paths(out: PathSetting, cache: PathSetting, *, low_disk_bytes: int = L
     return warnings
 
 
-_ALIASES: Final[Mapping[str, str]] = {
-    "github_token": "GITHUB_TOKEN",
-    "s2_api_key": "S2_API_KEY",
-    "openalex_api_key": "OPENALEX_API_KEY",
-    "hf_token": "HF_TOKEN",
-}
-
-
 def settings_error(exc: ValidationError) -> InputError:
     """The first problem pydantic found in the settings, as one line naming the variable.
 
@@ -128,7 +119,13 @@ def settings_error(exc: ValidationError) -> InputError:
     first = exc.errors()[0]
     loc = [str(p) for p in first["loc"]]
     field = loc[0] if loc else "settings"
+    from enrich.sources import registered
+
+    specs = registered()
+    aliases = {s.credential: s.secret_env for s in specs if s.credential and s.secret_env}
+    if field == "roots" and len(loc) > 1:  # a source's root: named by its own variable (ENRICH_S2_URL)
+        aliases["roots"] = next((s.url_env for s in specs if s.name == loc[1]), "ENRICH_ROOTS")
     # an upper-case field is an alias already (GITHUB_TOKEN, S2_API_KEY...)
-    name = field if field.isupper() else _ALIASES.get(field, "ENRICH_" + "_".join(loc).upper())
+    name = field if field.isupper() else aliases.get(field, "ENRICH_" + "_".join(loc).upper())
     message = str(first["msg"]).removeprefix("Value error, ")
     return InputError(name, " ".join(message.split()))

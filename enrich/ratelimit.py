@@ -127,6 +127,22 @@ def parse_rate_headers(headers: Mapping[str, str], *, now: float | None = None) 
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Pacing:
+    """How a client paces its requests (a value: give a client another one to change it).
+
+    ``min_interval``: seconds between two requests (``None``: the client's documented one, its
+    ``DEFAULT_MIN_INTERVAL`` or what its credential allows). ``max_wait``: the longest single pause it
+    sleeps through (a longer server-imposed pause makes the source ``deferred``).
+    ``max_connections``: requests in flight at once when callers share the client across threads
+    (``None``: the client's ``MAX_CONNECTIONS``).
+    """
+
+    min_interval: float | None = None
+    max_wait: float = DEFAULT_MAX_WAIT
+    max_connections: int | None = None
+
+
 class RateLimiter:
     """Paces one source's requests and obeys its rate-limit headers; thread-safe.
 
@@ -165,6 +181,10 @@ class RateLimiter:
     def acquire(self, *, min_interval: float | None = None) -> float:
         """Wait until a request may be sent; return the seconds waited.
 
+        The slot is reserved under the lock and waited for outside it: a thread waiting for its turn
+        never keeps another from reading the limiter (``blocked_for``, ``observe``, ``pause``), and
+        threads sharing the limiter get consecutive slots ``min_interval`` apart.
+
         Raises :class:`RateLimitedError` without sleeping when the server-imposed pause is longer
         than ``max_wait``.
         """
@@ -185,27 +205,33 @@ class RateLimiter:
                     + (f" ({self._block_reason})" if self._block_reason else ""),
                     retry_after=wait,
                 )
+            message: tuple[str, float, str] | None = None
             if wait > 0:
                 if blocked and self._block_reason:
-                    log.warning("%s: pausing %.1f s (%s)", self.source, wait, self._block_reason)
+                    message = ("%s: pausing %.1f s (%s)", wait, self._block_reason)
                     self._block_reason = None  # logged once
                 elif not self._pacing_logged:
-                    log.info("%s: pacing requests at one per %.3g s", self.source, interval)
                     self._pacing_logged = True
-                self._sleep(wait)
+                    log.info("%s: pacing requests at one per %.3g s", self.source, interval)
                 self.total_wait += wait
-            self._last_start = self._clock()
-            return max(wait, 0.0)
+            self._last_start = due  # reserved: the next caller is spaced from this slot
+        if message is not None:
+            log.warning(message[0], self.source, message[1], message[2])
+        if wait > 0:
+            self._sleep(wait)  # outside the lock
+        return max(wait, 0.0)
 
     def release(self) -> None:
         """Mark the end of a request: the next one waits ``min_interval`` from *here*.
 
         Spacing from the previous answer rather than the previous send is stricter: by causality
         the server then sees two requests at least ``min_interval`` apart, whatever the network
-        jitter (arXiv's ToU counts what *it* sees, apis.md §1).
+        jitter (arXiv's ToU counts what *it* sees, apis.md §1). A slot another thread reserved
+        later than now is kept.
         """
         with self._lock:
-            self._last_start = self._clock()
+            now = self._clock()
+            self._last_start = now if self._last_start is None else max(self._last_start, now)
 
     def pause(self, seconds: float, reason: str) -> None:
         """Block requests for ``seconds`` from now (e.g. a 429 with ``Retry-After``)."""

@@ -92,7 +92,6 @@ class RepoRecord:
     topics: tuple[str, ...] = ()
     description: str | None = None
     language: str | None = None
-    etag: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from typing import Final
@@ -64,10 +65,6 @@ def sanitize_query(query: dict[str, str] | Iterable[tuple[str, str]]) -> dict[st
     return {k: (REDACTED if k.lower() in SECRET_PARAMS else v) for k, v in items}
 
 
-def sanitize_headers(headers: dict[str, str]) -> dict[str, str]:
-    return {k: (REDACTED if k.lower() in SECRET_HEADERS else v) for k, v in headers.items()}
-
-
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     """Remove known secret values and anything shaped like a token from free text."""
     for secret in secrets:
@@ -76,3 +73,37 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     for pattern in _TOKEN_PATTERNS:
         text = pattern.sub(REDACTED, text)
     return text
+
+
+_SECRET_VALUES: set[str] = set()
+_QUERY_SECRET: Final = re.compile(
+    r"(?i)\b(" + "|".join(sorted(re.escape(p) for p in SECRET_PARAMS)) + r")=([^&\s\"']+)"
+)
+
+
+def register_secrets(values: Iterable[str]) -> None:
+    """Remember credential values: every log line that passes :data:`REDACTING_FILTER` is scrubbed of them."""
+    _SECRET_VALUES.update(v for v in values if v)
+
+
+def redact_line(message: str) -> str:
+    """``message`` without registered secrets, token-shaped text or ``api_key=...``-style values."""
+    return _QUERY_SECRET.sub(r"\1=***", redact_text(message, _SECRET_VALUES))
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites a log record with :func:`redact_line` applied (the one redaction filter: on the
+    ``enrich`` console handler and on the HTTP libraries' loggers)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True
+        clean = redact_line(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
+REDACTING_FILTER: Final = RedactingFilter()

@@ -12,6 +12,7 @@ module never imports Prefect. Secrets never appear in ``repr``, logs or :meth:`S
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -19,10 +20,18 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import AfterValidator, AliasChoices, Field, SecretStr, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
-from enrich.config import REAL_ROOTS, SOURCES, Credentials, Endpoints, Secret, SourcePolicy, source_policy
+from enrich.config import Credentials, Endpoints, SourcePolicy, source_policy
+from enrich.sources import names, parse_sources, registered
 
 SecretLoader = Callable[[str], str | None]
 """Loads a named secret (e.g. a Prefect ``Secret`` block); returns ``None`` when there is none."""
@@ -59,10 +68,23 @@ def check_root_url(value: str) -> str:
     return value.rstrip("/")
 
 
-def _split_sources(value: Any) -> Any:
-    if isinstance(value, str):
-        return [part.strip() for part in value.replace(" ", ",").split(",") if part.strip()]
-    return value
+class _SourceRoots(PydanticBaseSettingsSource):
+    """``roots`` from each registered source's ``url_env`` (``ENRICH_S2_URL``...): environment first,
+    then ``.env``. Read when ``Settings()`` is called, so a registered source's variable counts at once."""
+
+    def __init__(self, settings_cls: type[BaseSettings], dotenv: PydanticBaseSettingsSource) -> None:
+        super().__init__(settings_cls)
+        self._dotenv = dotenv
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        dotenv = self._dotenv.env_vars if isinstance(self._dotenv, DotEnvSettingsSource) else {}
+        env = {k.lower(): v for k, v in dotenv.items() if v is not None}
+        env.update({k.lower(): v for k, v in os.environ.items()})
+        roots = {s.name: env[s.url_env.lower()] for s in registered() if s.url_env.lower() in env}
+        return {"roots": roots} if roots else {}
 
 
 class Settings(BaseSettings):
@@ -74,10 +96,12 @@ class Settings(BaseSettings):
     ENRICH_LISTS_DIR             lists_dir: raw lists (manifest optional)  ``data/raw``
     ENRICH_OUT_DIR               out_dir: snapshot root                    ``data/enriched``
     ENRICH_CACHE_DIR             cache_dir: HTTP + resolution caches       ``.cache/enrich``
-    ENRICH_SOURCES               sources: comma-separated subset           all six
+    ENRICH_SOURCES               sources: comma-separated subset           every source
     ENRICH_TIMEOUT               timeout: seconds per HTTP request         30
     ENRICH_MAILTO                mailto: contact e-mail (polite pools)     none
-    ENRICH_ARXIV_URL ... HF_URL  API roots (mirror, proxy, API double)     the real hosts
+    ENRICH_ARXIV_URL ... HF_URL  roots: API roots (mirror, proxy, API      the real hosts
+                                 double), one ``url_env`` per source of
+                                 ``enrich.sources.REGISTRY``
     ENRICH_SCHEDULE_CRON         schedule_cron for ``enrich serve``        ``0 3 * * *``
     ENRICH_SCHEDULE_TIMEZONE     schedule_timezone (IANA name)             ``UTC``
     ENRICH_SOURCE_CONCURRENCY    source_concurrency: batches of one source 1
@@ -115,16 +139,13 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("ENRICH_OUT_DIR", "ENRICH_OUT", "out_dir"),
     )
     cache_dir: Path = Path(".cache/enrich")
-    sources: Annotated[tuple[str, ...], NoDecode] = SOURCES
+    sources: Annotated[tuple[str, ...], NoDecode] = Field(default_factory=names)
     timeout: float = Field(default=30.0, gt=0, allow_inf_nan=False)
     mailto: str | None = None
 
-    arxiv_url: str = REAL_ROOTS["arxiv"]
-    s2_url: str = REAL_ROOTS["s2"]
-    openalex_url: str = REAL_ROOTS["openalex"]
-    crossref_url: str = REAL_ROOTS["crossref"]
-    github_url: str = REAL_ROOTS["github"]
-    hf_url: str = REAL_ROOTS["hf"]
+    roots: dict[str, Annotated[str, AfterValidator(check_root_url)]] = Field(
+        default_factory=dict
+    )  # source -> the root given (the real one otherwise)
 
     github_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("GITHUB_TOKEN", "github_token")
@@ -149,25 +170,36 @@ class Settings(BaseSettings):
     source_deadline: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     min_served: float | None = Field(default=None, ge=0, le=1)
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        roots = _SourceRoots(settings_cls, dotenv_settings)
+        return init_settings, env_settings, dotenv_settings, roots, file_secret_settings
+
     @field_validator("sources", mode="before")
     @classmethod
     def _parse_sources(cls, value: Any) -> Any:
-        return _split_sources(value)
+        if isinstance(value, str | list | tuple) and all(isinstance(v, str) for v in value):
+            return parse_sources(value)  # canonical order, no duplicates; ValueError names unknown ones
+        return value
 
-    @field_validator("sources")
+    @field_validator("roots")
     @classmethod
-    def _known_sources(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = [s for s in value if s not in SOURCES]
+    def _known_roots(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(names()))
         if unknown:
-            raise ValueError(f"unknown source(s) {', '.join(unknown)}; choose from {', '.join(SOURCES)}")
-        if not value:
-            raise ValueError("at least one source is needed")
-        return tuple(s for s in SOURCES if s in value)  # canonical order, no duplicates
+            raise ValueError(f"unknown source(s) {', '.join(unknown)}; choose from {', '.join(names())}")
+        return value
 
-    @field_validator("arxiv_url", "s2_url", "openalex_url", "crossref_url", "github_url", "hf_url")
-    @classmethod
-    def _root(cls, value: str) -> str:
-        return check_root_url(value)
+    def url(self, source: str) -> str:
+        """The root of ``source`` this run uses."""
+        return self.endpoints().root(source)
 
     @field_validator("mailto")
     @classmethod
@@ -209,14 +241,7 @@ class Settings(BaseSettings):
 
     def endpoints(self) -> Endpoints:
         """The API roots as the clients take them."""
-        return Endpoints(
-            arxiv=self.arxiv_url,
-            s2=self.s2_url,
-            openalex=self.openalex_url,
-            crossref=self.crossref_url,
-            github=self.github_url,
-            hf=self.hf_url,
-        )
+        return Endpoints(self.roots)
 
     def source_policy(self) -> dict[str, SourcePolicy]:
         """Each source's threshold and deadline: ``enrich.config.SOURCE_POLICY`` with the overrides."""
@@ -229,13 +254,13 @@ class Settings(BaseSettings):
         ``*_block`` setting names one (``flows`` passes a Prefect ``Secret`` loader).
         """
 
-        def pick(value: SecretStr | None, block: str | None) -> Secret | None:
+        def pick(value: SecretStr | None, block: str | None) -> SecretStr | None:
             if value is not None:
-                return Secret(value.get_secret_value())
+                return value
             if block and load_secret is not None:
                 loaded = load_secret(block)
                 if loaded and loaded.strip():
-                    return Secret(loaded.strip())
+                    return SecretStr(loaded.strip())
             return None
 
         return Credentials(
@@ -251,9 +276,11 @@ class Settings(BaseSettings):
         out: dict[str, object] = {}
         for name in type(self).model_fields:
             value = getattr(self, name)
-            if isinstance(value, SecretStr):
+            if name == "roots":
+                out.update({f"{s}_url": root for s, root in self.endpoints().roots.items()})
+            elif isinstance(value, SecretStr):
                 out[name] = "set"
-            elif name in {"github_token", "s2_api_key", "openalex_api_key", "hf_token"}:
+            elif name in {s.credential for s in registered() if s.credential}:
                 out[name] = "unset"
             elif isinstance(value, Path):
                 out[name] = str(value)

@@ -32,20 +32,16 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from enrich.config import SOURCES
 from enrich.errors import InputError
+from enrich.exitcodes import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
 from enrich.redact import sanitize_url
+from enrich.sources import names, parse_sources
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress, TaskID
 
     from enrich.settings import Settings
-
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
-EXIT_PARTIAL = 3
 
 PREFECT_DEFAULTS = {
     # the embedded server needs ~15-20 s to start the first time on a small machine
@@ -68,13 +64,10 @@ def _parse_date(text: str) -> date:
 
 
 def _parse_sources(text: str) -> list[str]:
-    names = [part.strip() for part in text.split(",") if part.strip()]
-    unknown = [n for n in names if n not in SOURCES]
-    if unknown:
-        raise argparse.ArgumentTypeError(
-            f"unknown source {', '.join(unknown)} (choose from {', '.join(SOURCES)})"
-        )
-    return names
+    try:
+        return list(parse_sources(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -94,7 +87,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=_parse_sources,
         nargs="+",
         metavar="SOURCE",
-        help=f"only these sources (space or comma separated; default: all of {', '.join(SOURCES)})",
+        help=f"only these sources (space or comma separated; default: all of {', '.join(names())})",
     )
     parser.add_argument(
         "--no-refresh", action="store_true", help="do not ask GitHub for newer copies of the lists"
@@ -294,7 +287,7 @@ class ReportedAtEnd(logging.Filter):
         if getattr(record, "reported_at_end", False):
             return False
         text = record.getMessage()
-        return not any(text.startswith(f"{source}: unreachable (") for source in SOURCES)
+        return not any(text.startswith(f"{source}: unreachable (") for source in names())
 
 
 class ProgressHandler(logging.Handler):
@@ -407,7 +400,7 @@ def supervise(out: Path, day: date) -> int:
     env = {**os.environ, SUPERVISED_ENV: str(os.getpid())}
     try:
         child = subprocess.Popen(
-            [sys.executable, "-m", "enrich.cli", *sys.argv[1:]], env=env, start_new_session=True
+            [sys.executable, "-m", "flows.cli", *sys.argv[1:]], env=env, start_new_session=True
         )
         code = _wait_for(child, stop)
     finally:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from enrich.errors import EnrichError, InputError
+from enrich.exitcodes import EXIT_OK
 from enrich.redact import sanitize_url
 
 if TYPE_CHECKING:
@@ -187,4 +188,4 @@ def run(args: argparse.Namespace) -> int:
         raise EnrichError(
             f"Prefect could not serve the deployment ({type(exc).__name__}: {exc}); -v shows more"
         ) from None
-    return 0
+    return EXIT_OK

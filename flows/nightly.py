@@ -34,7 +34,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import httpx
 from prefect import flow, get_run_logger, task
@@ -47,12 +47,21 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from enrich import pipeline
+from enrich.clients import Clients, RepoState
 from enrich.config import SOURCES
+from enrich.parsing import Entry
 from enrich.pipeline import Batch, BatchResult, Built, ParsedLists, RunFacts, SourceFetch
+from enrich.records import HfRecord, RepoRecord, WorkRecord
 from enrich.refresh import RefreshReport
+from enrich.resolve.match import TitleMatch, TitleQuery
+from enrich.resolve.types import ResolvedWork
 from enrich.settings import Settings
 from enrich.slots import LEDGER_DIR, Holder, SlotLedger
 from enrich.summary import render_markdown
+from enrich.tables import PreviousSnapshot
+
+if TYPE_CHECKING:
+    from flows.report_step import ReportOutcome
 
 LIMIT_PREFIX = "enrich-"
 ARTIFACT_KEY = "enrich-run-summary"
@@ -74,7 +83,7 @@ class NightlyResult:
     problems: tuple[str, ...]  # skipped files, failed batches
     summary_markdown: str
     notes: tuple[str, ...] = ()  # e.g. the refresh stage's "offline" line
-    report: Any = None  # flows.report_step.ReportOutcome: report path or why not, summary files
+    report: "ReportOutcome | None" = None  # report path or why not, summary files
 
 
 # --------------------------------------------------------------------------- edge helpers
@@ -271,12 +280,12 @@ def source_slot(sources: str | Sequence[str], enabled: bool) -> Iterator[None]:
 
 
 @task(name="refresh-lists", retries=1, retry_delay_seconds=10, timeout_seconds=600, cache_policy=NO_CACHE)
-def refresh_task(lists_dir: Path, clients: Any, today: date) -> RefreshReport:
+def refresh_task(lists_dir: Path, clients: Clients, today: date) -> RefreshReport:
     return pipeline.refresh_lists(lists_dir, clients, today=today)
 
 
 @task(name="parse-lists", timeout_seconds=600, cache_policy=NO_CACHE)
-def parse_task(lists_dir: Path, previous: Any = None) -> ParsedLists:
+def parse_task(lists_dir: Path, previous: PreviousSnapshot | None = None) -> ParsedLists:
     return pipeline.parse_lists(lists_dir, previous)
 
 
@@ -288,10 +297,14 @@ def parse_task(lists_dir: Path, previous: Any = None) -> ParsedLists:
     cache_policy=NO_CACHE,
 )
 def titles_task(
-    clients: Any, cache_path: Path, groups: Sequence[Sequence[Any]], sources: Sequence[str], limits: bool
-) -> dict[str, Any]:
+    clients: Clients,
+    cache_path: Path,
+    groups: Sequence[Sequence[TitleQuery]],
+    sources: Sequence[str],
+    limits: bool,
+) -> dict[str, TitleMatch]:
     """Every group of title queries, inside one slot of each search source's concurrency limit."""
-    matches: dict[str, Any] = {}
+    matches: dict[str, TitleMatch] = {}
     searched = [s for s in pipeline.SEARCH_SOURCES if s in sources]
     with source_slot(searched, limits and bool(groups)):
         for group in groups:
@@ -304,7 +317,7 @@ def titles_task(
 # deadline (``enrich.clients.base.DEFAULT_REQUEST_DEADLINE``), and a dead source is skipped.
 @task(name="fetch-source", cache_policy=NO_CACHE)
 def fetch_source_task(
-    clients: Any, batches: Sequence[Batch], limits: bool, known_repos: dict[str, Any]
+    clients: Clients, batches: Sequence[Batch], limits: bool, known_repos: dict[str, RepoState]
 ) -> SourceFetch:
     """Every batch of one source, in order, inside one slot of its concurrency limit."""
     with source_slot(batches[0].source, limits):
@@ -313,23 +326,23 @@ def fetch_source_task(
 
 @task(name="resolve-works", timeout_seconds=1800, cache_policy=NO_CACHE)
 def resolve_task(
-    entries: Sequence[Any],
-    works: Sequence[Any],
-    matches: dict[str, Any],
+    entries: Sequence[Entry],
+    works: Sequence[WorkRecord],
+    matches: dict[str, TitleMatch],
     id_map_path: Path,
-    previous: Any = None,
-) -> list[Any]:
+    previous: PreviousSnapshot | None = None,
+) -> list[ResolvedWork]:
     return pipeline.resolve(entries, works, matches, id_map_path=id_map_path, previous=previous)
 
 
 @task(name="build-tables", timeout_seconds=1800, cache_policy=NO_CACHE)
 def build_task(
-    entries: Sequence[Any],
-    resolved: Sequence[Any],
-    repos: Sequence[Any],
-    hf: Sequence[Any],
+    entries: Sequence[Entry],
+    resolved: Sequence[ResolvedWork],
+    repos: Sequence[RepoRecord],
+    hf: Sequence[HfRecord],
     day: date,
-    previous: Any,
+    previous: PreviousSnapshot | None,
     unreadable_lists: Sequence[str],
 ) -> Built:
     return pipeline.build(
@@ -406,8 +419,6 @@ def nightly(
     day = snapshot_date or datetime.now(UTC).date()
     chosen = settings.sources
     started = datetime.now(UTC)
-
-    from enrich.clients import Clients
 
     policy = settings.source_policy()
     clients = Clients.from_config(

@@ -1,4 +1,4 @@
-"""Shared fixtures: the local API double (``enrich.fakeapi``) over the test catalog.
+"""Shared fixtures: the local API double (``fakeapis``) over the test catalog.
 
 ``fake_apis``       a running FakeApis over tests/data/catalog.jsonl, rate limits off, no faults;
                     ``fake_apis.endpoints`` / ``fake_apis.env()`` point clients at it,
@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
-from enrich.fakeapi import FakeApis
+from fakeapis import FakeApis
 
 # CI (CI=true) draws the same examples on every run, so a green main stays green; locally each run
 # explores new examples. A failure found locally is pinned as an explicit example in its test.

@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import parse_qsl
 
 import arxiv
@@ -38,10 +38,14 @@ from arxiv import _feed
 from lxml import etree  # type: ignore[import-untyped]
 
 from enrich.clients.base import BadBody, BadBodyError, BaseClient, chunks
+from enrich.clients.policy import Clock, RetryPolicy
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
 from enrich.ids import normalize_arxiv_id, normalize_doi
-from enrich.ratelimit import utcnow
+from enrich.ratelimit import Pacing, utcnow
 from enrich.records import Author, FetchStatus, WorkRecord
+
+if TYPE_CHECKING:
+    from enrich.clients.github import RepoState
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +179,7 @@ class ArxivClient(BaseClient):
     source: ClassVar[str] = "arxiv"
     DEFAULT_MIN_INTERVAL: ClassVar[float] = DEFAULT_MIN_INTERVAL
     LABEL: ClassVar[str] = "arXiv"
+    BATCH_SIZE: ClassVar[int] = DEFAULT_CHUNK  # ids per id_list request: the most one call returns
     MAX_CONNECTIONS: ClassVar[int] = 1
     """"Use a single connection at a time" (arXiv Terms of Use; apis.md §1)."""
 
@@ -183,12 +188,16 @@ class ArxivClient(BaseClient):
         base_url: str,
         session: requests.Session | None = None,
         timeout: float = 30.0,
-        min_interval: float = DEFAULT_MIN_INTERVAL,
         *,
+        pacing: Pacing | None = None,
+        retry: RetryPolicy | None = None,
+        deadline: float | None = None,
+        clock: Clock | None = None,
         chunk_size: int = DEFAULT_CHUNK,
-        **kwargs: Any,
     ) -> None:
-        super().__init__(base_url, session, timeout, min_interval=min_interval, **kwargs)
+        super().__init__(
+            base_url, session, timeout, pacing=pacing, retry=retry, deadline=deadline, clock=clock
+        )
         self.chunk_size = max(1, chunk_size)
         self._package_clients: dict[int, _PackageClient] = {}
 
@@ -231,6 +240,11 @@ class ArxivClient(BaseClient):
         return self._package_clients[size]
 
     # -- public API ----------------------------------------------------------------------------
+
+    def fetch_keys(
+        self, keys: Sequence[str], *, known: Mapping[str, RepoState] | None = None
+    ) -> list[WorkRecord]:
+        return self.fetch(list(keys))
 
     def fetch(self, ids: Sequence[str]) -> list[WorkRecord]:
         """One record per requested id, same order, ``key`` = the id as given."""

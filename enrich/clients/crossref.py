@@ -17,17 +17,21 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import requests
 
 from enrich.clients._common import as_int, doi_problem, path_value, split_doi
 from enrich.clients._common import text as clean
 from enrich.clients.base import BaseClient, decode_json
+from enrich.clients.policy import ClientConfig, Clock, RetryPolicy
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
 from enrich.ids import normalize_doi
-from enrich.ratelimit import utcnow
+from enrich.ratelimit import Pacing, utcnow
 from enrich.records import Author, FetchStatus, WorkRecord
+
+if TYPE_CHECKING:
+    from enrich.clients.github import RepoState
 
 PUBLIC_SINGLE_INTERVAL = 0.2
 """Public pool, single-DOI route: 5 req/s, 1 concurrent (Crossref blog "announcing changes to REST API
@@ -156,6 +160,9 @@ class CrossrefClient(BaseClient):
     source: ClassVar[str] = "crossref"
     DEFAULT_MIN_INTERVAL: ClassVar[float] = PUBLIC_SINGLE_INTERVAL
     LABEL: ClassVar[str] = "Crossref"
+    BATCH_SIZE: ClassVar[int] = (
+        100  # DOIs per filter=doi:... list request (repeated filters OR; cap undocumented)
+    )
     MAX_CONNECTIONS: ClassVar[int] = 1
     """Public pool: 1 concurrent request (Crossref rate-limit announcement, Dec 2025; apis.md §5)."""
 
@@ -165,23 +172,30 @@ class CrossrefClient(BaseClient):
         session: requests.Session | None = None,
         timeout: float = 30.0,
         mailto: str | None = None,
-        min_interval: float | None = None,
         *,
+        pacing: Pacing | None = None,
+        retry: RetryPolicy | None = None,
+        deadline: float | None = None,
+        clock: Clock | None = None,
         list_min_interval: float | None = None,
-        **kwargs: Any,
     ) -> None:
+        pacing = pacing or Pacing()
+        given = pacing.min_interval
         single = (
-            min_interval
-            if min_interval is not None
-            else (POLITE_SINGLE_INTERVAL if mailto else PUBLIC_SINGLE_INTERVAL)
+            given if given is not None else (POLITE_SINGLE_INTERVAL if mailto else PUBLIC_SINGLE_INTERVAL)
         )
-        super().__init__(base_url, session, timeout, min_interval=single, **kwargs)
+        pacing = replace(
+            pacing, min_interval=single
+        )  # the documented interval of the pool ``mailto`` selects
+        super().__init__(
+            base_url, session, timeout, pacing=pacing, retry=retry, deadline=deadline, clock=clock
+        )
         self.mailto = mailto
         if list_min_interval is None:
             list_min_interval = (
                 max(single, POLITE_LIST_INTERVAL if mailto else PUBLIC_LIST_INTERVAL)
-                if min_interval is None
-                else min_interval
+                if given is None
+                else given
             )
         self.list_min_interval = list_min_interval
 
@@ -190,6 +204,26 @@ class CrossrefClient(BaseClient):
         if self.mailto:
             params["mailto"] = self.mailto
         return params
+
+    @classmethod
+    def configured(cls, root: str, session: requests.Session, config: ClientConfig) -> Self:
+        polite = bool(config.credentials.mailto)
+        return cls(
+            root,
+            session,
+            config.timeout,
+            deadline=config.deadline,
+            mailto=config.credentials.mailto,
+            pacing=Pacing(
+                min_interval=config.interval(POLITE_SINGLE_INTERVAL if polite else PUBLIC_SINGLE_INTERVAL)
+            ),
+            list_min_interval=config.interval(POLITE_LIST_INTERVAL if polite else PUBLIC_LIST_INTERVAL),
+        )
+
+    def fetch_keys(
+        self, keys: Sequence[str], *, known: Mapping[str, RepoState] | None = None
+    ) -> list[WorkRecord]:
+        return self.get_works(list(keys))
 
     def get_works(self, dois: Sequence[str]) -> list[WorkRecord]:
         """One record per DOI, same order, ``key`` = the DOI as given."""

@@ -5,7 +5,8 @@ Facts (``docs/apis.md`` §6, §7):
 * REST ``repos/{owner}/{repo}``: renamed/transferred repos answer 301 (followed; the body's
   ``full_name`` then differs from the one asked: recorded as ``moved`` with ``moved_to``), 404 gone,
   451 blocked for legal reasons. ``If-None-Match: <etag>`` -> 304, which "does not count against the
-  primary rate limit". Primary quota: 60/h unauthenticated, 5,000/h with a token, in
+  primary rate limit": the HTTP cache (``enrich.http``, ``revalidate``) sends it, the one ETag
+  mechanism for repos. Primary quota: 60/h unauthenticated, 5,000/h with a token, in
   ``x-ratelimit-remaining``/``-reset`` (epoch).
 * GraphQL needs a token; many ``repository(owner:, name:)`` aliases fit one query (~100 is common
   practice, nodiscc/hecat#118; big queries can 502, raycast cut to 25); an alias that fails yields an
@@ -26,16 +27,17 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 from urllib.parse import quote
 
 import requests
+from pydantic import SecretStr
 
 from enrich.clients._common import as_int, text
 from enrich.clients.base import BaseClient, chunks, decode_json
-from enrich.config import Secret
+from enrich.clients.policy import ClientConfig, Clock, RetryPolicy
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
-from enrich.ratelimit import utcnow
+from enrich.ratelimit import Pacing, utcnow
 from enrich.records import FetchStatus, RepoRecord
 
 log = logging.getLogger(__name__)
@@ -67,12 +69,9 @@ REPO_FIELDS = """
 
 @dataclass(frozen=True, slots=True)
 class RepoState:
-    """What the caller already knows about a repo: its last ETag, when it was fetched, and optionally
-    the previous record (returned, re-stamped, when GitHub answers 304 Not Modified)."""
+    """What the caller already knows about a repo: when it was last fetched (stalest refreshed first)."""
 
-    etag: str | None = None
     fetched_at: datetime | None = None
-    previous: RepoRecord | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,9 +104,7 @@ def _spdx(value: Any) -> str | None:
     return None
 
 
-def parse_github_repo(
-    data: Mapping[str, Any], *, key: str, fetched_at: datetime, etag: str | None = None
-) -> RepoRecord:
+def parse_github_repo(data: Mapping[str, Any], *, key: str, fetched_at: datetime) -> RepoRecord:
     """A REST ``repos/{owner}/{repo}`` body as a record; ``moved`` when ``full_name`` differs (pure)."""
     full_name = text(data.get("full_name"))
     moved = full_name is not None and full_name.lower() != key.strip().lower()
@@ -129,7 +126,6 @@ def parse_github_repo(
         topics=tuple(str(t) for t in data.get("topics") or ()),
         description=text(data.get("description")),
         language=text(data.get("language")),
-        etag=etag,
     )
 
 
@@ -258,6 +254,7 @@ class GitHubClient(BaseClient):
     source: ClassVar[str] = "github"
     DEFAULT_MIN_INTERVAL: ClassVar[float] = DEFAULT_MIN_INTERVAL
     LABEL: ClassVar[str] = "GitHub"
+    BATCH_SIZE: ClassVar[int] = GRAPHQL_BATCH  # tens of aliased repos per GraphQL query; REST 1 per request
     CREDENTIAL: ClassVar[str] = "token"
     AUTH_REJECTED_STATUSES: ClassVar[frozenset[int]] = frozenset({401})
     MAX_CONNECTIONS: ClassVar[int] = 1
@@ -268,26 +265,30 @@ class GitHubClient(BaseClient):
         base_url: str,
         session: requests.Session | None = None,
         timeout: float = 30.0,
-        token: Secret | None = None,
-        min_interval: float = DEFAULT_MIN_INTERVAL,
+        token: SecretStr | None = None,
         *,
+        pacing: Pacing | None = None,
+        retry: RetryPolicy | None = None,
+        deadline: float | None = None,
+        clock: Clock | None = None,
         use_graphql: bool | None = None,
         graphql_batch: int = GRAPHQL_BATCH,
-        **kwargs: Any,
     ) -> None:
         self._token = token
-        super().__init__(base_url, session, timeout, min_interval=min_interval, **kwargs)
+        super().__init__(
+            base_url, session, timeout, pacing=pacing, retry=retry, deadline=deadline, clock=clock
+        )
         self.use_graphql = bool(token) if use_graphql is None else (use_graphql and bool(token))
         self.graphql_batch = max(1, graphql_batch)
         self.remaining: int | None = None  # quota left, from the last response
 
     def _secrets(self) -> list[str]:
-        return [self._token.get()] if self._token else []
+        return [self._token.get_secret_value()] if self._token else []
 
     def _headers(self, etag: str | None = None) -> dict[str, str]:
         headers = dict(API_HEADERS)
         if self._token:
-            headers["Authorization"] = f"Bearer {self._token.get()}"
+            headers["Authorization"] = f"Bearer {self._token.get_secret_value()}"
         if etag:
             headers["If-None-Match"] = etag
         return headers
@@ -303,6 +304,24 @@ class GitHubClient(BaseClient):
         )
 
     # -- repos -------------------------------------------------------------------------------------
+
+    @classmethod
+    def configured(cls, root: str, session: requests.Session, config: ClientConfig) -> Self:
+        return cls(
+            root,
+            session,
+            config.timeout,
+            deadline=config.deadline,
+            token=config.credentials.github_token,
+            pacing=Pacing(min_interval=config.interval(cls.DEFAULT_MIN_INTERVAL)),
+        )
+
+    def fetch_keys(
+        self, keys: Sequence[str], *, known: Mapping[str, RepoState] | None = None
+    ) -> list[RepoRecord]:
+        """:meth:`get_repos` with what ``known`` says about these repos (keys lower case)."""
+        subset = {k: v for k in keys if (v := (known or {}).get(k.lower())) is not None}
+        return self.get_repos(list(keys), known=subset or None)
 
     def get_repos(
         self, full_names: Sequence[str], known: Mapping[str, RepoState] | None = None
@@ -343,7 +362,7 @@ class GitHubClient(BaseClient):
                 self._defer(todo[i:], results, "hourly quota spent")
                 return
             try:
-                results[name] = self._rest_one(name, known.get(name.lower()))
+                results[name] = self._rest_one(name)
             except RateLimitedError as exc:
                 results[name] = RepoRecord(
                     name, FetchStatus.RATE_LIMITED, utcnow(), reason=self.error_reason(exc)
@@ -351,23 +370,15 @@ class GitHubClient(BaseClient):
                 self._defer(todo[i + 1 :], results, "rate limited")
                 return
 
-    def _rest_one(self, name: str, state: RepoState | None) -> RepoRecord:
+    def _rest_one(self, name: str) -> RepoRecord:
         now = utcnow()
         owner, repo = name.split("/", 1)
-        etag = state.etag if state else None
         try:
             reply = self.request(
                 "GET",
                 f"/repos/{quote(owner, safe='')}/{quote(repo, safe='')}",
-                headers=self._headers(etag),
-                ok=(200, 304),
-                decode=lambda r: (
-                    None
-                    if r.status_code == 304
-                    else parse_github_repo(
-                        decode_json(r), key=name, fetched_at=utcnow(), etag=r.headers.get("ETag")
-                    )
-                ),
+                headers=self._headers(),
+                decode=lambda r: parse_github_repo(decode_json(r), key=name, fetched_at=utcnow()),
             )
         except SourceUnavailableError as exc:
             return RepoRecord(name, FetchStatus.ERROR, now, reason=self.error_reason(exc))
@@ -377,10 +388,6 @@ class GitHubClient(BaseClient):
             return RepoRecord(name, FetchStatus.ERROR, now, reason=self.error_reason(exc))
         if reply.rate.remaining is not None:
             self.remaining = int(reply.rate.remaining)
-        if reply.status == 304:
-            if state is not None and state.previous is not None:
-                return replace(state.previous, key=name, fetched_at=now, etag=etag)
-            return RepoRecord(name, FetchStatus.OK, now, reason="not modified (304): unchanged", etag=etag)
         if reply.data is not None:
             return reply.data
         if reply.status == 404:
@@ -444,15 +451,6 @@ class GitHubClient(BaseClient):
                 )
                 return
 
-    def quota(self, resource: str = "core") -> QuotaInfo:
-        """The primary quota left (``GET /rate_limit`` is free against it, GitHub docs; apis.md §6)."""
-        reply = self.request("GET", "/rate_limit", headers=self._headers(), decode=decode_json)
-        if not isinstance(reply.data, Mapping):
-            raise SourceError(self.source, "rate_limit query failed", status=reply.status)
-        info = parse_rate_limit(reply.data, resource)
-        self.remaining = info.remaining
-        return info
-
     # -- contents ---------------------------------------------------------------------------------
 
     def get_contents(self, owner: str, repo: str, path: str, etag: str | None = None) -> ContentsResult:
@@ -495,18 +493,3 @@ def parse_contents(data: Mapping[str, Any], *, etag: str | None) -> ContentsResu
     except (binascii.Error, UnicodeDecodeError) as exc:
         return ContentsResult(FetchStatus.ERROR, reason=f"undecodable content: {type(exc).__name__}")
     return ContentsResult(FetchStatus.OK, text=body, etag=etag, sha=text(data.get("sha")))
-
-
-@dataclass(frozen=True, slots=True)
-class QuotaInfo:
-    """One resource's primary quota from ``GET /rate_limit`` (free: not counted against the quota)."""
-
-    limit: int | None
-    remaining: int | None
-    reset_epoch: int | None
-
-
-def parse_rate_limit(body: Mapping[str, Any], resource: str = "core") -> QuotaInfo:
-    """The quota of ``resource`` (``core`` for REST, ``graphql``) from a ``/rate_limit`` body (pure)."""
-    res = (body.get("resources") or {}).get(resource) or {}
-    return QuotaInfo(as_int(res.get("limit")), as_int(res.get("remaining")), as_int(res.get("reset")))

@@ -12,18 +12,22 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 from urllib.parse import quote, unquote, urlsplit
 
 import requests
+from pydantic import SecretStr
 
 from enrich.clients._common import as_int, text
 from enrich.clients.base import BaseClient, decode_json
-from enrich.config import Secret
+from enrich.clients.policy import ClientConfig, Clock, RetryPolicy
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
 from enrich.ids import normalize_arxiv_id
-from enrich.ratelimit import utcnow
+from enrich.ratelimit import Pacing, utcnow
 from enrich.records import FetchStatus, HfRecord
+
+if TYPE_CHECKING:
+    from enrich.clients.github import RepoState
 
 ANONYMOUS_MIN_INTERVAL = 0.6
 """Anonymous API bucket: 500 requests per 5 minutes = one per 0.6 s (hub-docs ``rate-limits.md``,
@@ -88,6 +92,7 @@ class HfClient(BaseClient):
     source: ClassVar[str] = "hf"
     DEFAULT_MIN_INTERVAL: ClassVar[float] = ANONYMOUS_MIN_INTERVAL
     LABEL: ClassVar[str] = "Hugging Face"
+    BATCH_SIZE: ClassVar[int] = 50  # one request per item: batches keep task runs few but progress visible
     CREDENTIAL: ClassVar[str] = "token"
     AUTH_REJECTED_STATUSES: ClassVar[frozenset[int]] = frozenset({401})
 
@@ -96,20 +101,47 @@ class HfClient(BaseClient):
         base_url: str,
         session: requests.Session | None = None,
         timeout: float = 30.0,
-        token: Secret | None = None,
-        min_interval: float | None = None,
-        **kwargs: Any,
+        token: SecretStr | None = None,
+        *,
+        pacing: Pacing | None = None,
+        retry: RetryPolicy | None = None,
+        deadline: float | None = None,
+        clock: Clock | None = None,
     ) -> None:
-        if min_interval is None:
-            min_interval = TOKEN_MIN_INTERVAL if token else ANONYMOUS_MIN_INTERVAL
+        pacing = pacing or Pacing()
+        if pacing.min_interval is None:  # the documented interval with or without a token
+            pacing = replace(pacing, min_interval=TOKEN_MIN_INTERVAL if token else ANONYMOUS_MIN_INTERVAL)
         self._token = token
-        super().__init__(base_url, session, timeout, min_interval=min_interval, **kwargs)
+        super().__init__(
+            base_url, session, timeout, pacing=pacing, retry=retry, deadline=deadline, clock=clock
+        )
 
     def _secrets(self) -> list[str]:
-        return [self._token.get()] if self._token else []
+        return [self._token.get_secret_value()] if self._token else []
 
     def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self._token.get()}"} if self._token else {}
+        return {"Authorization": f"Bearer {self._token.get_secret_value()}"} if self._token else {}
+
+    @classmethod
+    def configured(cls, root: str, session: requests.Session, config: ClientConfig) -> Self:
+        token = config.credentials.hf_token
+        return cls(
+            root,
+            session,
+            config.timeout,
+            deadline=config.deadline,
+            token=token,
+            pacing=Pacing(
+                min_interval=config.interval(TOKEN_MIN_INTERVAL if token else ANONYMOUS_MIN_INTERVAL)
+            ),
+        )
+
+    def fetch_keys(
+        self, keys: Sequence[str], *, known: Mapping[str, RepoState] | None = None
+    ) -> list[HfRecord]:
+        """``kind:id`` keys (``model:org/name``)."""
+        pairs = [(k.split(":", 1)[0], k.split(":", 1)[1]) for k in keys]
+        return self.get_items(pairs)
 
     def get_items(self, items: Sequence[tuple[str, str]]) -> list[HfRecord]:
         """One record per ``(kind, id)``, same order; ``key`` = ``kind:id``."""

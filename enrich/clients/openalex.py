@@ -18,9 +18,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import requests
+from pydantic import SecretStr
 
 from enrich.clients._common import (
     FILTER_UNSAFE,
@@ -34,11 +35,14 @@ from enrich.clients._common import (
     year_from_date,
 )
 from enrich.clients.base import BaseClient, chunks, decode_json
-from enrich.config import Secret
+from enrich.clients.policy import ClientConfig, Clock, RetryPolicy
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
 from enrich.ids import arxiv_datacite_doi, normalize_arxiv_id, normalize_doi
-from enrich.ratelimit import utcnow
+from enrich.ratelimit import Pacing, utcnow
 from enrich.records import Author, FetchStatus, WorkRecord
+
+if TYPE_CHECKING:
+    from enrich.clients.github import RepoState
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +185,7 @@ class OpenAlexClient(BaseClient):
     source: ClassVar[str] = "openalex"
     DEFAULT_MIN_INTERVAL: ClassVar[float] = DEFAULT_MIN_INTERVAL
     LABEL: ClassVar[str] = "OpenAlex"
+    BATCH_SIZE: ClassVar[int] = OR_BATCH  # an OR-filter takes at most 100 values
     CREDENTIAL: ClassVar[str] = "API key"
     AUTH_REJECTED_STATUSES: ClassVar[frozenset[int]] = frozenset({401, 403})
     MAX_CONNECTIONS: ClassVar[int] = 4
@@ -191,15 +196,19 @@ class OpenAlexClient(BaseClient):
         base_url: str,
         session: requests.Session | None = None,
         timeout: float = 30.0,
-        api_key: Secret | None = None,
+        api_key: SecretStr | None = None,
         mailto: str | None = None,
-        min_interval: float = DEFAULT_MIN_INTERVAL,
         *,
+        pacing: Pacing | None = None,
+        retry: RetryPolicy | None = None,
+        deadline: float | None = None,
+        clock: Clock | None = None,
         batch_size: int = OR_BATCH,
-        **kwargs: Any,
     ) -> None:
         self._api_key = api_key
-        super().__init__(base_url, session, timeout, min_interval=min_interval, **kwargs)
+        super().__init__(
+            base_url, session, timeout, pacing=pacing, retry=retry, deadline=deadline, clock=clock
+        )
         self.mailto = mailto
         self.batch_size = max(1, min(batch_size, OR_BATCH))
         self.budget_usd: float | None = None  # last x-ratelimit-remaining-usd seen
@@ -207,14 +216,14 @@ class OpenAlexClient(BaseClient):
         self.limiter.pause_when_spent = False
 
     def _secrets(self) -> list[str]:
-        return [self._api_key.get()] if self._api_key else []
+        return [self._api_key.get_secret_value()] if self._api_key else []
 
     def _params(self, extra: Mapping[str, str | int]) -> dict[str, str | int]:
         params: dict[str, str | int] = dict(extra)
         if self.mailto:
             params["mailto"] = self.mailto
         if self._api_key:
-            params["api_key"] = self._api_key.get()
+            params["api_key"] = self._api_key.get_secret_value()
         return params
 
     def _note_budget(self) -> None:
@@ -224,6 +233,23 @@ class OpenAlexClient(BaseClient):
 
     def _can_afford(self, cost: float) -> bool:
         return self.budget_usd is None or self.budget_usd >= cost
+
+    @classmethod
+    def configured(cls, root: str, session: requests.Session, config: ClientConfig) -> Self:
+        return cls(
+            root,
+            session,
+            config.timeout,
+            deadline=config.deadline,
+            api_key=config.credentials.openalex_api_key,
+            mailto=config.credentials.mailto,
+            pacing=Pacing(min_interval=config.interval(cls.DEFAULT_MIN_INTERVAL)),
+        )
+
+    def fetch_keys(
+        self, keys: Sequence[str], *, known: Mapping[str, RepoState] | None = None
+    ) -> list[WorkRecord]:
+        return self.get_works(list(keys))
 
     def get_works(self, ids: Sequence[str]) -> list[WorkRecord]:
         """One record per id, same order, ``key`` = the id as given."""

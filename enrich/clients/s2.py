@@ -18,17 +18,21 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import requests
+from pydantic import SecretStr
 
 from enrich.clients._common import as_int, doi_problem, pmcid, pmid, split_doi, text
 from enrich.clients.base import BaseClient, chunks, decode_json
-from enrich.config import Secret
+from enrich.clients.policy import ClientConfig, Clock, RetryPolicy
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
 from enrich.ids import normalize_arxiv_id, normalize_doi
-from enrich.ratelimit import utcnow
+from enrich.ratelimit import Pacing, utcnow
 from enrich.records import Author, FetchStatus, WorkRecord
+
+if TYPE_CHECKING:
+    from enrich.clients.github import RepoState
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +154,7 @@ class S2Client(BaseClient):
     source: ClassVar[str] = "s2"
     DEFAULT_MIN_INTERVAL: ClassVar[float] = DEFAULT_MIN_INTERVAL
     LABEL: ClassVar[str] = "S2"
+    BATCH_SIZE: ClassVar[int] = BATCH_SIZE  # POST /graph/v1/paper/batch takes at most 500 ids
     CREDENTIAL: ClassVar[str] = "API key"
     AUTH_REJECTED_STATUSES: ClassVar[frozenset[int]] = frozenset({401, 403})
 
@@ -158,21 +163,41 @@ class S2Client(BaseClient):
         base_url: str,
         session: requests.Session | None = None,
         timeout: float = 30.0,
-        api_key: Secret | None = None,
-        min_interval: float = DEFAULT_MIN_INTERVAL,
+        api_key: SecretStr | None = None,
         *,
+        pacing: Pacing | None = None,
+        retry: RetryPolicy | None = None,
+        deadline: float | None = None,
+        clock: Clock | None = None,
         batch_size: int = BATCH_SIZE,
-        **kwargs: Any,
     ) -> None:
         self._api_key = api_key
-        super().__init__(base_url, session, timeout, min_interval=min_interval, **kwargs)
+        super().__init__(
+            base_url, session, timeout, pacing=pacing, retry=retry, deadline=deadline, clock=clock
+        )
         self.batch_size = max(1, min(batch_size, BATCH_SIZE))
 
     def _secrets(self) -> list[str]:
-        return [self._api_key.get()] if self._api_key else []
+        return [self._api_key.get_secret_value()] if self._api_key else []
 
     def _headers(self) -> dict[str, str]:
-        return {"x-api-key": self._api_key.get()} if self._api_key else {}
+        return {"x-api-key": self._api_key.get_secret_value()} if self._api_key else {}
+
+    @classmethod
+    def configured(cls, root: str, session: requests.Session, config: ClientConfig) -> Self:
+        return cls(
+            root,
+            session,
+            config.timeout,
+            deadline=config.deadline,
+            api_key=config.credentials.s2_api_key,
+            pacing=Pacing(min_interval=config.interval(cls.DEFAULT_MIN_INTERVAL)),
+        )
+
+    def fetch_keys(
+        self, keys: Sequence[str], *, known: Mapping[str, RepoState] | None = None
+    ) -> list[WorkRecord]:
+        return self.get_papers(list(keys))
 
     def get_papers(self, ids: Sequence[str]) -> list[WorkRecord]:
         """One record per id, same order, ``key`` = the id as given."""

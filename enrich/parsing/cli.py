@@ -15,8 +15,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from enrich.cli import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
 from enrich.errors import EnrichError
+from enrich.exitcodes import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
 from enrich.parsing.api import parse_paths
 from enrich.parsing.table import write_entries
 

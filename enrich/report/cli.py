@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from enrich.errors import InputError
+from enrich.exitcodes import EXIT_OK
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(str(out), "no such directory (--out takes the snapshot root, e.g. data/enriched)")
     index = build_report(out, args.snapshot, args.to)
     print(index)
-    return 0
+    return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import io
 import socket
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+import urllib3
 import urllib3.exceptions
-from requests.adapters import BaseAdapter
+from pydantic import SecretStr
+from requests.adapters import BaseAdapter, HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 
 from enrich.clients.base import BadBodyError, BaseClient, decode_json
 from enrich.clients.crossref import CrossrefClient
+from enrich.clients.policy import DEFAULT_REQUEST_DEADLINE, Clock, RetryPolicy
 from enrich.clients.s2 import S2Client
-from enrich.config import Secret
 from enrich.errors import (
     AuthRejectedError,
     RateLimitedError,
@@ -24,6 +28,8 @@ from enrich.errors import (
     SourceError,
     SourceUnavailableError,
 )
+from enrich.http import CacheSettings, build_session
+from enrich.ratelimit import DEFAULT_MAX_WAIT, Pacing
 from enrich.records import FetchStatus
 
 Step = Callable[[requests.PreparedRequest], requests.Response]
@@ -69,7 +75,13 @@ class Probe(BaseClient):
     DEFAULT_MIN_INTERVAL = 0.0
 
 
-def probe(*steps: Step, **kwargs: Any) -> tuple[Probe, Script, list[float]]:
+def probe(
+    *steps: Step,
+    max_wait: float = DEFAULT_MAX_WAIT,
+    min_interval: float | None = None,
+    request_deadline: float = DEFAULT_REQUEST_DEADLINE,
+    deadline: float | None = None,
+) -> tuple[Probe, Script, list[float]]:
     script = Script(*steps)
     session = requests.Session()
     session.mount("http://", script)
@@ -84,11 +96,10 @@ def probe(*steps: Step, **kwargs: Any) -> tuple[Probe, Script, list[float]]:
         "http://api.test",
         session,
         5.0,
-        backoff_base=1.0,
-        backoff_max=8.0,
-        clock=lambda: clock[0],
-        sleep=sleep,
-        **kwargs,
+        pacing=Pacing(min_interval=min_interval, max_wait=max_wait),
+        retry=RetryPolicy(backoff_base=1.0, backoff_max=8.0, request_deadline=request_deadline),
+        deadline=deadline,
+        clock=Clock(lambda: clock[0], sleep),
     )
     return client, script, slept
 
@@ -119,7 +130,13 @@ def test_the_next_request_waits_the_interval_after_the_previous_answer_ended() -
 
     session = requests.Session()
     session.mount("http://", Script(slow))
-    client = Probe("http://api.test", session, 30.0, min_interval=2.0, clock=lambda: clock[0], sleep=sleep)
+    client = Probe(
+        "http://api.test",
+        session,
+        30.0,
+        pacing=Pacing(min_interval=2.0),
+        clock=Clock(lambda: clock[0], sleep),
+    )
     assert [client.request("GET", f"/x{i}", decode=decode_json).data for i in range(3)] == [1, 1, 1]
     assert sent_at == [0.0, 6.0, 12.0]  # answered at 4, 10: each next send 2 s later
     assert slept == [2.0, 2.0]
@@ -195,7 +212,9 @@ def closed_port() -> int:
 
 def test_closed_port_returns_quickly_with_one_message() -> None:
     port = closed_port()
-    client = S2Client(f"http://127.0.0.1:{port}", api_key=Secret("s2-secret-key-123"), min_interval=0.0)
+    client = S2Client(
+        f"http://127.0.0.1:{port}", api_key=SecretStr("s2-secret-key-123"), pacing=Pacing(min_interval=0.0)
+    )
     ids = [f"CorpusId:{i}" for i in range(1, 1200)]  # three batches
     started = time.monotonic()
     records = client.get_papers(ids)
@@ -206,7 +225,7 @@ def test_closed_port_returns_quickly_with_one_message() -> None:
     stats = client.stats
     assert (stats.unreachable, stats.requests, stats.errors) == (True, 1, 1199)
     assert stats.message == f"s2: unreachable (connection refused at 127.0.0.1:{port})"
-    crossref = CrossrefClient(f"http://127.0.0.1:{port}", min_interval=0.0)
+    crossref = CrossrefClient(f"http://127.0.0.1:{port}", pacing=Pacing(min_interval=0.0))
     started = time.monotonic()
     out = crossref.get_works([f"10.1000/{i}" for i in range(200)])
     assert time.monotonic() - started < 2.0
@@ -274,7 +293,7 @@ def test_after_a_long_retry_after_every_later_call_is_rate_limited_at_once() -> 
         with pytest.raises(RateLimitedError):
             client.request("GET", "/x", decode=decode_json)
     assert (len(script.sent), slept) == (1, [])
-    s2 = S2Client("http://api.test", client.session, min_interval=0.0)
+    s2 = S2Client("http://api.test", client.session, pacing=Pacing(min_interval=0.0))
     s2.limiter.pause(54000, "test")
     assert {r.status for r in s2.get_papers(["CorpusId:1", "CorpusId:2"])} == {FetchStatus.RATE_LIMITED}
 
@@ -298,11 +317,10 @@ def keyed_s2(*steps: Step) -> tuple[S2Client, Script, list[float]]:
     client = S2Client(
         "http://api.test",
         session,
-        api_key=Secret("s2-secret-key-123"),
-        min_interval=0.0,
-        backoff_base=1.0,
-        clock=lambda: clock[0],
-        sleep=sleep,
+        api_key=SecretStr("s2-secret-key-123"),
+        pacing=Pacing(min_interval=0.0),
+        retry=RetryPolicy(backoff_base=1.0),
+        clock=Clock(lambda: clock[0], sleep),
     )
     return client, script, slept
 
@@ -348,3 +366,41 @@ def test_without_a_key_a_plain_403_is_an_answer_and_a_rate_limit_403_is_retried(
     assert (reply.status, reply.data, len(script.sent)) == (403, None, 1)
     client, script, _ = probe(answer(403, RATE_LIMIT_403.upper()), answer(200, b"2"))
     assert (client.request("GET", "/x", decode=decode_json).data, len(script.sent)) == (2, 2)
+
+
+def test_cache_hits_never_wait_for_the_limiter(tmp_path: Path) -> None:
+    # pacing lives in the transport (enrich.http.PacedAdapter), below requests-cache: only what
+    # reaches the network waits its turn
+    session = build_session(user_agent="t", cache=CacheSettings(tmp_path), name="probe")
+
+    def wire(request: requests.PreparedRequest) -> requests.Response:  # a real urllib3 answer: cacheable
+        raw = urllib3.HTTPResponse(
+            body=io.BytesIO(b'{"ok": 1}'),
+            headers={"Content-Type": "application/json"},
+            status=200,
+            preload_content=False,
+            request_url=request.url,
+        )
+        return HTTPAdapter().build_response(request, raw)
+
+    script = Script(wire)
+    session.mount("http://", script)
+    slept: list[float] = []
+    clock = [0.0]
+
+    def sleep(s: float) -> None:
+        slept.append(s)
+        clock[0] += s
+
+    client = Probe(
+        "http://api.test",
+        session,
+        5.0,
+        pacing=Pacing(min_interval=100.0),
+        clock=Clock(lambda: clock[0], sleep),
+    )
+    assert [client.request("GET", "/works/x", decode=decode_json).data for _ in range(3)] == [{"ok": 1}] * 3
+    assert len(script.sent) == 1 and slept == []
+    assert (client.stats.requests, client.stats.cache_hits) == (1, 2)
+    client.request("GET", "/works/y", decode=decode_json)  # a miss: waits for its turn
+    assert len(script.sent) == 2 and slept == [100.0]

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from enrich.clients import Clients
 from enrich.clients.arxiv import ArxivClient
@@ -21,14 +22,20 @@ from enrich.clients.crossref import CrossrefClient
 from enrich.clients.github import GitHubClient, RepoState
 from enrich.clients.hf import HfClient
 from enrich.clients.openalex import OpenAlexClient
+from enrich.clients.policy import RetryPolicy
 from enrich.clients.s2 import S2Client
-from enrich.config import Credentials, Secret
-from enrich.fakeapi import FakeApis, FaultProfile
+from enrich.config import Credentials
 from enrich.http import CacheSettings, build_session, user_agent
+from enrich.ratelimit import Pacing
 from enrich.records import FetchStatus
+from fakeapis import FakeApis, FaultProfile
 
 CATALOG = Path(__file__).resolve().parents[1] / "data" / "catalog.jsonl"
-FAST: dict[str, Any] = {"min_interval": 0.0, "backoff_base": 0.01, "backoff_max": 0.05, "timeout": 2.0}
+FAST: dict[str, Any] = {
+    "pacing": Pacing(min_interval=0.0),
+    "retry": RetryPolicy(backoff_base=0.01, backoff_max=0.05),
+    "timeout": 2.0,
+}
 GH_TOKEN = "ghp_" + "T0kenValue" * 4
 S2_KEY = "s2key-Secret-0123456789"
 OA_KEY = "oakey-Secret-9876543210"
@@ -108,7 +115,7 @@ def test_batch_sizes() -> None:
         assert {r.status for r in out_cr[3:]} == {FetchStatus.NOT_FOUND}
         assert out_cr[0].doi == out_cr[2].doi == "10.1093/bioinformatics/btz682"
 
-        github = GitHubClient(ep.github, token=Secret(GH_TOKEN), **FAST)
+        github = GitHubClient(ep.github, token=SecretStr(GH_TOKEN), **FAST)
         github.get_repos([f"owner{i}/repo{i}" for i in range(120)])
         assert len(log(apis, "github", "/graphql")) == 2  # 100 + 20 aliases
 
@@ -123,9 +130,11 @@ def gaps(entries: list[dict[str, Any]]) -> list[float]:
 
 def test_no_request_faster_than_the_minimum_interval() -> None:
     with double() as apis:
-        arxiv = ArxivClient(apis.endpoints.arxiv, **{**FAST, "min_interval": 0.05}, chunk_size=1)
+        arxiv = ArxivClient(
+            apis.endpoints.arxiv, **{**FAST, "pacing": Pacing(min_interval=0.05)}, chunk_size=1
+        )
         arxiv.fetch(KNOWN_ARXIV)
-        hf = HfClient(apis.endpoints.hf, **{**FAST, "min_interval": 0.03})
+        hf = HfClient(apis.endpoints.hf, **{**FAST, "pacing": Pacing(min_interval=0.03)})
         hf.get_items([("model", "microsoft/biogpt")] * 1 + [("model", f"x/y{i}") for i in range(4)])
         assert len(log(apis, "arxiv")) == 5
         assert min(gaps(log(apis, "arxiv"))) >= 0.05 - 0.005
@@ -153,7 +162,7 @@ def test_documented_limits_on_a_fast_clock_are_never_exceeded() -> None:
 
 
 def test_second_run_is_served_from_cache_for_immutable_data(tmp_path: Path) -> None:
-    creds = Credentials(s2_api_key=Secret(S2_KEY), mailto="team@example.org")
+    creds = Credentials(s2_api_key=SecretStr(S2_KEY), mailto="team@example.org")
     with double() as apis:
         first = Clients.from_config(apis.endpoints, creds, cache_dir=tmp_path, rate_limits=False)
         a1 = first.arxiv.fetch(KNOWN_ARXIV[:3])
@@ -184,34 +193,25 @@ def test_volatile_counts_are_refetched_when_their_night_is_over(tmp_path: Path) 
 # ----------------------------------------------------------------------- GitHub: ETags and renames
 
 
-def test_conditional_requests_304_cost_no_quota() -> None:
-    with double() as apis:
-        github = GitHubClient(apis.endpoints.github, **FAST)
-        (first,) = github.get_repos(["xionghonglin/DoctorGLM"])
-        assert (first.status, first.stars) == (FetchStatus.OK, 760)
-        assert first.etag is not None
-        remaining = github.remaining
-        known = {"xionghonglin/DoctorGLM": RepoState(first.etag, first.fetched_at, previous=first)}
-        (again,) = github.get_repos(["xionghonglin/DoctorGLM"], known)
-        assert [e["status"] for e in log(apis, "github")] == [200, 304]
-        assert (again.status, again.stars, again.etag) == (FetchStatus.OK, 760, first.etag)
-        assert github.remaining == remaining  # the 304 was free
-
-
 def test_cache_revalidates_github_with_the_stored_etag(tmp_path: Path) -> None:
+    # the one ETag mechanism for repos: the HTTP cache revalidates with If-None-Match; a 304 is free
     settings = CacheSettings(tmp_path)
+    remaining: list[int | None] = []
     with double() as apis:
         for _ in range(2):
             session = build_session(user_agent=user_agent(), cache=settings, name="github")
-            (repo,) = GitHubClient(apis.endpoints.github, session, **FAST).get_repos(["Kent0n-Li/ChatDoctor"])
+            github = GitHubClient(apis.endpoints.github, session, **FAST)
+            (repo,) = github.get_repos(["Kent0n-Li/ChatDoctor"])
             assert (repo.status, repo.stars) == (FetchStatus.OK, 3700)
+            remaining.append(github.remaining)
         assert [e["status"] for e in log(apis, "github")] == [200, 304]
+        assert remaining[0] is not None and remaining[1] in (remaining[0], None)  # the 304 was free
 
 
 @pytest.mark.parametrize("graphql", [False, True])
 def test_renamed_repos_are_followed(graphql: bool) -> None:
     with double() as apis:
-        github = GitHubClient(apis.endpoints.github, token=Secret(GH_TOKEN), use_graphql=graphql, **FAST)
+        github = GitHubClient(apis.endpoints.github, token=SecretStr(GH_TOKEN), use_graphql=graphql, **FAST)
         moved, gone, blocked = github.get_repos(
             ["UCSD-AI4H/COVID-Dialogue", "tatsu-lab/stanford", "yhydhx/ChatGPT-API"]
         )
@@ -260,7 +260,9 @@ def test_spent_github_budget_defers_the_freshest_and_refreshes_the_stalest() -> 
     known = {name: RepoState(fetched_at=now - timedelta(days=i)) for i, name in enumerate(KNOWN_REPOS)}
     # stalest: the last names (fetched i days ago)
     with double({"limits": {"github": {"core_anonymous": 3}}}, rate_limits="real") as apis:
-        github = GitHubClient(apis.endpoints.github, max_wait=5.0, **FAST)
+        github = GitHubClient(
+            apis.endpoints.github, **{**FAST, "pacing": Pacing(min_interval=0.0, max_wait=5.0)}
+        )
         out = github.get_repos(KNOWN_REPOS, known)
         by_name = {r.key: r.status for r in out}
         assert by_name == {
@@ -317,7 +319,7 @@ def run_source(source: str, apis: FakeApis) -> tuple[list[Any], int]:
         client = CrossrefClient(ep.crossref, **FAST)
         out = client.get_works(["10.1093/bioinformatics/btz682"])
     elif source == "github":
-        client = GitHubClient(ep.github, token=Secret(GH_TOKEN), **FAST)
+        client = GitHubClient(ep.github, token=SecretStr(GH_TOKEN), **FAST)
         out = client.get_repos(KNOWN_REPOS[:4])
     else:
         client = HfClient(ep.hf, **FAST)
@@ -357,7 +359,9 @@ def test_arxiv_empty_pages_mean_missing_not_absent_and_are_not_retried() -> None
 
 def test_github_quota_fault_defers_the_rest() -> None:
     with double({"github": [{"fault": "quota", "reset_after": 3600, "after": 2}]}, rate_limits="off") as apis:
-        github = GitHubClient(apis.endpoints.github, max_wait=5.0, **FAST)
+        github = GitHubClient(
+            apis.endpoints.github, **{**FAST, "pacing": Pacing(min_interval=0.0, max_wait=5.0)}
+        )
         out = github.get_repos(KNOWN_REPOS)
         assert [r.status for r in out[:2]] == [FetchStatus.OK] * 2
         assert {r.status for r in out[2:]} <= {FetchStatus.RATE_LIMITED, FetchStatus.DEFERRED}
@@ -370,10 +374,10 @@ def test_github_quota_fault_defers_the_rest() -> None:
 
 def test_secrets_never_reach_cache_logs_or_records(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     creds = Credentials(
-        github_token=Secret(GH_TOKEN),
-        s2_api_key=Secret(S2_KEY),
-        openalex_api_key=Secret(OA_KEY),
-        hf_token=Secret(HF_TOKEN),
+        github_token=SecretStr(GH_TOKEN),
+        s2_api_key=SecretStr(S2_KEY),
+        openalex_api_key=SecretStr(OA_KEY),
+        hf_token=SecretStr(HF_TOKEN),
         mailto="team@example.org",
     )
     with (
@@ -411,7 +415,7 @@ def test_secrets_never_reach_cache_logs_or_records(tmp_path: Path, caplog: pytes
 
 def run_all(apis: FakeApis) -> dict[str, list[tuple[str, FetchStatus]]]:
     ep = apis.endpoints
-    fast = {**FAST, "max_wait": 5.0}
+    fast = {**FAST, "pacing": Pacing(min_interval=0.0, max_wait=5.0)}
     return {
         "arxiv": [(r.key, r.status) for r in ArxivClient(ep.arxiv, **fast).fetch(KNOWN_ARXIV)],
         "s2": [
@@ -429,7 +433,7 @@ def run_all(apis: FakeApis) -> dict[str, list[tuple[str, FetchStatus]]]:
         ],
         "github": [
             (r.key, r.status)
-            for r in GitHubClient(ep.github, token=Secret(GH_TOKEN), **fast).get_repos(KNOWN_REPOS)
+            for r in GitHubClient(ep.github, token=SecretStr(GH_TOKEN), **fast).get_repos(KNOWN_REPOS)
         ],
     }
 
@@ -458,7 +462,7 @@ def test_openalex_dollar_budget_read_from_headers_defers_what_it_cannot_pay() ->
     limits = {"limits": {"openalex": {"budget_usd_anonymous": 0.0002}}}  # two list calls a day
     with double(limits, rate_limits="real") as apis:
         # the double enforces the real 100 req/s too: the client keeps its documented pace
-        openalex = OpenAlexClient(apis.endpoints.openalex, **{**FAST, "min_interval": 0.011})
+        openalex = OpenAlexClient(apis.endpoints.openalex, **{**FAST, "pacing": Pacing(min_interval=0.011)})
         dois = [f"doi:10.9999/none.{i}" for i in range(300)]
         out = openalex.get_works(dois)
         lists = [e for e in log(apis, "openalex") if e["path"] == "/works"]

@@ -1,7 +1,7 @@
 """Hostile identifiers from a list never shape a request beyond their value (issue 9, point 7).
 
 Every assertion about what went over the wire is read from the API double's access log
-(:meth:`enrich.fakeapi.FakeApis.access_log`): each request stays under its own source's prefix and
+(:meth:`fakeapis.FakeApis.access_log`): each request stays under its own source's prefix and
 route, carries only the parameters the client means to send (each once), and an OpenAlex OR-filter
 holds exactly the values it was built from. Ids that cannot be sent safely come back as items with an
 error status and a reason; the session layer refuses any URL outside the configured base URL.
@@ -16,15 +16,17 @@ from urllib.parse import unquote
 
 import pytest
 import requests
+from pydantic import SecretStr
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
 from enrich.clients import Clients
-from enrich.clients.base import BaseClient, decode_json, outside_reason
-from enrich.config import Credentials, Secret
+from enrich.clients.base import BaseClient, decode_json
+from enrich.clients.safety import outside_reason
+from enrich.config import Credentials
 from enrich.errors import OutsideApiError
-from enrich.fakeapi import FakeApis
 from enrich.records import FetchStatus
+from fakeapis import FakeApis
 
 HOSTILE_DOIS = (
     "10.1234/abc%3Fmailto%3Dx%26rows%3D1000",  # decodes to ?mailto=x&rows=1000
@@ -65,7 +67,7 @@ MAILTO = "ops@example.org"
 
 def clients_for(apis: FakeApis) -> Clients:
     credentials = Credentials(
-        openalex_api_key=Secret("oa-key"), github_token=Secret("gh-token"), mailto=MAILTO
+        openalex_api_key=SecretStr("oa-key"), github_token=SecretStr("gh-token"), mailto=MAILTO
     )
     return Clients.from_config(apis.endpoints, credentials, cache_dir=None, rate_limits=False)
 

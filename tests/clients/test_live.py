@@ -11,15 +11,16 @@ from __future__ import annotations
 import pytest
 
 from enrich.clients import Clients
-from enrich.config import Credentials, Endpoints
+from enrich.config import Endpoints
 from enrich.records import FetchStatus
+from enrich.settings import Settings
 
 pytestmark = pytest.mark.live
 
 
 @pytest.fixture(scope="module")
 def clients() -> Clients:
-    return Clients.from_config(Endpoints(), Credentials.from_env(), cache_dir=None, timeout=30.0)
+    return Clients.from_config(Endpoints(), Settings().credentials(), cache_dir=None, timeout=30.0)
 
 
 def test_arxiv(clients: Clients) -> None:

@@ -133,3 +133,27 @@ def test_retry_after_forms() -> None:
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == 10.0
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
+
+
+def test_never_sleeps_holding_its_lock() -> None:
+    clock = FakeClock()
+    held: list[bool] = []
+
+    def sleep(seconds: float) -> None:
+        held.append(lim._lock.locked())
+        clock.sleep(seconds)
+
+    lim = RateLimiter("arxiv", 3.0, clock=clock, sleep=sleep)
+    lim.acquire()
+    lim.observe({"retry-after": "5"}, 429)
+    assert lim.acquire() == pytest.approx(5.0)
+    assert lim.acquire() == pytest.approx(3.0)
+    assert held == [False, False]
+    assert clock.sleeps == [5.0, 3.0]
+
+
+def test_threads_sharing_it_get_consecutive_slots() -> None:
+    lim, clock = limiter(3.0)
+    assert [lim.acquire(), lim.acquire(), lim.acquire()] == [0.0, 3.0, 3.0]
+    lim.release()  # an earlier answer never pulls a reserved slot back
+    assert clock.now == 1006.0 and lim.acquire() == pytest.approx(3.0)

@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
+from pydantic import SecretStr
+
 from enrich.clients.github import (
     GitHubClient,
-    RepoState,
     parse_github_repo,
     parse_graphql_batch,
-    parse_rate_limit,
 )
 from enrich.clients.hf import HfClient, parse_hf_item
-from enrich.config import Secret
-from enrich.ratelimit import parse_rate_headers
-from enrich.records import FetchStatus, RepoRecord
+from enrich.clients.policy import RetryPolicy
+from enrich.ratelimit import Pacing, parse_rate_headers
+from enrich.records import FetchStatus
 
 from .replay import T0, ReplayAdapter, all_recorded, recorded, replay_session
 
-FAST = {"min_interval": 0.0, "backoff_base": 0.001, "backoff_max": 0.002}
+FAST = {"pacing": Pacing(min_interval=0.0), "retry": RetryPolicy(backoff_base=0.001, backoff_max=0.002)}
 
 # ------------------------------------------------------------------------------------------ GitHub REST
 
 
 def test_github_repo_authenticated() -> None:
     rec = recorded("github_rest", "repo_PyGithub_PyGithub_authenticated_2025")
-    r = parse_github_repo(rec.json(), key="pygithub/pygithub", fetched_at=T0, etag=rec.headers.get("ETag"))
+    r = parse_github_repo(rec.json(), key="pygithub/pygithub", fetched_at=T0)
     assert (r.status, r.full_name, r.moved_to, r.github_id) == (
         FetchStatus.OK,
         "PyGithub/PyGithub",
@@ -79,7 +79,7 @@ def test_github_renamed_repo_followed_to_numeric_id() -> None:
         "GET", r"/repositories/638123443$", recorded("github_rest", "repo_by_numeric_id_after_301_2023")
     )
     client = GitHubClient(
-        "https://api.github.com", replay_session(adapter), token=Secret("ghp_" + "x" * 36), **FAST
+        "https://api.github.com", replay_session(adapter), token=SecretStr("ghp_" + "x" * 36), **FAST
     )
     client.use_graphql = False
     (r,) = client.get_repos(["EnricoMi/test"])
@@ -93,22 +93,17 @@ def test_github_renamed_repo_followed_to_numeric_id() -> None:
     assert [p.path_url for p in adapter.sent] == ["/repos/EnricoMi/test", "/repositories/638123443"]
 
 
-def test_github_304_not_modified_reuses_previous_record() -> None:
-    previous = RepoRecord(
-        "AndrewJDawes/PyGithub", FetchStatus.OK, T0, full_name="AndrewJDawes/PyGithub", stars=3
-    )
-    etag = 'W/"68ec45d743bb1d53f805ddfd5ce767fe4c6f95f825f45853d143e7429d462251"'
+def test_github_client_sends_no_etag_of_its_own() -> None:
+    # the HTTP cache is the one ETag mechanism (enrich.http revalidates /repos/ with If-None-Match);
+    # the client never asks conditionally, so a bare 304 is an answer it did not ask for: not retried
     adapter = ReplayAdapter().add(
         "GET", r"/repos/", recorded("github_rest", "repo_304_not_modified_conditional_2023")
     )
     client = GitHubClient("https://api.github.com", replay_session(adapter), **FAST)
-    known = {"AndrewJDawes/PyGithub": RepoState(etag=etag, fetched_at=T0, previous=previous)}
-    (r,) = client.get_repos(["AndrewJDawes/PyGithub"], known)
-    assert (r.status, r.stars, r.etag) == (FetchStatus.OK, 3, etag)
-    assert r.fetched_at != T0  # re-stamped
-    assert adapter.sent[0].headers["If-None-Match"] == etag
-    (bare,) = client.get_repos(["AndrewJDawes/PyGithub"], {"AndrewJDawes/PyGithub": RepoState(etag=etag)})
-    assert (bare.status, bare.reason, bare.stars) == (FetchStatus.OK, "not modified (304): unchanged", None)
+    (r,) = client.get_repos(["AndrewJDawes/PyGithub"])
+    assert (r.status, r.reason) == (FetchStatus.ERROR, "HTTP 304")
+    assert len(adapter.sent) == 1 and "If-None-Match" not in adapter.sent[0].headers
+    assert client.remaining == 4755
 
 
 def test_github_404_and_rate_limits() -> None:
@@ -120,7 +115,11 @@ def test_github_404_and_rate_limits() -> None:
         "GET", r"/repos/a/spent$", recorded("github_rest", "primary_rate_limit_403_exceeded_2013_legacy")
     )
     adapter.add("GET", r"/repos/b/abuse$", recorded("github_rest", "secondary_rate_limit_403_abuse_2018"))
-    client = GitHubClient("https://api.github.com", replay_session(adapter), max_wait=5.0, **FAST)
+    client = GitHubClient(
+        "https://api.github.com",
+        replay_session(adapter),
+        **{**FAST, "pacing": Pacing(min_interval=0.0, max_wait=5.0)},
+    )
     (gone,) = client.get_repos(["jacquev6/Xxx"])
     assert gone.status == FetchStatus.NOT_FOUND
     # a 403 with x-ratelimit-remaining: 0 is retried, then rate_limited; later repos are deferred
@@ -132,18 +131,16 @@ def test_github_404_and_rate_limits() -> None:
     )
     # the abuse 403 asks for Retry-After: 60 s, beyond the 5 s cap: rate_limited at once, no sleep
     (abuse,) = GitHubClient(
-        "https://api.github.com", replay_session(adapter), max_wait=5.0, **FAST
+        "https://api.github.com",
+        replay_session(adapter),
+        **{**FAST, "pacing": Pacing(min_interval=0.0, max_wait=5.0)},
     ).get_repos(["b/abuse"])
     assert abuse.status == FetchStatus.RATE_LIMITED
     assert abuse.reason == "rate limited: told to retry after 60 s (cap 5 s) (HTTP 403)"
 
 
-def test_github_rate_limit_endpoint_and_headers() -> None:
+def test_github_rate_limit_headers() -> None:
     rec = recorded("github_rest", "rate_limit_endpoint")
-    core = parse_rate_limit(rec.json())
-    assert (core.limit, core.remaining, core.reset_epoch) == (5000, 4988, 1734072198)
-    graphql = parse_rate_limit(rec.json(), "graphql")
-    assert (graphql.remaining, graphql.reset_epoch) == (4808, 1734072222)
     info = parse_rate_headers({k.lower(): v for k, v in rec.headers.items()}, now=1684195041 - 100)
     assert (info.remaining, info.limit, info.reset_after) == (4904.0, 5000.0, 100.0)
 

@@ -17,6 +17,7 @@ from enrich.clients.crossref import (
     strip_jats,
 )
 from enrich.clients.openalex import OpenAlexClient, parse_openalex_list, parse_openalex_work
+from enrich.clients.policy import RetryPolicy
 from enrich.clients.s2 import (
     NULL_REASON,
     S2Client,
@@ -26,11 +27,12 @@ from enrich.clients.s2 import (
     parse_s2_search,
 )
 from enrich.errors import SourceError
+from enrich.ratelimit import Pacing
 from enrich.records import Author, FetchStatus, WorkRecord
 
 from .replay import T0, ReplayAdapter, recorded, replay_session, request_target
 
-FAST = {"min_interval": 0.0, "backoff_base": 0.001, "backoff_max": 0.002}
+FAST = {"pacing": Pacing(min_interval=0.0), "retry": RetryPolicy(backoff_base=0.001, backoff_max=0.002)}
 
 # ---------------------------------------------------------------------------------------------- arXiv
 

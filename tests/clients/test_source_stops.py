@@ -10,14 +10,14 @@ import re
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from enrich.clients.base import decode_json
 from enrich.clients.openalex import OpenAlexClient
 from enrich.clients.s2 import S2Client
-from enrich.config import Secret
 from enrich.errors import AuthRejectedError, RateLimitedError, SourceDeferredError
-from enrich.fakeapi import FakeApis
 from enrich.records import FetchStatus
+from fakeapis import FakeApis
 
 from .test_base import answer, probe
 from .test_double import CATALOG, FAST
@@ -89,12 +89,12 @@ def test_without_a_key_a_401_is_an_answer_not_a_rejected_key() -> None:
     ("make", "call", "line"),
     [
         (
-            lambda url: S2Client(url, api_key=Secret("invalid-key"), **FAST),
+            lambda url: S2Client(url, api_key=SecretStr("invalid-key"), **FAST),
             lambda c: c.get_papers(["ARXIV:2303.13375", "ARXIV:1901.08746"]),
             "s2: S2 rejected the API key: HTTP 403",
         ),
         (
-            lambda url: OpenAlexClient(url, api_key=Secret("invalid-key"), **FAST),
+            lambda url: OpenAlexClient(url, api_key=SecretStr("invalid-key"), **FAST),
             lambda c: c.get_works(["doi:10.1093/bioinformatics/btz682", "W2972025066"]),
             "openalex: OpenAlex rejected the API key: HTTP 401",
         ),

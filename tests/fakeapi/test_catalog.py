@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from enrich.errors import InputError
-from enrich.fakeapi import catalog_from, load_catalog
-from enrich.fakeapi.catalog import stable_hex, stable_int
+from fakeapis import catalog_from, load_catalog
+from fakeapis.catalog import stable_hex, stable_int
 
 
 def test_test_catalog_loads(catalog_path: Path) -> None:

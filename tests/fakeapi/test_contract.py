@@ -27,7 +27,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from enrich.fakeapi import FakeApis, FaultProfile
+from fakeapis import FakeApis, FaultProfile
 
 HERE = Path(__file__).parent
 REC = HERE.parent / "fixtures" / "recorded"

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from enrich.errors import InputError
-from enrich.fakeapi import FakeApis
-from enrich.fakeapi.catalog import load_catalog
+from fakeapis import FakeApis
+from fakeapis.catalog import load_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = ROOT / "tests" / "data" / "catalog.jsonl"

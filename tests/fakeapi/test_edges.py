@@ -7,8 +7,8 @@ import http.client
 import pytest
 import requests
 
-from enrich.fakeapi import FakeApis
-from enrich.fakeapi.graphql import GraphQLSyntaxError, parse
+from fakeapis import FakeApis
+from fakeapis.graphql import GraphQLSyntaxError, parse
 
 
 def test_openalex_or_filter_cap_paging_and_cursor(fake_apis: FakeApis) -> None:
@@ -181,7 +181,7 @@ def test_a_bug_in_the_double_is_a_visible_500(fake_apis: FakeApis, monkeypatch: 
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyError("boom")
 
-    monkeypatch.setattr("enrich.fakeapi.apis.hf.handle", broken)
+    monkeypatch.setattr("fakeapis.apis.hf.handle", broken)
     r = requests.get(fake_apis.endpoints.hf + "/api/models/microsoft/biogpt", timeout=5)
     assert (r.status_code, r.text) == (500, "fake-apis internal error: KeyError: 'boom'\n")
     assert (

@@ -14,8 +14,8 @@ import pytest
 import requests
 
 from enrich.errors import InputError
-from enrich.fakeapi import FakeApis, FaultProfile, load_fault_profile
-from enrich.fakeapi.faults import FaultPlan
+from fakeapis import FakeApis, FaultProfile, load_fault_profile
+from fakeapis.faults import FaultPlan
 
 DATA = Path(__file__).parent.parent / "data"
 Make = Callable[..., FakeApis]

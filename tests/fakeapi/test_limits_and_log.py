@@ -11,8 +11,8 @@ import pytest
 import requests
 
 from enrich.errors import InputError
-from enrich.fakeapi import LOG_FIELDS, FakeApis, FaultProfile
-from enrich.fakeapi.ratelimit import parse_mode
+from fakeapis import LOG_FIELDS, FakeApis, FaultProfile
+from fakeapis.ratelimit import parse_mode
 
 Make = Callable[..., FakeApis]
 

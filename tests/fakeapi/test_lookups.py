@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import xml.etree.ElementTree as ET
 
+import pytest
 import requests
 
-from enrich.config import ENV_VARS, Endpoints
-from enrich.fakeapi import FakeApis
+from enrich.config import ENV_VARS
+from enrich.settings import Settings
+from fakeapis import FakeApis
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 OS = "{http://a9.com/-/spec/opensearch/1.1/}"
@@ -19,11 +21,13 @@ def _feed(text: str) -> ET.Element:
     return ET.fromstring(text)
 
 
-def test_env_and_endpoints_point_at_the_double(fake_apis: FakeApis) -> None:
+def test_env_and_endpoints_point_at_the_double(fake_apis: FakeApis, monkeypatch: pytest.MonkeyPatch) -> None:
     env = fake_apis.env()
     assert set(env) == set(ENV_VARS.values())
     assert env["ENRICH_ARXIV_URL"] == f"http://127.0.0.1:{fake_apis.port}/arxiv"
-    assert Endpoints.from_env(env) == fake_apis.endpoints
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert Settings().endpoints() == fake_apis.endpoints
     assert fake_apis.endpoints.github == f"http://127.0.0.1:{fake_apis.port}/github"
 
 
@@ -369,7 +373,7 @@ def test_hf_models_datasets_spaces_redirect_and_missing(fake_apis: FakeApis) -> 
 def test_openalex_id_filters_answer_exactly_what_a_scan_of_the_catalog_keeps(fake_apis: FakeApis) -> None:
     """The OR-filter goes through an index (no scan per request); every id kind, in every accepted
     form, combined with another filter, must keep the same works in the same (catalog) order."""
-    from enrich.fakeapi.apis.openalex import _matches
+    from fakeapis.apis.openalex import _matches
 
     ctx_works = [w for w in fake_apis.catalog.works_in("openalex") if not w.merged_into]
     values: dict[str, list[str]] = {"doi": [], "openalex": [], "ids.pmid": [], "pmcid": [], "mag": []}

@@ -1,5 +1,5 @@
 """The fault matrix: every fault kind of the API double on one source and on all sources, night two
-after a clean night one, through the library stages (``enrich.fakeapi.matrix``; no Prefect).
+after a clean night one, through the library stages (``flows.fault_matrix``; no Prefect).
 
 Asserts what a user and an operator see: the exit code ``enrich run`` would give, the manifest's
 ``partial`` and per-source verdicts, one line per source that did not serve (and none for the others),
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from enrich.config import SOURCES
-from enrich.fakeapi.matrix import (
+from flows.fault_matrix import (
     AUTH_REASON,
     FAULT_CASES,
     FaultCase,
@@ -39,7 +39,7 @@ def night_one(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_matrix_covers_every_fault_kind() -> None:
-    from enrich.fakeapi.faults import FAULT_KINDS
+    from fakeapis.faults import FAULT_KINDS
 
     assert {c.rule["fault"] for c in FAULT_CASES} == set(FAULT_KINDS)
     assert len(CASES) == 27
@@ -80,9 +80,9 @@ def test_fault_night(case: FaultCase, scope: str, night_one: Path, tmp_path: Pat
 
 
 def test_without_earlier_evidence_empty_feeds_and_nulls_are_not_found_at_once(tmp_path: Path) -> None:
-    from enrich.fakeapi import FakeApis
-    from enrich.fakeapi.faults import FaultProfile
-    from enrich.fakeapi.matrix import NIGHT_ONE, run_night, write_list
+    from fakeapis import FakeApis
+    from fakeapis.faults import FaultProfile
+    from flows.fault_matrix import NIGHT_ONE, run_night, write_list
 
     write_list(tmp_path / "lists")
     profile = FaultProfile.from_dict(
@@ -105,10 +105,10 @@ def test_links_only_s2_made_survive_several_bad_nights_and_yield_to_contradictio
     from datetime import UTC, date, datetime
 
     from enrich import pipeline
-    from enrich.fakeapi import FakeApis
-    from enrich.fakeapi.matrix import NIGHT_ONE, profile_for, run_night, values_lost
     from enrich.records import FetchStatus, WorkRecord
     from enrich.snapshot import read_previous
+    from fakeapis import FakeApis
+    from flows.fault_matrix import NIGHT_ONE, profile_for, run_night, values_lost
 
     out = tmp_path / "out"
     shutil.copytree(night_one / "out", out)

@@ -39,7 +39,7 @@ def test_unknown_source_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> 
     with pytest.raises(SystemExit) as exc:
         main(["run", "--sources", "s2,nope"])
     assert exc.value.code == 2
-    assert "unknown source nope" in capsys.readouterr().err
+    assert "unknown source(s) nope" in capsys.readouterr().err
 
 
 def test_sources_accept_commas_and_spaces() -> None:

@@ -11,8 +11,8 @@ import pytest
 from flows_testdata import CATALOG, closed_port
 
 from enrich.config import ENV_VARS, SOURCES
-from enrich.fakeapi import FakeApis
 from enrich.snapshot import read_table
+from fakeapis import FakeApis
 
 # the harness's server start is slow on a busy machine (it is shared: one per test session)
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness"), pytest.mark.timeout(900)]
@@ -204,8 +204,8 @@ def test_concurrency_limits_degrade_gracefully(
 
 def test_tokens_from_prefect_secret_blocks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from prefect.blocks.system import Secret
+    from pydantic import SecretStr as Token
 
-    from enrich.config import Secret as Token
     from enrich.settings import Settings
     from flows.nightly import load_secret_block
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 
 from enrich import pipeline
-from enrich.clients import ContentsResult, RepoState
+from enrich.clients import ContentsResult, GitHubClient, RepoState
 from enrich.pipeline import Batch, BatchResult, RunFacts
+from enrich.ratelimit import Pacing
 from enrich.records import FetchStatus, HfRecord, RepoRecord, SourceStats, WorkRecord
 from enrich.refresh import UpstreamFile
+from enrich.sources import spec
 
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
 
@@ -31,29 +33,21 @@ class StubClient:
         message = f"{self.source}: unreachable (connection refused at 127.0.0.1:9)" if down else None
         return SourceStats(self.source, requests=len(self.calls), unreachable=down, message=message)
 
-    def _works(self, method: str, ids: Sequence[str]) -> list[WorkRecord]:
-        self.calls.append((method, list(ids)))
-        return [WorkRecord(source=self.source, key=i, status=FetchStatus.OK, fetched_at=NOW) for i in ids]
-
-    def fetch(self, ids: Sequence[str]) -> list[WorkRecord]:
-        return self._works("fetch", ids)
-
-    def get_papers(self, ids: Sequence[str]) -> list[WorkRecord]:
-        return self._works("get_papers", ids)
-
-    def get_works(self, ids: Sequence[str]) -> list[WorkRecord]:
-        return self._works("get_works", ids)
-
-    def get_repos(self, names: Sequence[str], known: object = None) -> list[RepoRecord]:
-        self.calls.append(("get_repos", list(names)))
-        self.known_seen.append(known)
-        return [RepoRecord(key=n, status=FetchStatus.OK, fetched_at=NOW, stars=1) for n in names]
-
-    def get_items(self, items: Sequence[tuple[str, str]]) -> list[HfRecord]:
-        self.calls.append(("get_items", [f"{k}:{i}" for k, i in items]))
-        return [
-            HfRecord(key=f"{k}:{i}", kind=k, hf_id=i, status=FetchStatus.OK, fetched_at=NOW) for k, i in items
-        ]
+    def fetch_keys(
+        self, keys: Sequence[str], *, known: Mapping[str, RepoState] | None = None
+    ) -> list[WorkRecord] | list[RepoRecord] | list[HfRecord]:
+        self.calls.append(("fetch_keys", list(keys)))
+        kind = spec(self.source).kind
+        if kind == "repos":
+            self.known_seen.append(known)
+            return [RepoRecord(key=n, status=FetchStatus.OK, fetched_at=NOW, stars=1) for n in keys]
+        if kind == "hf":
+            pairs = [k.split(":", 1) for k in keys]
+            return [
+                HfRecord(key=f"{k}:{i}", kind=k, hf_id=i, status=FetchStatus.OK, fetched_at=NOW)
+                for k, i in pairs
+            ]
+        return [WorkRecord(source=self.source, key=i, status=FetchStatus.OK, fetched_at=NOW) for i in keys]
 
 
 @dataclass
@@ -64,6 +58,10 @@ class StubClients:
     crossref: StubClient = field(default_factory=lambda: StubClient("crossref"))
     github: StubClient = field(default_factory=lambda: StubClient("github"))
     hf: StubClient = field(default_factory=lambda: StubClient("hf"))
+
+    def get(self, source: str) -> StubClient:
+        client: StubClient = getattr(self, source)
+        return client
 
 
 def test_chunk_keeps_order_and_drops_duplicates() -> None:
@@ -84,7 +82,7 @@ def test_plan_batches_uses_api_batch_sizes_and_selected_sources() -> None:
     assert batches["hf"] == []
     # one batch = one request of the largest documented size (arXiv POST, S2 batch, OpenAlex OR-filter,
     # Crossref DOI list, GraphQL aliases); Hugging Face has no batch endpoint
-    assert pipeline.BATCH_SIZES == {
+    assert pipeline.batch_sizes() == {
         "arxiv": 2000,
         "s2": 500,
         "openalex": 100,
@@ -100,9 +98,8 @@ def test_fetch_batch_calls_the_right_method_per_source() -> None:
         result = pipeline.fetch_batch(clients, Batch(source, 0, 1, ("x1", "x2")))  # type: ignore[arg-type]
         assert [r.key for r in result.works] == ["x1", "x2"]
         assert not result.skipped
-    assert clients.arxiv.calls == [("fetch", ["x1", "x2"])]
-    assert clients.s2.calls == [("get_papers", ["x1", "x2"])]
-    assert clients.crossref.calls == [("get_works", ["x1", "x2"])]
+    for source in ("arxiv", "s2", "openalex", "crossref"):
+        assert clients.get(source).calls == [("fetch_keys", ["x1", "x2"])]
     hf = pipeline.fetch_batch(clients, Batch("hf", 0, 1, ("model:org/m", "dataset:org/d")))  # type: ignore[arg-type]
     assert [(r.kind, r.hf_id) for r in hf.hf] == [("model", "org/m"), ("dataset", "org/d")]
 
@@ -110,10 +107,20 @@ def test_fetch_batch_calls_the_right_method_per_source() -> None:
 def test_fetch_batch_passes_known_repo_states() -> None:
     clients = StubClients()
     state = RepoState(fetched_at=NOW)
-    pipeline.fetch_batch(
-        clients, Batch("github", 0, 1, ("Owner/A", "o/b")), known={"owner/a": state, "x/y": state}
-    )  # type: ignore[arg-type]
-    assert clients.github.known_seen == [{"Owner/A": state}]
+    known = {"owner/a": state, "x/y": state}
+    pipeline.fetch_batch(clients, Batch("github", 0, 1, ("Owner/A", "o/b")), known=known)  # type: ignore[arg-type]
+    assert clients.github.known_seen == [known]
+    # the GitHub client hands on what is known about the batch's own repos only
+    github = GitHubClient("http://127.0.0.1:9", pacing=Pacing(min_interval=0.0))
+    seen: list[object] = []
+
+    def get_repos(names: Sequence[str], known: Mapping[str, RepoState] | None = None) -> list[RepoRecord]:
+        seen.append(known)
+        return []
+
+    github.get_repos = get_repos  # type: ignore[method-assign]
+    github.fetch_keys(["Owner/A", "o/b"], known=known)
+    assert seen == [{"Owner/A": state}]
 
 
 def test_unreachable_source_skips_its_remaining_batches() -> None:

@@ -31,8 +31,8 @@ import pytest
 from flows_testdata import CATALOG, LIST_TEXT, closed_port
 
 from enrich.config import SOURCES
-from enrich.fakeapi import FakeApis
 from enrich.snapshot import read_table
+from fakeapis import FakeApis
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
-from enrich.config import Endpoints, Secret
+from enrich.config import Endpoints
 from enrich.settings import Settings
 
 ENV_NAMES = [
@@ -59,12 +59,12 @@ def test_environment_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     monkeypatch.setenv("ENRICH_LISTS_DIR", "lists")
     s = Settings()
     assert s.sources == ("s2", "github")  # canonical order
-    assert s.s2_url == "http://127.0.0.1:8123"
+    assert s.url("s2") == "http://127.0.0.1:8123"
     assert s.endpoints().s2 == "http://127.0.0.1:8123"
     assert s.lists_dir == Path("lists")
     creds = s.credentials()
-    assert creds.github_token == Secret("ghp_abcdefghijklmnopqrstuvwxyz0123")
-    assert creds.s2_api_key == Secret("s2-secret")
+    assert creds.github_token == SecretStr("ghp_abcdefghijklmnopqrstuvwxyz0123")
+    assert creds.s2_api_key == SecretStr("s2-secret")
     assert creds.mailto == "me@example.org"
     assert creds.hf_token is None
 
@@ -90,8 +90,8 @@ def test_secret_block_used_only_when_env_is_empty(monkeypatch: pytest.MonkeyPatc
         return {"gh-token": "from-block"}.get(name)
 
     creds = Settings().credentials(loader)
-    assert creds.github_token == Secret("from-block")
-    assert creds.hf_token == Secret("hf_from_env")
+    assert creds.github_token == SecretStr("from-block")
+    assert creds.hf_token == SecretStr("hf_from_env")
     assert asked == ["gh-token"]
 
 

@@ -16,8 +16,8 @@ import pytest
 
 from enrich.cli import main
 from enrich.errors import InputError
-from enrich.fakeapi import FakeApis
 from enrich.preflight import PathSetting, check_paths
+from fakeapis import FakeApis
 from flows.cli_run import preflight
 
 SETTING_VARS = (

@@ -31,6 +31,10 @@ class Counted:
 class Clients:
     s2: Counted
 
+    def get(self, source: str) -> Counted:
+        assert source == "s2"
+        return self.s2
+
 
 def batch(statuses: list[FetchStatus], reason: str | None = None) -> BatchResult:
     keys = tuple(f"ARXIV:{i}" for i in range(len(statuses)))

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from enrich.demo import demo_catalog, night_lists
-from enrich.fakeapi import catalog_from
 from enrich.pipeline import parse_lists
+from fakeapis import catalog_from
+from flows.demo import demo_catalog, night_lists
 
 REPO = Path(__file__).resolve().parents[2]
 RAW = REPO / "tests" / "data" / "lists"  # the tests' copy of the seed lists: PROVENANCE.md

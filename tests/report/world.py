@@ -124,8 +124,8 @@ def write_night(
     from enrich import pipeline
     from enrich.clients import Clients
     from enrich.config import Credentials
-    from enrich.fakeapi import FakeApis
     from enrich.snapshot import read_previous, write_snapshot
+    from fakeapis import FakeApis
 
     day = N1 if night == 1 else N2
     with FakeApis(catalog(night)) as apis:
@@ -133,9 +133,9 @@ def write_night(
         if github_down:
             endpoints = dataclasses.replace(endpoints, github="http://127.0.0.1:9")
         if all_down:
-            closed = dict.fromkeys((f.name for f in dataclasses.fields(endpoints)), "http://127.0.0.1:9")
+            closed = dict.fromkeys(endpoints.roots, "http://127.0.0.1:9")
             endpoints = dataclasses.replace(endpoints, **closed)
-        clients = Clients.from_config(endpoints, Credentials.from_env({}), cache_dir=None, rate_limits=False)
+        clients = Clients.from_config(endpoints, Credentials(), cache_dir=None, rate_limits=False)
         parsed = pipeline.parse_lists(lists)
         previous = read_previous(out, before=day)
         known = pipeline.repo_states(previous)

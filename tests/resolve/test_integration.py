@@ -9,13 +9,13 @@ import pytest
 
 from enrich.clients import Clients
 from enrich.config import Credentials
-from enrich.fakeapi import FakeApis
 from enrich.resolve.cache import ResolutionCache
 from enrich.resolve.crosswalk import plan_lookups, resolve_works
 from enrich.resolve.idmap import title_key
 from enrich.resolve.match import TitleQuery
 from enrich.resolve.resolver import TitleResolver
 from enrich.resolve.types import MatchMethod, WorkIds
+from fakeapis import FakeApis
 
 from .helpers import FakeEntry
 
@@ -78,9 +78,7 @@ def apis(make_fake_apis: Callable[..., FakeApis]) -> FakeApis:
 
 
 def make_clients(apis: FakeApis) -> Clients:
-    return Clients.from_config(
-        apis.endpoints, Credentials.from_env({}), cache_dir=None, timeout=10.0, rate_limits=False
-    )
+    return Clients.from_config(apis.endpoints, Credentials(), cache_dir=None, timeout=10.0, rate_limits=False)
 
 
 def test_titles_then_ids_then_clusters(apis: FakeApis, tmp_path: Path) -> None:

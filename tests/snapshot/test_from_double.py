@@ -15,9 +15,9 @@ from typing import Any
 from enrich import pipeline
 from enrich.clients import Clients
 from enrich.config import Credentials, Endpoints
-from enrich.fakeapi import FakeApis
 from enrich.snapshot import load, read_previous, write_snapshot
 from enrich.tables import PreviousSnapshot, Tables, build_tables
+from fakeapis import FakeApis
 
 from .helpers import blank_row, manifest
 
@@ -58,7 +58,7 @@ def closed_port() -> int:
 
 
 def night(lists: Path, endpoints: Endpoints, day: date, previous: PreviousSnapshot | None) -> Tables:
-    clients = Clients.from_config(endpoints, Credentials.from_env({}), cache_dir=None, rate_limits=False)
+    clients = Clients.from_config(endpoints, Credentials(), cache_dir=None, rate_limits=False)
     parsed = pipeline.parse_lists(lists)
     items = pipeline.source_items(parsed.entries)
     results = [pipeline.fetch_batch(clients, b) for bs in pipeline.plan_batches(items).values() for b in bs]

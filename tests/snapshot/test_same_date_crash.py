@@ -22,13 +22,13 @@ import pytest
 import enrich.snapshot as snap
 from enrich import pipeline
 from enrich.clients import Clients
-from enrich.config import Credentials, Endpoints
-from enrich.fakeapi import FakeApis
+from enrich.config import SOURCES, Credentials, Endpoints
 from enrich.records import HfRecord, RepoRecord
 from enrich.resolve.types import ResolvedWork
 from enrich.schemas import SCHEMAS
 from enrich.snapshot import list_snapshots, read_manifest, read_previous, read_table, write_snapshot
 from enrich.tables import PreviousSnapshot, Tables, build_tables
+from fakeapis import FakeApis
 
 from .helpers import manifest
 from .test_from_double import LIST, closed_port
@@ -54,7 +54,7 @@ class Fetched:
 
 
 def fetch(lists: Path, endpoints: Endpoints) -> Fetched:
-    clients = Clients.from_config(endpoints, Credentials.from_env({}), cache_dir=None, rate_limits=False)
+    clients = Clients.from_config(endpoints, Credentials(), cache_dir=None, rate_limits=False)
     parsed = pipeline.parse_lists(lists)
     items = pipeline.source_items(parsed.entries)
     results = [pipeline.fetch_batch(clients, b) for bs in pipeline.plan_batches(items).values() for b in bs]
@@ -112,7 +112,7 @@ def nights(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Fetched, Fet
     with FakeApis(CATALOG) as apis:
         up = fetch(lists, apis.endpoints)
     dead = f"http://127.0.0.1:{closed_port()}"
-    down = fetch(lists, Endpoints(**{f.name: dead for f in dataclasses.fields(Endpoints)}))
+    down = fetch(lists, Endpoints(dict.fromkeys(SOURCES, dead)))
     write_snapshot(out, build(up, N1, None), manifest(N1, "night-1"))
     return out, up, down
 

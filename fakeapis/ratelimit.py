@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from enrich.errors import InputError
-from enrich.fakeapi.http import Request, Response, json_response, text_response
+from fakeapis.http import Request, Response, json_response, text_response
 
 
 def parse_mode(value: str | float) -> float | None:

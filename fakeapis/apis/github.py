@@ -18,11 +18,11 @@ from datetime import UTC, datetime
 from typing import Any, Final
 from urllib.parse import unquote
 
-from enrich.fakeapi.catalog import Repo, RepoFile, stable_int
-from enrich.fakeapi.context import Context
-from enrich.fakeapi.faults import draw
-from enrich.fakeapi.graphql import Field, GraphQLSyntaxError, parse
-from enrich.fakeapi.http import Request, Response, json_response, text_response
+from fakeapis.catalog import Repo, RepoFile, stable_int
+from fakeapis.context import Context
+from fakeapis.faults import draw
+from fakeapis.graphql import Field, GraphQLSyntaxError, parse
+from fakeapis.http import Request, Response, json_response, text_response
 
 Json = Any
 API: Final = "https://api.github.com"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from enrich.fakeapi.catalog import Catalog, Work
-from enrich.fakeapi.ratelimit import Limits
-from enrich.fakeapi.search import Index
+from fakeapis.catalog import Catalog, Work
+from fakeapis.ratelimit import Limits
+from fakeapis.search import Index
 
 _ARXIV_FIELDS = {
     "ti": lambda w: w.title,

@@ -12,9 +12,9 @@ import hashlib
 from typing import Any, Final
 from urllib.parse import unquote, urlsplit
 
-from enrich.fakeapi.catalog import HfItem, stable_hex
-from enrich.fakeapi.context import Context
-from enrich.fakeapi.http import Request, Response, json_response, text_response
+from fakeapis.catalog import HfItem, stable_hex
+from fakeapis.context import Context
+from fakeapis.http import Request, Response, json_response, text_response
 
 Json = Any
 KINDS: Final = {"models": "model", "datasets": "dataset", "spaces": "space"}

@@ -4,9 +4,9 @@ Use it in-process (``with FakeApis(catalog) as apis: apis.env()``) or from the s
 (``enrich fake-apis --catalog FILE --print-env``). See the README section "Local API double".
 """
 
-from enrich.fakeapi.catalog import Catalog, catalog_from, load_catalog
-from enrich.fakeapi.faults import FAULT_KINDS, FaultProfile, FaultRule, load_fault_profile
-from enrich.fakeapi.server import LOG_FIELDS, FakeApis
+from fakeapis.catalog import Catalog, catalog_from, load_catalog
+from fakeapis.faults import FAULT_KINDS, FaultProfile, FaultRule, load_fault_profile
+from fakeapis.server import LOG_FIELDS, FakeApis
 
 __all__ = [
     "FAULT_KINDS",

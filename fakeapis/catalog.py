@@ -4,7 +4,7 @@ Each line is one JSON object with a ``"type"``; the README section "Local API do
 field. Loading validates each record and raises :class:`enrich.errors.InputError` naming
 ``file:line`` and what is wrong, so a typo in a hand-written catalog never becomes a traceback.
 
-Each API renders its own view of these records (see ``enrich.fakeapi.render_*``); ids that a record
+Each API renders its own view of these records (see ``fakeapis.render_*``); ids that a record
 does not carry (S2 paper id, corpus id, OpenAlex W-id, GitHub numeric id) are derived
 deterministically from the record's identity, so they are stable across runs.
 """

@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 from typing import Any, Final
 from urllib.parse import unquote
 
-from enrich.fakeapi.catalog import Work, stable_int
-from enrich.fakeapi.context import Context
-from enrich.fakeapi.http import Request, Response, json_response, text_response
+from fakeapis.catalog import Work, stable_int
+from fakeapis.context import Context
+from fakeapis.http import Request, Response, json_response, text_response
 
 Json = Any
 ROWS_DEFAULT: Final = 20

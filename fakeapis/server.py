@@ -23,13 +23,13 @@ from urllib.parse import parse_qsl, urlsplit
 
 from enrich.config import ENV_VARS, SOURCES, Endpoints
 from enrich.errors import InputError
-from enrich.fakeapi.apis import arxiv, crossref, github, hf, openalex, s2
-from enrich.fakeapi.catalog import Catalog, catalog_from, load_catalog
-from enrich.fakeapi.context import Context
-from enrich.fakeapi.faults import FaultPlan, FaultProfile, FaultRule, load_fault_profile
-from enrich.fakeapi.http import Request, Response, json_response, text_response
-from enrich.fakeapi.ratelimit import Limits
 from enrich.redact import sanitize_query
+from fakeapis.apis import arxiv, crossref, github, hf, openalex, s2
+from fakeapis.catalog import Catalog, catalog_from, load_catalog
+from fakeapis.context import Context
+from fakeapis.faults import FaultPlan, FaultProfile, FaultRule, load_fault_profile
+from fakeapis.http import Request, Response, json_response, text_response
+from fakeapis.ratelimit import Limits
 
 log = logging.getLogger(__name__)
 
@@ -502,7 +502,7 @@ class FakeApis:
 
     @property
     def endpoints(self) -> Endpoints:
-        return Endpoints(**{source: self.url + PREFIXES[source] for source in SOURCES})
+        return Endpoints({source: self.url + PREFIXES[source] for source in SOURCES})
 
     def env(self) -> dict[str, str]:
         """``{"ENRICH_ARXIV_URL": "http://127.0.0.1:PORT/arxiv", ...}`` for every source."""

@@ -9,7 +9,8 @@ on night two, fresh or carried forward).
 
 The same stages as ``flows.nightly`` (``enrich.pipeline``), without Prefect, batches in order, so a
 case takes about a second. Used by ``tests/flows/test_fault_matrix.py`` and
-``benchmarks/fault_matrix.py``.
+``benchmarks/fault_matrix.py``. It lives with the application: it drives the library against the API
+double, which itself depends on nothing but the public configuration.
 """
 
 from __future__ import annotations
@@ -17,18 +18,20 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final
 
+from pydantic import SecretStr
+
 from enrich import pipeline
 from enrich.clients import Clients
-from enrich.config import SOURCES, Credentials, Secret, source_policy
-from enrich.fakeapi import FakeApis
-from enrich.fakeapi.faults import FaultProfile
+from enrich.config import SOURCES, Credentials, source_policy
 from enrich.records import SourceStats
 from enrich.snapshot import read_table
+from fakeapis import FakeApis
+from fakeapis.faults import FaultProfile
 
 NIGHT_ONE: Final = date(2026, 11, 21)
 NIGHT_TWO: Final = date(2026, 11, 22)
@@ -110,7 +113,7 @@ FAULT_CASES: Final[tuple[FaultCase, ...]] = (
     FaultCase("quota", {"fault": "quota", "reset_after": 3600}, reason=""),
     FaultCase("down", {"fault": "down"}, reason="unreachable"),
 )
-"""Every fault kind of ``enrich.fakeapi.faults.FAULT_KINDS`` (``status`` as its six common answers)."""
+"""Every fault kind of ``fakeapis.faults.FAULT_KINDS`` (``status`` as its six common answers)."""
 
 AUTH_REASON: Final = {
     "s2": "S2 rejected the API key",
@@ -147,10 +150,10 @@ def write_list(lists: Path) -> None:
 
 def credentials() -> Credentials:
     return Credentials(
-        s2_api_key=Secret(KEYS["S2_API_KEY"]),
-        openalex_api_key=Secret(KEYS["OPENALEX_API_KEY"]),
-        github_token=Secret("ghp_fault_matrix"),
-        hf_token=Secret("hf_fault_matrix"),
+        s2_api_key=SecretStr(KEYS["S2_API_KEY"]),
+        openalex_api_key=SecretStr(KEYS["OPENALEX_API_KEY"]),
+        github_token=SecretStr("ghp_fault_matrix"),
+        hf_token=SecretStr("hf_fault_matrix"),
     )
 
 
@@ -180,7 +183,7 @@ def run_night(
         deadlines={s: p.deadline_s for s, p in policy.items()},
     )
     for client in clients.all() if fast_retries else ():
-        client.backoff_base, client.backoff_max = 0.01, 0.05
+        client.retry = replace(client.retry, backoff_base=0.01, backoff_max=0.05)
         client.limiter.max_wait = 5.0
     parsed = pipeline.parse_lists(lists)
     previous = pipeline.previous_snapshot(out, day)

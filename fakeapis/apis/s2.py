@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from typing import Any, Final
 from urllib.parse import unquote
 
-from enrich.fakeapi.catalog import Work, stable_hex
-from enrich.fakeapi.context import Context
-from enrich.fakeapi.faults import draw
-from enrich.fakeapi.http import Request, Response, json_response
-from enrich.fakeapi.search import coverage
+from fakeapis.catalog import Work, stable_hex
+from fakeapis.context import Context
+from fakeapis.faults import draw
+from fakeapis.http import Request, Response, json_response
+from fakeapis.search import coverage
 
 Json = Any
 BATCH_MAX: Final = 500

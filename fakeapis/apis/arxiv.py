@@ -15,9 +15,9 @@ from typing import Final
 from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape, quoteattr
 
-from enrich.fakeapi.catalog import Work
-from enrich.fakeapi.context import Context
-from enrich.fakeapi.http import Request, Response, text_response
+from fakeapis.catalog import Work
+from fakeapis.context import Context
+from fakeapis.http import Request, Response, text_response
 
 MAX_TARGET: Final = 8000
 """Longest GET request target (path + query) answered; ~700 ids in an ``id_list`` exceed it."""

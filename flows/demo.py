@@ -251,8 +251,8 @@ def _nights(
     days: Iterable[date],
     verbose: int,
 ) -> int:
-    from enrich.fakeapi import FakeApis
     from enrich.pipeline import parse_lists
+    from fakeapis import FakeApis
     from flows.cli_run import _console, prepare_prefect_env, progress_display, report
 
     night_lists(source, lists, 1)

@@ -9,8 +9,8 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from enrich.cli import EXIT_OK
-from enrich.fakeapi.server import FakeApis
+from enrich.exitcodes import EXIT_OK
+from fakeapis.server import FakeApis
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
