@@ -19,9 +19,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from enrich.ids import Ids
 from enrich.parsing import Entry
 from enrich.records import Author, FetchStatus, HfRecord, RepoRecord, WorkRecord
-from enrich.resolve.types import MatchEvidence, MatchMethod, ResolvedWork, WorkIds
+from enrich.resolve.types import MatchEvidence, MatchMethod, ResolvedWork
 from enrich.snapshot import Manifest, load, read_previous, write_snapshot
 from enrich.tables import Tables, build_tables
 
@@ -77,7 +78,7 @@ def inputs(n_works: int, n_repos: int, n_hf: int, at: datetime, failing: bool) -
         resolved.append(
             ResolvedWork(
                 f"arxiv:{arxiv}",
-                WorkIds(arxiv_id=arxiv),
+                Ids(arxiv_id=arxiv),
                 (eid,),
                 (f"arxiv:{arxiv}",),
                 MatchEvidence(MatchMethod.IDENTIFIER),

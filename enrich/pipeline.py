@@ -42,6 +42,7 @@ from enrich.errors import EnrichError, InputError
 from enrich.records import FetchStatus, HfRecord, RepoRecord, SourceStats, WorkRecord
 from enrich.refresh import FetchUpstream, RefreshReport, RefreshSpec, UpstreamFile
 from enrich.refresh import refresh_lists as _refresh_lists
+from enrich.util import chunked
 
 if TYPE_CHECKING:
     from enrich.clients import Clients, RepoState
@@ -274,7 +275,7 @@ def chunk(items: Sequence[str], size: int, source: str) -> list[Batch]:
     unique = list(dict.fromkeys(items))
     if not unique:
         return []
-    groups = [tuple(unique[i : i + size]) for i in range(0, len(unique), size)]
+    groups = [tuple(g) for g in chunked(unique, size)]
     return [Batch(source, i, len(groups), g) for i, g in enumerate(groups)]
 
 
@@ -630,16 +631,6 @@ def settle_missing(results: Sequence[BatchResult], previous: PreviousSnapshot | 
 
 LINK_SOURCE: Final = "previous_snapshot"
 """``source`` of the link records :func:`remembered_links` adds (never a value source for the tables)."""
-_LINK_FIELDS: Final = (
-    "arxiv_id",
-    "doi",
-    "pmid",
-    "pmcid",
-    "acl_id",
-    "corpus_id",
-    "s2_paper_id",
-    "openalex_id",
-)
 _CONTRADICTING: Final = ("arxiv_id", "doi", "pmid", "pmcid")  # one value per work: a second one disagrees
 
 
@@ -658,21 +649,15 @@ def remembered_links(
     """
     if previous is None:
         return []
-    from enrich.resolve.idmap import id_keys
-    from enrich.resolve.match import record_ids
-    from enrich.resolve.types import WorkIds
+    from enrich.ids import Ids, id_keys
 
-    tonight = [record_ids(r) for r in works if r.status is FetchStatus.OK]
+    tonight = [r.ids for r in works if r.status is FetchStatus.OK]
     stamp = now or datetime.now(UTC)
     out: list[WorkRecord] = []
     for row in previous.rows("works", "work_id").values():
         if row.get("match_method") != "crosswalk":
             continue
-        values = {f: row.get(f) for f in _LINK_FIELDS}
-        ids = WorkIds(
-            corpus_id=int(values["corpus_id"]) if values["corpus_id"] is not None else None,
-            **{f: str(v) for f, v in values.items() if f != "corpus_id" and v is not None},
-        )
+        ids = Ids.from_row(row)
         keys = set(id_keys(ids))
         if len(keys) < 2:
             continue
@@ -717,19 +702,14 @@ def remembered_titles(previous: PreviousSnapshot | None) -> dict[str, str]:
     """
     if previous is None:
         return {}
-    from enrich.resolve.idmap import id_keys
-    from enrich.resolve.types import WorkIds
+    from enrich.ids import Ids, id_keys
 
     out: dict[str, str] = {}
     for row in previous.rows("works", "work_id").values():
         title = row.get("title")
         if not title or not [s for s in (row.get("sources") or []) if s != LINK_SOURCE]:
             continue
-        values = {f: row.get(f) for f in _LINK_FIELDS}
-        ids = WorkIds(
-            corpus_id=int(values["corpus_id"]) if values["corpus_id"] is not None else None,
-            **{f: str(v) for f, v in values.items() if f != "corpus_id" and v is not None},
-        )
+        ids = Ids.from_row(row)
         for key in id_keys(ids):
             out.setdefault(key, str(title))
     return out
@@ -748,7 +728,7 @@ def title_queries(entries: Sequence[Entry]) -> list[TitleQuery]:
 def title_batches(
     queries: Sequence[TitleQuery], size: int = TITLE_BATCH_SIZE
 ) -> list[tuple[TitleQuery, ...]]:
-    return [tuple(queries[i : i + size]) for i in range(0, len(queries), size)]
+    return [tuple(g) for g in chunked(queries, size)]
 
 
 def live_search_sources(clients: Clients, sources: Sequence[str] = SOURCES) -> list[str]:

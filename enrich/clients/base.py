@@ -713,7 +713,3 @@ def decode_json(response: requests.Response) -> Any:
 
 def decode_none(response: requests.Response) -> None:
     return None
-
-
-def chunks(items: list[T], size: int) -> list[list[T]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]

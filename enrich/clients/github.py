@@ -32,11 +32,12 @@ from urllib.parse import quote
 import requests
 
 from enrich.clients._common import as_int, text
-from enrich.clients.base import BaseClient, chunks, decode_json
+from enrich.clients.base import BaseClient, decode_json
 from enrich.config import Secret
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
 from enrich.ratelimit import utcnow
 from enrich.records import FetchStatus, RepoRecord
+from enrich.util import chunked
 
 log = logging.getLogger(__name__)
 
@@ -392,7 +393,7 @@ class GitHubClient(BaseClient):
     def _graphql_all(
         self, todo: list[str], known: Mapping[str, RepoState], results: dict[str, RepoRecord]
     ) -> None:
-        batches = chunks(todo, self.graphql_batch)
+        batches = chunked(todo, self.graphql_batch)
         for i, batch in enumerate(batches):
             rest = [n for b in batches[i:] for n in b]
             if self._budget_spent():

@@ -5,7 +5,7 @@ from enrich.resolve.crosswalk import LookupPlan, plan_lookups, resolve_works
 from enrich.resolve.idmap import WorkIdMap, work_id_for
 from enrich.resolve.match import TitleMatch, TitleQuery
 from enrich.resolve.resolver import TitleResolver
-from enrich.resolve.types import MatchEvidence, MatchMethod, ResolvedWork, WorkIds
+from enrich.resolve.types import MatchEvidence, MatchMethod, ResolvedWork
 
 __all__ = [
     "LookupPlan",
@@ -17,7 +17,6 @@ __all__ = [
     "TitleQuery",
     "TitleResolver",
     "WorkIdMap",
-    "WorkIds",
     "plan_lookups",
     "resolve_works",
     "work_id_for",

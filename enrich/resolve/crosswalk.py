@@ -40,13 +40,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from enrich.ids import normalize_arxiv_id, normalize_doi
+from enrich.ids import ARXIV_DOI_PREFIX, Ids, id_keys, normalize_arxiv_id, normalize_doi
 from enrich.records import FetchStatus, WorkRecord
-from enrich.resolve.idmap import WorkIdMap, id_keys, title_key, work_id_for
-from enrich.resolve.match import TitleMatch, TitleQuery, decide, record_ids, titles_agree
-from enrich.resolve.types import LinkCheck, MatchEvidence, MatchMethod, ResolvedWork, WorkIds
+from enrich.resolve.idmap import WorkIdMap, title_key, work_id_for
+from enrich.resolve.match import TitleMatch, TitleQuery, decide, titles_agree
+from enrich.resolve.types import LinkCheck, MatchEvidence, MatchMethod, ResolvedWork
+from enrich.util import UnionFind
 
-ARXIV_DOI_PREFIX = "10.48550/arxiv."
 PAPER_KINDS = frozenset({"paper"})
 SOURCE_ORDER = ("s2", "openalex", "arxiv", "crossref")
 _KIND_FIELD = {
@@ -79,17 +79,7 @@ class EntryLike(Protocol):
     @property
     def venue_raw(self) -> str | None: ...
     @property
-    def arxiv_id(self) -> str | None: ...
-    @property
-    def doi(self) -> str | None: ...
-    @property
-    def pmcid(self) -> str | None: ...
-    @property
-    def pmid(self) -> str | None: ...
-    @property
-    def acl_id(self) -> str | None: ...
-    @property
-    def s2_corpus_id(self) -> int | None: ...
+    def ids(self) -> Ids: ...
     @property
     def work_key(self) -> str: ...
 
@@ -97,23 +87,12 @@ class EntryLike(Protocol):
 # --- identifiers ------------------------------------------------------------------------------
 
 
-def entry_ids(entry: EntryLike) -> WorkIds:
-    """The identifiers read off one entry (a DataCite arXiv DOI becomes the arXiv id)."""
-    arxiv_id, doi = entry.arxiv_id, entry.doi
-    if doi is not None and doi.lower().startswith(ARXIV_DOI_PREFIX):
-        arxiv_id = arxiv_id or doi[len(ARXIV_DOI_PREFIX) :]
-        doi = None
-    return WorkIds(
-        arxiv_id=arxiv_id,
-        doi=doi.lower() if doi else None,
-        pmid=entry.pmid,
-        pmcid=entry.pmcid,
-        acl_id=entry.acl_id,
-        corpus_id=entry.s2_corpus_id,
-    )
+def entry_ids(entry: EntryLike) -> Ids:
+    """The identifiers read off one entry, work-level (a DataCite arXiv DOI becomes the arXiv id)."""
+    return entry.ids.scholarly()
 
 
-def _has_ids(ids: WorkIds) -> bool:
+def _has_ids(ids: Ids) -> bool:
     return bool(id_keys(ids))
 
 
@@ -190,7 +169,7 @@ class LookupPlan:
     title_queries: tuple[TitleQuery, ...] = ()
 
 
-def _s2_id(ids: WorkIds) -> str | None:
+def _s2_id(ids: Ids) -> str | None:
     if ids.arxiv_id:
         return f"ARXIV:{ids.arxiv_id}"
     if ids.doi:
@@ -206,7 +185,7 @@ def _s2_id(ids: WorkIds) -> str | None:
     return None
 
 
-def _openalex_id(ids: WorkIds) -> str | None:
+def _openalex_id(ids: Ids) -> str | None:
     if ids.doi:
         return f"doi:{ids.doi}"
     if ids.arxiv_id:
@@ -224,7 +203,7 @@ def _first_author(authors_raw: str | None) -> str | None:
 
 def _local_groups(entries: Sequence[EntryLike]) -> list[list[EntryLike]]:
     """Entries joined by shared identifiers or ``work_key`` (no records yet), deterministic order."""
-    dsu = _DSU()
+    dsu = UnionFind()
     for e in entries:
         node = f"entry:{e.entry_id}"
         dsu.add(node)
@@ -313,7 +292,7 @@ class LinkVerdict:
 
 
 def _record_keys(record: WorkRecord) -> set[str]:
-    keys = set(id_keys(record_ids(record)))
+    keys = set(id_keys(record.ids))
     knode = key_node(record)
     if knode is not None:
         keys.add(knode)
@@ -376,7 +355,7 @@ def check_links(
     return out
 
 
-def _without(ids: WorkIds, detached: Iterable[str]) -> WorkIds:
+def _without(ids: Ids, detached: Iterable[str]) -> Ids:
     """``ids`` minus the detached keys' values."""
     drop = {_KIND_FIELD[k.partition(":")[0]]: None for k in detached}
     return dataclasses.replace(ids, **drop) if drop else ids
@@ -404,30 +383,6 @@ def _rematch(entry: EntryLike, records: Sequence[WorkRecord], detached: frozense
 # --- clustering -------------------------------------------------------------------------------
 
 
-class _DSU:
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def add(self, x: str) -> None:
-        self.parent.setdefault(x, x)
-
-    def find(self, x: str) -> str:
-        self.add(x)
-        root = x
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[x] != root:
-            self.parent[x], x = root, self.parent[x]
-        return root
-
-    def union(self, a: str, b: str) -> str:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            lo, hi = sorted((ra, rb))
-            self.parent[hi] = lo
-        return self.find(a)
-
-
 def _kind_values(nodes: Iterable[str]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for n in nodes:
@@ -448,14 +403,9 @@ def _pick(values: Iterable[str | int | None]) -> str | int | None:
     return sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))[0][0]
 
 
-def _cluster_ids(entry_views: Sequence[WorkIds], records: Sequence[WorkRecord]) -> WorkIds:
-    views = list(entry_views) + [record_ids(r) for r in records if r.status is FetchStatus.OK]
-    picked = {f: _pick(getattr(v, f) for v in views) for f in _KIND_FIELD.values()}
-    corpus = picked.pop("corpus_id")
-    return WorkIds(
-        corpus_id=int(corpus) if corpus is not None else None,
-        **{k: (str(v) if v is not None else None) for k, v in picked.items()},
-    )
+def _cluster_ids(entry_views: Sequence[Ids], records: Sequence[WorkRecord]) -> Ids:
+    views = list(entry_views) + [r.ids for r in records if r.status is FetchStatus.OK]
+    return Ids.from_row({f: _pick(getattr(v, f) for v in views) for f in _KIND_FIELD.values()})
 
 
 def _record_sort_key(r: WorkRecord) -> tuple[int, str, str]:
@@ -480,9 +430,9 @@ def resolve_works(
     """
     work_entries = sorted((e for e in entries if is_work_entry(e)), key=lambda e: e.entry_id)
     verdicts = check_links(work_entries, records, known_titles)
-    eff: dict[str, WorkIds] = {}  # each entry's ids less the detached ones
+    eff: dict[str, Ids] = {}  # each entry's ids less the detached ones
     rematched: dict[str, TitleMatch] = {}
-    dsu = _DSU()
+    dsu = UnionFind()
     by_key: dict[str, list[EntryLike]] = {}
     for e in work_entries:
         verdict = verdicts.get(e.entry_id)
@@ -509,7 +459,7 @@ def resolve_works(
         node = f"rec:{i}"
         dsu.add(node)
         if rec.status is FetchStatus.OK:
-            keys = id_keys(record_ids(rec))
+            keys = id_keys(rec.ids)
             knode = key_node(rec)
             for key in [*keys, *([knode] if knode else [])]:
                 dsu.union(node, key)
@@ -614,7 +564,7 @@ class _Draft:
     derived_id: str
     keys: tuple[str, ...]
     title_keys: tuple[str, ...]
-    ids: WorkIds
+    ids: Ids
     entry_ids: tuple[str, ...]
     work_keys: tuple[str, ...]
     evidence: MatchEvidence
@@ -630,7 +580,7 @@ class _Draft:
 class _Checked:
     """The link check's outcome, per entry id: ids less detached ones, title re-matches, verdicts."""
 
-    ids: Mapping[str, WorkIds]
+    ids: Mapping[str, Ids]
     rematched: Mapping[str, TitleMatch]
     checks: Mapping[str, LinkCheck]
 
@@ -675,7 +625,7 @@ def _draft(
     ids = _cluster_ids([checked.ids[e.entry_id] for e in entries], all_records)
 
     # per-entry evidence
-    record_keysets = [(r, set(id_keys(record_ids(r))) | {k for k in [key_node(r)] if k}) for r in ok_all]
+    record_keysets = [(r, set(id_keys(r.ids)) | {k for k in [key_node(r)] if k}) for r in ok_all]
     own_groups: list[set[str]] = []
     per_entry: list[tuple[str, MatchEvidence]] = []
     for e in entries:
@@ -708,7 +658,7 @@ def _draft(
     local_title = (
         _entry_title(min(titled, key=lambda e: (-len(_entry_title(e) or ""), e.entry_id))) if titled else None
     )
-    keys = tuple(sorted(set(id_keys(ids)) | {k for r in ok_all for k in id_keys(record_ids(r))}))
+    keys = tuple(sorted(set(id_keys(ids)) | {k for r in ok_all for k in id_keys(r.ids)}))
     title_keys = tuple(
         sorted(
             {

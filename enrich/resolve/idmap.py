@@ -19,20 +19,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 
-from enrich.ids import normalize_title
-from enrich.resolve.types import WorkIds
-
-ID_ORDER = ("arxiv_id", "doi", "pmid", "pmcid", "acl_id", "corpus_id", "openalex_id")
-ID_PREFIX = {
-    "arxiv_id": "arxiv",
-    "doi": "doi",
-    "pmid": "pmid",
-    "pmcid": "pmcid",
-    "acl_id": "acl",
-    "corpus_id": "corpus",
-    "openalex_id": "openalex",
-    "s2_paper_id": "s2",
-}
+from enrich.ids import ID_ORDER, ID_PREFIX, Ids, normalize_title
 
 
 def title_key(title: str) -> str | None:
@@ -43,20 +30,10 @@ def title_key(title: str) -> str | None:
     return "title:" + hashlib.sha1(norm.encode("utf-8")).hexdigest()[:16]
 
 
-def id_keys(ids: WorkIds) -> list[str]:
-    """Every identifier of ``ids`` as ``prefix:value`` keys, in :data:`ID_ORDER` (then s2)."""
-    keys = []
-    for name in (*ID_ORDER, "s2_paper_id"):
-        value = getattr(ids, name)
-        if value is not None:
-            keys.append(f"{ID_PREFIX[name]}:{value}")
-    return keys
-
-
-def work_id_for(ids: WorkIds, title: str | None) -> str:
+def work_id_for(ids: Ids, title: str | None) -> str:
     """The derived work id: the first identifier in :data:`ID_ORDER`, else the title hash.
 
-    >>> work_id_for(WorkIds(arxiv_id="1706.03762", doi="10.5555/x"), None)
+    >>> work_id_for(Ids(arxiv_id="1706.03762", doi="10.5555/x"), None)
     'arxiv:1706.03762'
     """
     for name in ID_ORDER:

@@ -10,12 +10,13 @@ import pytest
 from enrich.clients import Clients
 from enrich.config import Credentials
 from enrich.fakeapi import FakeApis
+from enrich.ids import Ids
 from enrich.resolve.cache import ResolutionCache
 from enrich.resolve.crosswalk import plan_lookups, resolve_works
 from enrich.resolve.idmap import title_key
 from enrich.resolve.match import TitleQuery
 from enrich.resolve.resolver import TitleResolver
-from enrich.resolve.types import MatchMethod, WorkIds
+from enrich.resolve.types import MatchMethod
 
 from .helpers import FakeEntry
 
@@ -128,7 +129,7 @@ def test_titles_then_ids_then_clusters(apis: FakeApis, tmp_path: Path) -> None:
     ]
     lora = works[1]
     assert sorted({r.source for r in lora.records}) == ["arxiv", "crossref", "openalex", "s2"]
-    assert lora.ids == WorkIds(
+    assert lora.ids == Ids(
         arxiv_id="2106.09685",
         doi="10.1000/iclr.lora",
         s2_paper_id=lora.ids.s2_paper_id,

@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from enrich.ids import Ids
 from enrich.records import FetchStatus
 from enrich.resolve.match import (
     ABSTAIN_LOW,
@@ -14,7 +15,7 @@ from enrich.resolve.match import (
     score_candidate,
     surname,
 )
-from enrich.resolve.types import MatchEvidence, MatchMethod, WorkIds
+from enrich.resolve.types import MatchEvidence, MatchMethod
 
 from .helpers import rec
 
@@ -134,7 +135,7 @@ def test_decide_accepts_with_evidence_and_ids() -> None:
     match = decide(q("Attention is all you need", 2017), [decoy, good])
     assert match.accepted
     assert match.record == good
-    assert match.ids == WorkIds(arxiv_id="1706.03762", corpus_id=13756489)
+    assert match.ids == Ids(arxiv_id="1706.03762", corpus_id=13756489)
     assert match.evidence == MatchEvidence(
         method=MatchMethod.TITLE,
         score=0.9985,
@@ -151,7 +152,7 @@ def test_same_title_different_year_abstains_without_a_year_and_picks_with_one() 
     v2 = rec("s2", "b", "A Study of Things and Stuff", 2021, ("Ann Lee",), doi="10.1/b")
     assert decide(q("A study of things and stuff"), [v1, v2]).evidence.method is MatchMethod.ABSTAINED
     chosen = decide(q("A study of things and stuff", 2021), [v1, v2])
-    assert chosen.accepted and chosen.ids == WorkIds(doi="10.1/b")
+    assert chosen.accepted and chosen.ids == Ids(doi="10.1/b")
     # one year off from both: too close to call
     assert decide(q("A study of things and stuff", 2020), [v1, v2]).evidence.method is MatchMethod.ABSTAINED
 
@@ -171,7 +172,7 @@ def test_preprint_and_published_version_are_one_candidate() -> None:
     )
     match = decide(q("Learning to rank things"), [pre, pub])
     assert match.accepted
-    assert match.ids == WorkIds(arxiv_id="2001.00001", doi="10.1/pub", openalex_id="W1")
+    assert match.ids == Ids(arxiv_id="2001.00001", doi="10.1/pub", openalex_id="W1")
 
 
 def test_band_abstains_and_low_is_none() -> None:
@@ -180,7 +181,7 @@ def test_band_abstains_and_low_is_none() -> None:
     assert (
         band.evidence.method is MatchMethod.ABSTAINED and ABSTAIN_LOW <= (band.evidence.score or 0) < ACCEPT
     )
-    assert band.record is None and band.ids == WorkIds()
+    assert band.record is None and band.ids == Ids()
     none = decide(q("Graph Kernels for Chemistry"), [record])
     assert none.evidence.method is MatchMethod.LOCAL and none.record is None
     assert decide(q("Anything"), []).evidence == MatchEvidence(method=MatchMethod.LOCAL)
