@@ -30,7 +30,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "ID_ORDER",
     "ID_PREFIX",
     "Ids",
+    "Lookup",
     "arxiv_datacite_doi",
     "datacite_arxiv_id",
     "doi_from_url",
@@ -943,3 +944,83 @@ def extract_ids(urls: Iterable[str]) -> Ids:
             continue
         put("doi", doi_from_url(url) if parts is not None else normalize_doi(url))
     return Ids(**found)
+
+
+# ---------------------------------------------------------------- lookups
+
+LookupKind = Literal[
+    "arxiv", "doi", "pmid", "pmcid", "acl", "corpus", "openalex", "repo", "model", "dataset", "space"
+]
+_S2_WIRE: Final = {
+    "arxiv": "ARXIV",
+    "doi": "DOI",
+    "pmid": "PMID",
+    "pmcid": "PMCID",
+    "acl": "ACL",
+    "corpus": "CorpusId",
+}
+_WIRE_KIND: Final[dict[str, LookupKind]] = {
+    "arxiv": "arxiv",
+    "doi": "doi",
+    "pmid": "pmid",
+    "pmcid": "pmcid",
+    "acl": "acl",
+    "corpusid": "corpus",
+}
+_OPENALEX_WORK: Final = re.compile(r"W\d+")
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """One item to ask a source for: a kind of identifier and its normalised value.
+
+    Planning and batching carry these; :meth:`wire` is the one place the string each client takes is
+    written (``ARXIV:2106.09685`` for S2, ``doi:10.48550/arxiv.2106.09685`` for OpenAlex,
+    ``model:org/x`` for the Hub, ...) and :meth:`from_wire` the one place a record's ``key`` (that
+    string, as the client echoes it) is read back; :attr:`node` is the identifier key resolution
+    joins on (:func:`id_keys` form; an arXiv DataCite DOI is the arXiv id).
+    """
+
+    kind: LookupKind
+    value: str
+
+    def wire(self, source: str) -> str:
+        """The id as ``source``'s client takes it (and keys its record by)."""
+        if source == "s2":
+            return f"{_S2_WIRE[self.kind]}:{self.value}"
+        if source == "openalex":
+            return f"{self.kind}:{self.value}"
+        if source == "hf":
+            return f"{self.kind}:{self.value}"
+        return self.value  # arxiv: the arXiv id; crossref: the DOI; github: owner/name
+
+    @classmethod
+    def from_wire(cls, source: str, key: str) -> Lookup | None:
+        """The lookup a record of ``source`` was requested by, from its ``key``; None if unreadable."""
+        key = key.strip()
+        if source == "arxiv":
+            found = normalize_arxiv_id(key)
+            return cls("arxiv", found[0]) if found else None
+        if source == "crossref":
+            doi = normalize_doi(key)
+            return cls("doi", doi) if doi else None
+        if source == "openalex" and _OPENALEX_WORK.fullmatch(key):
+            return cls("openalex", key)
+        prefix, sep, value = key.partition(":")
+        kind = _WIRE_KIND.get(prefix.lower()) if sep else None
+        if kind == "arxiv":
+            found = normalize_arxiv_id(value)
+            return cls("arxiv", found[0]) if found else None
+        if kind == "doi":
+            doi = normalize_doi(value)
+            return cls("doi", doi) if doi else None
+        if kind == "pmcid":
+            return cls("pmcid", value.upper() if value.upper().startswith("PMC") else "PMC" + value)
+        return cls(kind, value) if kind is not None else None
+
+    @property
+    def node(self) -> str:
+        """The identifier key of this lookup (``arxiv:...``, ``doi:...``, ``corpus:...``)."""
+        if self.kind == "doi" and self.value.startswith(ARXIV_DOI_PREFIX):
+            return f"arxiv:{datacite_arxiv_id(self.value) or self.value[len(ARXIV_DOI_PREFIX) :]}"
+        return f"{self.kind}:{self.value}"

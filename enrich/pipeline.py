@@ -5,7 +5,7 @@ returns plain typed values:
 
 1. :func:`refresh_lists` - newer upstream copies of the raw lists (offline: the checked-in copies)
 2. :func:`parse_lists` - entries (and per-file problems) from a directory of lists
-3. :func:`title_queries` / :func:`resolve_titles` - title-only entries matched through the search APIs
+3. :func:`lookup_plan` / :func:`resolve_titles` - title-only entries matched through the search APIs
 4. :func:`plan_batches` - per-source id batches; :func:`fetch_batch` fetches one batch,
    :func:`fetch_source` every batch of one source in order
 5. :func:`resolve` - one :class:`~enrich.resolve.types.ResolvedWork` per work
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from enrich.lists import ListSpec
     from enrich.parsing import Entry, ListSummary
     from enrich.resolve.match import TitleMatch, TitleQuery
+    from enrich.resolve.plan import LookupPlan
     from enrich.resolve.types import ResolvedWork
     from enrich.snapshot import Manifest
     from enrich.summary import RunSummary
@@ -283,24 +284,27 @@ def source_items(
     entries: Sequence[Entry],
     matches: Mapping[str, TitleMatch] | None = None,
     known_repos: Mapping[str, RepoState] | None = None,
+    *,
+    plan: LookupPlan | None = None,
 ) -> dict[str, list[str]]:
-    """Per source, every id to fetch, in the form each client takes.
+    """Per source, every id to fetch, in the form each client takes (:meth:`enrich.ids.Lookup.wire`).
 
-    Work ids come from ``enrich.resolve.plan_lookups`` (the ids read off the lists plus, given
-    ``matches``, the ids title resolution found); repos and Hugging Face items from the entries,
-    first-seen order, duplicates dropped; repos stalest first (``known_repos``), so that when
-    GitHub's budget runs out the repos refreshed longest ago were the ones refreshed.
+    Work ids come from the lookup plan (``plan``, computed once per night by
+    :func:`enrich.resolve.plan.plan_lookups`, else from ``entries``): the ids read off the lists plus,
+    given ``matches``, the ids title resolution found. Repos and Hugging Face items come from the
+    entries, first-seen order, duplicates dropped; repos stalest first (``known_repos``), so that
+    when GitHub's budget runs out the repos refreshed longest ago were the ones refreshed.
     """
-    from enrich.resolve.crosswalk import plan_lookups
+    from enrich.resolve.plan import plan_lookups
 
-    plan = plan_lookups(entries, matches)
+    works = (plan if plan is not None else plan_lookups(entries)).with_matches(matches or {})
     repos = [e.github_repo for e in entries if e.github_repo]
     hf = [f"{e.hf_kind}:{e.hf_id}" for e in entries if e.hf_id and e.hf_kind]
+    items = {
+        source: [lookup.wire(source) for lookup in lookups] for source, lookups in works.by_source().items()
+    }
     return {
-        "arxiv": list(plan.arxiv_ids),
-        "s2": list(plan.s2_ids),
-        "openalex": list(plan.openalex_ids),
-        "crossref": list(plan.crossref_dois),
+        **items,
         "github": stalest_first(list(dict.fromkeys(repos)), known_repos or {}),
         "hf": list(dict.fromkeys(hf)),
     }
@@ -696,7 +700,7 @@ def remembered_links(
 def remembered_titles(previous: PreviousSnapshot | None) -> dict[str, str]:
     """Id key (``arxiv:...``, ``acl:...``) -> the title a source gave its work in ``previous``.
 
-    The link check (:func:`enrich.resolve.crosswalk.check_links`) compares an entry's title with it
+    The link check (:func:`enrich.resolve.cluster.check_links`) compares an entry's title with it
     when no source answered for that id tonight. Works whose title came from the list alone (no
     source ever answered) are left out: a list's own title proves nothing about its link.
     """
@@ -718,11 +722,12 @@ def remembered_titles(previous: PreviousSnapshot | None) -> dict[str, str]:
 # --------------------------------------------------------------------------- 3. titles
 
 
-def title_queries(entries: Sequence[Entry]) -> list[TitleQuery]:
-    """One query per work key whose entries carry a title but no identifier at all."""
-    from enrich.resolve.crosswalk import plan_lookups
+def lookup_plan(entries: Sequence[Entry]) -> LookupPlan:
+    """Stage 3a: the night's lookup plan, computed once: the title queries now, the per-source ids
+    (:func:`source_items`) after title resolution."""
+    from enrich.resolve.plan import plan_lookups
 
-    return list(plan_lookups(entries).title_queries)
+    return plan_lookups(entries)
 
 
 def title_batches(
@@ -801,7 +806,7 @@ def resolve(
     With ``id_map_path`` the work ids are remembered across nights (``enrich.resolve.idmap``); with
     ``previous`` the link check knows the titles earlier nights saw (:func:`remembered_titles`).
     """
-    from enrich.resolve.crosswalk import resolve_works
+    from enrich.resolve.cluster import resolve_works
     from enrich.resolve.idmap import WorkIdMap
 
     emit(ProgressEvent("resolve", "start"))

@@ -5,7 +5,7 @@
 change in curated lists is a preprint that later gains its published DOI: with arXiv first that work
 keeps its id even without any memory. The reverse change (a published paper later found to have a
 preprint) would change a derived id, so :class:`WorkIdMap` - a small SQLite table passed to
-:func:`enrich.resolve.crosswalk.resolve_works` - remembers, for every identifier a work ever carried,
+:func:`enrich.resolve.cluster.resolve_works` - remembers, for every identifier a work ever carried,
 the id it was first given; a work reuses that id on later nights whatever ids it gains. When two
 works merge (a crosswalk discovered they are one), the earliest-assigned id wins and the others are
 kept as aliases.

@@ -5,11 +5,12 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from enrich.ids import Ids
+from enrich.ids import Ids, Lookup
 from enrich.records import FetchStatus
-from enrich.resolve.crosswalk import LookupPlan, key_node, plan_lookups, resolve_works
+from enrich.resolve.cluster import key_node, resolve_works
 from enrich.resolve.idmap import work_id_for
 from enrich.resolve.match import TitleMatch, TitleQuery
+from enrich.resolve.plan import LookupPlan, plan_lookups
 from enrich.resolve.types import LinkCheck, MatchEvidence, MatchMethod, ResolvedWork
 
 from .helpers import FakeEntry, rec
@@ -203,17 +204,34 @@ def test_plan_lookups() -> None:
     ]
     plan = plan_lookups(entries)
     assert plan == LookupPlan(
-        arxiv_ids=("1706.03762", "2001.00002"),
-        s2_ids=("ACL:P18-1001", "ARXIV:1706.03762", "ARXIV:2001.00002", "PMID:123"),
-        openalex_ids=("doi:10.48550/arxiv.1706.03762", "doi:10.48550/arxiv.2001.00002", "pmid:123"),
-        crossref_dois=("10.5555/x",),
+        arxiv=(Lookup("arxiv", "1706.03762"), Lookup("arxiv", "2001.00002")),
+        s2=(
+            Lookup("acl", "P18-1001"),
+            Lookup("arxiv", "1706.03762"),
+            Lookup("arxiv", "2001.00002"),
+            Lookup("pmid", "123"),
+        ),
+        openalex=(
+            Lookup("doi", "10.48550/arxiv.1706.03762"),
+            Lookup("doi", "10.48550/arxiv.2001.00002"),
+            Lookup("pmid", "123"),
+        ),
+        crossref=(Lookup("doi", "10.5555/x"),),
         title_queries=(TitleQuery("k4", "Only A Title", 2020, "Jane Doe, John Roe", "NeurIPS"),),
     )
+    assert [lookup.wire("s2") for lookup in plan.s2] == [
+        "ACL:P18-1001",
+        "ARXIV:1706.03762",
+        "ARXIV:2001.00002",
+        "PMID:123",
+    ]
+    assert [lookup.wire("openalex") for lookup in plan.openalex][-1] == "pmid:123"
     accepted = TitleMatch("k4", MatchEvidence(MatchMethod.TITLE, 0.99, "s2"), None, Ids(doi="10.9/only"))
     second = plan_lookups(entries, {"k4": accepted})
     assert second.title_queries == ()
-    assert "DOI:10.9/only" in second.s2_ids and "doi:10.9/only" in second.openalex_ids
-    assert "10.9/only" in second.crossref_dois
+    assert Lookup("doi", "10.9/only") in second.s2 and Lookup("doi", "10.9/only") in second.openalex
+    assert Lookup("doi", "10.9/only") in second.crossref
+    assert plan.with_matches({"k4": accepted}) == second  # the grouping is reused, not recomputed
 
 
 # --- no over-merge (property) -----------------------------------------------------------------

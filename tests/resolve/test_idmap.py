@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from enrich.ids import Ids, id_keys
-from enrich.resolve.crosswalk import resolve_works
+from enrich.resolve.cluster import resolve_works
 from enrich.resolve.idmap import WorkIdMap, title_key, work_id_for
 from enrich.resolve.match import TitleMatch
 from enrich.resolve.types import MatchEvidence, MatchMethod

@@ -10,7 +10,7 @@ import pytest
 
 from enrich.ids import Ids
 from enrich.records import FetchStatus
-from enrich.resolve.crosswalk import LinkVerdict, check_links, resolve_works
+from enrich.resolve.cluster import LinkVerdict, check_links, resolve_works
 from enrich.resolve.idmap import title_key
 from enrich.resolve.match import titles_agree
 from enrich.resolve.types import LinkCheck, MatchMethod

@@ -1,4 +1,4 @@
-"""Plan the id lookups for parsed entries, then cluster entries and source records into works.
+"""Cluster entries and source records into works (the lookups were planned by :mod:`enrich.resolve.plan`).
 
 Clustering is a union-find over identifiers (``arxiv:``, ``doi:``, ``pmid:``, ``pmcid:``, ``acl:``,
 ``corpus:``, ``s2:``, ``openalex:`` keys):
@@ -38,16 +38,23 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
-from enrich.ids import ARXIV_DOI_PREFIX, Ids, id_keys, normalize_arxiv_id, normalize_doi
+from enrich.ids import Ids, Lookup, id_keys
 from enrich.records import FetchStatus, WorkRecord
 from enrich.resolve.idmap import WorkIdMap, title_key, work_id_for
 from enrich.resolve.match import TitleMatch, TitleQuery, decide, titles_agree
+from enrich.resolve.plan import (
+    PAPER_KINDS,
+    EntryLike,
+    entry_ids,
+    entry_title,
+    first_author,
+    has_ids,
+    is_work_entry,
+)
 from enrich.resolve.types import LinkCheck, MatchEvidence, MatchMethod, ResolvedWork
 from enrich.util import UnionFind
 
-PAPER_KINDS = frozenset({"paper"})
 SOURCE_ORDER = ("s2", "openalex", "arxiv", "crossref")
 _KIND_FIELD = {
     "arxiv": "arxiv_id",
@@ -61,223 +68,10 @@ _KIND_FIELD = {
 }
 
 
-class EntryLike(Protocol):
-    """The fields of :class:`enrich.parsing.Entry` that resolution reads."""
-
-    @property
-    def entry_id(self) -> str: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def name(self) -> str | None: ...
-    @property
-    def title(self) -> str | None: ...
-    @property
-    def authors_raw(self) -> str | None: ...
-    @property
-    def year(self) -> int | None: ...
-    @property
-    def venue_raw(self) -> str | None: ...
-    @property
-    def ids(self) -> Ids: ...
-    @property
-    def work_key(self) -> str: ...
-
-
-# --- identifiers ------------------------------------------------------------------------------
-
-
-def entry_ids(entry: EntryLike) -> Ids:
-    """The identifiers read off one entry, work-level (a DataCite arXiv DOI becomes the arXiv id)."""
-    return entry.ids.scholarly()
-
-
-def _has_ids(ids: Ids) -> bool:
-    return bool(id_keys(ids))
-
-
-def is_work_entry(entry: EntryLike) -> bool:
-    """Entries that stand for a scholarly work: any paper identifier, or a paper with a title."""
-    if _has_ids(entry_ids(entry)):
-        return True
-    return entry.kind in PAPER_KINDS and bool(_entry_title(entry))
-
-
-def _entry_title(entry: EntryLike) -> str | None:
-    return entry.title or entry.name or None
-
-
-_S2_PREFIX = {
-    "arxiv": "arxiv",
-    "doi": "doi",
-    "pmid": "pmid",
-    "pmcid": "pmcid",
-    "acl": "acl",
-    "corpusid": "corpus",
-}
-
-
 def key_node(record: WorkRecord) -> str | None:
-    """The identifier node a record was requested by, from its ``key`` (None if unreadable)."""
-    key = record.key.strip()
-    if record.source == "arxiv":
-        found = normalize_arxiv_id(key)
-        return f"arxiv:{found[0]}" if found else None
-    if record.source == "crossref":
-        doi = normalize_doi(key)
-        return _doi_node(doi) if doi else None
-    if record.source == "openalex" and re.fullmatch(r"W\d+", key):
-        return f"openalex:{key}"
-    prefix, sep, value = key.partition(":")
-    if not sep:
-        return None
-    kind = _S2_PREFIX.get(prefix.lower())
-    if kind == "arxiv":
-        found = normalize_arxiv_id(value)
-        return f"arxiv:{found[0]}" if found else None
-    if kind == "doi":
-        doi = normalize_doi(value)
-        return _doi_node(doi) if doi else None
-    if kind == "pmcid":
-        return f"pmcid:{value.upper() if value.upper().startswith('PMC') else 'PMC' + value}"
-    if kind is not None:
-        return f"{kind}:{value}"
-    return None
-
-
-def _doi_node(doi: str) -> str:
-    if doi.startswith(ARXIV_DOI_PREFIX):
-        return f"arxiv:{doi[len(ARXIV_DOI_PREFIX) :]}"
-    return f"doi:{doi}"
-
-
-# --- lookup plan ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class LookupPlan:
-    """What to ask each source tonight (sorted, de-duplicated).
-
-    One S2 id and one OpenAlex id per local work suffice (both return the full id map); Crossref is
-    asked for publisher DOIs only (it does not hold arXiv preprints); arXiv for every arXiv id.
-    """
-
-    arxiv_ids: tuple[str, ...] = ()
-    s2_ids: tuple[str, ...] = ()  # "ARXIV:..", "DOI:..", "PMID:..", "PMCID:..", "ACL:..", "CorpusId:.."
-    openalex_ids: tuple[str, ...] = ()  # "doi:.." (publisher or arXiv DataCite DOI), "pmid:.."
-    crossref_dois: tuple[str, ...] = ()
-    title_queries: tuple[TitleQuery, ...] = ()
-
-
-def _s2_id(ids: Ids) -> str | None:
-    if ids.arxiv_id:
-        return f"ARXIV:{ids.arxiv_id}"
-    if ids.doi:
-        return f"DOI:{ids.doi}"
-    if ids.pmid:
-        return f"PMID:{ids.pmid}"
-    if ids.pmcid:
-        return f"PMCID:{ids.pmcid}"
-    if ids.acl_id:
-        return f"ACL:{ids.acl_id}"
-    if ids.corpus_id is not None:
-        return f"CorpusId:{ids.corpus_id}"
-    return None
-
-
-def _openalex_id(ids: Ids) -> str | None:
-    if ids.doi:
-        return f"doi:{ids.doi}"
-    if ids.arxiv_id:
-        return f"doi:{ARXIV_DOI_PREFIX}{ids.arxiv_id}"
-    if ids.pmid:
-        return f"pmid:{ids.pmid}"
-    return None
-
-
-def _first_author(authors_raw: str | None) -> str | None:
-    if not authors_raw:
-        return None
-    return authors_raw.strip() or None
-
-
-def _local_groups(entries: Sequence[EntryLike]) -> list[list[EntryLike]]:
-    """Entries joined by shared identifiers or ``work_key`` (no records yet), deterministic order."""
-    dsu = UnionFind()
-    for e in entries:
-        node = f"entry:{e.entry_id}"
-        dsu.add(node)
-        dsu.union(node, f"wk:{e.work_key}")
-        for key in id_keys(entry_ids(e)):
-            dsu.union(node, key)
-    groups: dict[str, list[EntryLike]] = {}
-    for e in entries:
-        groups.setdefault(dsu.find(f"entry:{e.entry_id}"), []).append(e)
-    return sorted((sorted(g, key=lambda x: x.entry_id) for g in groups.values()), key=lambda g: g[0].entry_id)
-
-
-def title_query_for(group: Sequence[EntryLike]) -> TitleQuery | None:
-    """One query per title-only work_key: the longest title, the first year/author/venue seen."""
-    titled = [e for e in group if _entry_title(e)]
-    if not titled:
-        return None
-    best = min(titled, key=lambda e: (-len(_entry_title(e) or ""), e.entry_id))
-    return TitleQuery(
-        work_key=best.work_key,
-        title=_entry_title(best) or "",
-        year=next((e.year for e in group if e.year is not None), None),
-        first_author=next((a for e in group if (a := _first_author(e.authors_raw))), None),
-        venue=next((e.venue_raw for e in group if e.venue_raw), None),
-    )
-
-
-def plan_lookups(
-    entries: Sequence[EntryLike], title_matches: Mapping[str, TitleMatch] | None = None
-) -> LookupPlan:
-    """The per-source id lists for ``entries``.
-
-    Without ``title_matches``: title queries for every title-only work. With them (second pass,
-    after :class:`~enrich.resolve.resolver.TitleResolver`): the accepted matches' ids are looked up
-    like entry ids, and only unresolved titles remain as queries.
-    """
-    arxiv: set[str] = set()
-    s2: set[str] = set()
-    openalex: set[str] = set()
-    crossref: set[str] = set()
-    queries: list[TitleQuery] = []
-    matches = title_matches or {}
-    for group in _local_groups([e for e in entries if is_work_entry(e)]):
-        all_ids = [entry_ids(e) for e in group]
-        known = [i for i in all_ids if _has_ids(i)]
-        if not known:
-            match = next((matches[e.work_key] for e in group if e.work_key in matches), None)
-            if match is not None and match.accepted:
-                known = [match.ids]
-            else:
-                query = title_query_for(group)
-                if query is not None and (match is None or not match.accepted):
-                    queries.append(query)
-                if match is None or not match.accepted:
-                    continue
-        for ids in known:
-            if ids.arxiv_id:
-                arxiv.add(ids.arxiv_id)
-            if ids.doi:
-                crossref.add(ids.doi)
-        first = known[0]
-        s2_id = _s2_id(first)
-        if s2_id:
-            s2.add(s2_id)
-        oa_id = _openalex_id(first)
-        if oa_id:
-            openalex.add(oa_id)
-    return LookupPlan(
-        arxiv_ids=tuple(sorted(arxiv)),
-        s2_ids=tuple(sorted(s2)),
-        openalex_ids=tuple(sorted(openalex)),
-        crossref_dois=tuple(sorted(crossref)),
-        title_queries=tuple(sorted(queries, key=lambda q: q.work_key)),
-    )
+    """The identifier key a record was requested by, read back from its ``key`` (None if unreadable)."""
+    lookup = Lookup.from_wire(record.source, record.key)
+    return lookup.node if lookup is not None else None
 
 
 # --- link check -------------------------------------------------------------------------------
@@ -363,14 +157,14 @@ def _without(ids: Ids, detached: Iterable[str]) -> Ids:
 
 def _rematch(entry: EntryLike, records: Sequence[WorkRecord], detached: frozenset[str]) -> TitleMatch | None:
     """Re-resolve a detached entry by its title among tonight's records (never the detached ids')."""
-    title = _entry_title(entry)
+    title = entry_title(entry)
     if not title:
         return None
     query = TitleQuery(
         work_key=entry.work_key,
         title=title,
         year=entry.year,
-        first_author=_first_author(entry.authors_raw),
+        first_author=first_author(entry.authors_raw),
         venue=entry.venue_raw,
     )
     candidates = [
@@ -442,9 +236,9 @@ def resolve_works(
         dsu.add(node)
         if detached:
             # out of the parse-time group the wrong id may have formed: grouped by its own title
-            local = title_key(_entry_title(e) or "") or f"entry:{e.entry_id}"
+            local = title_key(entry_title(e) or "") or f"entry:{e.entry_id}"
             by_key.setdefault(f"unlinked:{local}", []).append(e)
-            if not _has_ids(eff[e.entry_id]) and (m := _rematch(e, records, detached)) is not None:
+            if not has_ids(eff[e.entry_id]) and (m := _rematch(e, records, detached)) is not None:
                 rematched[e.entry_id] = m
                 for key in id_keys(m.ids):
                     dsu.union(node, key)
@@ -477,7 +271,7 @@ def resolve_works(
         if match is None or not match.accepted:
             continue
         group = by_key[wk]
-        if any(_has_ids(eff[e.entry_id]) or e.entry_id in rematched for e in group):
+        if any(has_ids(eff[e.entry_id]) or e.entry_id in rematched for e in group):
             continue  # entries with their own ids are resolved by them, never by title
         keys = id_keys(match.ids)
         if not keys:
@@ -654,9 +448,9 @@ def _draft(
     if evidence.method is MatchMethod.IDENTIFIER and _joined_by_crosswalk(own_groups):
         evidence = MatchEvidence(method=MatchMethod.CROSSWALK, score=1.0, source=evidence.source)
 
-    titled = [e for e in entries if _entry_title(e)]
+    titled = [e for e in entries if entry_title(e)]
     local_title = (
-        _entry_title(min(titled, key=lambda e: (-len(_entry_title(e) or ""), e.entry_id))) if titled else None
+        entry_title(min(titled, key=lambda e: (-len(entry_title(e) or ""), e.entry_id))) if titled else None
     )
     keys = tuple(sorted(set(id_keys(ids)) | {k for r in ok_all for k in id_keys(r.ids)}))
     title_keys = tuple(
@@ -664,9 +458,9 @@ def _draft(
             {
                 k
                 for e in entries
-                if not _has_ids(checked.ids[e.entry_id])
+                if not has_ids(checked.ids[e.entry_id])
                 and e.entry_id not in checked.rematched
-                and (k := title_key(_entry_title(e) or ""))
+                and (k := title_key(entry_title(e) or ""))
             }
         )
     )
