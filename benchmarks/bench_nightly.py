@@ -168,7 +168,9 @@ def planned_items(lists: Path) -> tuple[dict[str, int], int]:
 
     entries = pipeline.parse_lists(lists).entries
     items = pipeline.source_items(entries)
-    return {s: len(dict.fromkeys(v)) for s, v in items.items()}, len(pipeline.title_queries(entries))
+    return {s: len(dict.fromkeys(v)) for s, v in items.items()}, len(
+        pipeline.lookup_plan(entries).title_queries
+    )
 
 
 # --------------------------------------------------------------------------- the double
@@ -272,7 +274,7 @@ def stages_main(argv: list[str]) -> int:
     previous = pipeline.previous_snapshot(out, day)
     parsed = pipeline.parse_lists(lists, previous)
     matches: dict[str, Any] = {}
-    for group in pipeline.title_batches(pipeline.title_queries(parsed.entries)):
+    for group in pipeline.title_batches(pipeline.lookup_plan(parsed.entries).title_queries):
         matches.update(pipeline.resolve_titles(clients, cache / "resolution.sqlite", group, settings.sources))
     known = pipeline.repo_states(previous)
     batches = pipeline.plan_batches(pipeline.source_items(parsed.entries, matches, known), settings.sources)

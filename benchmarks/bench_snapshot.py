@@ -21,9 +21,10 @@ from typing import Any, TypeVar
 
 from snapshot_digest import digest
 
+from enrich.ids import Ids
 from enrich.parsing import Entry
 from enrich.records import Author, FetchStatus, HfRecord, RepoRecord, WorkRecord
-from enrich.resolve.types import MatchEvidence, MatchMethod, ResolvedWork, WorkIds
+from enrich.resolve.types import MatchEvidence, MatchMethod, ResolvedWork
 from enrich.snapshot import Manifest, load, read_previous, write_snapshot
 from enrich.tables import Tables, build_tables
 
@@ -79,7 +80,7 @@ def inputs(n_works: int, n_repos: int, n_hf: int, at: datetime, failing: bool) -
         resolved.append(
             ResolvedWork(
                 f"arxiv:{arxiv}",
-                WorkIds(arxiv_id=arxiv),
+                Ids(arxiv_id=arxiv),
                 (eid,),
                 (f"arxiv:{arxiv}",),
                 MatchEvidence(MatchMethod.IDENTIFIER),

@@ -28,16 +28,22 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 __all__ = [
-    "ExtractedIds",
+    "ARXIV_DOI_PREFIX",
+    "ID_ORDER",
+    "ID_PREFIX",
+    "Ids",
+    "Lookup",
     "arxiv_datacite_doi",
+    "datacite_arxiv_id",
     "doi_from_url",
     "extract_ids",
+    "id_keys",
     "normalize_acl_id",
     "normalize_arxiv_id",
     "normalize_doi",
@@ -46,7 +52,10 @@ __all__ = [
     "normalize_pmcid",
     "normalize_pmid",
     "normalize_title",
+    "pmcid_from",
+    "pmid_from",
     "s2_corpus_id_from_url",
+    "split_doi",
 ]
 
 _MAX_LEN: Final = 2048  # longer "identifiers" are not identifiers; bounds the regex work on junk
@@ -196,11 +205,15 @@ def normalize_arxiv_id(text: str) -> tuple[str, int | None] | None:
             return _arxiv_match(m2.group(1), whole=True) if m2 else None
         if host in {"doi.org", "dx.doi.org"}:
             doi = normalize_doi(text)
-            if doi and doi.startswith("10.48550/arxiv."):
-                found = _arxiv_match(doi.removeprefix("10.48550/arxiv."), whole=True)
+            if doi and doi.startswith(ARXIV_DOI_PREFIX):
+                found = _arxiv_match(doi.removeprefix(ARXIV_DOI_PREFIX), whole=True)
                 return (found[0], None) if found else None
         return None
     return _arxiv_match(text, whole=True)
+
+
+ARXIV_DOI_PREFIX: Final = "10.48550/arxiv."
+"""arXiv's DataCite DOIs, lower case: ``10.48550/arxiv.<id>`` names the arXiv paper ``<id>``."""
 
 
 def arxiv_datacite_doi(arxiv_id: str) -> str:
@@ -211,7 +224,7 @@ def arxiv_datacite_doi(arxiv_id: str) -> str:
     found = normalize_arxiv_id(arxiv_id)
     if found is None:
         raise ValueError(f"not an arXiv id: {arxiv_id!r}")
-    return f"10.48550/arxiv.{found[0]}".lower()
+    return f"{ARXIV_DOI_PREFIX}{found[0]}".lower()
 
 
 # ---------------------------------------------------------------- DOI
@@ -250,6 +263,34 @@ def normalize_doi(text: str) -> str | None:
         if "?" in text:
             text = text.split("?", 1)[0]
     return _clean_doi(text)
+
+
+def split_doi(raw: str | None) -> tuple[str | None, str | None]:
+    """``(publisher_doi, arxiv_id)``: an arXiv DataCite DOI (``10.48550/arXiv.<id>``) becomes an arXiv id.
+
+    The one place an arXiv DataCite DOI is told from a publisher DOI (entries, records, resolution).
+
+    >>> split_doi("https://doi.org/10.48550/arXiv.2106.09685")
+    (None, '2106.09685')
+    >>> split_doi("10.1038/Nature14539")
+    ('10.1038/nature14539', None)
+    """
+    if not raw:
+        return None, None
+    doi = normalize_doi(raw)
+    if doi is None:
+        return None, None
+    if doi.startswith(ARXIV_DOI_PREFIX):
+        return None, datacite_arxiv_id(doi)
+    return doi, None
+
+
+def datacite_arxiv_id(doi: str) -> str | None:
+    """The arXiv id (no version) an arXiv DataCite DOI names; ``None`` for any other DOI."""
+    if not doi.lower().startswith(ARXIV_DOI_PREFIX):
+        return None
+    found = _arxiv_match(doi[len(ARXIV_DOI_PREFIX) :].strip(), whole=True)
+    return found[0] if found else None
 
 
 # host -> path regex whose group 1 is the DOI (or the Nature/JMIR/Lancet suffix, see below)
@@ -412,6 +453,23 @@ def normalize_pmid(text: str) -> str | None:
             return None
     value = int(m.group(1))
     return str(value) if value > 0 else None
+
+
+def pmcid_from(raw: str | int | None) -> str | None:
+    """:func:`normalize_pmcid` of an API's value, which may also end in the bare number (S2's
+    ``PubMedCentral`` is ``"4234579"``, OpenAlex's ``pmcid`` a PMC URL ending ``/articles/4234579``)."""
+    if raw is None:
+        return None
+    text = str(raw).strip()
+    head, _, tail = text.rstrip("/").rpartition("/")
+    if tail.isdigit():
+        text = f"{head}/PMC{tail}" if head else f"PMC{tail}"
+    return normalize_pmcid(text)
+
+
+def pmid_from(raw: str | int | None) -> str | None:
+    """:func:`normalize_pmid` of an API's value (a number, a string, a PubMed URL)."""
+    return None if raw is None else normalize_pmid(str(raw))
 
 
 # ---------------------------------------------------------------- ACL Anthology
@@ -699,19 +757,90 @@ def normalize_title(text: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class ExtractedIds:
-    """The identifiers read off one entry's URLs (each normalised; ``None`` when absent)."""
+class Ids:
+    """Every identifier known for one entry or one work, each normalised (``None`` when absent).
 
-    arxiv_id: str | None = None
-    arxiv_version: int | None = None
-    doi: str | None = None
-    pmcid: str | None = None
+    The one identifier model: parsing fills it from an entry's URLs (:func:`extract_ids`), an
+    ``Entry`` and a ``WorkRecord`` expose theirs as ``.ids`` (their flat columns are its fields),
+    resolution clusters on :func:`id_keys`. Works carry no ``arxiv_version`` (versions collapse) and
+    no repo or Hub ids; an arXiv DataCite DOI is never a ``doi`` (it is the ``arxiv_id``,
+    :func:`split_doi`).
+    """
+
+    arxiv_id: str | None = None  # no version
+    arxiv_version: int | None = None  # the version an entry's link names
+    doi: str | None = None  # lower-case publisher DOI
     pmid: str | None = None
+    pmcid: str | None = None  # "PMC123"
     acl_id: str | None = None
-    s2_corpus_id: int | None = None
+    corpus_id: int | None = None  # Semantic Scholar CorpusId
+    s2_paper_id: str | None = None
+    openalex_id: str | None = None  # "W123"
     github_repo: str | None = None
     hf_kind: str | None = None
     hf_id: str | None = None
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, object]) -> Ids:
+        """The scholarly ids held in a mapping by their field names (a ``works`` row, say)."""
+
+        def text(name: str) -> str | None:
+            value = row.get(name)
+            return None if value is None else str(value)
+
+        corpus = row.get("corpus_id")
+        return cls(
+            arxiv_id=text("arxiv_id"),
+            doi=text("doi"),
+            pmid=text("pmid"),
+            pmcid=text("pmcid"),
+            acl_id=text("acl_id"),
+            corpus_id=None if corpus is None else int(str(corpus)),
+            s2_paper_id=text("s2_paper_id"),
+            openalex_id=text("openalex_id"),
+        )
+
+    def scholarly(self) -> Ids:
+        """The work-level view: scholarly ids only (no version, repo or Hub id), the DOI lower case,
+        an arXiv DataCite DOI folded into ``arxiv_id``."""
+        arxiv_id, doi = self.arxiv_id, self.doi
+        if doi is not None and doi.lower().startswith(ARXIV_DOI_PREFIX):
+            arxiv_id, doi = arxiv_id or datacite_arxiv_id(doi), None
+        return Ids(
+            arxiv_id=arxiv_id,
+            doi=doi.lower() if doi else None,
+            pmid=self.pmid,
+            pmcid=self.pmcid,
+            acl_id=self.acl_id,
+            corpus_id=self.corpus_id,
+            s2_paper_id=self.s2_paper_id,
+            openalex_id=self.openalex_id,
+        )
+
+
+ID_ORDER: Final = ("arxiv_id", "doi", "pmid", "pmcid", "acl_id", "corpus_id", "openalex_id")
+"""Scholarly identifiers, strongest first (a derived ``work_id`` takes the first present)."""
+ID_PREFIX: Final = {
+    "arxiv_id": "arxiv",
+    "doi": "doi",
+    "pmid": "pmid",
+    "pmcid": "pmcid",
+    "acl_id": "acl",
+    "corpus_id": "corpus",
+    "openalex_id": "openalex",
+    "s2_paper_id": "s2",
+}
+"""The prefix of each identifier's key (``arxiv:2106.09685``, ``corpus:123``)."""
+
+
+def id_keys(ids: Ids) -> list[str]:
+    """Every scholarly identifier of ``ids`` as ``prefix:value`` keys, in :data:`ID_ORDER` (then s2)."""
+    keys = []
+    for name in (*ID_ORDER, "s2_paper_id"):
+        value = getattr(ids, name)
+        if value is not None:
+            keys.append(f"{ID_PREFIX[name]}:{value}")
+    return keys
 
 
 _S2_API_PATH: Final = re.compile(r"/paper/(arxiv|doi|pmid|pmcid|acl):([^?&#]+)", re.IGNORECASE)
@@ -745,7 +874,7 @@ def _s2_prefixed(prefix: str, value: str) -> tuple[str, str | None]:
     return "acl_id", normalize_acl_id(value)
 
 
-def extract_ids(urls: Iterable[str]) -> ExtractedIds:
+def extract_ids(urls: Iterable[str]) -> Ids:
     """Every identifier found in ``urls``; for each kind the first URL that carries one wins.
 
     Only absolute URLs (and ``arXiv:``/``doi:`` references) are read: relative links are the
@@ -769,14 +898,14 @@ def extract_ids(urls: Iterable[str]) -> ExtractedIds:
         seen.add(url)
         low = url.lower()
         if "shields.io" in low:
-            put("s2_corpus_id", s2_corpus_id_from_url(url))
+            put("corpus_id", s2_corpus_id_from_url(url))
             put("github_repo", normalize_github_repo(url))
             inner = _badge_inner_url(url)
             if inner and _ID_URL.match(inner):
                 queue.insert(0, inner)
             continue
         if "semanticscholar.org" in low:
-            put("s2_corpus_id", s2_corpus_id_from_url(url))
+            put("corpus_id", s2_corpus_id_from_url(url))
             m = _S2_API_PATH.search(unquote(url))
             if m:
                 put(*_s2_prefixed(m.group(1).lower(), m.group(2)))
@@ -814,4 +943,84 @@ def extract_ids(urls: Iterable[str]) -> ExtractedIds:
             put("acl_id", normalize_acl_id(url))
             continue
         put("doi", doi_from_url(url) if parts is not None else normalize_doi(url))
-    return ExtractedIds(**found)
+    return Ids(**found)
+
+
+# ---------------------------------------------------------------- lookups
+
+LookupKind = Literal[
+    "arxiv", "doi", "pmid", "pmcid", "acl", "corpus", "openalex", "repo", "model", "dataset", "space"
+]
+_S2_WIRE: Final = {
+    "arxiv": "ARXIV",
+    "doi": "DOI",
+    "pmid": "PMID",
+    "pmcid": "PMCID",
+    "acl": "ACL",
+    "corpus": "CorpusId",
+}
+_WIRE_KIND: Final[dict[str, LookupKind]] = {
+    "arxiv": "arxiv",
+    "doi": "doi",
+    "pmid": "pmid",
+    "pmcid": "pmcid",
+    "acl": "acl",
+    "corpusid": "corpus",
+}
+_OPENALEX_WORK: Final = re.compile(r"W\d+")
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """One item to ask a source for: a kind of identifier and its normalised value.
+
+    Planning and batching carry these; :meth:`wire` is the one place the string each client takes is
+    written (``ARXIV:2106.09685`` for S2, ``doi:10.48550/arxiv.2106.09685`` for OpenAlex,
+    ``model:org/x`` for the Hub, ...) and :meth:`from_wire` the one place a record's ``key`` (that
+    string, as the client echoes it) is read back; :attr:`node` is the identifier key resolution
+    joins on (:func:`id_keys` form; an arXiv DataCite DOI is the arXiv id).
+    """
+
+    kind: LookupKind
+    value: str
+
+    def wire(self, source: str) -> str:
+        """The id as ``source``'s client takes it (and keys its record by)."""
+        if source == "s2":
+            return f"{_S2_WIRE[self.kind]}:{self.value}"
+        if source == "openalex":
+            return f"{self.kind}:{self.value}"
+        if source == "hf":
+            return f"{self.kind}:{self.value}"
+        return self.value  # arxiv: the arXiv id; crossref: the DOI; github: owner/name
+
+    @classmethod
+    def from_wire(cls, source: str, key: str) -> Lookup | None:
+        """The lookup a record of ``source`` was requested by, from its ``key``; None if unreadable."""
+        key = key.strip()
+        if source == "arxiv":
+            found = normalize_arxiv_id(key)
+            return cls("arxiv", found[0]) if found else None
+        if source == "crossref":
+            doi = normalize_doi(key)
+            return cls("doi", doi) if doi else None
+        if source == "openalex" and _OPENALEX_WORK.fullmatch(key):
+            return cls("openalex", key)
+        prefix, sep, value = key.partition(":")
+        kind = _WIRE_KIND.get(prefix.lower()) if sep else None
+        if kind == "arxiv":
+            found = normalize_arxiv_id(value)
+            return cls("arxiv", found[0]) if found else None
+        if kind == "doi":
+            doi = normalize_doi(value)
+            return cls("doi", doi) if doi else None
+        if kind == "pmcid":
+            return cls("pmcid", value.upper() if value.upper().startswith("PMC") else "PMC" + value)
+        return cls(kind, value) if kind is not None else None
+
+    @property
+    def node(self) -> str:
+        """The identifier key of this lookup (``arxiv:...``, ``doi:...``, ``corpus:...``)."""
+        if self.kind == "doi" and self.value.startswith(ARXIV_DOI_PREFIX):
+            return f"arxiv:{datacite_arxiv_id(self.value) or self.value[len(ARXIV_DOI_PREFIX) :]}"
+        return f"{self.kind}:{self.value}"

@@ -5,7 +5,7 @@ returns plain typed values:
 
 1. :func:`refresh_lists` - newer upstream copies of the raw lists (offline: the checked-in copies)
 2. :func:`parse_lists` - entries (and per-file problems) from a directory of lists
-3. :func:`title_queries` / :func:`resolve_titles` - title-only entries matched through the search APIs
+3. :func:`lookup_plan` / :func:`resolve_titles` - title-only entries matched through the search APIs
 4. :func:`plan_batches` - per-source id batches; :func:`fetch_batch` fetches one batch,
    :func:`fetch_source` every batch of one source in order
 5. :func:`resolve` - one :class:`~enrich.resolve.types.ResolvedWork` per work
@@ -45,12 +45,14 @@ from enrich.refresh import FetchUpstream, RefreshReport, RefreshSpec, UpstreamFi
 from enrich.refresh import refresh_lists as _refresh_lists
 from enrich.sources import ItemKind, SourceClient, names, registered, search_sources
 from enrich.sources import spec as source_spec
+from enrich.util import chunked
 
 if TYPE_CHECKING:
     from enrich.clients import Clients, RepoState
     from enrich.lists import ListSpec
     from enrich.parsing import Entry, ListSummary
     from enrich.resolve.match import TitleMatch, TitleQuery
+    from enrich.resolve.plan import LookupPlan
     from enrich.resolve.types import ResolvedWork
     from enrich.snapshot import Manifest
     from enrich.summary import RunSummary
@@ -280,7 +282,7 @@ def chunk(items: Sequence[str], size: int, source: str) -> list[Batch]:
     unique = list(dict.fromkeys(items))
     if not unique:
         return []
-    groups = [tuple(unique[i : i + size]) for i in range(0, len(unique), size)]
+    groups = [tuple(g) for g in chunked(unique, size)]
     return [Batch(source, i, len(groups), g) for i, g in enumerate(groups)]
 
 
@@ -288,24 +290,27 @@ def source_items(
     entries: Sequence[Entry],
     matches: Mapping[str, TitleMatch] | None = None,
     known_repos: Mapping[str, RepoState] | None = None,
+    *,
+    plan: LookupPlan | None = None,
 ) -> dict[str, list[str]]:
-    """Per source, every id to fetch, in the form each client takes.
+    """Per source, every id to fetch, in the form each client takes (:meth:`enrich.ids.Lookup.wire`).
 
-    Work ids come from ``enrich.resolve.plan_lookups`` (the ids read off the lists plus, given
-    ``matches``, the ids title resolution found); repos and Hugging Face items from the entries,
-    first-seen order, duplicates dropped; repos stalest first (``known_repos``), so that when
-    GitHub's budget runs out the repos refreshed longest ago were the ones refreshed.
+    Work ids come from the lookup plan (``plan``, computed once per night by
+    :func:`enrich.resolve.plan.plan_lookups`, else from ``entries``): the ids read off the lists plus,
+    given ``matches``, the ids title resolution found. Repos and Hugging Face items come from the
+    entries, first-seen order, duplicates dropped; repos stalest first (``known_repos``), so that
+    when GitHub's budget runs out the repos refreshed longest ago were the ones refreshed.
     """
-    from enrich.resolve.crosswalk import plan_lookups
+    from enrich.resolve.plan import plan_lookups
 
-    plan = plan_lookups(entries, matches)
+    works = (plan if plan is not None else plan_lookups(entries)).with_matches(matches or {})
     repos = [e.github_repo for e in entries if e.github_repo]
     hf = [f"{e.hf_kind}:{e.hf_id}" for e in entries if e.hf_id and e.hf_kind]
+    items = {
+        source: [lookup.wire(source) for lookup in lookups] for source, lookups in works.by_source().items()
+    }
     return {
-        "arxiv": list(plan.arxiv_ids),
-        "s2": list(plan.s2_ids),
-        "openalex": list(plan.openalex_ids),
-        "crossref": list(plan.crossref_dois),
+        **items,
         "github": stalest_first(list(dict.fromkeys(repos)), known_repos or {}),
         "hf": list(dict.fromkeys(hf)),
     }
@@ -642,16 +647,6 @@ def settle_missing(results: Sequence[BatchResult], previous: PreviousSnapshot | 
 
 LINK_SOURCE: Final = "previous_snapshot"
 """``source`` of the link records :func:`remembered_links` adds (never a value source for the tables)."""
-_LINK_FIELDS: Final = (
-    "arxiv_id",
-    "doi",
-    "pmid",
-    "pmcid",
-    "acl_id",
-    "corpus_id",
-    "s2_paper_id",
-    "openalex_id",
-)
 _CONTRADICTING: Final = ("arxiv_id", "doi", "pmid", "pmcid")  # one value per work: a second one disagrees
 
 
@@ -670,26 +665,19 @@ def remembered_links(
     """
     if previous is None:
         return []
-    from enrich.resolve.idmap import id_keys
-    from enrich.resolve.match import record_ids
-    from enrich.resolve.types import WorkIds
+    from enrich.ids import Ids, id_keys
 
-    tonight: dict[str, list[WorkIds]] = {}  # id key -> tonight's OK records' ids carrying it
+    tonight: dict[str, list[Ids]] = {}  # id key -> tonight's OK records' ids carrying it
     for r in works:
         if r.status is FetchStatus.OK:
-            seen_ids = record_ids(r)
-            for key in id_keys(seen_ids):
-                tonight.setdefault(key, []).append(seen_ids)
+            for key in id_keys(r.ids):
+                tonight.setdefault(key, []).append(r.ids)
     stamp = now or datetime.now(UTC)
     out: list[WorkRecord] = []
     for row in previous.rows("works", "work_id").values():
         if row.get("match_method") != "crosswalk":
             continue
-        values = {f: row.get(f) for f in _LINK_FIELDS}
-        ids = WorkIds(
-            corpus_id=int(values["corpus_id"]) if values["corpus_id"] is not None else None,
-            **{f: str(v) for f, v in values.items() if f != "corpus_id" and v is not None},
-        )
+        ids = Ids.from_row(row)
         keys = set(id_keys(ids))
         if len(keys) < 2:
             continue
@@ -726,25 +714,20 @@ def remembered_links(
 def remembered_titles(previous: PreviousSnapshot | None) -> dict[str, str]:
     """Id key (``arxiv:...``, ``acl:...``) -> the title a source gave its work in ``previous``.
 
-    The link check (:func:`enrich.resolve.crosswalk.check_links`) compares an entry's title with it
+    The link check (:func:`enrich.resolve.cluster.check_links`) compares an entry's title with it
     when no source answered for that id tonight. Works whose title came from the list alone (no
     source ever answered) are left out: a list's own title proves nothing about its link.
     """
     if previous is None:
         return {}
-    from enrich.resolve.idmap import id_keys
-    from enrich.resolve.types import WorkIds
+    from enrich.ids import Ids, id_keys
 
     out: dict[str, str] = {}
     for row in previous.rows("works", "work_id").values():
         title = row.get("title")
         if not title or not [s for s in (row.get("sources") or []) if s != LINK_SOURCE]:
             continue
-        values = {f: row.get(f) for f in _LINK_FIELDS}
-        ids = WorkIds(
-            corpus_id=int(values["corpus_id"]) if values["corpus_id"] is not None else None,
-            **{f: str(v) for f, v in values.items() if f != "corpus_id" and v is not None},
-        )
+        ids = Ids.from_row(row)
         for key in id_keys(ids):
             out.setdefault(key, str(title))
     return out
@@ -753,17 +736,18 @@ def remembered_titles(previous: PreviousSnapshot | None) -> dict[str, str]:
 # --------------------------------------------------------------------------- 3. titles
 
 
-def title_queries(entries: Sequence[Entry]) -> list[TitleQuery]:
-    """One query per work key whose entries carry a title but no identifier at all."""
-    from enrich.resolve.crosswalk import plan_lookups
+def lookup_plan(entries: Sequence[Entry]) -> LookupPlan:
+    """Stage 3a: the night's lookup plan, computed once: the title queries now, the per-source ids
+    (:func:`source_items`) after title resolution."""
+    from enrich.resolve.plan import plan_lookups
 
-    return list(plan_lookups(entries).title_queries)
+    return plan_lookups(entries)
 
 
 def title_batches(
     queries: Sequence[TitleQuery], size: int = TITLE_BATCH_SIZE
 ) -> list[tuple[TitleQuery, ...]]:
-    return [tuple(queries[i : i + size]) for i in range(0, len(queries), size)]
+    return [tuple(g) for g in chunked(queries, size)]
 
 
 def live_search_sources(clients: Clients, sources: Sequence[str] | None = None) -> list[str]:
@@ -837,7 +821,7 @@ def resolve(
     With ``id_map_path`` the work ids are remembered across nights (``enrich.resolve.idmap``); with
     ``previous`` the link check knows the titles earlier nights saw (:func:`remembered_titles`).
     """
-    from enrich.resolve.crosswalk import resolve_works
+    from enrich.resolve.cluster import resolve_works
     from enrich.resolve.idmap import WorkIdMap
 
     emit(ProgressEvent("resolve", "start"))

@@ -10,6 +10,8 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from enrich.ids import Ids
+
 
 class FetchStatus(enum.StrEnum):
     """What happened when an item was asked for."""
@@ -68,6 +70,20 @@ class WorkRecord:
     tldr: str | None = None
     work_type: str | None = None
     score: float | None = None  # search relevance / match score when from a search endpoint
+
+    @property
+    def ids(self) -> Ids:
+        """The identifiers this record carries (work-level: see :meth:`enrich.ids.Ids.scholarly`)."""
+        return Ids(
+            arxiv_id=self.arxiv_id,
+            doi=self.doi,
+            pmid=self.pmid,
+            pmcid=self.pmcid,
+            acl_id=self.acl_id,
+            corpus_id=self.corpus_id,
+            s2_paper_id=self.s2_paper_id,
+            openalex_id=self.openalex_id,
+        ).scholarly()
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
+from enrich.atomic import atomic_write
 from enrich.errors import InputError
 
 UpstreamStatus = Literal["ok", "not_modified", "not_found", "unreachable", "error"]
@@ -104,14 +105,7 @@ def load_state(lists_dir: Path) -> dict[str, dict[str, str]]:
 
 def _write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, data)
 
 
 def save_state(lists_dir: Path, state: dict[str, dict[str, str]]) -> None:

@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING, Any, Final
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from enrich.atomic import atomic_write, fsync_dir
 from enrich.errors import InputError, SnapshotError
 from enrich.outroot import DEFAULT_ROOT, output_root
 from enrich.records import SourceStats
@@ -236,25 +237,12 @@ def _manifest_path(out: Path, snapshot_date: date | str) -> Path:
 
 
 def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_dir(path)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file, fsync and ``os.replace``."""
-    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    _fsync_dir(path.parent)
+    """Write ``data`` to ``path`` atomically and durably (:func:`enrich.atomic.atomic_write`)."""
+    atomic_write(path, data)
 
 
 @contextlib.contextmanager

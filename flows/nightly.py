@@ -443,11 +443,13 @@ def nightly(
     notes.extend(summary.line() for summary in parsed.summaries)
     problems.extend(f"list {s.list_id}: format not understood" for s in parsed.summaries if not s.understood)
 
-    groups = pipeline.title_batches(pipeline.title_queries(parsed.entries))
+    plan = pipeline.lookup_plan(parsed.entries)  # once: title queries now, the ids after titles
+    groups = pipeline.title_batches(plan.title_queries)
     matches = titles_task(q(clients), cache / "resolution.sqlite", q(groups), chosen, limits)
 
     known_repos = pipeline.repo_states(previous_snapshot)
-    batches = pipeline.plan_batches(pipeline.source_items(parsed.entries, matches, known_repos), chosen)
+    items = pipeline.source_items(parsed.entries, matches, known_repos, plan=plan)
+    batches = pipeline.plan_batches(items, chosen)
     futures: list[tuple[Sequence[Batch], PrefectFuture[SourceFetch]]] = []
     for source, source_batches in batches.items():
         if source_batches:

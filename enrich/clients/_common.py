@@ -6,31 +6,6 @@ import re
 from typing import Any, Final
 from urllib.parse import quote
 
-from enrich.ids import normalize_arxiv_id, normalize_doi
-
-_ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.IGNORECASE)
-
-
-def split_doi(raw: str | None) -> tuple[str | None, str | None]:
-    """``(publisher_doi, arxiv_id)``: an arXiv DataCite DOI (``10.48550/arXiv.<id>``) becomes an arXiv id.
-
-    >>> split_doi("https://doi.org/10.48550/arXiv.2106.09685")
-    (None, '2106.09685')
-    >>> split_doi("10.1038/Nature14539")
-    ('10.1038/nature14539', None)
-    """
-    if not raw:
-        return None, None
-    doi = normalize_doi(raw)
-    if doi is None:
-        return None, None
-    match = _ARXIV_DOI.match(doi)
-    if match:
-        parsed = normalize_arxiv_id(match.group(1))
-        return None, parsed[0] if parsed else None
-    return doi, None
-
-
 _REQUEST_DOI: Final = re.compile(r"10\.\d{4,9}/[!-~]+")
 """A DOI as it may go into a request: ``10.<registrant>/<suffix>``, suffix printable ASCII only."""
 
@@ -70,22 +45,6 @@ def path_value(value: str, safe: str = PATH_SAFE) -> str:
     '10.1234/abc%3Fmailto%3Dx%26rows%3D1000'
     """
     return quote(value, safe=safe)
-
-
-def pmcid(raw: str | int | None) -> str | None:
-    """``PMC1234567`` from ``1234567``, ``PMC1234567`` or a PMC article URL."""
-    if raw is None:
-        return None
-    match = re.search(r"(?:PMC)?(\d+)/?$", str(raw).strip(), flags=re.IGNORECASE)
-    return f"PMC{match.group(1)}" if match else None
-
-
-def pmid(raw: str | int | None) -> str | None:
-    """``12345678`` from a number or a PubMed URL."""
-    if raw is None:
-        return None
-    match = re.search(r"(\d+)/?$", str(raw).strip())
-    return match.group(1) if match else None
 
 
 def as_int(value: Any) -> int | None:

@@ -37,12 +37,13 @@ import requests
 from arxiv import _feed
 from lxml import etree  # type: ignore[import-untyped]
 
-from enrich.clients.base import BadBody, BadBodyError, BaseClient, chunks
+from enrich.clients.base import BadBody, BadBodyError, BaseClient
 from enrich.clients.policy import Clock, RetryPolicy
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
 from enrich.ids import normalize_arxiv_id, normalize_doi
 from enrich.ratelimit import Pacing, utcnow
 from enrich.records import Author, FetchStatus, WorkRecord
+from enrich.util import chunked
 
 if TYPE_CHECKING:
     from enrich.clients.github import RepoState
@@ -261,7 +262,7 @@ class ArxivClient(BaseClient):
             w = _Wanted(raw, parsed[0], parsed[1])
             wanted.setdefault(w.query_id, w)
         found: dict[str, WorkRecord] = {}
-        for chunk in chunks(list(wanted.values()), self.chunk_size):
+        for chunk in chunked(list(wanted.values()), self.chunk_size):
             found.update(self._fetch_chunk(chunk))
         for i, raw in enumerate(ids):
             if out[i] is not None:

@@ -519,7 +519,3 @@ def decode_json(response: requests.Response) -> Any:
         return response.json()
     except ValueError as exc:
         raise BadBody(f"malformed JSON: {type(exc).__name__}") from None
-
-
-def chunks(items: list[T], size: int) -> list[list[T]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]

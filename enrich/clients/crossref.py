@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import requests
 
-from enrich.clients._common import as_int, doi_problem, path_value, split_doi
+from enrich.clients._common import as_int, doi_problem, path_value
 from enrich.clients._common import text as clean
 from enrich.clients.base import BaseClient, decode_json
 from enrich.clients.policy import ClientConfig, Clock, RetryPolicy
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
-from enrich.ids import normalize_doi
+from enrich.ids import normalize_doi, split_doi
 from enrich.ratelimit import Pacing, utcnow
 from enrich.records import Author, FetchStatus, WorkRecord
 

@@ -34,11 +34,12 @@ import requests
 from pydantic import SecretStr
 
 from enrich.clients._common import as_int, text
-from enrich.clients.base import BaseClient, chunks, decode_json
+from enrich.clients.base import BaseClient, decode_json
 from enrich.clients.policy import ClientConfig, Clock, RetryPolicy
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
 from enrich.ratelimit import Pacing, utcnow
 from enrich.records import FetchStatus, RepoRecord
+from enrich.util import chunked
 
 log = logging.getLogger(__name__)
 
@@ -399,7 +400,7 @@ class GitHubClient(BaseClient):
     def _graphql_all(
         self, todo: list[str], known: Mapping[str, RepoState], results: dict[str, RepoRecord]
     ) -> None:
-        batches = chunks(todo, self.graphql_batch)
+        batches = chunked(todo, self.graphql_batch)
         for i, batch in enumerate(batches):
             rest = [n for b in batches[i:] for n in b]
             if self._budget_spent():

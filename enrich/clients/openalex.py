@@ -28,18 +28,16 @@ from enrich.clients._common import (
     as_int,
     doi_problem,
     path_value,
-    pmcid,
-    pmid,
-    split_doi,
     text,
     year_from_date,
 )
-from enrich.clients.base import BaseClient, chunks, decode_json
+from enrich.clients.base import BaseClient, decode_json
 from enrich.clients.policy import ClientConfig, Clock, RetryPolicy
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
-from enrich.ids import arxiv_datacite_doi, normalize_arxiv_id, normalize_doi
+from enrich.ids import arxiv_datacite_doi, normalize_arxiv_id, normalize_doi, pmcid_from, pmid_from, split_doi
 from enrich.ratelimit import Pacing, utcnow
 from enrich.records import Author, FetchStatus, WorkRecord
+from enrich.util import chunked
 
 if TYPE_CHECKING:
     from enrich.clients.github import RepoState
@@ -130,8 +128,8 @@ def parse_openalex_work(data: Mapping[str, Any], *, key: str, fetched_at: dateti
         venue=venue,
         arxiv_id=arxiv_id,
         doi=doi,
-        pmid=pmid(ids.get("pmid")),
-        pmcid=pmcid(ids.get("pmcid")),
+        pmid=pmid_from(ids.get("pmid")),
+        pmcid=pmcid_from(ids.get("pmcid")),
         openalex_id=short_id(data.get("id")),
         citation_count=as_int(data.get("cited_by_count")),
         counts_by_year=counts,
@@ -172,10 +170,10 @@ def _lookup(raw: str) -> tuple[str, str] | str:
     if prefix == "arxiv":
         parsed = normalize_arxiv_id(rest)
         return ("doi", arxiv_datacite_doi(parsed[0])) if parsed else "malformed arXiv id: not sent"
-    if prefix == "pmid" and pmid(rest):  # pmid()/pmcid() keep digits only: nothing else is sent
-        return "pmid", pmid(rest) or ""
-    if prefix == "pmcid" and pmcid(rest):
-        return "pmcid", pmcid(rest) or ""
+    if prefix == "pmid" and (found := pmid_from(rest)):  # normalised: digits only are sent
+        return "pmid", found
+    if prefix == "pmcid" and (found := pmcid_from(rest)):
+        return "pmcid", found
     return "malformed id: not sent"
 
 
@@ -268,7 +266,7 @@ class OpenAlexClient(BaseClient):
             values = list(
                 dict.fromkeys(v for k, v in wanted.values() if k == kind and not FILTER_UNSAFE & set(v))
             )
-            for chunk in chunks(values, self.batch_size):
+            for chunk in chunked(values, self.batch_size):
                 by_value.update(self._or_batch(kind, chunk))
         # singletons: PMIDs/PMCIDs, and every miss of an OR-list (merged preprints), free of charge
         for key in dict.fromkeys(wanted.values()):

@@ -23,13 +23,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 import requests
 from pydantic import SecretStr
 
-from enrich.clients._common import as_int, doi_problem, pmcid, pmid, split_doi, text
-from enrich.clients.base import BaseClient, chunks, decode_json
+from enrich.clients._common import as_int, doi_problem, text
+from enrich.clients.base import BaseClient, decode_json
 from enrich.clients.policy import ClientConfig, Clock, RetryPolicy
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
-from enrich.ids import normalize_arxiv_id, normalize_doi
+from enrich.ids import normalize_arxiv_id, normalize_doi, pmcid_from, pmid_from, split_doi
 from enrich.ratelimit import Pacing, utcnow
 from enrich.records import Author, FetchStatus, WorkRecord
+from enrich.util import chunked
 
 if TYPE_CHECKING:
     from enrich.clients.github import RepoState
@@ -110,8 +111,8 @@ def parse_s2_paper(data: Mapping[str, Any], *, key: str, fetched_at: datetime) -
         venue=venue,
         arxiv_id=arxiv[0] if arxiv else arxiv_from_doi,
         doi=doi,
-        pmid=pmid(ext.get("PubMed")),
-        pmcid=pmcid(ext.get("PubMedCentral")),
+        pmid=pmid_from(ext.get("PubMed")),
+        pmcid=pmcid_from(ext.get("PubMedCentral")),
         acl_id=text(ext.get("ACL")),
         s2_paper_id=text(data.get("paperId")),
         corpus_id=as_int(data.get("corpusId")) or as_int(ext.get("CorpusId")),
@@ -204,7 +205,7 @@ class S2Client(BaseClient):
         now = utcnow()
         found: dict[str, WorkRecord] = {}
         unique = list(dict.fromkeys(i.strip() for i in ids if valid_s2_id(i)))
-        for chunk in chunks(unique, self.batch_size):
+        for chunk in chunked(unique, self.batch_size):
             for batch_record in self._batch(chunk):
                 found[batch_record.key] = batch_record
         out: list[WorkRecord] = []

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Final, NamedTuple
 
 from enrich.errors import InputError
-from enrich.ids import ExtractedIds, extract_ids, normalize_title
+from enrich.ids import Ids, extract_ids, normalize_title
 from enrich.lists import LIST_SUFFIXES, ListSpec, list_files, list_id_problem, load_manifest, shown_path
 from enrich.parsing.entry import LOW_CONFIDENCE, Draft, Entry, ListSummary, ParseResult, finalize_kind
 from enrich.parsing.keys import assign_entry_ids, entry_identity, work_keys
@@ -132,7 +132,7 @@ class _Pre(NamedTuple):
     entry_id: str
     list_id: str
     draft: Draft
-    ids: ExtractedIds
+    ids: Ids
     kind: str
 
 
@@ -155,7 +155,7 @@ def _finish(pres: Sequence[_Pre]) -> list[Entry]:
     return [_entry(p.entry_id, p.list_id, p.draft, p.ids, p.kind, k) for p, k in zip(pres, keys, strict=True)]
 
 
-def _entry(entry_id: str, list_id: str, d: Draft, ids: ExtractedIds, kind: str, work_key: str) -> Entry:
+def _entry(entry_id: str, list_id: str, d: Draft, ids: Ids, kind: str, work_key: str) -> Entry:
     return Entry(
         entry_id=entry_id,
         list_id=list_id,
@@ -173,7 +173,7 @@ def _entry(entry_id: str, list_id: str, d: Draft, ids: ExtractedIds, kind: str, 
         pmcid=ids.pmcid,
         pmid=ids.pmid,
         acl_id=ids.acl_id,
-        s2_corpus_id=ids.s2_corpus_id,
+        s2_corpus_id=ids.corpus_id,
         github_repo=ids.github_repo,
         hf_id=ids.hf_id,
         hf_kind=ids.hf_kind,
@@ -259,23 +259,8 @@ def parse_paths(paths: Sequence[Path]) -> ParseResult:
 def assign_work_keys(entries: Sequence[Entry]) -> list[Entry]:
     """``entries`` with ``work_key`` recomputed across all of them (e.g. lists parsed one by one
     with :func:`parse_file`); entries whose key does not change are returned as they are."""
-    keys = work_keys((e.entry_id, e.name, e.title, _ids_of(e), e.urls) for e in entries)
+    keys = work_keys((e.entry_id, e.name, e.title, e.ids, e.urls) for e in entries)
     return [
         e if e.work_key == k else dataclasses.replace(e, work_key=k)
         for e, k in zip(entries, keys, strict=True)
     ]
-
-
-def _ids_of(e: Entry) -> ExtractedIds:
-    return ExtractedIds(
-        arxiv_id=e.arxiv_id,
-        arxiv_version=e.arxiv_version,
-        doi=e.doi,
-        pmcid=e.pmcid,
-        pmid=e.pmid,
-        acl_id=e.acl_id,
-        s2_corpus_id=e.s2_corpus_id,
-        github_repo=e.github_repo,
-        hf_kind=e.hf_kind,
-        hf_id=e.hf_id,
-    )

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from enrich.errors import InputError
-from enrich.ids import ExtractedIds, extract_ids
+from enrich.ids import Ids, extract_ids
 
 __all__ = [
     "KINDS",
@@ -92,6 +92,22 @@ class Entry:
     parse_shape: str | None = None  # always set by the parser; None for rows built elsewhere
     parse_confidence: float | None = None
 
+    @property
+    def ids(self) -> Ids:
+        """The identifiers read off this entry (its flat id columns are this value's fields)."""
+        return Ids(
+            arxiv_id=self.arxiv_id,
+            arxiv_version=self.arxiv_version,
+            doi=self.doi,
+            pmid=self.pmid,
+            pmcid=self.pmcid,
+            acl_id=self.acl_id,
+            corpus_id=self.s2_corpus_id,
+            github_repo=self.github_repo,
+            hf_kind=self.hf_kind,
+            hf_id=self.hf_id,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class ListSummary:
@@ -142,7 +158,7 @@ class ParseResult:
     summaries: list[ListSummary] = field(default_factory=list)  # one per list file that parsed
 
 
-def finalize_kind(draft: Draft, ids: ExtractedIds) -> str:
+def finalize_kind(draft: Draft, ids: Ids) -> str:
     """The entry's kind: the table/section hint, else what its identifiers and links say.
 
     A dataset hint yields to the entry's own words when it links a GitHub repo and calls itself a
@@ -160,7 +176,7 @@ def finalize_kind(draft: Draft, ids: ExtractedIds) -> str:
         return draft.kind_hint
     if ids.doi and not ids.arxiv_id and ids.doi.startswith(_DATA_DOI_PREFIXES):
         return "dataset"  # a DOI minted by a data repository (Zenodo, Dryad, Dataverse, figshare)
-    if ids.arxiv_id or ids.doi or ids.pmid or ids.pmcid or ids.acl_id or ids.s2_corpus_id is not None:
+    if ids.arxiv_id or ids.doi or ids.pmid or ids.pmcid or ids.acl_id or ids.corpus_id is not None:
         return "paper"
     if draft.paper_link:
         return "paper"
@@ -198,5 +214,5 @@ def _tool_text(draft: Draft) -> bool:
     return data is None or tool.start() < data.start()
 
 
-def ids_of(draft: Draft) -> ExtractedIds:
+def ids_of(draft: Draft) -> Ids:
     return extract_ids(draft.urls)

@@ -62,7 +62,8 @@ from typing import Any, Final, Protocol
 
 from rapidfuzz import fuzz, process
 
-from enrich.ids import ExtractedIds, normalize_title
+from enrich.ids import Ids, id_keys, normalize_title
+from enrich.util import UnionFind
 
 __all__ = [
     "CARRY_MIN_SIMILARITY",
@@ -97,19 +98,11 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def _paper_ids(ids: ExtractedIds | IdentityFields) -> list[str]:
-    found = [
-        f"arxiv:{ids.arxiv_id}" if ids.arxiv_id else "",
-        f"doi:{ids.doi}" if ids.doi else "",
-        f"pmid:{ids.pmid}" if ids.pmid else "",
-        f"pmcid:{ids.pmcid}" if ids.pmcid else "",
-        f"acl:{ids.acl_id}" if ids.acl_id else "",
-        f"corpus:{ids.s2_corpus_id}" if ids.s2_corpus_id is not None else "",
-    ]
-    return [k for k in found if k]
+def _paper_ids(ids: Ids) -> list[str]:
+    return [k for k in id_keys(ids) if not k.endswith(":")]
 
 
-def _thing_ids(ids: ExtractedIds | IdentityFields) -> list[str]:
+def _thing_ids(ids: Ids) -> list[str]:
     found = [
         f"hf:{ids.hf_kind}/{ids.hf_id.lower()}" if ids.hf_id and ids.hf_kind else "",
         f"github:{ids.github_repo}" if ids.github_repo else "",
@@ -121,9 +114,7 @@ def _text_key(name: str | None, title: str | None) -> str:
     return normalize_title(f"{name or ''} {title or ''}")
 
 
-def entry_identity(
-    kind: str, name: str | None, title: str | None, ids: ExtractedIds, urls: Sequence[str]
-) -> str:
+def entry_identity(kind: str, name: str | None, title: str | None, ids: Ids, urls: Sequence[str]) -> str:
     """The identity an entry id is derived from (see the module docstring)."""
     return _identity(kind, _text_key(name, title), _paper_ids(ids), _thing_ids(ids), urls)
 
@@ -197,25 +188,6 @@ def _title_keys(name: str | None, title: str | None) -> list[str]:
     return keys
 
 
-class _UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def find(self, x: str) -> str:
-        parent = self.parent
-        root = x
-        while parent.setdefault(root, root) != root:
-            root = parent[root]
-        while parent[x] != root:  # path compression
-            parent[x], x = root, parent[x]
-        return root
-
-    def union(self, a: str, b: str) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[rb] = ra
-
-
 def _sort_key(key: str) -> tuple[int, str]:
     return _RANK.get(key.split(":", 1)[0], 99), key
 
@@ -227,9 +199,9 @@ def _public(key: str) -> str:
     return key
 
 
-def work_keys(rows: Iterable[tuple[str, str | None, str | None, ExtractedIds, Sequence[str]]]) -> list[str]:
+def work_keys(rows: Iterable[tuple[str, str | None, str | None, Ids, Sequence[str]]]) -> list[str]:
     """``work_key`` for each ``(entry_id, name, title, ids, urls)`` (union-find over shared keys)."""
-    uf = _UnionFind()
+    uf = UnionFind()
     per_entry: list[list[str]] = []
     for entry_id, name, title, ids, urls in rows:
         keys = _paper_ids(ids) + _title_keys(name, title)
@@ -279,23 +251,7 @@ class IdentityFields(Protocol):
     @property
     def title(self) -> str | None: ...
     @property
-    def arxiv_id(self) -> str | None: ...
-    @property
-    def doi(self) -> str | None: ...
-    @property
-    def pmid(self) -> str | None: ...
-    @property
-    def pmcid(self) -> str | None: ...
-    @property
-    def acl_id(self) -> str | None: ...
-    @property
-    def s2_corpus_id(self) -> int | None: ...
-    @property
-    def github_repo(self) -> str | None: ...
-    @property
-    def hf_id(self) -> str | None: ...
-    @property
-    def hf_kind(self) -> str | None: ...
+    def ids(self) -> Ids: ...
     @property
     def urls(self) -> Sequence[str]: ...
 
@@ -319,6 +275,20 @@ class PreviousEntry:
     hf_id: str | None = None
     hf_kind: str | None = None
     urls: tuple[str, ...] = ()
+
+    @property
+    def ids(self) -> Ids:
+        return Ids(
+            arxiv_id=self.arxiv_id,
+            doi=self.doi,
+            pmid=self.pmid,
+            pmcid=self.pmcid,
+            acl_id=self.acl_id,
+            corpus_id=self.s2_corpus_id,
+            github_repo=self.github_repo,
+            hf_kind=self.hf_kind,
+            hf_id=self.hf_id,
+        )
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> PreviousEntry:
@@ -366,7 +336,8 @@ _DIGITS: Final = re.compile(r"\d+")
 
 def _facts(entry: IdentityFields) -> _Facts:
     text = _text_key(entry.name, entry.title)
-    papers, things = _paper_ids(entry), _thing_ids(entry)
+    ids = entry.ids
+    papers, things = _paper_ids(ids), _thing_ids(ids)
     return _Facts(
         identity=_identity(entry.kind, text, papers, things, entry.urls),
         text=text,
@@ -374,8 +345,8 @@ def _facts(entry: IdentityFields) -> _Facts:
         section=normalize_title(entry.section or ""),
         papers=frozenset(papers),
         links=frozenset(things),
-        arxiv=entry.arxiv_id,
-        doi=entry.doi,
+        arxiv=ids.arxiv_id,
+        doi=ids.doi,
         numbers=tuple(sorted(_DIGITS.findall(text))),
     )
 

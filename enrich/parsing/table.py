@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
@@ -11,6 +9,7 @@ from typing import Final
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from enrich.atomic import atomic_write
 from enrich.errors import EnrichError
 from enrich.parsing.entry import Entry
 
@@ -66,22 +65,7 @@ def write_entries(entries: Sequence[Entry], out: Path) -> None:
     table = entries_to_table(entries)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    except OSError as exc:
-        raise EnrichError(f"{out}: cannot write ({exc.strerror or exc})") from None
-    tmp = Path(tmp_name)
-    done = False
-    try:
         mode = out.stat().st_mode & 0o777 if out.exists() else 0o644
-        with os.fdopen(fd, "wb") as fh:
-            os.fchmod(fh.fileno(), mode)
-            pq.write_table(table, fh, compression="zstd")
-            fh.flush()
-            os.fsync(fh.fileno())
-        tmp.replace(out)
-        done = True
+        atomic_write(out, lambda fh: pq.write_table(table, fh, compression="zstd"), mode=mode)
     except (OSError, pa.ArrowException) as exc:
-        raise EnrichError(f"{out}: cannot write ({exc})") from None
-    finally:
-        if not done:
-            tmp.unlink(missing_ok=True)
+        raise EnrichError(f"{out}: cannot write ({getattr(exc, 'strerror', None) or exc})") from None

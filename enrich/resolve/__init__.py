@@ -1,11 +1,12 @@
 """Resolution: entries -> identifiers -> one :class:`ResolvedWork` per work (see the README section)."""
 
 from enrich.resolve.cache import ResolutionCache
-from enrich.resolve.crosswalk import LookupPlan, plan_lookups, resolve_works
+from enrich.resolve.cluster import resolve_works
 from enrich.resolve.idmap import WorkIdMap, work_id_for
 from enrich.resolve.match import TitleMatch, TitleQuery
+from enrich.resolve.plan import LookupPlan, plan_lookups
 from enrich.resolve.resolver import TitleResolver
-from enrich.resolve.types import MatchEvidence, MatchMethod, ResolvedWork, WorkIds
+from enrich.resolve.types import MatchEvidence, MatchMethod, ResolvedWork
 
 __all__ = [
     "LookupPlan",
@@ -17,7 +18,6 @@ __all__ = [
     "TitleQuery",
     "TitleResolver",
     "WorkIdMap",
-    "WorkIds",
     "plan_lookups",
     "resolve_works",
     "work_id_for",

@@ -17,10 +17,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from enrich.ids import normalize_title
+from enrich.ids import Ids, normalize_title
 from enrich.records import Author, FetchStatus, WorkRecord
 from enrich.resolve.match import TitleMatch, TitleQuery
-from enrich.resolve.types import MatchEvidence, MatchMethod, WorkIds
+from enrich.resolve.types import MatchEvidence, MatchMethod
 
 DEFAULT_NONE_TTL = timedelta(days=30)
 
@@ -101,7 +101,7 @@ class ResolutionCache:
             work_key=query.work_key,
             evidence=_evidence_from_json(evidence),
             record=_record_from_json(record) if record else None,
-            ids=WorkIds(**json.loads(ids)),
+            ids=Ids(**json.loads(ids)),
         )
 
     def put(self, query: TitleQuery, match: TitleMatch, *, now: datetime | None = None) -> bool:

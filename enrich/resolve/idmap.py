@@ -5,7 +5,7 @@
 change in curated lists is a preprint that later gains its published DOI: with arXiv first that work
 keeps its id even without any memory. The reverse change (a published paper later found to have a
 preprint) would change a derived id, so :class:`WorkIdMap` - a small SQLite table passed to
-:func:`enrich.resolve.crosswalk.resolve_works` - remembers, for every identifier a work ever carried,
+:func:`enrich.resolve.cluster.resolve_works` - remembers, for every identifier a work ever carried,
 the id it was first given; a work reuses that id on later nights whatever ids it gains. When two
 works merge (a crosswalk discovered they are one), the earliest-assigned id wins and the others are
 kept as aliases.
@@ -19,20 +19,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 
-from enrich.ids import normalize_title
-from enrich.resolve.types import WorkIds
-
-ID_ORDER = ("arxiv_id", "doi", "pmid", "pmcid", "acl_id", "corpus_id", "openalex_id")
-ID_PREFIX = {
-    "arxiv_id": "arxiv",
-    "doi": "doi",
-    "pmid": "pmid",
-    "pmcid": "pmcid",
-    "acl_id": "acl",
-    "corpus_id": "corpus",
-    "openalex_id": "openalex",
-    "s2_paper_id": "s2",
-}
+from enrich.ids import ID_ORDER, ID_PREFIX, Ids, normalize_title
 
 
 def title_key(title: str) -> str | None:
@@ -43,20 +30,10 @@ def title_key(title: str) -> str | None:
     return "title:" + hashlib.sha1(norm.encode("utf-8")).hexdigest()[:16]
 
 
-def id_keys(ids: WorkIds) -> list[str]:
-    """Every identifier of ``ids`` as ``prefix:value`` keys, in :data:`ID_ORDER` (then s2)."""
-    keys = []
-    for name in (*ID_ORDER, "s2_paper_id"):
-        value = getattr(ids, name)
-        if value is not None:
-            keys.append(f"{ID_PREFIX[name]}:{value}")
-    return keys
-
-
-def work_id_for(ids: WorkIds, title: str | None) -> str:
+def work_id_for(ids: Ids, title: str | None) -> str:
     """The derived work id: the first identifier in :data:`ID_ORDER`, else the title hash.
 
-    >>> work_id_for(WorkIds(arxiv_id="1706.03762", doi="10.5555/x"), None)
+    >>> work_id_for(Ids(arxiv_id="1706.03762", doi="10.5555/x"), None)
     'arxiv:1706.03762'
     """
     for name in ID_ORDER:

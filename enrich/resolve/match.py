@@ -46,9 +46,9 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from enrich.ids import normalize_title
+from enrich.ids import Ids, normalize_title
 from enrich.records import FetchStatus, WorkRecord
-from enrich.resolve.types import MatchEvidence, MatchMethod, WorkIds
+from enrich.resolve.types import MatchEvidence, MatchMethod
 
 # --- weights (log-odds) -----------------------------------------------------------------------
 BIAS = -2.0
@@ -140,7 +140,7 @@ class TitleMatch:
     work_key: str
     evidence: MatchEvidence
     record: WorkRecord | None = None
-    ids: WorkIds = field(default_factory=WorkIds)
+    ids: Ids = field(default_factory=Ids)
     complete: bool = True  # every source answered; an incomplete "none" is not cached
 
     @property
@@ -401,32 +401,14 @@ def score_candidate(query: TitleQuery, record: WorkRecord) -> CandidateScore:
 # --- candidate identity -----------------------------------------------------------------------
 
 
-def record_ids(record: WorkRecord) -> WorkIds:
-    """The identifiers a record carries, as :class:`WorkIds` (arXiv DataCite DOIs become arXiv ids)."""
-    arxiv_id, doi = record.arxiv_id, record.doi
-    if doi is not None and doi.lower().startswith("10.48550/arxiv."):
-        arxiv_id = arxiv_id or doi[len("10.48550/arxiv.") :]
-        doi = None
-    return WorkIds(
-        arxiv_id=arxiv_id,
-        doi=doi,
-        pmid=record.pmid,
-        pmcid=record.pmcid,
-        acl_id=record.acl_id,
-        s2_paper_id=record.s2_paper_id,
-        corpus_id=record.corpus_id,
-        openalex_id=record.openalex_id,
-    )
-
-
 _ID_FIELDS = ("arxiv_id", "doi", "pmid", "pmcid", "acl_id", "s2_paper_id", "corpus_id", "openalex_id")
 
 
-def _id_pairs(ids: WorkIds) -> set[tuple[str, str]]:
+def _id_pairs(ids: Ids) -> set[tuple[str, str]]:
     return {(f, str(getattr(ids, f))) for f in _ID_FIELDS if getattr(ids, f) is not None}
 
 
-def merge_ids(many: Iterable[WorkIds]) -> WorkIds:
+def merge_ids(many: Iterable[Ids]) -> Ids:
     """First non-empty value of each field, in order."""
     values: dict[str, object] = {}
     for ids in many:
@@ -434,7 +416,7 @@ def merge_ids(many: Iterable[WorkIds]) -> WorkIds:
             v = getattr(ids, f)
             if v is not None and f not in values:
                 values[f] = v
-    return WorkIds(**values)  # type: ignore[arg-type]
+    return Ids(**values)  # type: ignore[arg-type]
 
 
 _VERSION_FIELDS = frozenset({"arxiv_id", "doi", "pmid", "pmcid", "acl_id"})
@@ -447,7 +429,7 @@ def _conflict(a: set[tuple[str, str]], b: set[tuple[str, str]]) -> bool:
 
 
 def _same_work(a: CandidateScore, b: CandidateScore) -> bool:
-    ia, ib = _id_pairs(record_ids(a.record)), _id_pairs(record_ids(b.record))
+    ia, ib = _id_pairs(a.record.ids), _id_pairs(b.record.ids)
     if ia & ib:
         return True
     if _conflict(ia, ib):
@@ -471,9 +453,9 @@ class CandidateGroup:
     members: tuple[CandidateScore, ...]
 
     @property
-    def ids(self) -> WorkIds:
+    def ids(self) -> Ids:
         ordered = sorted(self.members, key=lambda m: (-m.score, m.record.source, m.record.key))
-        return merge_ids(record_ids(m.record) for m in ordered)
+        return merge_ids(m.record.ids for m in ordered)
 
 
 def group_candidates(scored: Sequence[CandidateScore]) -> list[CandidateGroup]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from enrich.ids import Ids
 from enrich.records import WorkRecord
 
 
@@ -30,20 +31,6 @@ class LinkCheck(enum.StrEnum):
     TITLE_MISMATCH = "title_mismatch"  # the id names a work whose title does not match at all
     ID_NOT_FOUND = "id_not_found"  # every source asked about the id said it does not exist
     UNCHECKED = "unchecked"  # no title to compare, no answer tonight, or not a paper row
-
-
-@dataclass(frozen=True, slots=True)
-class WorkIds:
-    """Every identifier known for one work, normalised (see ``enrich.ids``)."""
-
-    arxiv_id: str | None = None  # no version
-    doi: str | None = None  # lower-case publisher DOI (the arXiv DataCite DOI is derived, not stored)
-    pmid: str | None = None
-    pmcid: str | None = None  # "PMC123"
-    acl_id: str | None = None
-    s2_paper_id: str | None = None
-    corpus_id: int | None = None
-    openalex_id: str | None = None  # "W123"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +59,7 @@ class ResolvedWork:
     """
 
     work_id: str
-    ids: WorkIds
+    ids: Ids
     entry_ids: tuple[str, ...]
     work_keys: tuple[str, ...]  # the parse-time local keys that were merged into this work
     evidence: MatchEvidence

@@ -330,7 +330,7 @@ def test_parse_lists_keeps_going_past_a_bad_file(tmp_path: Path) -> None:
         "github": ["cambridgeltl/visual-med-alpaca"],
         "hf": ["model:epfl-llm/meditron-7b"],
     }
-    assert pipeline.title_queries(parsed.entries) == []
+    assert pipeline.lookup_plan(parsed.entries).title_queries == ()
 
 
 def test_parse_lists_missing_directory(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from enrich.ids import (
-    ExtractedIds,
+    Ids,
     arxiv_datacite_doi,
     doi_from_url,
     extract_ids,
@@ -284,14 +284,14 @@ def test_extract_ids_first_of_each_kind_wins() -> None:
             "https://doi.org/10.1145/3571730",
         ]
     )
-    assert got == ExtractedIds(
+    assert got == Ids(
         arxiv_id="2303.13375",
         arxiv_version=1,
         doi="10.1038/s41586-023-06291-2",
         pmcid="PMC10020064",
         pmid="37438534",
         acl_id="2022.bionlp-1.9",
-        s2_corpus_id=59291975,
+        corpus_id=59291975,
         github_repo="microsoft/llava-med",
         hf_kind="model",
         hf_id="emilyalsentzer/Bio_ClinicalBERT",
@@ -299,10 +299,10 @@ def test_extract_ids_first_of_each_kind_wins() -> None:
 
 
 def test_extract_ids_arxiv_datacite_doi_is_arxiv_and_relative_links_ignored() -> None:
-    assert extract_ids(["https://doi.org/10.48550/arXiv.2106.09685", "owner/repo"]) == ExtractedIds(
+    assert extract_ids(["https://doi.org/10.48550/arXiv.2106.09685", "owner/repo"]) == Ids(
         arxiv_id="2106.09685"
     )
-    assert extract_ids([]) == ExtractedIds()
+    assert extract_ids([]) == Ids()
 
 
 @pytest.mark.parametrize(

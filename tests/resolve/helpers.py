@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from enrich.ids import Ids
 from enrich.records import Author, FetchStatus, WorkRecord
 
 T0 = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
@@ -28,6 +29,17 @@ class FakeEntry:
     pmid: str | None = None
     acl_id: str | None = None
     s2_corpus_id: int | None = None
+
+    @property
+    def ids(self) -> Ids:
+        return Ids(
+            arxiv_id=self.arxiv_id,
+            doi=self.doi,
+            pmid=self.pmid,
+            pmcid=self.pmcid,
+            acl_id=self.acl_id,
+            corpus_id=self.s2_corpus_id,
+        )
 
 
 def rec(

@@ -5,11 +5,13 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from enrich.ids import Ids, Lookup
 from enrich.records import FetchStatus
-from enrich.resolve.crosswalk import LookupPlan, key_node, plan_lookups, resolve_works
+from enrich.resolve.cluster import key_node, resolve_works
 from enrich.resolve.idmap import work_id_for
 from enrich.resolve.match import TitleMatch, TitleQuery
-from enrich.resolve.types import LinkCheck, MatchEvidence, MatchMethod, ResolvedWork, WorkIds
+from enrich.resolve.plan import LookupPlan, plan_lookups
+from enrich.resolve.types import LinkCheck, MatchEvidence, MatchMethod, ResolvedWork
 
 from .helpers import FakeEntry, rec
 
@@ -60,7 +62,7 @@ def attention_fixture() -> tuple[list[FakeEntry], list, dict[str, TitleMatch]]:
     title_ev = MatchEvidence(MatchMethod.TITLE, 0.9933, "s2", ATTN, 1.0, None, True)
     matches = {
         "wk-title": TitleMatch(
-            "wk-title", title_ev, records[1], WorkIds(arxiv_id="1706.03762", corpus_id=13756489)
+            "wk-title", title_ev, records[1], Ids(arxiv_id="1706.03762", corpus_id=13756489)
         ),
     }
     return entries, records, matches
@@ -72,7 +74,7 @@ def test_preprint_published_and_title_only_entries_become_one_work() -> None:
     assert works == [
         ResolvedWork(
             work_id="arxiv:1706.03762",
-            ids=WorkIds(
+            ids=Ids(
                 arxiv_id="1706.03762",
                 doi="10.5555/3295222.3295349",
                 s2_paper_id="204e3073870fae3d05bcbc2f6a8e263d9b72e776",
@@ -104,7 +106,7 @@ def test_arxiv_versions_collapse_and_datacite_doi_is_the_arxiv_id() -> None:
     ]
     works = resolve_works(entries, [], {})
     assert [(w.work_id, w.entry_ids, w.ids, w.evidence.method) for w in works] == [
-        ("arxiv:2106.09685", ("a", "b", "c"), WorkIds(arxiv_id="2106.09685"), MatchMethod.LOCAL)
+        ("arxiv:2106.09685", ("a", "b", "c"), Ids(arxiv_id="2106.09685"), MatchMethod.LOCAL)
     ]
 
 
@@ -121,7 +123,7 @@ def test_failed_lookup_hangs_on_its_key_and_joins_nothing_else() -> None:
     assert works == [
         ResolvedWork(
             work_id="doi:10.1000/missing",
-            ids=WorkIds(doi="10.1000/missing"),
+            ids=Ids(doi="10.1000/missing"),
             entry_ids=("a",),
             work_keys=("k1",),
             evidence=MatchEvidence(MatchMethod.LOCAL),
@@ -147,11 +149,11 @@ def test_abstained_and_unmatched_titles_stay_local() -> None:
     }
     works = resolve_works(entries, [], matches)
     assert [(w.work_id, w.entry_ids, w.evidence, w.records) for w in works] == [
-        (work_id_for(WorkIds(), "A Paper Nobody Indexed"), ("b",), MatchEvidence(MatchMethod.LOCAL), ()),
-        (work_id_for(WorkIds(), "Deep Learning"), ("a",), abstained, ()),
+        (work_id_for(Ids(), "A Paper Nobody Indexed"), ("b",), MatchEvidence(MatchMethod.LOCAL), ()),
+        (work_id_for(Ids(), "Deep Learning"), ("a",), abstained, ()),
     ]
     assert (
-        work_id_for(WorkIds(), "Deep Learning")
+        work_id_for(Ids(), "Deep Learning")
         == "title:" + __import__("hashlib").sha1(b"deep learning").hexdigest()[:16]
     )
 
@@ -171,9 +173,9 @@ def test_same_work_key_with_conflicting_dois_is_not_merged() -> None:
 
 def test_title_match_is_ignored_for_entries_with_their_own_ids() -> None:
     entries = [FakeEntry("a", "k", title="T", arxiv_id="2001.00001")]
-    m = TitleMatch("k", MatchEvidence(MatchMethod.TITLE, 0.99, "s2"), None, WorkIds(doi="10.1/zzz"))
+    m = TitleMatch("k", MatchEvidence(MatchMethod.TITLE, 0.99, "s2"), None, Ids(doi="10.1/zzz"))
     works = resolve_works(entries, [], {"k": m})
-    assert [(w.work_id, w.ids) for w in works] == [("arxiv:2001.00001", WorkIds(arxiv_id="2001.00001"))]
+    assert [(w.work_id, w.ids) for w in works] == [("arxiv:2001.00001", Ids(arxiv_id="2001.00001"))]
 
 
 def test_key_node() -> None:
@@ -202,17 +204,34 @@ def test_plan_lookups() -> None:
     ]
     plan = plan_lookups(entries)
     assert plan == LookupPlan(
-        arxiv_ids=("1706.03762", "2001.00002"),
-        s2_ids=("ACL:P18-1001", "ARXIV:1706.03762", "ARXIV:2001.00002", "PMID:123"),
-        openalex_ids=("doi:10.48550/arxiv.1706.03762", "doi:10.48550/arxiv.2001.00002", "pmid:123"),
-        crossref_dois=("10.5555/x",),
+        arxiv=(Lookup("arxiv", "1706.03762"), Lookup("arxiv", "2001.00002")),
+        s2=(
+            Lookup("acl", "P18-1001"),
+            Lookup("arxiv", "1706.03762"),
+            Lookup("arxiv", "2001.00002"),
+            Lookup("pmid", "123"),
+        ),
+        openalex=(
+            Lookup("doi", "10.48550/arxiv.1706.03762"),
+            Lookup("doi", "10.48550/arxiv.2001.00002"),
+            Lookup("pmid", "123"),
+        ),
+        crossref=(Lookup("doi", "10.5555/x"),),
         title_queries=(TitleQuery("k4", "Only A Title", 2020, "Jane Doe, John Roe", "NeurIPS"),),
     )
-    accepted = TitleMatch("k4", MatchEvidence(MatchMethod.TITLE, 0.99, "s2"), None, WorkIds(doi="10.9/only"))
+    assert [lookup.wire("s2") for lookup in plan.s2] == [
+        "ACL:P18-1001",
+        "ARXIV:1706.03762",
+        "ARXIV:2001.00002",
+        "PMID:123",
+    ]
+    assert [lookup.wire("openalex") for lookup in plan.openalex][-1] == "pmid:123"
+    accepted = TitleMatch("k4", MatchEvidence(MatchMethod.TITLE, 0.99, "s2"), None, Ids(doi="10.9/only"))
     second = plan_lookups(entries, {"k4": accepted})
     assert second.title_queries == ()
-    assert "DOI:10.9/only" in second.s2_ids and "doi:10.9/only" in second.openalex_ids
-    assert "10.9/only" in second.crossref_dois
+    assert Lookup("doi", "10.9/only") in second.s2 and Lookup("doi", "10.9/only") in second.openalex
+    assert Lookup("doi", "10.9/only") in second.crossref
+    assert plan.with_matches({"k4": accepted}) == second  # the grouping is reused, not recomputed
 
 
 # --- no over-merge (property) -----------------------------------------------------------------

@@ -4,10 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from enrich.resolve.crosswalk import resolve_works
-from enrich.resolve.idmap import WorkIdMap, id_keys, title_key, work_id_for
+from enrich.ids import Ids, id_keys
+from enrich.resolve.cluster import resolve_works
+from enrich.resolve.idmap import WorkIdMap, title_key, work_id_for
 from enrich.resolve.match import TitleMatch
-from enrich.resolve.types import MatchEvidence, MatchMethod, WorkIds
+from enrich.resolve.types import MatchEvidence, MatchMethod
 
 from .helpers import FakeEntry, rec
 
@@ -15,7 +16,7 @@ TITLE = "Low-Rank Adaptation of Large Language Models"
 
 
 def test_work_id_for_order() -> None:
-    full = WorkIds(
+    full = Ids(
         arxiv_id="2106.09685",
         doi="10.1/x",
         pmid="1",
@@ -25,10 +26,10 @@ def test_work_id_for_order() -> None:
         openalex_id="W9",
     )
     assert work_id_for(full, TITLE) == "arxiv:2106.09685"
-    assert work_id_for(WorkIds(doi="10.1/x", pmid="1"), TITLE) == "doi:10.1/x"
-    assert work_id_for(WorkIds(pmcid="PMC2", acl_id="P1"), None) == "pmcid:PMC2"
-    assert work_id_for(WorkIds(corpus_id=5, openalex_id="W9"), None) == "corpus:5"
-    assert work_id_for(WorkIds(s2_paper_id="abc"), "T") == title_key("T")
+    assert work_id_for(Ids(doi="10.1/x", pmid="1"), TITLE) == "doi:10.1/x"
+    assert work_id_for(Ids(pmcid="PMC2", acl_id="P1"), None) == "pmcid:PMC2"
+    assert work_id_for(Ids(corpus_id=5, openalex_id="W9"), None) == "corpus:5"
+    assert work_id_for(Ids(s2_paper_id="abc"), "T") == title_key("T")
     assert id_keys(full) == [
         "arxiv:2106.09685",
         "doi:10.1/x",
@@ -39,7 +40,7 @@ def test_work_id_for_order() -> None:
         "openalex:W9",
     ]
     with pytest.raises(ValueError, match="needs an identifier or a non-empty title"):
-        work_id_for(WorkIds(), "  ")
+        work_id_for(Ids(), "  ")
 
 
 def test_preprint_gaining_a_doi_keeps_its_id_even_without_memory() -> None:
@@ -78,7 +79,7 @@ def test_title_only_work_keeps_its_id_once_resolved() -> None:
     with WorkIdMap(":memory:") as ids:
         night1 = resolve_works(entries, [], {}, id_map=ids)
         match = TitleMatch(
-            "k1", MatchEvidence(MatchMethod.TITLE, 0.99, "s2"), None, WorkIds(arxiv_id="2106.09685")
+            "k1", MatchEvidence(MatchMethod.TITLE, 0.99, "s2"), None, Ids(arxiv_id="2106.09685")
         )
         night2 = resolve_works(
             entries, [rec("arxiv", "2106.09685", TITLE, arxiv_id="2106.09685")], {"k1": match}, id_map=ids

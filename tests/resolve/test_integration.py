@@ -9,12 +9,14 @@ import pytest
 
 from enrich.clients import Clients
 from enrich.config import Credentials
+from enrich.ids import Ids
 from enrich.resolve.cache import ResolutionCache
-from enrich.resolve.crosswalk import plan_lookups, resolve_works
+from enrich.resolve.cluster import resolve_works
 from enrich.resolve.idmap import title_key
 from enrich.resolve.match import TitleQuery
+from enrich.resolve.plan import plan_lookups
 from enrich.resolve.resolver import TitleResolver
-from enrich.resolve.types import MatchMethod, WorkIds
+from enrich.resolve.types import MatchMethod
 from fakeapis import FakeApis
 
 from .helpers import FakeEntry
@@ -101,13 +103,16 @@ def test_titles_then_ids_then_clusters(apis: FakeApis, tmp_path: Path) -> None:
     assert searches == sum(resolver.requests.values())
 
     second = plan_lookups(ENTRIES, matches)
-    assert second.arxiv_ids == ("1706.03762", "2106.09685")
-    assert second.crossref_dois == ("10.1000/iclr.lora", "10.1000/llm.med", "10.5555/3295222.3295349")
+    wire = {
+        source: [lookup.wire(source) for lookup in lookups] for source, lookups in second.by_source().items()
+    }
+    assert wire["arxiv"] == ["1706.03762", "2106.09685"]
+    assert wire["crossref"] == ["10.1000/iclr.lora", "10.1000/llm.med", "10.5555/3295222.3295349"]
     records = [
-        *clients.s2.get_papers(list(second.s2_ids)),
-        *clients.openalex.get_works(list(second.openalex_ids)),
-        *clients.arxiv.fetch(list(second.arxiv_ids)),
-        *clients.crossref.get_works(list(second.crossref_dois)),
+        *clients.s2.get_papers(wire["s2"]),
+        *clients.openalex.get_works(wire["openalex"]),
+        *clients.arxiv.fetch(wire["arxiv"]),
+        *clients.crossref.get_works(wire["crossref"]),
     ]
     works = resolve_works(ENTRIES, records, matches)
     rows = [(w.work_id, w.entry_ids, w.evidence.method, w.ids.arxiv_id, w.ids.doi) for w in works]
@@ -126,7 +131,7 @@ def test_titles_then_ids_then_clusters(apis: FakeApis, tmp_path: Path) -> None:
     ]
     lora = works[1]
     assert sorted({r.source for r in lora.records}) == ["arxiv", "crossref", "openalex", "s2"]
-    assert lora.ids == WorkIds(
+    assert lora.ids == Ids(
         arxiv_id="2106.09685",
         doi="10.1000/iclr.lora",
         s2_paper_id=lora.ids.s2_paper_id,

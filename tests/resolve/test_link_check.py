@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import pytest
 
+from enrich.ids import Ids
 from enrich.records import FetchStatus
-from enrich.resolve.crosswalk import LinkVerdict, check_links, resolve_works
+from enrich.resolve.cluster import LinkVerdict, check_links, resolve_works
 from enrich.resolve.idmap import title_key
 from enrich.resolve.match import titles_agree
-from enrich.resolve.types import LinkCheck, MatchMethod, WorkIds
+from enrich.resolve.types import LinkCheck, MatchMethod
 
 from .helpers import FakeEntry, rec
 
@@ -24,7 +25,7 @@ ACL_TITLE = "Entity-Enriched Neural Models for Clinical Question Answering"
 ACL_ID = "2020.bionlp-1.12"
 
 
-def _rows(works: list) -> list[tuple[str, tuple[str, ...], WorkIds, tuple[tuple[str, LinkCheck], ...]]]:
+def _rows(works: list) -> list[tuple[str, tuple[str, ...], Ids, tuple[tuple[str, LinkCheck], ...]]]:
     return [(w.work_id, w.entry_ids, w.ids, w.link_checks) for w in works]
 
 
@@ -63,11 +64,11 @@ def test_copied_wrong_arxiv_id_is_flagged_not_merged_and_re_resolved_by_title() 
     }
     works = resolve_works(entries, records, {})
     assert _rows(works) == [
-        ("arxiv:2210.10341", ("biogpt",), WorkIds(arxiv_id="2210.10341"), (("biogpt", LinkCheck.OK),)),
+        ("arxiv:2210.10341", ("biogpt",), Ids(arxiv_id="2210.10341"), (("biogpt", LinkCheck.OK),)),
         (
             "arxiv:2212.13138",
             ("medpalm", "wrong"),
-            WorkIds(arxiv_id="2212.13138"),
+            Ids(arxiv_id="2212.13138"),
             (("medpalm", LinkCheck.OK), ("wrong", LinkCheck.TITLE_MISMATCH)),
         ),
     ]
@@ -87,8 +88,8 @@ def test_copied_wrong_arxiv_id_without_a_title_match_keeps_its_own_title_work() 
     records = [rec("arxiv", "2210.10341", BIOGPT, 2022, arxiv_id="2210.10341")]
     works = resolve_works(entries, records, {})
     assert _rows(works) == [
-        ("arxiv:2210.10341", ("biogpt",), WorkIds(arxiv_id="2210.10341"), (("biogpt", LinkCheck.OK),)),
-        (str(title_key(MEDPALM)), ("wrong",), WorkIds(), (("wrong", LinkCheck.TITLE_MISMATCH),)),
+        ("arxiv:2210.10341", ("biogpt",), Ids(arxiv_id="2210.10341"), (("biogpt", LinkCheck.OK),)),
+        (str(title_key(MEDPALM)), ("wrong",), Ids(), (("wrong", LinkCheck.TITLE_MISMATCH),)),
     ]
     assert works[1].records == ()  # none of BioGPT's data is attached to Med-PaLM
     assert works[1].local_title == MEDPALM
@@ -108,10 +109,10 @@ def test_copied_wrong_acl_id_shared_by_two_rows_does_not_merge_them() -> None:
         (
             f"acl:{ACL_ID}",
             ("acl-paper",),
-            WorkIds(acl_id=ACL_ID, corpus_id=218502441),
+            Ids(acl_id=ACL_ID, corpus_id=218502441),
             (("acl-paper", LinkCheck.OK),),
         ),
-        (str(title_key(BIOGPT)), ("biogpt",), WorkIds(), (("biogpt", LinkCheck.TITLE_MISMATCH),)),
+        (str(title_key(BIOGPT)), ("biogpt",), Ids(), (("biogpt", LinkCheck.TITLE_MISMATCH),)),
     ]
 
 
@@ -123,8 +124,8 @@ def test_two_wrong_rows_sharing_one_id_stay_apart() -> None:
     records = [rec("s2", f"ACL:{ACL_ID}", ACL_TITLE, 2020, acl_id=ACL_ID)]
     works = resolve_works(entries, records, {})
     assert sorted((w.entry_ids, w.ids, w.link_checks) for w in works) == [
-        (("biogpt",), WorkIds(), (("biogpt", LinkCheck.TITLE_MISMATCH),)),
-        (("medpalm",), WorkIds(), (("medpalm", LinkCheck.TITLE_MISMATCH),)),
+        (("biogpt",), Ids(), (("biogpt", LinkCheck.TITLE_MISMATCH),)),
+        (("medpalm",), Ids(), (("medpalm", LinkCheck.TITLE_MISMATCH),)),
     ]
 
 
@@ -146,7 +147,7 @@ def test_correct_preprint_and_journal_pair_is_ok_and_merged() -> None:
         (
             "arxiv:2305.09617",
             ("pre", "pub"),
-            WorkIds(arxiv_id="2305.09617", doi=doi, corpus_id=258715226),
+            Ids(arxiv_id="2305.09617", doi=doi, corpus_id=258715226),
             (("pre", LinkCheck.OK), ("pub", LinkCheck.OK)),
         )
     ]
@@ -191,15 +192,15 @@ def test_a_night_without_answers_keeps_the_detachment_from_the_remembered_title(
     records = [rec("arxiv", "2210.10341", status=FetchStatus.ERROR, reason="HTTP 503")]
     works = resolve_works(entries, records, {}, known_titles={"arxiv:2210.10341": BIOGPT})
     assert _rows(works) == [
-        ("arxiv:2210.10341", ("biogpt",), WorkIds(arxiv_id="2210.10341"), (("biogpt", LinkCheck.OK),)),
-        (str(title_key(MEDPALM)), ("wrong",), WorkIds(), (("wrong", LinkCheck.TITLE_MISMATCH),)),
+        ("arxiv:2210.10341", ("biogpt",), Ids(arxiv_id="2210.10341"), (("biogpt", LinkCheck.OK),)),
+        (str(title_key(MEDPALM)), ("wrong",), Ids(), (("wrong", LinkCheck.TITLE_MISMATCH),)),
     ]
     # without the memory nothing can be checked, and nothing is split
     assert _rows(resolve_works(entries, records, {})) == [
         (
             "arxiv:2210.10341",
             ("biogpt", "wrong"),
-            WorkIds(arxiv_id="2210.10341"),
+            Ids(arxiv_id="2210.10341"),
             (("biogpt", LinkCheck.UNCHECKED), ("wrong", LinkCheck.UNCHECKED)),
         ),
     ]

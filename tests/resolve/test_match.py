@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from enrich.ids import Ids
 from enrich.records import FetchStatus
 from enrich.resolve.match import (
     ABSTAIN_LOW,
@@ -16,7 +17,7 @@ from enrich.resolve.match import (
     score_candidate,
     surname,
 )
-from enrich.resolve.types import MatchEvidence, MatchMethod, WorkIds
+from enrich.resolve.types import MatchEvidence, MatchMethod
 
 from .helpers import rec
 
@@ -136,7 +137,7 @@ def test_decide_accepts_with_evidence_and_ids() -> None:
     match = decide(q("Attention is all you need", 2017), [decoy, good])
     assert match.accepted
     assert match.record == good
-    assert match.ids == WorkIds(arxiv_id="1706.03762", corpus_id=13756489)
+    assert match.ids == Ids(arxiv_id="1706.03762", corpus_id=13756489)
     assert match.evidence == MatchEvidence(
         method=MatchMethod.TITLE,
         score=0.9985,
@@ -153,7 +154,7 @@ def test_same_title_different_year_abstains_without_a_year_and_picks_with_one() 
     v2 = rec("s2", "b", "A Study of Things and Stuff", 2021, ("Ann Lee",), doi="10.1/b")
     assert decide(q("A study of things and stuff"), [v1, v2]).evidence.method is MatchMethod.ABSTAINED
     chosen = decide(q("A study of things and stuff", 2021), [v1, v2])
-    assert chosen.accepted and chosen.ids == WorkIds(doi="10.1/b")
+    assert chosen.accepted and chosen.ids == Ids(doi="10.1/b")
     # one year off from both: too close to call
     assert decide(q("A study of things and stuff", 2020), [v1, v2]).evidence.method is MatchMethod.ABSTAINED
 
@@ -176,7 +177,7 @@ def test_an_exact_year_against_a_one_year_off_twin_is_inside_the_margin() -> Non
         MatchMethod.ABSTAINED,
         0.9985,
         None,
-        WorkIds(),
+        Ids(),
     )
     # the same twin three years off (YEAR_FAR) is far outside the margin: the 2021 work is accepted
     far = rec("s2", "c", title, 2018, ("Ann Lee",), doi="10.1/c")
@@ -184,7 +185,7 @@ def test_an_exact_year_against_a_one_year_off_twin_is_inside_the_margin() -> Non
     assert (chosen.evidence.method, chosen.record, chosen.ids) == (
         MatchMethod.TITLE,
         work_2021,
-        WorkIds(doi="10.1/b"),
+        Ids(doi="10.1/b"),
     )
 
 
@@ -203,7 +204,7 @@ def test_preprint_and_published_version_are_one_candidate() -> None:
     )
     match = decide(q("Learning to rank things"), [pre, pub])
     assert match.accepted
-    assert match.ids == WorkIds(arxiv_id="2001.00001", doi="10.1/pub", openalex_id="W1")
+    assert match.ids == Ids(arxiv_id="2001.00001", doi="10.1/pub", openalex_id="W1")
 
 
 def test_band_abstains_and_low_is_none() -> None:
@@ -212,7 +213,7 @@ def test_band_abstains_and_low_is_none() -> None:
     assert (
         band.evidence.method is MatchMethod.ABSTAINED and ABSTAIN_LOW <= (band.evidence.score or 0) < ACCEPT
     )
-    assert band.record is None and band.ids == WorkIds()
+    assert band.record is None and band.ids == Ids()
     none = decide(q("Graph Kernels for Chemistry"), [record])
     assert none.evidence.method is MatchMethod.LOCAL and none.record is None
     assert decide(q("Anything"), []).evidence == MatchEvidence(method=MatchMethod.LOCAL)

@@ -5,12 +5,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from enrich.errors import SourceUnavailableError
-from enrich.ids import normalize_title
+from enrich.ids import Ids, normalize_title
 from enrich.records import FetchStatus, WorkRecord
 from enrich.resolve.cache import ResolutionCache, cache_key
 from enrich.resolve.match import TitleQuery
 from enrich.resolve.resolver import TitleResolver
-from enrich.resolve.types import MatchMethod, WorkIds
+from enrich.resolve.types import MatchMethod
 
 from .helpers import T0, rec
 
@@ -111,7 +111,7 @@ def test_early_accept_after_search_match_with_exact_year() -> None:
     resolver = TitleResolver(c)
     out = resolver.resolve([Q_ATTN])
     assert out["wk-attn"].accepted
-    assert out["wk-attn"].ids == WorkIds(arxiv_id="1706.03762", corpus_id=1)
+    assert out["wk-attn"].ids == Ids(arxiv_id="1706.03762", corpus_id=1)
     assert out["wk-attn"].evidence.source == "s2"
     assert dict(resolver.requests) == {"s2_match": 1}
     assert c.s2.calls == [] and c.openalex.calls == []
@@ -152,7 +152,7 @@ def test_sources_are_asked_in_order_until_accepted_and_ids_merge_across_sources(
     resolver = TitleResolver(c)
     m = resolver.resolve([q])["wk"]
     assert m.accepted and m.record == ATTN_OA
-    assert m.ids == WorkIds(doi="10.5555/attn", openalex_id="W1")
+    assert m.ids == Ids(doi="10.5555/attn", openalex_id="W1")
     assert dict(resolver.requests) == {"s2_match": 1, "s2_search": 1, "openalex": 1}
     assert c.arxiv.calls == [] and c.crossref.calls == []
 
@@ -163,7 +163,7 @@ def test_ambiguous_title_abstains_after_asking_everyone() -> None:
     resolver = TitleResolver(c)
     m = resolver.resolve([q])["wk-dl"]
     assert m.evidence.method is MatchMethod.ABSTAINED
-    assert (m.record, m.ids, m.complete) == (None, WorkIds(), True)
+    assert (m.record, m.ids, m.complete) == (None, Ids(), True)
     assert sum(resolver.requests.values()) == 5
 
 

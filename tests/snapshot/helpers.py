@@ -7,9 +7,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from enrich.ids import Ids
 from enrich.parsing import Entry
 from enrich.records import Author, FetchStatus, HfRecord, RepoRecord, WorkRecord
-from enrich.resolve.types import MatchEvidence, MatchMethod, ResolvedWork, WorkIds
+from enrich.resolve.types import MatchEvidence, MatchMethod, ResolvedWork
 from enrich.snapshot import Manifest
 from enrich.tables import PreviousSnapshot, Tables, build_tables
 
@@ -83,7 +84,7 @@ def resolved(
     entry_ids: Sequence[str],
     records: Sequence[WorkRecord] = (),
     *,
-    ids: WorkIds | None = None,
+    ids: Ids | None = None,
     method: MatchMethod = MatchMethod.IDENTIFIER,
     score: float | None = None,
     source: str | None = None,
@@ -93,7 +94,7 @@ def resolved(
 ) -> ResolvedWork:
     return ResolvedWork(
         work_id=work_id,
-        ids=ids or WorkIds(),
+        ids=ids or Ids(),
         entry_ids=tuple(entry_ids),
         work_keys=(work_id,),
         evidence=MatchEvidence(method=method, score=score, source=source),
@@ -154,7 +155,7 @@ def lora_night(
             wrec("s2", "ARXIV:2106.09685", at, s2_status, **s2_kw),
             wrec("openalex", "doi:10.48550/arxiv.2106.09685", at, citation_count=90 + bump),
         ],
-        ids=WorkIds(arxiv_id="2106.09685"),
+        ids=Ids(arxiv_id="2106.09685"),
     )
     gh = (
         repo("microsoft/lora", at, full_name="microsoft/LoRA", stars=1000 + bump, forks=50)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from enrich.ids import Ids
 from enrich.records import FetchStatus
-from enrich.resolve.types import WorkIds
 from enrich.snapshot import read_previous, write_snapshot
 from enrich.tables import PreviousSnapshot, Tables, build_tables
 
@@ -124,7 +124,7 @@ def test_failing_sources_on_night_two_keep_night_ones_values_with_as_of(tmp_path
 
 def test_item_missing_tonight_from_every_source_keeps_its_row_flagged() -> None:
     night1 = build(lora_night(T1), D1)
-    nothing = resolved("arxiv:2106.09685", ["papers:0001"], ids=WorkIds(arxiv_id="2106.09685"))
+    nothing = resolved("arxiv:2106.09685", ["papers:0001"], ids=Ids(arxiv_id="2106.09685"))
     night2 = build_tables(
         list(LORA_ENTRIES), [nothing], [], [], snapshot_date=D2, previous=as_previous(night1, D1)
     )
@@ -193,7 +193,7 @@ def test_previous_work_found_by_identifier_when_its_work_id_changes() -> None:
                 "arxiv:2101.00001",
                 ["l:1"],
                 [wrec("s2", "ARXIV:2101.00001", citation_count=5)],
-                ids=WorkIds(arxiv_id="2101.00001"),
+                ids=Ids(arxiv_id="2101.00001"),
             )
         ],
         [],
@@ -205,7 +205,7 @@ def test_previous_work_found_by_identifier_when_its_work_id_changes() -> None:
         "doi:10.1/x",
         ["l:1"],
         [wrec("s2", "ARXIV:2101.00001", T2, FetchStatus.RATE_LIMITED)],
-        ids=WorkIds(arxiv_id="2101.00001", doi="10.1/x"),
+        ids=Ids(arxiv_id="2101.00001", doi="10.1/x"),
     )
     (row,) = build_tables(
         [entry], [renamed], [], [], snapshot_date=D2, previous=as_previous(night1, D1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enrich.resolve.crosswalk import resolve_works
+from enrich.resolve.cluster import resolve_works
 from enrich.resolve.idmap import title_key
 from enrich.tables import build_tables
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from enrich.resolve.types import WorkIds
+from enrich.ids import Ids
 from enrich.tables import build_tables
 
 from .helpers import D1, author, paper, resolved, wrec
@@ -60,7 +60,7 @@ def _row(field: str, having: tuple[str, ...]) -> dict[str, Any]:
         "doi:10.1/p",
         ["l:1"],
         records,
-        ids=WorkIds(doi="10.1/p"),
+        ids=Ids(doi="10.1/p"),
         local_title=LOCAL_TITLE,
         local_year=LOCAL_YEAR,
     )
@@ -102,9 +102,7 @@ def test_authors_come_from_the_first_source_in_order_that_lists_any(k: int) -> N
         wrec(s, f"key-{s}", **({"authors": (author(f"Author of {s}"),)} if s in order[k:] else {}))
         for s in SOURCES
     ]
-    work = resolved(
-        "doi:10.1/p", ["l:1"], records, ids=WorkIds(doi="10.1/p"), local_authors=("Local Author",)
-    )
+    work = resolved("doi:10.1/p", ["l:1"], records, ids=Ids(doi="10.1/p"), local_authors=("Local Author",))
     entry = paper("l:1", "l", 1, "T", doi="10.1/p")
     (row,) = build_tables([entry], [work], [], [], snapshot_date=D1, previous=None).works.to_pylist()
     name = f"Author of {order[k]}" if k < len(order) else "Local Author"
@@ -113,7 +111,7 @@ def test_authors_come_from_the_first_source_in_order_that_lists_any(k: int) -> N
 
 def test_an_identifier_resolution_found_beats_every_source() -> None:
     records = [wrec(s, f"key-{s}", pmid=VALUES["pmid"][s]) for s in SOURCES]
-    work = resolved("doi:10.1/p", ["l:1"], records, ids=WorkIds(doi="10.1/p", pmid="42"))
+    work = resolved("doi:10.1/p", ["l:1"], records, ids=Ids(doi="10.1/p", pmid="42"))
     entry = paper("l:1", "l", 1, "T", doi="10.1/p")
     (row,) = build_tables([entry], [work], [], [], snapshot_date=D1, previous=None).works.to_pylist()
     assert row["pmid"] == "42"

@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime
 import pyarrow as pa
 import pytest
 
+from enrich.ids import Ids
 from enrich.records import FetchStatus
-from enrich.resolve.types import MatchMethod, WorkIds
+from enrich.resolve.types import MatchMethod
 from enrich.schemas import SCHEMAS
 from enrich.tables import PreviousRows, build_tables, clean_abstract, clean_text, hf_item_id
 
@@ -95,7 +96,7 @@ def test_work_row_merges_four_sources_by_documented_precedence() -> None:
             ),
             wrec("crossref", "10.1/x", title="<i>LoRA</i>", citation_count=80),
         ],
-        ids=WorkIds(arxiv_id="2106.09685", doi="10.1/x"),
+        ids=Ids(arxiv_id="2106.09685", doi="10.1/x"),
     )
     tables = build_tables([entry], [work], [], [], snapshot_date=D1, previous=None)
     assert tables.works.to_pylist() == [

@@ -1,4 +1,4 @@
-"""Plan the id lookups for parsed entries, then cluster entries and source records into works.
+"""Cluster entries and source records into works (the lookups were planned by :mod:`enrich.resolve.plan`).
 
 Clustering is a union-find over identifiers (``arxiv:``, ``doi:``, ``pmid:``, ``pmcid:``, ``acl:``,
 ``corpus:``, ``s2:``, ``openalex:`` keys):
@@ -38,16 +38,23 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
-from enrich.ids import normalize_arxiv_id, normalize_doi
+from enrich.ids import Ids, Lookup, id_keys
 from enrich.records import FetchStatus, WorkRecord
-from enrich.resolve.idmap import WorkIdMap, id_keys, title_key, work_id_for
-from enrich.resolve.match import TitleMatch, TitleQuery, decide, record_ids, titles_agree
-from enrich.resolve.types import LinkCheck, MatchEvidence, MatchMethod, ResolvedWork, WorkIds
+from enrich.resolve.idmap import WorkIdMap, title_key, work_id_for
+from enrich.resolve.match import TitleMatch, TitleQuery, decide, titles_agree
+from enrich.resolve.plan import (
+    PAPER_KINDS,
+    EntryLike,
+    entry_ids,
+    entry_title,
+    first_author,
+    has_ids,
+    is_work_entry,
+)
+from enrich.resolve.types import LinkCheck, MatchEvidence, MatchMethod, ResolvedWork
+from enrich.util import UnionFind
 
-ARXIV_DOI_PREFIX = "10.48550/arxiv."
-PAPER_KINDS = frozenset({"paper"})
 SOURCE_ORDER = ("s2", "openalex", "arxiv", "crossref")
 _KIND_FIELD = {
     "arxiv": "arxiv_id",
@@ -61,244 +68,10 @@ _KIND_FIELD = {
 }
 
 
-class EntryLike(Protocol):
-    """The fields of :class:`enrich.parsing.Entry` that resolution reads."""
-
-    @property
-    def entry_id(self) -> str: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def name(self) -> str | None: ...
-    @property
-    def title(self) -> str | None: ...
-    @property
-    def authors_raw(self) -> str | None: ...
-    @property
-    def year(self) -> int | None: ...
-    @property
-    def venue_raw(self) -> str | None: ...
-    @property
-    def arxiv_id(self) -> str | None: ...
-    @property
-    def doi(self) -> str | None: ...
-    @property
-    def pmcid(self) -> str | None: ...
-    @property
-    def pmid(self) -> str | None: ...
-    @property
-    def acl_id(self) -> str | None: ...
-    @property
-    def s2_corpus_id(self) -> int | None: ...
-    @property
-    def work_key(self) -> str: ...
-
-
-# --- identifiers ------------------------------------------------------------------------------
-
-
-def entry_ids(entry: EntryLike) -> WorkIds:
-    """The identifiers read off one entry (a DataCite arXiv DOI becomes the arXiv id)."""
-    arxiv_id, doi = entry.arxiv_id, entry.doi
-    if doi is not None and doi.lower().startswith(ARXIV_DOI_PREFIX):
-        arxiv_id = arxiv_id or doi[len(ARXIV_DOI_PREFIX) :]
-        doi = None
-    return WorkIds(
-        arxiv_id=arxiv_id,
-        doi=doi.lower() if doi else None,
-        pmid=entry.pmid,
-        pmcid=entry.pmcid,
-        acl_id=entry.acl_id,
-        corpus_id=entry.s2_corpus_id,
-    )
-
-
-def _has_ids(ids: WorkIds) -> bool:
-    return bool(id_keys(ids))
-
-
-def is_work_entry(entry: EntryLike) -> bool:
-    """Entries that stand for a scholarly work: any paper identifier, or a paper with a title."""
-    if _has_ids(entry_ids(entry)):
-        return True
-    return entry.kind in PAPER_KINDS and bool(_entry_title(entry))
-
-
-def _entry_title(entry: EntryLike) -> str | None:
-    return entry.title or entry.name or None
-
-
-_S2_PREFIX = {
-    "arxiv": "arxiv",
-    "doi": "doi",
-    "pmid": "pmid",
-    "pmcid": "pmcid",
-    "acl": "acl",
-    "corpusid": "corpus",
-}
-
-
 def key_node(record: WorkRecord) -> str | None:
-    """The identifier node a record was requested by, from its ``key`` (None if unreadable)."""
-    key = record.key.strip()
-    if record.source == "arxiv":
-        found = normalize_arxiv_id(key)
-        return f"arxiv:{found[0]}" if found else None
-    if record.source == "crossref":
-        doi = normalize_doi(key)
-        return _doi_node(doi) if doi else None
-    if record.source == "openalex" and re.fullmatch(r"W\d+", key):
-        return f"openalex:{key}"
-    prefix, sep, value = key.partition(":")
-    if not sep:
-        return None
-    kind = _S2_PREFIX.get(prefix.lower())
-    if kind == "arxiv":
-        found = normalize_arxiv_id(value)
-        return f"arxiv:{found[0]}" if found else None
-    if kind == "doi":
-        doi = normalize_doi(value)
-        return _doi_node(doi) if doi else None
-    if kind == "pmcid":
-        return f"pmcid:{value.upper() if value.upper().startswith('PMC') else 'PMC' + value}"
-    if kind is not None:
-        return f"{kind}:{value}"
-    return None
-
-
-def _doi_node(doi: str) -> str:
-    if doi.startswith(ARXIV_DOI_PREFIX):
-        return f"arxiv:{doi[len(ARXIV_DOI_PREFIX) :]}"
-    return f"doi:{doi}"
-
-
-# --- lookup plan ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class LookupPlan:
-    """What to ask each source tonight (sorted, de-duplicated).
-
-    One S2 id and one OpenAlex id per local work suffice (both return the full id map); Crossref is
-    asked for publisher DOIs only (it does not hold arXiv preprints); arXiv for every arXiv id.
-    """
-
-    arxiv_ids: tuple[str, ...] = ()
-    s2_ids: tuple[str, ...] = ()  # "ARXIV:..", "DOI:..", "PMID:..", "PMCID:..", "ACL:..", "CorpusId:.."
-    openalex_ids: tuple[str, ...] = ()  # "doi:.." (publisher or arXiv DataCite DOI), "pmid:.."
-    crossref_dois: tuple[str, ...] = ()
-    title_queries: tuple[TitleQuery, ...] = ()
-
-
-def _s2_id(ids: WorkIds) -> str | None:
-    if ids.arxiv_id:
-        return f"ARXIV:{ids.arxiv_id}"
-    if ids.doi:
-        return f"DOI:{ids.doi}"
-    if ids.pmid:
-        return f"PMID:{ids.pmid}"
-    if ids.pmcid:
-        return f"PMCID:{ids.pmcid}"
-    if ids.acl_id:
-        return f"ACL:{ids.acl_id}"
-    if ids.corpus_id is not None:
-        return f"CorpusId:{ids.corpus_id}"
-    return None
-
-
-def _openalex_id(ids: WorkIds) -> str | None:
-    if ids.doi:
-        return f"doi:{ids.doi}"
-    if ids.arxiv_id:
-        return f"doi:{ARXIV_DOI_PREFIX}{ids.arxiv_id}"
-    if ids.pmid:
-        return f"pmid:{ids.pmid}"
-    return None
-
-
-def _first_author(authors_raw: str | None) -> str | None:
-    if not authors_raw:
-        return None
-    return authors_raw.strip() or None
-
-
-def _local_groups(entries: Sequence[EntryLike]) -> list[list[EntryLike]]:
-    """Entries joined by shared identifiers or ``work_key`` (no records yet), deterministic order."""
-    dsu = _DSU()
-    for e in entries:
-        node = f"entry:{e.entry_id}"
-        dsu.add(node)
-        dsu.union(node, f"wk:{e.work_key}")
-        for key in id_keys(entry_ids(e)):
-            dsu.union(node, key)
-    groups: dict[str, list[EntryLike]] = {}
-    for e in entries:
-        groups.setdefault(dsu.find(f"entry:{e.entry_id}"), []).append(e)
-    return sorted((sorted(g, key=lambda x: x.entry_id) for g in groups.values()), key=lambda g: g[0].entry_id)
-
-
-def title_query_for(group: Sequence[EntryLike]) -> TitleQuery | None:
-    """One query per title-only work_key: the longest title, the first year/author/venue seen."""
-    titled = [e for e in group if _entry_title(e)]
-    if not titled:
-        return None
-    best = min(titled, key=lambda e: (-len(_entry_title(e) or ""), e.entry_id))
-    return TitleQuery(
-        work_key=best.work_key,
-        title=_entry_title(best) or "",
-        year=next((e.year for e in group if e.year is not None), None),
-        first_author=next((a for e in group if (a := _first_author(e.authors_raw))), None),
-        venue=next((e.venue_raw for e in group if e.venue_raw), None),
-    )
-
-
-def plan_lookups(
-    entries: Sequence[EntryLike], title_matches: Mapping[str, TitleMatch] | None = None
-) -> LookupPlan:
-    """The per-source id lists for ``entries``.
-
-    Without ``title_matches``: title queries for every title-only work. With them (second pass,
-    after :class:`~enrich.resolve.resolver.TitleResolver`): the accepted matches' ids are looked up
-    like entry ids, and only unresolved titles remain as queries.
-    """
-    arxiv: set[str] = set()
-    s2: set[str] = set()
-    openalex: set[str] = set()
-    crossref: set[str] = set()
-    queries: list[TitleQuery] = []
-    matches = title_matches or {}
-    for group in _local_groups([e for e in entries if is_work_entry(e)]):
-        all_ids = [entry_ids(e) for e in group]
-        known = [i for i in all_ids if _has_ids(i)]
-        if not known:
-            match = next((matches[e.work_key] for e in group if e.work_key in matches), None)
-            if match is not None and match.accepted:
-                known = [match.ids]
-            else:
-                query = title_query_for(group)
-                if query is not None and (match is None or not match.accepted):
-                    queries.append(query)
-                if match is None or not match.accepted:
-                    continue
-        for ids in known:
-            if ids.arxiv_id:
-                arxiv.add(ids.arxiv_id)
-            if ids.doi:
-                crossref.add(ids.doi)
-        first = known[0]
-        s2_id = _s2_id(first)
-        if s2_id:
-            s2.add(s2_id)
-        oa_id = _openalex_id(first)
-        if oa_id:
-            openalex.add(oa_id)
-    return LookupPlan(
-        arxiv_ids=tuple(sorted(arxiv)),
-        s2_ids=tuple(sorted(s2)),
-        openalex_ids=tuple(sorted(openalex)),
-        crossref_dois=tuple(sorted(crossref)),
-        title_queries=tuple(sorted(queries, key=lambda q: q.work_key)),
-    )
+    """The identifier key a record was requested by, read back from its ``key`` (None if unreadable)."""
+    lookup = Lookup.from_wire(record.source, record.key)
+    return lookup.node if lookup is not None else None
 
 
 # --- link check -------------------------------------------------------------------------------
@@ -313,7 +86,7 @@ class LinkVerdict:
 
 
 def _record_keys(record: WorkRecord) -> set[str]:
-    keys = set(id_keys(record_ids(record)))
+    keys = set(id_keys(record.ids))
     knode = key_node(record)
     if knode is not None:
         keys.add(knode)
@@ -376,7 +149,7 @@ def check_links(
     return out
 
 
-def _without(ids: WorkIds, detached: Iterable[str]) -> WorkIds:
+def _without(ids: Ids, detached: Iterable[str]) -> Ids:
     """``ids`` minus the detached keys' values."""
     drop = {_KIND_FIELD[k.partition(":")[0]]: None for k in detached}
     return dataclasses.replace(ids, **drop) if drop else ids
@@ -384,14 +157,14 @@ def _without(ids: WorkIds, detached: Iterable[str]) -> WorkIds:
 
 def _rematch(entry: EntryLike, records: Sequence[WorkRecord], detached: frozenset[str]) -> TitleMatch | None:
     """Re-resolve a detached entry by its title among tonight's records (never the detached ids')."""
-    title = _entry_title(entry)
+    title = entry_title(entry)
     if not title:
         return None
     query = TitleQuery(
         work_key=entry.work_key,
         title=title,
         year=entry.year,
-        first_author=_first_author(entry.authors_raw),
+        first_author=first_author(entry.authors_raw),
         venue=entry.venue_raw,
     )
     candidates = [
@@ -402,30 +175,6 @@ def _rematch(entry: EntryLike, records: Sequence[WorkRecord], detached: frozense
 
 
 # --- clustering -------------------------------------------------------------------------------
-
-
-class _DSU:
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def add(self, x: str) -> None:
-        self.parent.setdefault(x, x)
-
-    def find(self, x: str) -> str:
-        self.add(x)
-        root = x
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[x] != root:
-            self.parent[x], x = root, self.parent[x]
-        return root
-
-    def union(self, a: str, b: str) -> str:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            lo, hi = sorted((ra, rb))
-            self.parent[hi] = lo
-        return self.find(a)
 
 
 def _kind_values(nodes: Iterable[str]) -> dict[str, set[str]]:
@@ -448,14 +197,9 @@ def _pick(values: Iterable[str | int | None]) -> str | int | None:
     return sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))[0][0]
 
 
-def _cluster_ids(entry_views: Sequence[WorkIds], records: Sequence[WorkRecord]) -> WorkIds:
-    views = list(entry_views) + [record_ids(r) for r in records if r.status is FetchStatus.OK]
-    picked = {f: _pick(getattr(v, f) for v in views) for f in _KIND_FIELD.values()}
-    corpus = picked.pop("corpus_id")
-    return WorkIds(
-        corpus_id=int(corpus) if corpus is not None else None,
-        **{k: (str(v) if v is not None else None) for k, v in picked.items()},
-    )
+def _cluster_ids(entry_views: Sequence[Ids], records: Sequence[WorkRecord]) -> Ids:
+    views = list(entry_views) + [r.ids for r in records if r.status is FetchStatus.OK]
+    return Ids.from_row({f: _pick(getattr(v, f) for v in views) for f in _KIND_FIELD.values()})
 
 
 def _record_sort_key(r: WorkRecord) -> tuple[int, str, str]:
@@ -480,9 +224,9 @@ def resolve_works(
     """
     work_entries = sorted((e for e in entries if is_work_entry(e)), key=lambda e: e.entry_id)
     verdicts = check_links(work_entries, records, known_titles)
-    eff: dict[str, WorkIds] = {}  # each entry's ids less the detached ones
+    eff: dict[str, Ids] = {}  # each entry's ids less the detached ones
     rematched: dict[str, TitleMatch] = {}
-    dsu = _DSU()
+    dsu = UnionFind()
     by_key: dict[str, list[EntryLike]] = {}
     for e in work_entries:
         verdict = verdicts.get(e.entry_id)
@@ -492,9 +236,9 @@ def resolve_works(
         dsu.add(node)
         if detached:
             # out of the parse-time group the wrong id may have formed: grouped by its own title
-            local = title_key(_entry_title(e) or "") or f"entry:{e.entry_id}"
+            local = title_key(entry_title(e) or "") or f"entry:{e.entry_id}"
             by_key.setdefault(f"unlinked:{local}", []).append(e)
-            if not _has_ids(eff[e.entry_id]) and (m := _rematch(e, records, detached)) is not None:
+            if not has_ids(eff[e.entry_id]) and (m := _rematch(e, records, detached)) is not None:
                 rematched[e.entry_id] = m
                 for key in id_keys(m.ids):
                     dsu.union(node, key)
@@ -509,7 +253,7 @@ def resolve_works(
         node = f"rec:{i}"
         dsu.add(node)
         if rec.status is FetchStatus.OK:
-            keys = id_keys(record_ids(rec))
+            keys = id_keys(rec.ids)
             knode = key_node(rec)
             for key in [*keys, *([knode] if knode else [])]:
                 dsu.union(node, key)
@@ -527,7 +271,7 @@ def resolve_works(
         if match is None or not match.accepted:
             continue
         group = by_key[wk]
-        if any(_has_ids(eff[e.entry_id]) or e.entry_id in rematched for e in group):
+        if any(has_ids(eff[e.entry_id]) or e.entry_id in rematched for e in group):
             continue  # entries with their own ids are resolved by them, never by title
         keys = id_keys(match.ids)
         if not keys:
@@ -611,7 +355,7 @@ class _Draft:
     derived_id: str
     keys: tuple[str, ...]
     title_keys: tuple[str, ...]
-    ids: WorkIds
+    ids: Ids
     entry_ids: tuple[str, ...]
     work_keys: tuple[str, ...]
     evidence: MatchEvidence
@@ -627,7 +371,7 @@ class _Draft:
 class _Checked:
     """The link check's outcome, per entry id: ids less detached ones, title re-matches, verdicts."""
 
-    ids: Mapping[str, WorkIds]
+    ids: Mapping[str, Ids]
     rematched: Mapping[str, TitleMatch]
     checks: Mapping[str, LinkCheck]
 
@@ -672,7 +416,7 @@ def _draft(
     ids = _cluster_ids([checked.ids[e.entry_id] for e in entries], all_records)
 
     # per-entry evidence
-    record_keysets = [(r, set(id_keys(record_ids(r))) | {k for k in [key_node(r)] if k}) for r in ok_all]
+    record_keysets = [(r, set(id_keys(r.ids)) | {k for k in [key_node(r)] if k}) for r in ok_all]
     own_groups: list[set[str]] = []
     per_entry: list[tuple[str, MatchEvidence]] = []
     for e in entries:
@@ -701,19 +445,19 @@ def _draft(
     if evidence.method is MatchMethod.IDENTIFIER and _joined_by_crosswalk(own_groups):
         evidence = MatchEvidence(method=MatchMethod.CROSSWALK, score=1.0, source=evidence.source)
 
-    titled = [e for e in entries if _entry_title(e)]
+    titled = [e for e in entries if entry_title(e)]
     local_title = (
-        _entry_title(min(titled, key=lambda e: (-len(_entry_title(e) or ""), e.entry_id))) if titled else None
+        entry_title(min(titled, key=lambda e: (-len(entry_title(e) or ""), e.entry_id))) if titled else None
     )
-    keys = tuple(sorted(set(id_keys(ids)) | {k for r in ok_all for k in id_keys(record_ids(r))}))
+    keys = tuple(sorted(set(id_keys(ids)) | {k for r in ok_all for k in id_keys(r.ids)}))
     title_keys = tuple(
         sorted(
             {
                 k
                 for e in entries
-                if not _has_ids(checked.ids[e.entry_id])
+                if not has_ids(checked.ids[e.entry_id])
                 and e.entry_id not in checked.rematched
-                and (k := title_key(_entry_title(e) or ""))
+                and (k := title_key(entry_title(e) or ""))
             }
         )
     )
