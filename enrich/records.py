@@ -93,6 +93,8 @@ class RepoRecord:
     description: str | None = None
     language: str | None = None
     etag: str | None = None
+    homepage: str | None = None
+    paper_refs: tuple[tuple[str, str], ...] = ()  # (id key, found_in): see enrich.links.repo_refs
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +114,7 @@ class HfRecord:
     gated: bool | None = None
     tags: tuple[str, ...] = ()
     arxiv_ids: tuple[str, ...] = field(default=())
+    card_refs: tuple[str, ...] = field(default=())  # id keys the model/dataset card cites (cardData)
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,10 +41,12 @@ from typing import Any, Final, Protocol, TypeVar
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from enrich.entities import build_entities
 from enrich.ids import normalize_title
 from enrich.records import Author, FetchStatus, HfRecord, RepoRecord, WorkRecord
 from enrich.resolve.types import ResolvedWork
 from enrich.schemas import (
+    ENTITIES_SCHEMA,
     ENTRIES_SCHEMA,
     HF_ITEMS_SCHEMA,
     REPOS_SCHEMA,
@@ -114,6 +116,8 @@ _REPO_VALUES: Final = (
     "language",
     "stars_as_of",
     "fetched_at",
+    "homepage",
+    "paper_refs",
 )
 _HF_VALUES: Final = (
     "likes",
@@ -125,9 +129,12 @@ _HF_VALUES: Final = (
     "tags",
     "arxiv_ids",
     "fetched_at",
+    "card_refs",
 )
 _PARSE_COLUMNS: Final = tuple(
-    f.name for f in ENTRIES_SCHEMA if f.name not in {"work_id", "link_check", "repo_id", "hf_item_id"}
+    f.name
+    for f in ENTRIES_SCHEMA
+    if f.name not in {"work_id", "link_check", "repo_id", "hf_item_id", "entity_id"}
 )
 
 
@@ -162,6 +169,7 @@ class Tables:
     hf_items: pa.Table
     metrics_history: pa.Table
     list_changes: pa.Table
+    entities: pa.Table = field(default_factory=ENTITIES_SCHEMA.empty_table)  # enrich.entities
 
     def __post_init__(self) -> None:
         for name, table in self.items():
@@ -531,6 +539,8 @@ def _repo_values(rec: RepoRecord, day: date) -> Row:
         "language": rec.language,
         "stars_as_of": day,
         "fetched_at": _utc(rec.fetched_at),
+        "homepage": rec.homepage,
+        "paper_refs": [{"ref": ref, "found_in": where} for ref, where in rec.paper_refs] or None,
     }
 
 
@@ -628,6 +638,7 @@ def _build_hf(
                     "gated": rec.gated,
                     "tags": list(rec.tags),
                     "arxiv_ids": list(rec.arxiv_ids),
+                    "card_refs": list(rec.card_refs) or None,
                     "fetched_at": _utc(rec.fetched_at),
                 }
             )
@@ -1153,7 +1164,13 @@ def build_tables(
             entry_rows,
             {"works": work_rows, "repos": repo_built.rows, "hf_items": hf_built.rows},
         )
+    entity_rows, entity_of = build_entities(
+        list(entry_rows.values()), work_rows, repo_built.rows, hf_built.rows
+    )
+    for entry_id, row in entry_rows.items():
+        row["entity_id"] = entity_of.get(entry_id)
     return Tables(
+        entities=_table("entities", entity_rows),
         entries=_table("entries", list(entry_rows.values())),
         works=_table("works", work_rows),
         repos=_table("repos", repo_built.rows),

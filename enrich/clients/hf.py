@@ -22,6 +22,7 @@ from enrich.clients.base import BaseClient, decode_json
 from enrich.config import Secret
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
 from enrich.ids import normalize_arxiv_id
+from enrich.links import card_refs
 from enrich.ratelimit import utcnow
 from enrich.records import FetchStatus, HfRecord
 
@@ -79,6 +80,7 @@ def parse_hf_item(data: Mapping[str, Any], *, kind: str, hf_id: str, fetched_at:
         gated=None if gated is None else gated is not False,
         tags=tags,
         arxiv_ids=tuple(arxiv_ids),
+        card_refs=card_refs(data.get("cardData")),
     )
 
 
