@@ -40,14 +40,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from enrich.ids import normalize_arxiv_id, normalize_doi
+from enrich.ids import normalize_arxiv_id, normalize_doi, normalize_title
 from enrich.records import FetchStatus, WorkRecord
 from enrich.resolve.idmap import WorkIdMap, id_keys, title_key, work_id_for
-from enrich.resolve.match import TitleMatch, TitleQuery, decide, record_ids, titles_agree
+from enrich.resolve.match import STOPWORDS, TitleMatch, TitleQuery, decide, record_ids, titles_agree
 from enrich.resolve.types import LinkCheck, MatchEvidence, MatchMethod, ResolvedWork, WorkIds
 
 ARXIV_DOI_PREFIX = "10.48550/arxiv."
 PAPER_KINDS = frozenset({"paper"})
+NOT_CITING_KINDS = frozenset({"repo"})  # a repo row's title is its tagline, not a paper's title
+MIN_CITED_WORDS = 4  # content words a non-paper row's title needs to be searched as a paper title
 SOURCE_ORDER = ("s2", "openalex", "arxiv", "crossref")
 _KIND_FIELD = {
     "arxiv": "arxiv_id",
@@ -124,7 +126,46 @@ def is_work_entry(entry: EntryLike) -> bool:
     return entry.kind in PAPER_KINDS and bool(_entry_title(entry))
 
 
+def cites_by_title(entry: EntryLike) -> bool:
+    """A row of another kind (dataset, model, resource) that cites its paper by title (or citation) only.
+
+    Such a row is searched like a title-only paper and joins the work only when the match is
+    accepted (:func:`work_entries`); a repo row's "title" is its tagline, and a row whose title has
+    fewer than :data:`MIN_CITED_WORDS` content words names a thing ("PubMed", "Healthcare Magic"),
+    not a paper: neither is searched.
+    """
+    if entry.kind in PAPER_KINDS or entry.kind in NOT_CITING_KINDS or _has_ids(entry_ids(entry)):
+        return False
+    text = entry.title or _citation(entry)
+    return bool(text) and _content_words(text or "") >= MIN_CITED_WORDS
+
+
+def work_entries(
+    entries: Iterable[EntryLike], title_matches: Mapping[str, TitleMatch] | None = None
+) -> list[EntryLike]:
+    """The entries that name a work: :func:`is_work_entry`, plus rows of other kinds whose title match
+    (``title_matches``, keyed by ``work_key``) was accepted."""
+    matches = title_matches or {}
+    return [
+        e
+        for e in entries
+        if is_work_entry(e)
+        or (cites_by_title(e) and (m := matches.get(e.work_key)) is not None and m.accepted)
+    ]
+
+
+def _citation(entry: EntryLike) -> str | None:
+    text = getattr(entry, "citation_raw", None)
+    return str(text) if text else None
+
+
+def _content_words(text: str) -> int:
+    return sum(1 for w in normalize_title(text).split() if w not in STOPWORDS)
+
+
 def _entry_title(entry: EntryLike) -> str | None:
+    if entry.kind not in PAPER_KINDS:
+        return entry.title or _citation(entry) or None  # a dataset's or model's name is not its paper's title
     return entry.title or entry.name or None
 
 
@@ -249,6 +290,7 @@ def title_query_for(group: Sequence[EntryLike]) -> TitleQuery | None:
         year=next((e.year for e in group if e.year is not None), None),
         first_author=next((a for e in group if (a := _first_author(e.authors_raw))), None),
         venue=next((e.venue_raw for e in group if e.venue_raw), None),
+        citation=next((c for e in group if (c := _citation(e))), None),
     )
 
 
@@ -267,7 +309,7 @@ def plan_lookups(
     crossref: set[str] = set()
     queries: list[TitleQuery] = []
     matches = title_matches or {}
-    for group in _local_groups([e for e in entries if is_work_entry(e)]):
+    for group in _local_groups([e for e in entries if is_work_entry(e) or cites_by_title(e)]):
         all_ids = [entry_ids(e) for e in group]
         known = [i for i in all_ids if _has_ids(i)]
         if not known:
@@ -478,13 +520,13 @@ def resolve_works(
     (see :mod:`enrich.resolve.idmap`), without it they are derived (:func:`work_id_for`).
     ``known_titles``: see :func:`check_links`.
     """
-    work_entries = sorted((e for e in entries if is_work_entry(e)), key=lambda e: e.entry_id)
-    verdicts = check_links(work_entries, records, known_titles)
+    named = sorted(work_entries(entries, title_matches), key=lambda e: e.entry_id)
+    verdicts = check_links(named, records, known_titles)
     eff: dict[str, WorkIds] = {}  # each entry's ids less the detached ones
     rematched: dict[str, TitleMatch] = {}
     dsu = _DSU()
     by_key: dict[str, list[EntryLike]] = {}
-    for e in work_entries:
+    for e in named:
         verdict = verdicts.get(e.entry_id)
         detached = verdict.detached if verdict is not None else frozenset()
         eff[e.entry_id] = _without(entry_ids(e), detached)
@@ -560,7 +602,7 @@ def resolve_works(
 
     # collect clusters that hold at least one entry
     clusters: dict[str, tuple[list[EntryLike], list[WorkRecord]]] = {}
-    for e in work_entries:
+    for e in named:
         clusters.setdefault(dsu.find(f"entry:{e.entry_id}"), ([], []))[0].append(e)
     for rec, node in rec_nodes:
         root = dsu.find(node)

@@ -126,6 +126,7 @@ class TitleQuery:
     year: int | None = None
     first_author: str | None = None  # raw: "Jane Smith", "Smith, J." or a whole author string
     venue: str | None = None
+    citation: str | None = None  # the whole reference string, when the entry is a citation (bibliographic search)
 
 
 @dataclass(frozen=True, slots=True)

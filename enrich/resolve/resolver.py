@@ -69,7 +69,7 @@ class SearchClients(Protocol):
     def crossref(self) -> _Crossref: ...
 
 
-Step = tuple[str, Callable[[str], list[WorkRecord]]]
+Step = tuple[str, Callable[[TitleQuery], list[WorkRecord]]]
 
 
 class TitleResolver:
@@ -100,18 +100,21 @@ class TitleResolver:
         steps: list[Step] = []
         if "s2" in self.sources:
 
-            def s2_match(title: str) -> list[WorkRecord]:
-                found = c.s2.match_title(title)
+            def s2_match(q: TitleQuery) -> list[WorkRecord]:
+                found = c.s2.match_title(q.title)
                 return [found] if found is not None else []
 
             steps.append(("s2_match", s2_match))
-            steps.append(("s2_search", lambda t: c.s2.search(t, limit=SEARCH_LIMIT)))
+            steps.append(("s2_search", lambda q: c.s2.search(q.title, limit=SEARCH_LIMIT)))
         if "openalex" in self.sources:
-            steps.append(("openalex", lambda t: c.openalex.search(t, limit=SEARCH_LIMIT)))
+            steps.append(("openalex", lambda q: c.openalex.search(q.title, limit=SEARCH_LIMIT)))
         if "arxiv" in self.sources:
-            steps.append(("arxiv", lambda t: c.arxiv.search_title(t, limit=ARXIV_LIMIT)))
+            steps.append(("arxiv", lambda q: c.arxiv.search_title(q.title, limit=ARXIV_LIMIT)))
         if "crossref" in self.sources:
-            steps.append(("crossref", lambda t: c.crossref.query_bibliographic(t, rows=CROSSREF_ROWS)))
+            # a whole citation string is what query.bibliographic is for (authors, venue, year help it rank)
+            steps.append(
+                ("crossref", lambda q: c.crossref.query_bibliographic(q.citation or q.title, rows=CROSSREF_ROWS))
+            )
         return steps
 
     def resolve(self, queries: Sequence[TitleQuery]) -> dict[str, TitleMatch]:
@@ -147,7 +150,7 @@ class TitleResolver:
                 continue
             self.requests[name] += 1
             try:
-                found = call(query.title)
+                found = call(query)
             except SourceUnavailableError as exc:
                 log.info("title search %s: source unreachable, not asked again this run: %s", name, exc)
                 self._down.add(name)
