@@ -88,9 +88,7 @@ def candidate_links(
             continue
         for column in ("repo_id", "hf_item_id"):
             if e.get(column):
-                links.append(
-                    Link(str(e[column]), str(work_id), "same_entry", LINK_CONFIDENCE["same_entry"])
-                )
+                links.append(Link(str(e[column]), str(work_id), "same_entry", LINK_CONFIDENCE["same_entry"]))
                 papers[str(e[column])].add(f"work:{work_id}")
     for h in hf_items:
         item = str(h["hf_item_id"])

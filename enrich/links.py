@@ -13,7 +13,7 @@ first :data:`MAX_TEXT` characters are read and nothing found here is ever fetche
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
 
 from enrich.ids import normalize_arxiv_id, normalize_doi
@@ -27,7 +27,7 @@ MAX_REFS: Final = 200
 _ARXIV_DOI = re.compile(r"10\.48550/arxiv\.([a-z\-]+/\d{7}|\d{4}\.\d{4,5})", re.I)
 _ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf|html)/([a-z\-]+/\d{7}|\d{4}\.\d{4,5})(v\d+)?", re.I)
 _ARXIV_REF = re.compile(r"\barxiv\s*[:/]?\s*(?:abs/)?(\d{4}\.\d{4,5})(v\d+)?\b", re.I)
-_DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"'<>\]\[(){}|`,;]+)")
+_DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"'<>\]\[(){}|`,;?#&]+)")
 
 FOUND_IN: Final = ("homepage", "description", "readme")
 
@@ -68,6 +68,18 @@ def repo_refs(
     return tuple(sorted(out.items()))[:MAX_REFS]
 
 
+def keep_readme_refs(
+    fresh: Sequence[Mapping[str, str]] | None, before: Sequence[Mapping[str, str]] | None
+) -> list[dict[str, str]] | None:
+    """Tonight's refs plus the README refs of an earlier night, for a repo fetched without its README
+    (over REST: the README costs a request per repo there, so it is not read). Sorted by ref; None if none."""
+    out = {str(r["ref"]): str(r["found_in"]) for r in fresh or ()}
+    for r in before or ():
+        if r.get("found_in") == "readme":
+            out.setdefault(str(r["ref"]), "readme")
+    return [{"ref": k, "found_in": v} for k, v in sorted(out.items())] or None
+
+
 def _strings(value: object, depth: int = 0) -> Iterable[str]:
     if depth > 6:
         return
@@ -75,9 +87,9 @@ def _strings(value: object, depth: int = 0) -> Iterable[str]:
         yield value
     elif isinstance(value, Mapping):
         for k, v in value.items():
-            if isinstance(k, str) and k.lower() in ("arxiv", "arxiv_id", "doi", "paper"):
-                if isinstance(v, str) and normalize_arxiv_id(v) is not None and "/" not in v:
-                    yield f"arXiv:{v}"
+            bare_arxiv = isinstance(v, str) and "/" not in v and normalize_arxiv_id(v) is not None
+            if isinstance(k, str) and k.lower() in ("arxiv", "arxiv_id", "paper") and bare_arxiv:
+                yield f"arXiv:{v}"  # {"arxiv": "2304.01097"}: a bare id under an arXiv key
             yield from _strings(v, depth + 1)
     elif isinstance(value, list | tuple):
         for v in value:

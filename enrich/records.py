@@ -95,6 +95,7 @@ class RepoRecord:
     etag: str | None = None
     homepage: str | None = None
     paper_refs: tuple[tuple[str, str], ...] = ()  # (id key, found_in): see enrich.links.repo_refs
+    readme_read: bool = False  # the README was part of the answer (GraphQL); REST answers leave it unread
 
 
 @dataclass(frozen=True, slots=True)

@@ -452,7 +452,13 @@ _ENTITY_COLS: Final = [
     ),
     _c("work_id", pa.string(), "resolve", "works.work_id of its paper; null for an artefact with no paper"),
     _c("repo_ids", STRINGS, "derived", "sorted repos.repo_id of its code", nullable=False),
-    _c("hf_item_ids", STRINGS, "derived", "sorted hf_items.hf_item_id of its models, datasets, spaces", nullable=False),
+    _c(
+        "hf_item_ids",
+        STRINGS,
+        "derived",
+        "sorted hf_items.hf_item_id of its models, datasets, spaces",
+        nullable=False,
+    ),
     _c(
         "links",
         pa.list_(ENTITY_LINK_TYPE),
@@ -462,8 +468,20 @@ _ENTITY_COLS: Final = [
         "0..1 confidence; a repo or item citing many papers (a list, a toolkit) is linked to none; "
         "empty when it has no artefact linked",
     ),
-    _c("list_ids", STRINGS, "parse", "sorted ids of the lists that name the paper or any artefact", nullable=False),
-    _c("entry_ids", STRINGS, "parse", "sorted ids of those entries (entries.entity_id is this id)", nullable=False),
+    _c(
+        "list_ids",
+        STRINGS,
+        "parse",
+        "sorted ids of the lists that name the paper or any artefact",
+        nullable=False,
+    ),
+    _c(
+        "entry_ids",
+        STRINGS,
+        "parse",
+        "sorted ids of those entries (entries.entity_id is this id)",
+        nullable=False,
+    ),
     _c("entry_count", pa.int32(), "parse", "number of entries in entry_ids", nullable=False),
     _c("citation_count_s2", pa.int64(), "s2", "works.citation_count_s2 of its paper"),
     _c("citation_count_s2_as_of", DATE, "s2", "works.citation_count_s2_as_of"),

@@ -43,6 +43,7 @@ import pyarrow.compute as pc
 
 from enrich.entities import build_entities
 from enrich.ids import normalize_title
+from enrich.links import keep_readme_refs
 from enrich.records import Author, FetchStatus, HfRecord, RepoRecord, WorkRecord
 from enrich.resolve.types import ResolvedWork
 from enrich.schemas import (
@@ -498,6 +499,8 @@ def _build_repos(
             rec = good[0]
             fresh[repo_id] = rec
             row.update(_repo_values(rec, day))
+            if not rec.readme_read and old is not None:  # fetched without its README: keep what it cited
+                row["paper_refs"] = keep_readme_refs(row["paper_refs"], old.get("paper_refs"))
             row["full_name"] = rec.full_name
             fetch_status = rec.status.value
             reason = None
@@ -540,7 +543,7 @@ def _repo_values(rec: RepoRecord, day: date) -> Row:
         "stars_as_of": day,
         "fetched_at": _utc(rec.fetched_at),
         "homepage": rec.homepage,
-        "paper_refs": [{"ref": ref, "found_in": where} for ref, where in rec.paper_refs] or None,
+        "paper_refs": [{"ref": ref, "found_in": where} for ref, where in sorted(rec.paper_refs)] or None,
     }
 
 

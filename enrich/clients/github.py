@@ -176,6 +176,7 @@ def parse_graphql_repository(data: Mapping[str, Any], *, key: str, fetched_at: d
         language=text((data.get("primaryLanguage") or {}).get("name")),
         homepage=text(data.get("homepageUrl")),
         paper_refs=repo_refs(text(data.get("homepageUrl")), text(data.get("description")), readme),
+        readme_read="readme" in data,
     )
 
 

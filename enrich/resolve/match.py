@@ -126,7 +126,9 @@ class TitleQuery:
     year: int | None = None
     first_author: str | None = None  # raw: "Jane Smith", "Smith, J." or a whole author string
     venue: str | None = None
-    citation: str | None = None  # the whole reference string, when the entry is a citation (bibliographic search)
+    citation: str | None = (
+        None  # the whole reference string, when the entry is a citation (bibliographic search)
+    )
 
 
 @dataclass(frozen=True, slots=True)

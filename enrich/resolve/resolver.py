@@ -113,7 +113,10 @@ class TitleResolver:
         if "crossref" in self.sources:
             # a whole citation string is what query.bibliographic is for (authors, venue, year help it rank)
             steps.append(
-                ("crossref", lambda q: c.crossref.query_bibliographic(q.citation or q.title, rows=CROSSREF_ROWS))
+                (
+                    "crossref",
+                    lambda q: c.crossref.query_bibliographic(q.citation or q.title, rows=CROSSREF_ROWS),
+                )
             )
         return steps
 

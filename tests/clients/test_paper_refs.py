@@ -24,8 +24,18 @@ Code of [DoctorGLM](https://arxiv.org/abs/2304.01097v2). Data from ChatDoctor (a
 Also see https://doi.org/10.48550/arXiv.2303.13375 and doi:10.1038/s41586-023-06291-2.
 """
 CATALOG: list[dict[str, Any]] = [
-    {"type": "repo", "full_name": "xionghonglin/DoctorGLM", "stars": 700, "homepage": "https://arxiv.org/abs/2304.01097"},
-    {"type": "repo", "full_name": "Kent0n-Li/ChatDoctor", "stars": 3700, "description": "ChatDoctor (Cureus 2023)"},
+    {
+        "type": "repo",
+        "full_name": "xionghonglin/DoctorGLM",
+        "stars": 700,
+        "homepage": "https://arxiv.org/abs/2304.01097",
+    },
+    {
+        "type": "repo",
+        "full_name": "Kent0n-Li/ChatDoctor",
+        "stars": 3700,
+        "description": "ChatDoctor (Cureus 2023)",
+    },
     {"type": "file", "repo": "xionghonglin/DoctorGLM", "path": "README.md", "content": README},
     {
         "type": "hf",
@@ -115,6 +125,9 @@ def test_card_data_of_any_shape_is_read_without_error(card: object) -> None:
     from datetime import UTC, datetime
 
     record = parse_hf_item(
-        {"id": "o/m", "cardData": card}, kind="model", hf_id="o/m", fetched_at=datetime(2026, 1, 1, tzinfo=UTC)
+        {"id": "o/m", "cardData": card},
+        kind="model",
+        hf_id="o/m",
+        fetched_at=datetime(2026, 1, 1, tzinfo=UTC),
     )
     assert record.card_refs == (("arxiv:2304.01097",) if isinstance(card, list) else ())

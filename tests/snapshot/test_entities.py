@@ -126,7 +126,8 @@ def test_a_repo_whose_readme_cites_the_paper_and_a_hub_model_tagged_with_it_are_
 def test_a_toolkit_repo_citing_twenty_papers_is_the_code_of_none() -> None:
     ids = [f"2301.{10000 + i}" for i in range(20)]
     entries = [
-        paper(f"a:{i}", "a", i + 1, f"Paper number {i} about clinical reasoning", arxiv_id=a) for i, a in enumerate(ids)
+        paper(f"a:{i}", "a", i + 1, f"Paper number {i} about clinical reasoning", arxiv_id=a)
+        for i, a in enumerate(ids)
     ]
     entries.append(repo_entry("b:1", "b", 1, "someone/awesome-medical-llm"))
     records = [
@@ -151,7 +152,7 @@ def test_a_toolkit_repo_citing_twenty_papers_is_the_code_of_none() -> None:
         }
     ]
     assert all(r["links"] == [] and r["stars"] is None for r in rows if r["entity_type"] == "work")
-    assert 20 >= TOOLKIT_MIN_PAPERS
+    assert TOOLKIT_MIN_PAPERS <= 20
 
 
 def test_an_entity_spans_four_lists() -> None:
@@ -226,7 +227,10 @@ def test_an_entity_spans_four_lists() -> None:
 
 
 def test_two_papers_equally_supported_get_neither_and_evidence_adds_up() -> None:
-    works = [{"work_id": "arxiv:2304.01097", "arxiv_id": "2304.01097"}, {"work_id": "doi:10.1/x", "doi": "10.1/x"}]
+    works = [
+        {"work_id": "arxiv:2304.01097", "arxiv_id": "2304.01097"},
+        {"work_id": "doi:10.1/x", "doi": "10.1/x"},
+    ]
     entries = [
         {"entry_id": "a:1", "list_id": "a", "work_id": "arxiv:2304.01097", "repo_id": "o/shared"},
         {"entry_id": "a:2", "list_id": "a", "work_id": "doi:10.1/x", "repo_id": "o/shared"},
@@ -243,3 +247,38 @@ def test_two_papers_equally_supported_get_neither_and_evidence_adds_up() -> None
     work_id, evidence = owners["o/code"]
     # 0.9 (same entry) for doi:10.1/x against 0.7 (README) for the arXiv paper
     assert (work_id, [e.link_source for e in evidence]) == ("doi:10.1/x", ["same_entry"])
+
+
+def test_a_night_over_rest_keeps_the_readme_refs_an_earlier_graphql_night_read() -> None:
+    from enrich.tables import PreviousSnapshot
+
+    from .helpers import D2, T2
+
+    entries = [repo_entry("b:1", "b", 1, "xionghonglin/DoctorGLM")]
+    ref = (f"arxiv:{DOCTORGLM_ARXIV}", "readme")
+    night1 = build_tables(
+        entries,
+        [],
+        [repo("xionghonglin/doctorglm", stars=700, paper_refs=(ref,), readme_read=True)],
+        [],
+        snapshot_date=D1,
+        previous=None,
+    )
+    previous = PreviousSnapshot(D1, night1.entries, night1.works, night1.repos, night1.hf_items)
+    night2 = build_tables(
+        entries,
+        [],
+        [repo("xionghonglin/doctorglm", T2, stars=710, paper_refs=(("doi:10.1234/x", "description"),))],
+        [],
+        snapshot_date=D2,
+        previous=previous,
+    )
+    assert night2.repos.select(["stars", "paper_refs"]).to_pylist() == [
+        {
+            "stars": 710,
+            "paper_refs": [
+                {"ref": f"arxiv:{DOCTORGLM_ARXIV}", "found_in": "readme"},
+                {"ref": "doi:10.1234/x", "found_in": "description"},
+            ],
+        }
+    ]
