@@ -291,6 +291,7 @@ def title_query_for(group: Sequence[EntryLike]) -> TitleQuery | None:
         first_author=next((a for e in group if (a := _first_author(e.authors_raw))), None),
         venue=next((e.venue_raw for e in group if e.venue_raw), None),
         citation=next((c for e in group if (c := _citation(e))), None),
+        narrow=all(e.kind not in PAPER_KINDS for e in group),
     )
 
 
@@ -331,6 +332,13 @@ def plan_lookups(
         s2_id = _s2_id(first)
         if s2_id:
             s2.add(s2_id)
+        # an entry whose ids the group's first does not share is a claim of its own (often a copied
+        # id): asked too, so the link check can see what it names (free: one batch takes 500 ids)
+        asked = set(id_keys(first))
+        for ids in known[1:]:
+            if not (set(id_keys(ids)) & asked) and (other := _s2_id(ids)) is not None:
+                s2.add(other)
+                asked.update(id_keys(ids))
         oa_id = _openalex_id(first)
         if oa_id:
             openalex.add(oa_id)

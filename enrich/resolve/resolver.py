@@ -11,7 +11,12 @@ step all candidates seen so far are judged with :func:`enrich.resolve.match.deci
 * after any list search, an ACCEPTED decision ends the search (the competition was visible);
 * otherwise the next source is asked; the last decision stands.
 
-So a typical resolvable title costs 1-2 requests, an unresolvable one 5. Decisions go to the
+So a typical resolvable title costs 1-2 requests, an unresolvable one 5. A *narrow* query (a dataset or
+model row citing its paper by title, :func:`enrich.resolve.crosswalk.cites_by_title`) is searched by
+:data:`NARROW_STEPS` only - most such titles name a dataset, not a paper; such rows carry no year, so
+``search/match`` alone can never accept; arXiv's and Crossref's searches rarely find a paper the
+first two miss - plus Crossref ``query.bibliographic`` when the row is a whole citation string: a
+resolvable one costs 1 request, an unresolvable one 2 (3 with a citation string). Decisions go to the
 :class:`~enrich.resolve.cache.ResolutionCache`; cached titles cost nothing on later nights.
 A source that fails (raises an :class:`~enrich.errors.EnrichError`, or answers with non-OK records)
 makes the decision incomplete: a "none" from an incomplete search is not cached. A source found
@@ -37,6 +42,7 @@ EARLY_ACCEPT = 0.98
 SEARCH_LIMIT = 10  # candidates per list search: enough to see decoys, one page everywhere
 ARXIV_LIMIT = 5
 CROSSREF_ROWS = 5
+NARROW_STEPS = frozenset({"s2_search", "openalex"})
 
 
 class _S2(Protocol):
@@ -148,6 +154,8 @@ class TitleResolver:
         complete = True
         decision: TitleMatch | None = None
         for name, call in self._steps():
+            if query.narrow and name not in NARROW_STEPS and not (name == "crossref" and query.citation):
+                continue
             if name in self._down:
                 complete = False
                 continue
