@@ -609,7 +609,6 @@ class TruthWork:
 def truth_works(entries: Sequence[Any]) -> tuple[dict[tuple[str, int, str], str], dict[str, TruthWork]]:
     """Group paper rows into works: same normalised title, or a shared id unless the titles are unrelated
     (a copied id); each id is owned by one work. Returns (entry key -> label, label -> work)."""
-    from enrich.ids import normalize_title
 
     rows = [e for e in entries if _paperish(e)]
     parent = list(range(len(rows)))
