@@ -333,9 +333,12 @@ def plan_lookups(
         if s2_id:
             s2.add(s2_id)
         # an entry whose ids the group's first does not share is a claim of its own (often a copied
-        # id): asked too, so the link check can see what it names (free: one batch takes 500 ids)
+        # ACL id): asked too, so the link check can see what it names (free: one batch takes 500 ids).
+        # arXiv ids and DOIs are asked of arXiv and Crossref already.
         asked = set(id_keys(first))
         for ids in known[1:]:
+            if ids.arxiv_id or ids.doi:
+                continue
             if not (set(id_keys(ids)) & asked) and (other := _s2_id(ids)) is not None:
                 s2.add(other)
                 asked.update(id_keys(ids))
