@@ -12,7 +12,7 @@ from enrich.resolve.crosswalk import cites_by_title, plan_lookups, resolve_works
 from enrich.resolve.match import decide
 from enrich.tables import build_tables
 
-from .helpers import D1, blank_row, entry, hf, hf_entry, paper, repo, repo_entry, wrec
+from .helpers import D1, T1, blank_row, entry, hf, hf_entry, paper, repo, repo_entry, wrec
 
 DOCTORGLM = "DoctorGLM: Fine-tuning your Chinese Doctor is not a Herculean Task"
 DOCTORGLM_ARXIV = "2304.01097"
@@ -282,3 +282,27 @@ def test_a_night_over_rest_keeps_the_readme_refs_an_earlier_graphql_night_read()
             ],
         }
     ]
+
+
+def test_a_snapshot_written_before_entities_existed_reads_as_an_empty_entities_table(tmp_path: Any) -> None:
+    import json
+    import shutil
+
+    import pytest
+
+    from enrich.errors import SnapshotError
+    from enrich.schemas import ENTITIES_SCHEMA
+    from enrich.snapshot import read_table, write_snapshot
+
+    from .helpers import build, lora_night, manifest
+
+    path = write_snapshot(tmp_path, build(lora_night(T1), D1), manifest(D1))
+    shutil.rmtree(tmp_path / "entities")
+    with pytest.raises(SnapshotError, match="missing although its manifest exists"):
+        read_table(tmp_path, "entities", D1)
+    data = json.loads(path.read_text())
+    del data["files"]["entities"], data["tables"]["entities"]
+    data["schema_version"] = "1.1"
+    path.write_text(json.dumps(data))
+    got = read_table(tmp_path, "entities", D1)
+    assert (got.num_rows, got.schema.equals(ENTITIES_SCHEMA)) == (0, True)
