@@ -18,7 +18,8 @@ Evidence for one work adds up as independent votes (``1 - prod(1 - c)``). The ar
 the work with the highest combined confidence; a tie between two works links it to neither (a
 wrong join is worse than none). An artefact that cites or is named beside at least
 :data:`TOOLKIT_MIN_PAPERS` distinct papers (a list, a toolkit, a benchmark suite) is the code of
-none of them: it stays an entity of its own.
+none of them: it stays an entity of its own. A Hub item linked to no paper but named on the same
+entry as a repo joins that repo's entity (a model row with its code and its weights is one thing).
 
 **Ids.** ``entity_id`` is the work's ``work_id`` (itself stable across nights), else
 ``repo:<repo_id>``, else ``hf:<hf_item_id>``: an artefact's entity id changes only on the night it
@@ -166,13 +167,32 @@ def build_entities(
         linked = owner.get(artefact)
         return linked[0] if linked is not None and linked[0] in work_rows else f"{prefix}:{artefact}"
 
+    # a Hub item linked to no paper, named on the same entry as a repo: the repo's entity (a model row
+    # with its code and weights is one thing), when that is one entity
+    beside_repo: dict[str, set[str]] = defaultdict(set)
+    for e in entries:
+        if e.get("hf_item_id") and e.get("repo_id") and str(e["repo_id"]) in repo_rows:
+            beside_repo[str(e["hf_item_id"])].add(entity_of_artefact(str(e["repo_id"]), "repo"))
+    joined: dict[str, str] = {}
+    for item in hf_rows:
+        if item not in owner and len(beside_repo.get(item, ())) == 1:
+            joined[item] = next(iter(beside_repo[item]))
+            if not joined[item].startswith("repo:"):  # a repo's work: the item belongs to it too
+                owner[item] = (
+                    joined.pop(item),
+                    (Link(item, "", "same_entry", LINK_CONFIDENCE["same_entry"]),),
+                )
+
+    def entity_of_item(item: str) -> str:
+        return joined.get(item) or entity_of_artefact(item, "hf")
+
     members: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for work_id in work_rows:
         members[work_id]["work"].add(work_id)
     for repo_id in repo_rows:
         members[entity_of_artefact(repo_id, "repo")]["repos"].add(repo_id)
     for item in hf_rows:
-        members[entity_of_artefact(item, "hf")]["hf"].add(item)
+        members[entity_of_item(item)]["hf"].add(item)
 
     entity_of: dict[str, str] = {}
     for e in entries:
@@ -181,7 +201,7 @@ def build_entities(
         elif e.get("repo_id") and str(e["repo_id"]) in repo_rows:
             eid = entity_of_artefact(str(e["repo_id"]), "repo")
         elif e.get("hf_item_id") and str(e["hf_item_id"]) in hf_rows:
-            eid = entity_of_artefact(str(e["hf_item_id"]), "hf")
+            eid = entity_of_item(str(e["hf_item_id"]))
         else:
             continue
         entity_of[str(e["entry_id"])] = eid
@@ -204,6 +224,10 @@ def build_entities(
             for artefact in (*repo_ids, *hf_ids)
             if artefact in owner and owner[artefact][0] == eid
             for link in owner[artefact][1]
+        ] + [
+            {"id": item, "link_source": "same_entry", "confidence": LINK_CONFIDENCE["same_entry"]}
+            for item in hf_ids
+            if joined.get(item) == eid
         ]
         starred = sorted(
             (r for r in (repo_rows[i] for i in repo_ids) if r.get("stars") is not None),

@@ -306,3 +306,41 @@ def test_a_snapshot_written_before_entities_existed_reads_as_an_empty_entities_t
     path.write_text(json.dumps(data))
     got = read_table(tmp_path, "entities", D1)
     assert (got.num_rows, got.schema.equals(ENTITIES_SCHEMA)) == (0, True)
+
+
+def test_a_model_row_with_code_and_weights_but_no_paper_is_one_entity() -> None:
+    row = entry(
+        "m:5",
+        "m",
+        5,
+        "Models",
+        "model",
+        "Visual Med-Alpaca",
+        None,
+        github_repo="cambridgeltl/visual-med-alpaca",
+        hf_id="cambridgeltl/visual-med-alpaca",
+        hf_kind="model",
+        work_key="github:cambridgeltl/visual-med-alpaca",
+    )
+    tables = build_tables(
+        [row],
+        [],
+        [repo("cambridgeltl/visual-med-alpaca", stars=400)],
+        [hf("model", "cambridgeltl/visual-med-alpaca", likes=9)],
+        snapshot_date=D1,
+        previous=None,
+    )
+    assert _entity_rows(
+        tables, "entity_id", "entity_type", "repo_ids", "hf_item_ids", "links", "entry_ids"
+    ) == [
+        {
+            "entity_id": "repo:cambridgeltl/visual-med-alpaca",
+            "entity_type": "repo",
+            "repo_ids": ["cambridgeltl/visual-med-alpaca"],
+            "hf_item_ids": ["model:cambridgeltl/visual-med-alpaca"],
+            "links": [
+                {"id": "model:cambridgeltl/visual-med-alpaca", "link_source": "same_entry", "confidence": 0.9}
+            ],
+            "entry_ids": ["m:5"],
+        }
+    ]
