@@ -50,9 +50,10 @@ def test_collect_two_nights(two_nights: Path) -> None:
         ("repo inactive", "Archived Thing", 15),
         ("preprint published", "Large Language Models Encode Clinical Knowledge", 5),
         ("title/link mismatch", "A survey of protein folding with quantum annealers", 7),
-        ("unresolved", "A Paper No Index Knows", 8),
+        ("dead id", "A Paper No Index Knows", 8),  # every source says arXiv:2101.00001 does not exist
     ]
     details = {t.category: t.detail for t in pages["clinical-nlp"].todo}
+    assert details["dead id"] == "arXiv:2101.00001: every source says it does not exist"
     assert details["title/link mismatch"] == "the link (doi:10.1145/3458754) names another paper"
     assert details["repo renamed"] == "link github.com/acme/old-name now lives at github.com/acme/new-name"
     assert details["preprint published"] == (
