@@ -25,6 +25,24 @@ What it does, per seed:
    the catalog), abstain rate, wrong-accept count and requests per query.
 
 Seed 7 is the development seed; seeds 11, 23 and 42 are held out (the weights were never tuned on them).
+
+``--mode lists`` evaluates the whole night instead (works and entities) over the five seed lists:
+
+    uv run --frozen python benchmarks/eval_matching.py --mode lists            # data/raw
+    uv run --frozen python benchmarks/eval_matching.py --mode lists --lists ../shared/lists
+
+It builds a catalog covering the lists (their real titles and ids; one work per paper, a preprint
+and its journal version as one work; near-twin decoys one word or one year away; every repo and Hub
+item, a repo's README or a Hub item's ``arxiv:`` tag / card citing its paper when the lists show
+which paper it is; toolkits citing many papers), copies the lists with realistic damage (arXiv ids
+copied from the row above, arXiv links rewritten to the journal DOI), runs the night's stages
+(parse, title search, batched fetches, resolve, tables) against the API double and prints
+works-level and entity-level pairwise precision/recall/F1 over entries, wrong matches (an entry
+joined to a work whose ids belong to another paper or a decoy) and requests per source. The truth
+comes from the clean lists and the catalog builder, never from the pipeline. Run it on another
+checkout (``PYTHONPATH=<checkout> uv run --frozen python benchmarks/eval_matching.py --mode lists``)
+for a before/after comparison; without ``entries.entity_id`` the entity view is the work, else
+the repo, else the Hub item of each entry.
 """
 
 from __future__ import annotations
@@ -481,17 +499,564 @@ def run_double(works: Sequence[GenWork], labelled: Sequence[Labelled]) -> tuple[
     return out, n_requests
 
 
+# --- lists mode: the whole night over the seed lists -------------------------------------------
+
+WRONG_ID_EVERY = 29  # every 29th arXiv paper row gets the id of the paper row above it
+JOURNAL_EVERY = 7  # every 7th arXiv work of two or more rows has a journal version some rows link
+DECOY_EVERY = 3  # every 3rd titled work has a near-twin decoy in the catalog
+TOOLKIT_MIN = 5
+EVAL_DOI = "10.5555/eval."
+DECOY_DOI = "10.5555/decoy."
+ACL_OWNERS = {
+    # the real owner of an ACL id two seed-list rows share (the other row copied it)
+    "2020.clinicalnlp-1.17": "Pretrained Language Models for Biomedical and Clinical Tasks",
+}
+SWAP = {
+    "medical": "legal",
+    "clinical": "financial",
+    "language": "vision",
+    "chinese": "japanese",
+    "large": "small",
+    "models": "agents",
+    "biomedical": "geospatial",
+    "health": "climate",
+    "question": "image",
+    "dataset": "simulator",
+}
+
+
+def _hash(text: str) -> int:
+    import hashlib
+
+    return int(hashlib.sha1(text.encode()).hexdigest()[:10], 16)
+
+
+def _words_of(text: str | None) -> list[str]:
+    from enrich.ids import normalize_title
+
+    stop = {"a", "an", "the", "of", "for", "and", "in", "on", "to", "with", "via", "by", "from", "is"}
+    return [w for w in normalize_title(text or "").split() if w not in stop]
+
+
+def _related(a: str | None, b: str | None) -> bool:
+    wa, wb = set(_words_of(a)), set(_words_of(b))
+    if not wa or not wb:
+        return True
+    return len(wa & wb) / min(len(wa), len(wb)) >= 0.5
+
+
+def _entry_keys(e: Any) -> list[str]:
+    keys = []
+    if e.arxiv_id:
+        keys.append(f"arxiv:{e.arxiv_id.lower()}")
+    if e.doi:
+        doi = e.doi.lower()
+        keys.append(
+            f"arxiv:{doi.split('arxiv.', 1)[1]}" if doi.startswith("10.48550/arxiv.") else f"doi:{doi}"
+        )
+    for prefix, value in (
+        ("acl", e.acl_id),
+        ("pmid", e.pmid),
+        ("pmcid", e.pmcid),
+        ("corpus", e.s2_corpus_id),
+    ):
+        if value:
+            keys.append(f"{prefix}:{str(value).lower()}")
+    return keys
+
+
+def _paperish(e: Any) -> bool:
+    """A row that names a paper (truth side; independent of the pipeline's own rules)."""
+    if _entry_keys(e):
+        return True
+    if e.kind == "paper":
+        return bool(e.title or e.name)
+    return e.kind != "repo" and len((e.title or "").split()) >= 6
+
+
+def _title_forms(text: str) -> list[str]:
+    import re
+
+    from enrich.ids import normalize_title
+
+    forms = []
+    full = normalize_title(text)
+    if len(full.split()) >= 3:
+        forms.append("full:" + full)
+    head, sep, tail = text.partition(":")
+    if sep:
+        rest = normalize_title(tail)
+        if len(rest.split()) >= 4:
+            forms.append("full:" + rest)
+        name = head.strip()
+        if len(name.split()) == 1 and len(name) >= 4 and re.search(r"[A-Z].*[A-Z]|\d|-", name[1:]):
+            forms.append("name:" + name.lower())
+    return forms
+
+
+def _label_text(e: Any) -> str:
+    return str(e.title or (e.name if e.kind == "paper" else "") or "")
+
+
+@dataclass
+class TruthWork:
+    label: str
+    title: str
+    keys: set[str]
+    entries: list[Any]
+
+
+def truth_works(entries: Sequence[Any]) -> tuple[dict[tuple[str, int, str], str], dict[str, TruthWork]]:
+    """Group paper rows into works: same normalised title, or a shared id unless the titles are unrelated
+    (a copied id); each id is owned by one work. Returns (entry key -> label, label -> work)."""
+
+    rows = [e for e in entries if _paperish(e)]
+    parent = list(range(len(rows)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(i: int, j: int) -> None:
+        a, b = find(i), find(j)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+
+    by_title: dict[str, int] = {}
+    for i, e in enumerate(rows):
+        # a title, its subtitle alone ("BioGPT: X" is cited as "X") and a name-like main title
+        # ("PMC-LLaMA: <v1 title>" / "PMC-LLaMA: <v2 title>") name one paper
+        for t in _title_forms(_label_text(e)):
+            if t in by_title:
+                union(i, by_title[t])
+            else:
+                by_title[t] = i
+    by_key: dict[str, list[int]] = {}
+    for i, e in enumerate(rows):
+        for k in _entry_keys(e):
+            by_key.setdefault(k, []).append(i)
+    owner_of: dict[str, int] = {}
+    for k, members in by_key.items():
+        # the id's owner: a curated override, else the largest title-related set of its rows
+        override = ACL_OWNERS.get(k.partition(":")[2])
+        if override is not None:
+            home = next((i for i in members if _label_text(rows[i]).startswith(override)), members[0])
+        else:
+            home = max(
+                members,
+                key=lambda i: (
+                    sum(_related(_label_text(rows[i]), _label_text(rows[j])) for j in members),
+                    -i,
+                ),
+            )
+        owner_of[k] = home
+        for i in members:
+            if _related(_label_text(rows[i]), _label_text(rows[home])):
+                union(i, home)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(rows)):
+        groups.setdefault(find(i), []).append(i)
+    works: dict[str, TruthWork] = {}
+    label_of: dict[tuple[str, int, str], str] = {}
+    for root, members in sorted(groups.items()):
+        title = max((_label_text(rows[i]) for i in members), key=len)
+        keys = {k for k, home in owner_of.items() if find(home) == root}
+        label = f"t{root}"
+        works[label] = TruthWork(label, title, keys, [rows[i] for i in members])
+        for i in members:
+            label_of[(rows[i].list_id, rows[i].line, _label_text(rows[i]) or str(rows[i].name))] = label
+    return label_of, works
+
+
+def _damage(lists: Path, out: Path, entries: Sequence[Any], works: dict[str, TruthWork]) -> dict[str, int]:
+    """Copy ``lists`` to ``out`` with copied wrong arXiv ids and arXiv links rewritten to journal DOIs."""
+    import re
+    import shutil
+
+    shutil.copytree(lists, out)
+    edits: dict[tuple[str, int], tuple[str, str]] = {}
+    counts = {"wrong_arxiv_id": 0, "journal_link": 0}
+    from enrich.lists import list_files
+
+    files = {spec.id: path for spec, path in list_files(out)}
+    papers = [e for e in entries if e.kind == "paper" and e.arxiv_id]
+    for n, e in enumerate(papers):
+        prev = papers[n - 1] if n else None
+        if (
+            n % WRONG_ID_EVERY == WRONG_ID_EVERY - 1
+            and prev
+            and prev.list_id == e.list_id
+            and prev.arxiv_id != e.arxiv_id
+        ):
+            edits[(e.list_id, e.line)] = (e.arxiv_id, prev.arxiv_id)
+            counts["wrong_arxiv_id"] += 1
+    for work in works.values():
+        arxiv = next((k.partition(":")[2] for k in sorted(work.keys) if k.startswith("arxiv:")), None)
+        linked = [e for e in work.entries if e.arxiv_id == arxiv and e.kind == "paper"]
+        if (
+            arxiv
+            and len(linked) >= 2
+            and _hash("journal:" + arxiv) % JOURNAL_EVERY == 0
+            and not any(k.startswith("doi:") for k in work.keys)
+        ):
+            work.keys.add(f"doi:{EVAL_DOI}{arxiv}")
+            e = linked[-1]
+            if (e.list_id, e.line) not in edits:
+                edits[(e.list_id, e.line)] = (arxiv, "journal")
+                counts["journal_link"] += 1
+    for list_id, path in files.items():
+        lines = path.read_text(encoding="utf-8").split("\n")
+        for (lid, line), (old, new) in edits.items():
+            if lid != list_id or not 0 < line <= len(lines):
+                continue
+            text = lines[line - 1]
+            if new == "journal":
+                text = re.sub(
+                    r"https?://(?:www\.)?arxiv\.org/(?:abs|pdf)/" + re.escape(old) + r"(?:v\d+)?(?:\.pdf)?",
+                    f"https://doi.org/{EVAL_DOI}{old}",
+                    text,
+                )
+            else:
+                text = text.replace(old, new)
+            lines[line - 1] = text
+        path.write_text("\n".join(lines), encoding="utf-8")
+    return counts
+
+
+def _decoy_title(title: str) -> str | None:
+    words = title.split()
+    for i, w in enumerate(words):
+        swap = SWAP.get(w.lower().strip(":,"))
+        if swap is not None:
+            return " ".join(
+                [
+                    *words[:i],
+                    w.replace(w.strip(":,"), swap.capitalize() if w[0].isupper() else swap),
+                    *words[i + 1 :],
+                ]
+            )
+    return None
+
+
+def lists_catalog(
+    entries: Sequence[Any], works: dict[str, TruthWork]
+) -> tuple[list[dict[str, Any]], dict[str, str], dict[str, str]]:
+    """The double's catalog, id key -> truth label (decoys: ``decoy:N``), artefact -> owning truth label."""
+    records: list[dict[str, Any]] = []
+    key_label: dict[str, str] = {}
+    arxiv_of: dict[str, str] = {}
+    for label, w in sorted(works.items()):
+        year = next((e.year for e in w.entries if e.year), None) or 2019 + _hash("y:" + label) % 6
+        rec: dict[str, Any] = {"type": "work", "title": w.title, "year": year}
+        rec["authors"] = [f"Ann {chr(65 + _hash('a:' + w.title) % 26)}{_hash('a:' + w.title) % 997}", "Bo Li"]
+        for k in sorted(w.keys):
+            kind, _, value = k.partition(":")
+            field = {
+                "arxiv": "arxiv_id",
+                "doi": "doi",
+                "acl": "acl_id",
+                "pmid": "pmid",
+                "pmcid": "pmcid",
+                "corpus": "corpus_id",
+            }[kind]
+            if kind == "pmcid":
+                value = value.upper()
+            if field not in rec:
+                rec[field] = int(value) if kind == "corpus" else value
+                key_label[f"{kind}:{value.lower()}"] = label
+        if "arxiv_id" in rec:
+            arxiv_of[label] = f"arxiv:{rec['arxiv_id']}"
+        elif "doi" in rec:
+            arxiv_of[label] = f"doi:{rec['doi']}"
+        if "arxiv_id" not in rec and "doi" not in rec and "acl_id" not in rec and "pmid" not in rec:
+            rec["doi"] = f"{EVAL_DOI}t{_hash(w.title)}"  # a journal paper the lists cite by title only
+            key_label[f"doi:{rec['doi']}"] = label
+            arxiv_of[label] = f"doi:{rec['doi']}"
+        if "arxiv_id" not in rec:
+            rec["sources"] = ["s2", "openalex", "crossref"]
+        rec["citation_count"] = _hash("c:" + label) % 3000
+        records.append(rec)
+        if _hash("decoy:" + label) % DECOY_EVERY == 0 and (twin := _decoy_title(w.title)) is not None:
+            n = len([r for r in records if r.get("doi", "").startswith(DECOY_DOI)])
+            doi = f"{DECOY_DOI}{n}"
+            records.append(
+                {
+                    "type": "work",
+                    "title": twin,
+                    "year": year + 2,
+                    "doi": doi,
+                    "authors": ["Zed Quux"],
+                    "sources": ["s2", "openalex", "crossref"],
+                }
+            )
+            key_label[f"doi:{doi}"] = f"decoy:{n}"
+    # artefacts: which paper each is (the lists show it: same row, or a row named as the paper)
+    work_of_entry: dict[tuple[str, int], str] = {}
+    for label, w in works.items():
+        for e in w.entries:
+            work_of_entry[(e.list_id, e.line)] = label
+    main_title: dict[str, str] = {}
+    for label, w in works.items():
+        head = w.title.split(":", 1)[0].strip().lower()
+        if 1 <= len(head.split()) <= 2:
+            main_title.setdefault(head, label)
+    beside: dict[str, set[str]] = {}
+    named: dict[str, set[str]] = {}
+    for e in entries:
+        for art in ([f"repo:{e.github_repo.lower()}"] if e.github_repo else []) + (
+            [f"hf:{e.hf_kind}:{e.hf_id.lower()}"] if e.hf_id else []
+        ):
+            if (e.list_id, e.line) in work_of_entry:
+                beside.setdefault(art, set()).add(work_of_entry[(e.list_id, e.line)])
+            elif (label := main_title.get((e.name or "").strip().lower())) is not None:
+                named.setdefault(art, set()).add(label)
+    owner: dict[str, str] = {}
+    cites: dict[str, list[str]] = {}
+    for art in sorted(set(beside) | set(named)):
+        papers = beside.get(art, set()) | named.get(art, set())
+        if len(papers) >= TOOLKIT_MIN:
+            cites[art] = [arxiv_of[p] for p in sorted(papers) if p in arxiv_of]  # a toolkit cites them all
+        elif len(papers) == 1:
+            (label,) = papers
+            owner[art] = label
+            if _hash("cite:" + art) % 10 < 8 and label in arxiv_of:
+                cites[art] = [arxiv_of[label]]
+    for name in sorted({e.github_repo for e in entries if e.github_repo}):
+        art = f"repo:{name.lower()}"
+        records.append(
+            {
+                "type": "repo",
+                "full_name": name,
+                "stars": _hash("s:" + name) % 20000,
+                "description": f"{name.split('/')[-1]} code",
+            }
+        )
+        refs = cites.get(art)
+        if refs:
+            text = "\n".join(
+                f"- https://arxiv.org/abs/{r[6:]}" if r.startswith("arxiv:") else f"- https://doi.org/{r[4:]}"
+                for r in refs
+            )
+            records.append(
+                {
+                    "type": "file",
+                    "repo": name,
+                    "path": "README.md",
+                    "content": f"# {name}\n\nPaper:\n{text}\n",
+                }
+            )
+    for kind, hf_id in sorted({(e.hf_kind or "model", e.hf_id) for e in entries if e.hf_id}):
+        art = f"hf:{kind}:{hf_id.lower()}"
+        refs = cites.get(art, [])
+        item: dict[str, Any] = {
+            "type": "hf",
+            "id": hf_id,
+            "kind": kind,
+            "likes": _hash("l:" + hf_id) % 500,
+            "downloads": _hash("d:" + hf_id) % 90000,
+        }
+        arx = [r for r in refs if r.startswith("arxiv:")]
+        if arx and _hash("card:" + hf_id) % 3 == 0:
+            item["hub"] = {"cardData": {"arxiv": arx[0][6:]}}
+        else:
+            item["tags"] = [f"arxiv:{r[6:]}" for r in arx]
+        records.append(item)
+    return records, key_label, owner
+
+
+def _pairs(labels: Sequence[str]) -> set[tuple[int, int]]:
+    groups: dict[str, list[int]] = {}
+    for i, label in enumerate(labels):
+        groups.setdefault(label, []).append(i)
+    return {(a, b) for g in groups.values() for n, a in enumerate(g) for b in g[n + 1 :]}
+
+
+def pairwise(truth: Sequence[str], predicted: Sequence[str]) -> tuple[float, float, float]:
+    t, p = _pairs(truth), _pairs(predicted)
+    precision = len(t & p) / len(p) if p else 1.0
+    recall = len(t & p) / len(t) if t else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def _before_requests(checkout: Path, lists: Path) -> dict[str, int]:
+    """Requests per source of the same evaluation run on another checkout (its ``enrich`` package)."""
+    import os
+    import subprocess
+
+    env = {**os.environ, "PYTHONPATH": str(checkout.resolve())}
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--mode", "lists", "--lists", str(lists.resolve())],
+        env=env,
+        cwd=str(checkout),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    line = next((x for x in done.stdout.splitlines() if x.startswith("REQUESTS ")), None)
+    if line is None:
+        raise SystemExit(
+            f"--before {checkout}: the run printed no request counts:\n{done.stdout}{done.stderr}"
+        )
+    print("before (" + str(checkout) + "):")
+    for x in done.stdout.splitlines():
+        if x.startswith(("works ", "entities ", "wrong matches", "entity view", "requests per source")):
+            print("  " + x)
+    counts: dict[str, int] = json.loads(line[len("REQUESTS ") :])
+    return counts
+
+
+def run_lists(lists: Path, before: Path | None = None) -> int:
+    """``--mode lists``: see the module docstring."""
+    import logging
+    from collections import Counter
+    from datetime import date
+
+    from enrich.fakeapi import FakeApis
+
+    from enrich import pipeline
+    from enrich.clients import Clients
+    from enrich.config import Credentials, Secret
+
+    logging.getLogger("enrich").setLevel(logging.WARNING)
+    clean = pipeline.parse_lists(lists).entries
+    label_of, works = truth_works(clean)
+    with tempfile.TemporaryDirectory() as tmp:
+        damaged = Path(tmp) / "lists"
+        damage = _damage(lists, damaged, clean, works)
+        records, key_label, owner = lists_catalog(clean, works)
+        parsed = pipeline.parse_lists(damaged)
+        with FakeApis(records, rate_limits="off") as apis:
+            clients = Clients.from_config(
+                apis.endpoints,
+                Credentials(github_token=Secret("ghp_" + "EvalOnly" * 5)),
+                cache_dir=None,
+                timeout=10.0,
+                rate_limits=False,
+            )
+            queries = pipeline.title_queries(parsed.entries)
+            matches = pipeline.resolve_titles(clients, Path(tmp) / "titles.sqlite", queries)
+            items = pipeline.source_items(parsed.entries, matches, {})
+            results = [
+                pipeline.fetch_batch(clients, b) for bs in pipeline.plan_batches(items).values() for b in bs
+            ]
+            results = pipeline.settle_missing(results, None)
+            got_works, got_repos, got_hf = pipeline.collect(results)
+            resolved = pipeline.resolve(parsed.entries, got_works, matches)
+            built = pipeline.build(
+                parsed.entries, resolved, got_repos, got_hf, snapshot_date=date(2026, 12, 1), previous=None
+            )
+            requests = Counter(str(e["source"]) for e in apis.access_log())
+    rows = built.tables.entries.to_pylist()
+    has_entities = "entity_id" in built.tables.entries.column_names
+
+    def truth_entity(r: dict[str, Any], work_label: str | None) -> str:
+        if work_label is not None:
+            return work_label
+        arts = ([f"repo:{r['github_repo']}"] if r.get("github_repo") else []) + (
+            [f"hf:{r['hf_kind']}:{str(r['hf_id']).lower()}"] if r.get("hf_id") else []
+        )
+        for art in arts:
+            if art in owner:
+                return owner[art]
+        return arts[0] if arts else f"single:{r['entry_id']}"
+
+    work_truth: list[str] = []
+    work_pred: list[str] = []
+    ent_truth: list[str] = []
+    ent_pred: list[str] = []
+    wrong: list[str] = []
+    for r in rows:
+        key = (
+            r["list_id"],
+            r["line"],
+            str(r.get("title") or (r.get("name") if r["kind"] == "paper" else "") or "")
+            or str(r.get("name")),
+        )
+        label = label_of.get(key)
+        pred_work = r.get("work_id")
+        if label is not None:
+            work_truth.append(label)
+            work_pred.append(pred_work or f"none:{r['entry_id']}")
+        owner_label = key_label.get(str(pred_work).lower()) if pred_work else None
+        if owner_label is not None and owner_label != label:
+            wrong.append(
+                f"  {r['list_id']}:{r['line']} {str(r.get('title') or r.get('name'))[:60]!r} -> {pred_work} ({owner_label})"
+            )
+        ent_truth.append(truth_entity(r, label))
+        if has_entities:
+            ent_pred.append(r.get("entity_id") or f"none:{r['entry_id']}")
+        else:
+            ent_pred.append(
+                pred_work
+                or (f"repo:{r['repo_id']}" if r.get("repo_id") else None)
+                or (f"hf:{r['hf_item_id']}" if r.get("hf_item_id") else None)
+                or f"none:{r['entry_id']}"
+            )
+    wp, wr, wf = pairwise(work_truth, work_pred)
+    ep, er, ef = pairwise(ent_truth, ent_pred)
+    decoys = sum(1 for v in key_label.values() if v.startswith("decoy:"))
+    print(
+        f"lists mode: {lists} ({len(rows)} entries, {len(works)} true works, {decoys} decoys in the catalog)"
+    )
+    print(
+        f"damage: {damage['wrong_arxiv_id']} copied wrong arXiv ids, {damage['journal_link']} arXiv links rewritten to the journal DOI"
+    )
+    print(
+        f"entity view: {'entries.entity_id' if has_entities else 'work, else repo, else Hub item (no entries.entity_id)'}"
+    )
+    print(f"works    pairwise precision {wp:.4f} recall {wr:.4f} F1 {wf:.4f}  ({len(work_truth)} entries)")
+    print(f"entities pairwise precision {ep:.4f} recall {er:.4f} F1 {ef:.4f}  ({len(ent_truth)} entries)")
+    print(f"wrong matches: {len(wrong)}")
+    for line in wrong:
+        print(line)
+    print(
+        "requests per source: "
+        + ", ".join(
+            f"{s} {requests.get(s, 0)}" for s in ("arxiv", "s2", "openalex", "crossref", "github", "hf")
+        )
+        + f"; total {sum(requests.values())}"
+    )
+    print("REQUESTS " + json.dumps(dict(sorted(requests.items()))))
+    ok = wf >= 0.97 and ef >= 0.92 and not wrong
+    print("aim works F1 >= 0.97, entity F1 >= 0.92, 0 wrong matches:", "met" if ok else "NOT met")
+    if before is not None:
+        old = _before_requests(before, lists)
+        sources = ("arxiv", "s2", "openalex", "crossref", "github", "hf")
+        print(
+            "requests before -> after: "
+            + ", ".join(f"{s} {old.get(s, 0)} -> {requests.get(s, 0)}" for s in sources)
+        )
+        ratio = sum(requests.values()) / max(1, sum(old.values()))
+        print(
+            f"total {sum(old.values())} -> {sum(requests.values())}: {ratio:.3f}x (limit 1.2x: {'within' if ratio <= 1.2 else 'OVER'})"
+        )
+        ok = ok and ratio <= 1.2
+    return 0 if ok else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     p.add_argument("--seeds", type=int, nargs="*", default=[DEV_SEED, *HELD_OUT])
     p.add_argument("--works", type=int, default=2000)
     p.add_argument("--queries", type=int, default=1000)
-    p.add_argument("--mode", choices=("double", "direct"), default="double")
+    p.add_argument("--mode", choices=("double", "direct", "lists"), default="double")
+    p.add_argument("--lists", type=Path, default=Path("data/raw"), help="--mode lists: the lists directory")
+    p.add_argument(
+        "--before",
+        type=Path,
+        default=None,
+        help="--mode lists: also run the checkout at this path (e.g. `git archive main`) and compare requests",
+    )
     p.add_argument(
         "--write-catalog", type=Path, default=None, help="also write the (first seed's) catalog JSONL"
     )
     p.add_argument("--show-wrong", action="store_true", help="print a few wrong accepts per seed")
     args = p.parse_args(argv)
+    if args.mode == "lists":
+        return run_lists(args.lists, args.before)
 
     results: list[Result] = []
     for k, seed in enumerate(args.seeds):

@@ -966,5 +966,5 @@ def summarise(built: Built, facts: RunFacts) -> RunSummary:
         previous_date=prev.snapshot_date if prev else None,
         tables=t.row_counts(),
         notes=(*facts.problems, *facts.notes),
-        link_checks=link_checks(t.entries),
+        link_checks=link_checks(t.entries, t.works),
     )

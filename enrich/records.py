@@ -108,6 +108,9 @@ class RepoRecord:
     topics: tuple[str, ...] = ()
     description: str | None = None
     language: str | None = None
+    homepage: str | None = None
+    paper_refs: tuple[tuple[str, str], ...] = ()  # (id key, found_in): see enrich.links.repo_refs
+    readme_read: bool = False  # the README was part of the answer (GraphQL); REST answers leave it unread
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +130,7 @@ class HfRecord:
     gated: bool | None = None
     tags: tuple[str, ...] = ()
     arxiv_ids: tuple[str, ...] = field(default=())
+    card_refs: tuple[str, ...] = field(default=())  # id keys the model/dataset card cites (cardData)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,8 @@ Schema-version policy (``MAJOR.MINOR``):
 * MINOR also goes up when a column of named values gains a new value (``list_changes.change``
   gained ``edited`` in 1.1): values that existed keep their meaning, so filters on them still work.
 * Columns added within one release share its MINOR bump (``entries.link_check`` joined 1.1).
+* A new table is a MINOR change too (no existing column changes): 1.2 added ``entities`` with
+  ``entries.entity_id``, ``repos.homepage``, ``repos.paper_refs`` and ``hf_items.card_refs``.
 * MAJOR goes up when a column is renamed, removed, re-typed or changes meaning.
 
 Integers that may be missing stay integers (nullable ``int64``/``int32``), never floats with NaN.
@@ -33,10 +35,13 @@ import pyarrow as pa
 __all__ = [
     "AUTHOR_TYPE",
     "COLUMN_NOTES",
+    "ENTITIES_SCHEMA",
+    "ENTITY_LINK_TYPE",
     "ENTRIES_SCHEMA",
     "HF_ITEMS_SCHEMA",
     "LIST_CHANGES_SCHEMA",
     "METRICS_HISTORY_SCHEMA",
+    "PAPER_REF_TYPE",
     "REPOS_SCHEMA",
     "SCHEMAS",
     "SCHEMA_VERSION",
@@ -48,11 +53,22 @@ __all__ = [
     "empty_table",
 ]
 
-SCHEMA_VERSION: Final = "1.1"
+SCHEMA_VERSION: Final = "1.2"
 
 DATE: Final = pa.date32()
 TIMESTAMP: Final = pa.timestamp("us", tz="UTC")
 STRINGS: Final = pa.list_(pa.string())
+
+PAPER_REF_TYPE: Final = pa.struct(
+    [pa.field("ref", pa.string(), nullable=False), pa.field("found_in", pa.string(), nullable=False)]
+)
+ENTITY_LINK_TYPE: Final = pa.struct(
+    [
+        pa.field("id", pa.string(), nullable=False),
+        pa.field("link_source", pa.string(), nullable=False),
+        pa.field("confidence", pa.float64()),
+    ]
+)
 
 AUTHOR_TYPE: Final = pa.struct(
     [
@@ -149,6 +165,13 @@ _ENTRY_COLS: Final = [
         "names another paper; the entry was not joined through it), id_not_found (every source said the "
         "id does not exist) or unchecked (no title, no answer tonight, or not a paper row); null when the "
         "entry carries no paper id (since 1.1)",
+    ),
+    _c(
+        "entity_id",
+        pa.string(),
+        "derived",
+        "entities.entity_id of the thing the entry names: its work's entity, else its repo's, else its "
+        "Hugging Face item's; null when it names none of them (since 1.2)",
     ),
 ]
 
@@ -301,6 +324,15 @@ _REPO_COLS: Final = [
     _c("topics", STRINGS, "github", "repository topics", nullable=False),
     _c("description", pa.string(), "github", "repository description"),
     _c("language", pa.string(), "github", "primary language"),
+    _c("homepage", pa.string(), "github", "homepage URL the repo declares (never fetched) (since 1.2)"),
+    _c(
+        "paper_refs",
+        pa.list_(PAPER_REF_TYPE),
+        "github",
+        "arXiv ids and DOIs the repo cites, as work id keys (ref: arxiv:2303.13375, doi:10...) with where "
+        "each was first found (found_in: homepage, description or readme; the README comes with the "
+        "stars query); null when it cites none or was never fetched (since 1.2)",
+    ),
     _c(
         "status",
         pa.string(),
@@ -341,6 +373,13 @@ _HF_COLS: Final = [
     _c("gated", pa.bool_(), "huggingface", "access is gated"),
     _c("tags", STRINGS, "huggingface", "Hub tags", nullable=False),
     _c("arxiv_ids", STRINGS, "huggingface", "arXiv ids the Hub links (arxiv:<id> tags)", nullable=False),
+    _c(
+        "card_refs",
+        STRINGS,
+        "huggingface",
+        "arXiv ids and DOIs the item's card metadata (cardData) cites, as work id keys (arxiv:..., "
+        "doi:...); null when it cites none or was never fetched (since 1.2)",
+    ),
     _c(
         "status",
         pa.string(),
@@ -398,12 +437,78 @@ _LIST_CHANGE_COLS: Final = [
     ),
 ]
 
+_ENTITY_COLS: Final = [
+    _c(
+        "entity_id",
+        pa.string(),
+        "derived",
+        "stable id of the thing: its work_id when it has a paper, else repo:<repo_id>, else "
+        "hf:<hf_item_id> (stable across nights as long as its anchor is)",
+        nullable=False,
+    ),
+    _c("entity_type", pa.string(), "derived", "what anchors it: work, repo or hf_item", nullable=False),
+    _c(
+        "display_name",
+        pa.string(),
+        "derived",
+        "the work's title, else the repo's full_name, else the Hub id",
+        nullable=False,
+    ),
+    _c("work_id", pa.string(), "resolve", "works.work_id of its paper; null for an artefact with no paper"),
+    _c("repo_ids", STRINGS, "derived", "sorted repos.repo_id of its code", nullable=False),
+    _c(
+        "hf_item_ids",
+        STRINGS,
+        "derived",
+        "sorted hf_items.hf_item_id of its models, datasets, spaces",
+        nullable=False,
+    ),
+    _c(
+        "links",
+        pa.list_(ENTITY_LINK_TYPE),
+        "derived",
+        "why each repo or Hub item belongs to the work: id (its repo_id or hf_item_id), link_source "
+        "(same_entry, hf_arxiv_tag, hf_card, repo_homepage, repo_description, repo_readme) and a "
+        "0..1 confidence; a repo or item citing many papers (a list, a toolkit) is linked to none; "
+        "empty when it has no artefact linked",
+    ),
+    _c(
+        "list_ids",
+        STRINGS,
+        "parse",
+        "sorted ids of the lists that name the paper or any artefact",
+        nullable=False,
+    ),
+    _c(
+        "entry_ids",
+        STRINGS,
+        "parse",
+        "sorted ids of those entries (entries.entity_id is this id)",
+        nullable=False,
+    ),
+    _c("entry_count", pa.int32(), "parse", "number of entries in entry_ids", nullable=False),
+    _c("citation_count_s2", pa.int64(), "s2", "works.citation_count_s2 of its paper"),
+    _c("citation_count_s2_as_of", DATE, "s2", "works.citation_count_s2_as_of"),
+    _c("citation_count_openalex", pa.int64(), "openalex", "works.citation_count_openalex of its paper"),
+    _c("citation_count_openalex_as_of", DATE, "openalex", "works.citation_count_openalex_as_of"),
+    _c("citation_count_crossref", pa.int64(), "crossref", "works.citation_count_crossref of its paper"),
+    _c("citation_count_crossref_as_of", DATE, "crossref", "works.citation_count_crossref_as_of"),
+    _c("stars", pa.int64(), "github", "stars of its most-starred repo (stars_repo_id)"),
+    _c("stars_repo_id", pa.string(), "github", "the repo stars is taken from"),
+    _c("stars_as_of", DATE, "github", "repos.stars_as_of of that repo"),
+    _c("likes", pa.int64(), "huggingface", "likes summed over its Hub items that report them"),
+    _c("likes_as_of", DATE, "huggingface", "oldest likes_as_of among those items"),
+    _c("downloads", pa.int64(), "huggingface", "30-day downloads summed over its Hub items that report them"),
+    _c("downloads_as_of", DATE, "huggingface", "oldest downloads_as_of among those items"),
+]
+
 ENTRIES_SCHEMA: Final = _schema("entries", _ENTRY_COLS)
 WORKS_SCHEMA: Final = _schema("works", _WORK_COLS)
 REPOS_SCHEMA: Final = _schema("repos", _REPO_COLS)
 HF_ITEMS_SCHEMA: Final = _schema("hf_items", _HF_COLS)
 METRICS_HISTORY_SCHEMA: Final = _schema("metrics_history", _METRIC_COLS)
 LIST_CHANGES_SCHEMA: Final = _schema("list_changes", _LIST_CHANGE_COLS)
+ENTITIES_SCHEMA: Final = _schema("entities", _ENTITY_COLS)
 
 SCHEMAS: Final[dict[str, pa.Schema]] = {
     "entries": ENTRIES_SCHEMA,
@@ -412,6 +517,7 @@ SCHEMAS: Final[dict[str, pa.Schema]] = {
     "hf_items": HF_ITEMS_SCHEMA,
     "metrics_history": METRICS_HISTORY_SCHEMA,
     "list_changes": LIST_CHANGES_SCHEMA,
+    "entities": ENTITIES_SCHEMA,
 }
 TABLE_NAMES: Final = tuple(SCHEMAS)
 
@@ -423,6 +529,7 @@ TABLE_KEYS: Final[dict[str, tuple[str, ...]]] = {
     "hf_items": ("hf_item_id",),
     "metrics_history": ("entity_type", "entity_id", "metric", "source"),
     "list_changes": ("list_id", "change", "entry_id"),
+    "entities": ("entity_id",),
 }
 
 
@@ -449,6 +556,10 @@ def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
 
 
 def _type_name(t: pa.DataType) -> str:
+    if pa.types.is_list(t) and t.value_type == PAPER_REF_TYPE:
+        return "list<struct<ref, found_in>>"
+    if pa.types.is_list(t) and t.value_type == ENTITY_LINK_TYPE:
+        return "list<struct<id, link_source, confidence>>"
     if t == AUTHOR_TYPE:
         return "list<struct<name, s2_author_id, orcid>>"
     if pa.types.is_list(t) and t.value_type == AUTHOR_TYPE:

@@ -465,6 +465,8 @@ def read_table(out: Path | str, table: str, snapshot_date: date) -> pa.Table:
     try:
         data = pq.read_table(path)
     except FileNotFoundError as exc:
+        if table not in read_manifest(out, snapshot_date).files:
+            return SCHEMAS[table].empty_table()  # written before the table existed (e.g. entities, 1.2)
         raise SnapshotError(f"{path}: missing although its manifest exists") from exc
     except (pa.ArrowInvalid, OSError) as exc:
         raise SnapshotError(f"{path}: unreadable Parquet ({exc})") from exc

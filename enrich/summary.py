@@ -63,15 +63,41 @@ class ListLinkChecks:
     list_id: str
     counts: Mapping[str, int]  # link_check value -> entries
     problems: tuple[tuple[str, str], ...] = ()  # (label, link_check), first few by line
+    published: int = 0  # entries linking an arXiv preprint whose work now has a publisher DOI
 
 
-def link_checks(entries: pa.Table, *, limit: int = 3) -> tuple[ListLinkChecks, ...]:
-    """Per list (sorted by id): counts by ``link_check`` and the first ``limit`` problem entries.
+def _published(entries: pa.Table, works: pa.Table | None) -> dict[str, int]:
+    """Per list: entries that link only the arXiv preprint of a work that now has a publisher DOI."""
+    needed = {"arxiv_id", "doi", "work_id", "list_id"}
+    if works is None or not needed <= set(entries.column_names) or "doi" not in works.column_names:
+        return {}
+    has_doi = {
+        w
+        for w, d in zip(works.column("work_id").to_pylist(), works.column("doi").to_pylist(), strict=True)
+        if d
+    }
+    out: dict[str, int] = {}
+    rows = zip(
+        *(entries.column(c).to_pylist() for c in ("list_id", "arxiv_id", "doi", "work_id")), strict=True
+    )
+    for list_id, arxiv_id, doi, work_id in rows:
+        if arxiv_id and not doi and work_id in has_doi:
+            out[str(list_id)] = out.get(str(list_id), 0) + 1
+    return out
+
+
+def link_checks(
+    entries: pa.Table, works: pa.Table | None = None, *, limit: int = 3
+) -> tuple[ListLinkChecks, ...]:
+    """Per list (sorted by id): counts by ``link_check`` (wrong ids: ``title_mismatch``, dead ids:
+    ``id_not_found``), the first ``limit`` problem entries and, given ``works``, how many entries link
+    a preprint that is now published.
 
     Lists whose entries carry no paper id (every ``link_check`` null) are left out.
     """
     if "link_check" not in entries.column_names:
         return ()
+    published = _published(entries, works)
     cols = {c: entries.column(c).to_pylist() for c in ("list_id", "line", "title", "name", "entry_id")}
     counts: dict[str, dict[str, int]] = {}
     problems: dict[str, list[tuple[int, str, str]]] = {}
@@ -89,6 +115,7 @@ def link_checks(entries: pa.Table, *, limit: int = 3) -> tuple[ListLinkChecks, .
             lid,
             dict(sorted(counts[lid].items())),
             tuple((label, check) for _, label, check in sorted(problems.get(lid, []))[:limit]),
+            published.get(lid, 0),
         )
         for lid in sorted(counts)
     )
@@ -225,15 +252,17 @@ def _link_section(per_list: Sequence[ListLinkChecks]) -> list[str]:
         "",
         "## Link checks",
         "",
-        "Does the paper an entry's id names carry the entry's title (`entries.link_check`)?",
+        "Does the paper an entry's id names carry the entry's title (`entries.link_check`: title_mismatch "
+        "is a wrong id, id_not_found a dead one)? Preprints now published: entries linking an arXiv id "
+        "whose paper now has a publisher DOI.",
         "",
-        "| list | " + " | ".join(LINK_CHECK_VALUES) + " | first problems |",
-        "|---|" + "---:|" * len(LINK_CHECK_VALUES) + "---|",
+        "| list | " + " | ".join(LINK_CHECK_VALUES) + " | preprints now published | first problems |",
+        "|---|" + "---:|" * (len(LINK_CHECK_VALUES) + 1) + "---|",
     ]
     for item in per_list:
         counts = " | ".join(str(item.counts.get(v, 0)) for v in LINK_CHECK_VALUES)
         first = "; ".join(f"{_escape(label)} ({check})" for label, check in item.problems) or "-"
-        out.append(f"| {_escape(item.list_id)} | {counts} | {first} |")
+        out.append(f"| {_escape(item.list_id)} | {counts} | {item.published} | {first} |")
     return out
 
 

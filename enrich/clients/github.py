@@ -37,6 +37,7 @@ from enrich.clients._common import as_int, text
 from enrich.clients.base import BaseClient, decode_json
 from enrich.clients.policy import ClientConfig, Clock, RetryPolicy
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
+from enrich.links import repo_refs
 from enrich.ratelimit import Pacing, utcnow
 from enrich.records import FetchStatus, RepoRecord
 from enrich.util import chunked
@@ -58,14 +59,17 @@ API_HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": 
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 
 REPO_FIELDS = """
-  databaseId nameWithOwner description createdAt pushedAt isArchived
+  databaseId nameWithOwner description homepageUrl createdAt pushedAt isArchived
   stargazerCount forkCount
   issues(states: OPEN) { totalCount }
   watchers { totalCount }
   licenseInfo { spdxId }
   primaryLanguage { name }
   repositoryTopics(first: 20) { nodes { topic { name } } }
+  readme: object(expression: "HEAD:README.md") { ... on Blob { text } }
 """
+"""``readme``: the README's text in the same query as the stars (never one REST call per repo); only its
+paper references are kept (:func:`enrich.links.repo_refs`), not the text."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +131,8 @@ def parse_github_repo(data: Mapping[str, Any], *, key: str, fetched_at: datetime
         topics=tuple(str(t) for t in data.get("topics") or ()),
         description=text(data.get("description")),
         language=text(data.get("language")),
+        homepage=text(data.get("homepage")),
+        paper_refs=repo_refs(text(data.get("homepage")), text(data.get("description")), None),
     )
 
 
@@ -143,6 +149,9 @@ def parse_graphql_repository(data: Mapping[str, Any], *, key: str, fetched_at: d
     def total(field: str) -> int | None:
         node = data.get(field)
         return as_int(node.get("totalCount")) if isinstance(node, Mapping) else None
+
+    blob = data.get("readme")
+    readme = text(blob.get("text")) if isinstance(blob, Mapping) else None
 
     return RepoRecord(
         key=key,
@@ -162,6 +171,9 @@ def parse_graphql_repository(data: Mapping[str, Any], *, key: str, fetched_at: d
         topics=topics,
         description=text(data.get("description")),
         language=text((data.get("primaryLanguage") or {}).get("name")),
+        homepage=text(data.get("homepageUrl")),
+        paper_refs=repo_refs(text(data.get("homepageUrl")), text(data.get("description")), readme),
+        readme_read="readme" in data,
     )
 
 

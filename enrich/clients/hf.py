@@ -23,6 +23,7 @@ from enrich.clients.base import BaseClient, decode_json
 from enrich.clients.policy import ClientConfig, Clock, RetryPolicy
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
 from enrich.ids import normalize_arxiv_id
+from enrich.links import card_refs
 from enrich.ratelimit import Pacing, utcnow
 from enrich.records import FetchStatus, HfRecord
 
@@ -83,6 +84,7 @@ def parse_hf_item(data: Mapping[str, Any], *, kind: str, hf_id: str, fetched_at:
         gated=None if gated is None else gated is not False,
         tags=tags,
         arxiv_ids=tuple(arxiv_ids),
+        card_refs=card_refs(data.get("cardData")),
     )
 
 

@@ -394,13 +394,27 @@ def _todo(con: duckdb.DuckDBPyConnection, day: date, searched: bool) -> dict[str
             TodoItem("title/link mismatch", str(listed), line, f"the link ({claimed}) names {names}"),
         )
 
+    # a dead id: every source asked about the entry's id said it does not exist (entries.link_check)
+    for list_id, line, listed, claimed in con.execute(
+        """
+        select e.list_id, e.line, coalesce(e.title, e.name, e.entry_id),
+               coalesce('arXiv:' || e.arxiv_id, 'doi:' || e.doi, 'ACL:' || e.acl_id, 'PMID:' || e.pmid)
+        from cur_entries e
+        where e.link_check = 'id_not_found'
+        order by e.list_id, e.line
+        """
+    ).fetchall():
+        add(
+            list_id, TodoItem("dead id", str(listed), line, f"{claimed}: every source says it does not exist")
+        )
+
     for list_id, name, line, work_id, method, s2, oa, cr, ax in con.execute(
         """
         select e.list_id, coalesce(e.title, e.name, e.entry_id), e.line, e.work_id, w.match_method,
                w.status_s2, w.status_openalex, w.status_crossref, w.status_arxiv
         from cur_entries e left join cur_works w on e.work_id = w.work_id
         where e.kind = 'paper' and (e.work_id is null or w.status = 'local')
-          and e.link_check is distinct from 'title_mismatch'
+          and e.link_check is distinct from 'title_mismatch' and e.link_check is distinct from 'id_not_found'
         order by e.list_id, e.line
         """
     ).fetchall():

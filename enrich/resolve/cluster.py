@@ -50,7 +50,7 @@ from enrich.resolve.plan import (
     entry_title,
     first_author,
     has_ids,
-    is_work_entry,
+    work_entries,
 )
 from enrich.resolve.types import LinkCheck, MatchEvidence, MatchMethod, ResolvedWork
 from enrich.util import UnionFind
@@ -222,13 +222,13 @@ def resolve_works(
     (see :mod:`enrich.resolve.idmap`), without it they are derived (:func:`work_id_for`).
     ``known_titles``: see :func:`check_links`.
     """
-    work_entries = sorted((e for e in entries if is_work_entry(e)), key=lambda e: e.entry_id)
-    verdicts = check_links(work_entries, records, known_titles)
+    named = sorted(work_entries(entries, title_matches), key=lambda e: e.entry_id)
+    verdicts = check_links(named, records, known_titles)
     eff: dict[str, Ids] = {}  # each entry's ids less the detached ones
     rematched: dict[str, TitleMatch] = {}
     dsu = UnionFind()
     by_key: dict[str, list[EntryLike]] = {}
-    for e in work_entries:
+    for e in named:
         verdict = verdicts.get(e.entry_id)
         detached = verdict.detached if verdict is not None else frozenset()
         eff[e.entry_id] = _without(entry_ids(e), detached)
@@ -306,7 +306,7 @@ def resolve_works(
 
     # collect clusters that hold at least one entry
     clusters: dict[str, tuple[list[EntryLike], list[WorkRecord]]] = {}
-    for e in work_entries:
+    for e in named:
         clusters.setdefault(dsu.find(f"entry:{e.entry_id}"), ([], []))[0].append(e)
     for rec, node in rec_nodes:
         root = dsu.find(node)

@@ -126,6 +126,8 @@ class TitleQuery:
     year: int | None = None
     first_author: str | None = None  # raw: "Jane Smith", "Smith, J." or a whole author string
     venue: str | None = None
+    citation: str | None = None  # the whole reference string of a citation entry (bibliographic search)
+    narrow: bool = False  # a dataset/model row citing its paper: the cheaper search (resolver.NARROW_STEPS)
 
 
 @dataclass(frozen=True, slots=True)

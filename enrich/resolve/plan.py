@@ -10,15 +10,17 @@ client takes is :meth:`~enrich.ids.Lookup.wire`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from enrich.ids import ARXIV_DOI_PREFIX, Ids, Lookup, id_keys
-from enrich.resolve.match import TitleMatch, TitleQuery
+from enrich.ids import ARXIV_DOI_PREFIX, Ids, Lookup, id_keys, normalize_title
+from enrich.resolve.match import STOPWORDS, TitleMatch, TitleQuery
 from enrich.util import UnionFind
 
 PAPER_KINDS = frozenset({"paper"})
+NOT_CITING_KINDS = frozenset({"repo"})  # a repo row's title is its tagline, not a paper's title
+MIN_CITED_WORDS = 4  # content words a non-paper row's title needs to be searched as a paper title
 
 
 class EntryLike(Protocol):
@@ -60,7 +62,46 @@ def is_work_entry(entry: EntryLike) -> bool:
     return entry.kind in PAPER_KINDS and bool(entry_title(entry))
 
 
+def cites_by_title(entry: EntryLike) -> bool:
+    """A row of another kind (dataset, model, resource) that cites its paper by title (or citation) only.
+
+    Such a row is searched like a title-only paper and joins the work only when the match is
+    accepted (:func:`work_entries`); a repo row's "title" is its tagline, and a row whose title has
+    fewer than :data:`MIN_CITED_WORDS` content words names a thing ("PubMed", "Healthcare Magic"),
+    not a paper: neither is searched.
+    """
+    if entry.kind in PAPER_KINDS or entry.kind in NOT_CITING_KINDS or has_ids(entry_ids(entry)):
+        return False
+    text = entry.title or _citation(entry)
+    return bool(text) and _content_words(text or "") >= MIN_CITED_WORDS
+
+
+def work_entries(
+    entries: Iterable[EntryLike], title_matches: Mapping[str, TitleMatch] | None = None
+) -> list[EntryLike]:
+    """The entries that name a work: :func:`is_work_entry`, plus rows of other kinds whose title match
+    (``title_matches``, keyed by ``work_key``) was accepted."""
+    matches = title_matches or {}
+    return [
+        e
+        for e in entries
+        if is_work_entry(e)
+        or (cites_by_title(e) and (m := matches.get(e.work_key)) is not None and m.accepted)
+    ]
+
+
+def _citation(entry: EntryLike) -> str | None:
+    text = getattr(entry, "citation_raw", None)
+    return str(text) if text else None
+
+
+def _content_words(text: str) -> int:
+    return sum(1 for w in normalize_title(text).split() if w not in STOPWORDS)
+
+
 def entry_title(entry: EntryLike) -> str | None:
+    if entry.kind not in PAPER_KINDS:
+        return entry.title or _citation(entry) or None  # a dataset's or model's name is not its paper's title
     return entry.title or entry.name or None
 
 
@@ -123,6 +164,8 @@ def title_query_for(group: Sequence[EntryLike]) -> TitleQuery | None:
         year=next((e.year for e in group if e.year is not None), None),
         first_author=next((a for e in group if (a := first_author(e.authors_raw))), None),
         venue=next((e.venue_raw for e in group if e.venue_raw), None),
+        citation=next((c for e in group if (c := _citation(e))), None),
+        narrow=all(e.kind not in PAPER_KINDS for e in group),
     )
 
 
@@ -160,7 +203,9 @@ def plan_lookups(
     after :class:`~enrich.resolve.resolver.TitleResolver`; see also :meth:`LookupPlan.with_matches`):
     the accepted matches' ids are looked up like entry ids, and only unresolved titles remain.
     """
-    groups = tuple(tuple(g) for g in _local_groups([e for e in entries if is_work_entry(e)]))
+    groups = tuple(
+        tuple(g) for g in _local_groups([e for e in entries if is_work_entry(e) or cites_by_title(e)])
+    )
     return _plan(groups, title_matches or {})
 
 
@@ -188,6 +233,16 @@ def _plan(groups: tuple[tuple[EntryLike, ...], ...], matches: Mapping[str, Title
                 crossref.add(Lookup("doi", ids.doi))
         if (s2_lookup := _s2_lookup(known[0])) is not None:
             s2.add(s2_lookup)
+        # an entry whose ids the group's first does not share is a claim of its own (often a copied
+        # ACL id): asked too, so the link check can see what it names (free: one batch takes 500 ids).
+        # arXiv ids and DOIs are asked of arXiv and Crossref already.
+        asked = set(id_keys(known[0]))
+        for ids in known[1:]:
+            if ids.arxiv_id or ids.doi:
+                continue
+            if not (set(id_keys(ids)) & asked) and (other := _s2_lookup(ids)) is not None:
+                s2.add(other)
+                asked.update(id_keys(ids))
         if (oa_lookup := _openalex_lookup(known[0])) is not None:
             openalex.add(oa_lookup)
     return LookupPlan(

@@ -11,7 +11,12 @@ step all candidates seen so far are judged with :func:`enrich.resolve.match.deci
 * after any list search, an ACCEPTED decision ends the search (the competition was visible);
 * otherwise the next source is asked; the last decision stands.
 
-So a typical resolvable title costs 1-2 requests, an unresolvable one 5. Decisions go to the
+So a typical resolvable title costs 1-2 requests, an unresolvable one 5. A *narrow* query (a dataset or
+model row citing its paper by title, :func:`enrich.resolve.crosswalk.cites_by_title`) is searched by
+:data:`NARROW_STEPS` only - most such titles name a dataset, not a paper; such rows carry no year, so
+``search/match`` alone can never accept; arXiv's and Crossref's searches rarely find a paper the
+first two miss - plus Crossref ``query.bibliographic`` when the row is a whole citation string: a
+resolvable one costs 1 request, an unresolvable one 2 (3 with a citation string). Decisions go to the
 :class:`~enrich.resolve.cache.ResolutionCache`; cached titles cost nothing on later nights.
 A source that fails (raises an :class:`~enrich.errors.EnrichError`, or answers with non-OK records)
 makes the decision incomplete: a "none" from an incomplete search is not cached. A source found
@@ -37,6 +42,7 @@ EARLY_ACCEPT = 0.98
 SEARCH_LIMIT = 10  # candidates per list search: enough to see decoys, one page everywhere
 ARXIV_LIMIT = 5
 CROSSREF_ROWS = 5
+NARROW_STEPS = frozenset({"s2_search", "openalex"})
 
 
 class _S2(Protocol):
@@ -69,7 +75,7 @@ class SearchClients(Protocol):
     def crossref(self) -> _Crossref: ...
 
 
-Step = tuple[str, Callable[[str], list[WorkRecord]]]
+Step = tuple[str, Callable[[TitleQuery], list[WorkRecord]]]
 
 
 class TitleResolver:
@@ -100,18 +106,24 @@ class TitleResolver:
         steps: list[Step] = []
         if "s2" in self.sources:
 
-            def s2_match(title: str) -> list[WorkRecord]:
-                found = c.s2.match_title(title)
+            def s2_match(q: TitleQuery) -> list[WorkRecord]:
+                found = c.s2.match_title(q.title)
                 return [found] if found is not None else []
 
             steps.append(("s2_match", s2_match))
-            steps.append(("s2_search", lambda t: c.s2.search(t, limit=SEARCH_LIMIT)))
+            steps.append(("s2_search", lambda q: c.s2.search(q.title, limit=SEARCH_LIMIT)))
         if "openalex" in self.sources:
-            steps.append(("openalex", lambda t: c.openalex.search(t, limit=SEARCH_LIMIT)))
+            steps.append(("openalex", lambda q: c.openalex.search(q.title, limit=SEARCH_LIMIT)))
         if "arxiv" in self.sources:
-            steps.append(("arxiv", lambda t: c.arxiv.search_title(t, limit=ARXIV_LIMIT)))
+            steps.append(("arxiv", lambda q: c.arxiv.search_title(q.title, limit=ARXIV_LIMIT)))
         if "crossref" in self.sources:
-            steps.append(("crossref", lambda t: c.crossref.query_bibliographic(t, rows=CROSSREF_ROWS)))
+            # a whole citation string is what query.bibliographic is for (authors, venue, year help it rank)
+            steps.append(
+                (
+                    "crossref",
+                    lambda q: c.crossref.query_bibliographic(q.citation or q.title, rows=CROSSREF_ROWS),
+                )
+            )
         return steps
 
     def resolve(self, queries: Sequence[TitleQuery]) -> dict[str, TitleMatch]:
@@ -142,12 +154,14 @@ class TitleResolver:
         complete = True
         decision: TitleMatch | None = None
         for name, call in self._steps():
+            if query.narrow and name not in NARROW_STEPS and not (name == "crossref" and query.citation):
+                continue
             if name in self._down:
                 complete = False
                 continue
             self.requests[name] += 1
             try:
-                found = call(query.title)
+                found = call(query)
             except SourceUnavailableError as exc:
                 log.info("title search %s: source unreachable, not asked again this run: %s", name, exc)
                 self._down.add(name)

@@ -4,16 +4,17 @@ snapshot: the one entry point of ``enrich.tables``."""
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Final
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from enrich.entities import ENTITY_INPUTS, build_entities
 from enrich.records import HfRecord, RepoRecord
 from enrich.resolve.types import ResolvedWork
-from enrich.schemas import ENTRIES_SCHEMA, SCHEMAS, TABLE_KEYS, conform
+from enrich.schemas import ENTITIES_SCHEMA, ENTRIES_SCHEMA, SCHEMAS, TABLE_KEYS, conform
 from enrich.tables.carry import PreviousRows, PreviousSnapshot, UnreadableLists
 from enrich.tables.changes import CHANGE_COLUMNS, EntryKey, changes_between
 from enrich.tables.common import EntryLike, Row
@@ -34,6 +35,7 @@ class Tables:
     hf_items: pa.Table
     metrics_history: pa.Table
     list_changes: pa.Table
+    entities: pa.Table = field(default_factory=ENTITIES_SCHEMA.empty_table)  # enrich.entities
 
     def __post_init__(self) -> None:
         for name, table in self.items():
@@ -170,6 +172,20 @@ def build_tables(
     entry_table.extend(carry.entries)
     del work_of, link_of
     entries_now = entry_table.table()
+    works_now, repos_now, hf_now = works.table(), repo_table.table(), hf_table.table()
+    entity_rows, entity_of = build_entities(
+        _columns(entries_now, ENTITY_INPUTS["entries"]),
+        _columns(works_now, ENTITY_INPUTS["works"]),
+        _columns(repos_now, ENTITY_INPUTS["repos"]),
+        _columns(hf_now, ENTITY_INPUTS["hf_items"]),
+    )
+    at = ENTRIES_SCHEMA.get_field_index("entity_id")
+    entries_now = entries_now.set_column(
+        at,
+        ENTRIES_SCHEMA.field(at),
+        pa.array([entity_of.get(e) for e in entries_now.column("entry_id").to_pylist()], pa.string()),
+    )
+    del entity_of
 
     changes = _Builder("list_changes")
     keys = ("list_id", "entry_id")
@@ -182,9 +198,16 @@ def build_tables(
     )
     return Tables(
         entries=entries_now,
-        works=works.table(),
-        repos=repo_table.table(),
-        hf_items=hf_table.table(),
+        works=works_now,
+        repos=repos_now,
+        hf_items=hf_now,
         metrics_history=metrics.table(),
         list_changes=changes.table(),
+        entities=_table("entities", entity_rows),
     )
+
+
+def _columns(table: pa.Table, names: Sequence[str]) -> list[Row]:
+    """The rows of ``table`` as dicts of just ``names`` (what :func:`build_entities` reads)."""
+    rows: list[Row] = table.select(list(names)).to_pylist()
+    return rows

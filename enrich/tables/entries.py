@@ -8,7 +8,9 @@ from enrich.schemas import ENTRIES_SCHEMA
 from enrich.tables.common import EntryLike, Row
 
 PARSE_COLUMNS: Final = tuple(
-    f.name for f in ENTRIES_SCHEMA if f.name not in {"work_id", "link_check", "repo_id", "hf_item_id"}
+    f.name
+    for f in ENTRIES_SCHEMA
+    if f.name not in {"work_id", "link_check", "repo_id", "hf_item_id", "entity_id"}
 )
 
 

@@ -23,6 +23,7 @@ _HF_VALUES: Final = (
     "tags",
     "arxiv_ids",
     "fetched_at",
+    "card_refs",
 )
 
 
@@ -109,6 +110,7 @@ def build_hf(
                     "gated": rec.gated,
                     "tags": list(rec.tags),
                     "arxiv_ids": list(rec.arxiv_ids),
+                    "card_refs": list(rec.card_refs) or None,
                     "fetched_at": as_utc(rec.fetched_at),
                 }
             )

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, Final
 
+from enrich.links import keep_readme_refs
 from enrich.records import FetchStatus, RepoRecord
 from enrich.tables.common import EntryLike, Row
 from enrich.tables.items import Built, alias_map, failure, finish_row, follow, gather, inverse, links
@@ -29,6 +30,8 @@ _REPO_VALUES: Final = (
     "language",
     "stars_as_of",
     "fetched_at",
+    "homepage",
+    "paper_refs",
 )
 
 
@@ -69,6 +72,8 @@ def build_repos(
             rec = good[0]
             fresh[repo_id] = rec
             row.update(repo_values(rec, day))
+            if not rec.readme_read and old is not None:  # fetched without its README: keep what it cited
+                row["paper_refs"] = keep_readme_refs(row["paper_refs"], old.get("paper_refs"))
             row["full_name"] = rec.full_name
             fetch_status = rec.status.value
             reason = None
@@ -110,4 +115,6 @@ def repo_values(rec: RepoRecord, day: date) -> Row:
         "language": rec.language,
         "stars_as_of": day,
         "fetched_at": as_utc(rec.fetched_at),
+        "homepage": rec.homepage,
+        "paper_refs": [{"ref": ref, "found_in": where} for ref, where in sorted(rec.paper_refs)] or None,
     }

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 from urllib.parse import unquote
 
-from fakeapis.catalog import Repo, RepoFile, stable_int
+from fakeapis.catalog import Catalog, Repo, RepoFile, stable_int
 from fakeapis.context import Context
 from fakeapis.faults import draw
 from fakeapis.graphql import Field, GraphQLSyntaxError, parse
@@ -486,14 +486,41 @@ def _project(value: Json, selections: list[Field], type_name: str, path: list[Js
     return out
 
 
-def _resolve_repo(repo: Repo, f: Field, path: list[Json], errors: _Errors) -> Json:
+def _git_object(repo: Repo, f: Field, catalog: Catalog | None) -> dict[str, Json] | None:
+    """``object(expression: "<rev>:<path>")``: a file of the catalog as a ``Blob`` (``null`` when absent,
+    as GitHub answers for a path that is not there; only the default branch's files exist here)."""
+    expression = f.args.get("expression")
+    if catalog is None or not isinstance(expression, str) or ":" not in expression:
+        return None
+    rev, _, path = expression.partition(":")
+    if rev not in ("HEAD", repo.default_branch):
+        return None
+    found = catalog.files_by_key.get((repo.full_name.lower(), path.strip("/")))
+    if found is None:
+        return None
+    binary = b"\0" in found.content[:8000]
+    return {
+        "__typename": "Blob",
+        "oid": hashlib.sha1(b"blob %d\0" % len(found.content) + found.content).hexdigest(),
+        "byteSize": len(found.content),
+        "isBinary": binary,
+        "isTruncated": False,
+        "text": None if binary else found.content.decode("utf-8", "replace"),
+    }
+
+
+def _resolve_repo(
+    repo: Repo, f: Field, path: list[Json], errors: _Errors, catalog: Catalog | None = None
+) -> Json:
     base = _gql_repo(repo)
     out: dict[str, Json] = {}
     for sub in f.selections:
         if sub.on_type is not None and sub.on_type != "Repository":
             continue
         here = [*path, sub.key]
-        if sub.name in _CONNECTION_COUNTS:
+        if sub.name == "object":
+            out[sub.key] = _project(_git_object(repo, sub, catalog), sub.selections, "Blob", here, errors)
+        elif sub.name in _CONNECTION_COUNTS:
             conn = _connection(repo, sub, here, errors)
             out[sub.key] = _project(conn, sub.selections, sub.name, here, errors)
         elif sub.name in base:
@@ -510,7 +537,9 @@ def _resolve_repo(repo: Repo, f: Field, path: list[Json], errors: _Errors) -> Js
     return out
 
 
-_REPO_FIELDS = frozenset(_gql_repo(Repo(full_name="a/b", id=1))) | frozenset(_CONNECTION_COUNTS)
+_REPO_FIELDS = (
+    frozenset(_gql_repo(Repo(full_name="a/b", id=1))) | frozenset(_CONNECTION_COUNTS) | frozenset({"object"})
+)
 _QUERY_FIELDS = frozenset({"repository", "node", "rateLimit", "viewer"})
 
 
@@ -605,7 +634,7 @@ def graphql(req: Request, ctx: Context, *, fail_fraction: float | None = None, s
                     }
                 )
             else:
-                data[f.key] = _resolve_repo(repo, f, [f.key], errors)
+                data[f.key] = _resolve_repo(repo, f, [f.key], errors, ctx.catalog)
         elif f.name == "node":
             node_id = f.args.get("id")
             repo = next((r for r in ctx.catalog.repos if _node_id("010:Repository", r.id) == node_id), None)

@@ -168,14 +168,22 @@ def test_link_checks_per_list_counts_and_first_problems_by_line() -> None:
                 "unchecked",
                 None,
             ],
+            "arxiv_id": [None, None, None, "2303.13375", None, "2009.13081", None],
+            "doi": [None, None, None, None, None, None, None],
+            "work_id": [None, None, None, "arxiv:2303.13375", None, "arxiv:2009.13081", None],
         }
     )
-    got = link_checks(entries, limit=3)
+    # a:4 links the arXiv preprint of a paper that now has a publisher DOI; b:1's has none
+    works = pa.table(
+        {"work_id": ["arxiv:2009.13081", "arxiv:2303.13375"], "doi": [None, "10.3390/as11146421"]}
+    )
+    got = link_checks(entries, works, limit=3)
     assert got == (
         ListLinkChecks(
             "a",
             {"id_not_found": 1, "ok": 1, "title_mismatch": 3},
             (("BioGPT", "title_mismatch"), ("DoctorGLM", "id_not_found"), ("Med-PaLM | x", "title_mismatch")),
+            published=1,
         ),
         ListLinkChecks("b", {"unchecked": 1}),
     )
@@ -191,12 +199,14 @@ def test_link_checks_per_list_counts_and_first_problems_by_line() -> None:
     assert section.splitlines() == [
         "## Link checks",
         "",
-        "Does the paper an entry's id names carry the entry's title (`entries.link_check`)?",
+        "Does the paper an entry's id names carry the entry's title (`entries.link_check`: title_mismatch "
+        "is a wrong id, id_not_found a dead one)? Preprints now published: entries linking an arXiv id "
+        "whose paper now has a publisher DOI.",
         "",
-        "| list | ok | title_mismatch | id_not_found | unchecked | first problems |",
-        "|---|---:|---:|---:|---:|---|",
-        "| a | 1 | 3 | 1 | 0 | BioGPT (title_mismatch); DoctorGLM (id_not_found); Med-PaLM \\| x (title_mismatch) |",
-        "| b | 0 | 0 | 0 | 1 | - |",
+        "| list | ok | title_mismatch | id_not_found | unchecked | preprints now published | first problems |",
+        "|---|---:|---:|---:|---:|---:|---|",
+        "| a | 1 | 3 | 1 | 0 | 1 | BioGPT (title_mismatch); DoctorGLM (id_not_found); Med-PaLM \\| x (title_mismatch) |",
+        "| b | 0 | 0 | 0 | 1 | 0 | - |",
         "",
     ]
     assert "## Link checks" not in render_markdown(

@@ -50,9 +50,10 @@ def test_collect_two_nights(two_nights: Path) -> None:
         ("repo inactive", "Archived Thing", 15),
         ("preprint published", "Large Language Models Encode Clinical Knowledge", 5),
         ("title/link mismatch", "A survey of protein folding with quantum annealers", 7),
-        ("unresolved", "A Paper No Index Knows", 8),
+        ("dead id", "A Paper No Index Knows", 8),  # every source says arXiv:2101.00001 does not exist
     ]
     details = {t.category: t.detail for t in pages["clinical-nlp"].todo}
+    assert details["dead id"] == "arXiv:2101.00001: every source says it does not exist"
     assert details["title/link mismatch"] == "the link (doi:10.1145/3458754) names another paper"
     assert details["repo renamed"] == "link github.com/acme/old-name now lives at github.com/acme/new-name"
     assert details["preprint published"] == (
@@ -215,3 +216,30 @@ def test_enrich_out_dir_and_its_alias(
     monkeypatch.setenv("ENRICH_OUT_DIR", str(out / "missing"))
     assert main(["report"]) == 2  # ENRICH_OUT_DIR wins over the alias
     assert f"{out / 'missing'}: no such directory" in capsys.readouterr().err
+
+
+def test_a_dead_id_is_a_maintainer_item_not_an_unresolved_one(tmp_path: Path) -> None:
+    from enrich.records import FetchStatus
+    from enrich.resolve.cluster import resolve_works
+    from enrich.snapshot import write_snapshot
+    from enrich.tables import build_tables
+    from tests.snapshot.helpers import D1, manifest, paper, wrec
+
+    entries = [paper("l:3", "l", 3, "A Paper Nobody Published", arxiv_id="2312.99999")]
+    records = [
+        wrec(source, key, status=FetchStatus.NOT_FOUND)
+        for source, key in (
+            ("arxiv", "2312.99999"),
+            ("s2", "ARXIV:2312.99999"),
+            ("openalex", "doi:10.48550/arxiv.2312.99999"),
+        )
+    ]
+    tables = build_tables(
+        entries, resolve_works(entries, records, {}), [], [], snapshot_date=D1, previous=None
+    )
+    assert tables.entries.column("link_check").to_pylist() == ["id_not_found"]
+    write_snapshot(tmp_path, tables, manifest(D1))
+    (page,) = collect(tmp_path).lists
+    assert [(t.category, t.entry, t.line, t.detail) for t in page.todo] == [
+        ("dead id", "A Paper Nobody Published", 3, "arXiv:2312.99999: every source says it does not exist")
+    ]

@@ -100,7 +100,7 @@ def test_two_nights_report_in_chromium(tmp_path: Path) -> None:
         assert any("repo gone (404)" in t and "github.com/ghost/vanished" in t for t in todo), todo
         assert any("preprint published" in t and "10.1038/s41586-023-06291-2" in t for t in todo), todo
         assert any("title/link mismatch" in t for t in todo), todo
-        assert any("unresolved" in t and "2101.00001" in t for t in todo), todo
+        assert any("dead id" in t and "2101.00001" in t for t in todo), todo
         page.screenshot(path=str(shots / "list.png"), full_page=True)
 
         page.goto((index.parent / "search.html").as_uri())

@@ -6,10 +6,12 @@ the "wrong" rows copy a neighbour's id, as seen in the medical-LLM lists.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from enrich.ids import Ids
-from enrich.records import FetchStatus
+from enrich.records import FetchStatus, WorkRecord
 from enrich.resolve.cluster import LinkVerdict, check_links, resolve_works
 from enrich.resolve.idmap import title_key
 from enrich.resolve.match import titles_agree
@@ -203,4 +205,33 @@ def test_a_night_without_answers_keeps_the_detachment_from_the_remembered_title(
             Ids(arxiv_id="2210.10341"),
             (("biogpt", LinkCheck.UNCHECKED), ("wrong", LinkCheck.UNCHECKED)),
         ),
+    ]
+
+
+def test_a_copied_acl_id_on_a_row_grouped_with_its_own_paper_is_asked_and_cut() -> None:
+    """Seed list medical-healthcare-dataset-for-llm, lines 116/119: BioGPT's row links the ACL id of
+    the paper on line 119. The parser groups line 116 with BioGPT's arXiv rows (same title), so the ACL
+    id is a minority claim in that group: S2 is asked about it too, and the link check cuts it."""
+    from enrich.resolve.plan import plan_lookups
+    from tests.snapshot.helpers import paper as spaper
+
+    biogpt = "BioGPT: Generative Pre-trained Transformer for Biomedical Text Generation and Mining"
+    lewis = "Pretrained Language Models for Biomedical and Clinical Tasks: Understanding and Extending the State-of-the-Art"
+    acl = "2020.clinicalnlp-1.17"
+    entries = [
+        spaper("a:1", "a", 3, biogpt, arxiv_id="2210.10341", work_key="arxiv:2210.10341"),
+        spaper("m:116", "m", 116, biogpt, acl_id=acl, work_key="arxiv:2210.10341"),
+        spaper("m:119", "m", 119, lewis, acl_id=acl, work_key=f"acl:{acl}"),
+    ]
+    plan = plan_lookups(entries)
+    assert [lookup.wire("s2") for lookup in plan.s2] == ["ACL:2020.clinicalnlp-1.17", "ARXIV:2210.10341"]
+    t = datetime(2026, 11, 20, tzinfo=UTC)
+    records = [
+        WorkRecord("s2", "ARXIV:2210.10341", FetchStatus.OK, t, title=biogpt, arxiv_id="2210.10341"),
+        WorkRecord("s2", f"ACL:{acl}", FetchStatus.OK, t, title=lewis, acl_id=acl),
+    ]
+    works = resolve_works(entries, records, {})
+    assert [(w.work_id, w.entry_ids, dict(w.link_checks)) for w in works] == [
+        (f"acl:{acl}", ("m:119",), {"m:119": LinkCheck.OK}),
+        ("arxiv:2210.10341", ("a:1", "m:116"), {"a:1": LinkCheck.OK, "m:116": LinkCheck.TITLE_MISMATCH}),
     ]

@@ -242,3 +242,29 @@ def test_cached_record_round_trips() -> None:
         c = clients(s2_match={Q_ATTN.title: [ATTN]})
         m = TitleResolver(c, cache).resolve([Q_ATTN])["wk-attn"]
         assert cache.get(Q_ATTN, now=datetime(2030, 1, 1, tzinfo=UTC)) == m
+
+
+def test_a_dataset_rows_cited_title_is_searched_narrowly() -> None:
+    q = TitleQuery("wk-ds", "Attention is all you need", narrow=True)
+    c = clients(s2_match={q.title: [ATTN]}, s2={q.title: [ATTN, ATTN_NOT]}, crossref={q.title: [ATTN]})
+    resolver = TitleResolver(c)
+    assert resolver.resolve([q])["wk-ds"].accepted
+    assert dict(resolver.requests) == {"s2_search": 1}  # no year: search/match alone could never accept
+    unknown = TitleQuery("wk-umls", "Unified Medical Language System (UMLS)", narrow=True)
+    resolver = TitleResolver(c)
+    assert resolver.resolve([unknown])["wk-umls"].evidence.method is MatchMethod.LOCAL
+    assert dict(resolver.requests) == {"s2_search": 1, "openalex": 1}  # never arXiv, never Crossref
+
+
+def test_a_citation_string_goes_whole_to_crossref_bibliographic() -> None:
+    citation = "Vaswani A, Shazeer N, et al. Attention is all you need. NeurIPS 2017."
+    q = TitleQuery("wk-cite", "Attention is all you need", 2017, citation=citation, narrow=True)
+    cr = rec(
+        "crossref", "10.5555/attn", "Attention is all you need", 2017, ("Ashish Vaswani",), doi="10.5555/attn"
+    )
+    c = clients(crossref={citation: [cr]})
+    resolver = TitleResolver(c)
+    m = resolver.resolve([q])["wk-cite"]
+    assert m.accepted and m.ids == Ids(doi="10.5555/attn")
+    assert c.crossref.calls == [citation]
+    assert dict(resolver.requests) == {"s2_search": 1, "openalex": 1, "crossref": 1}

@@ -20,9 +20,9 @@ from enrich.schemas import (
 
 
 def test_every_schema_carries_version_and_table_name() -> None:
-    assert SCHEMA_VERSION == "1.1"
+    assert SCHEMA_VERSION == "1.2"
     for name, schema in SCHEMAS.items():
-        assert schema.metadata == {b"schema_version": b"1.1", b"table": name.encode()}
+        assert schema.metadata == {b"schema_version": b"1.2", b"table": name.encode()}
 
 
 def test_every_column_is_documented_with_its_source() -> None:
@@ -105,6 +105,7 @@ def test_entries_schema_extends_the_parse_stage_schema_unchanged() -> None:
         "repo_id",
         "hf_item_id",
         "link_check",
+        "entity_id",
     ]
 
 

@@ -28,7 +28,7 @@ from enrich.snapshot import (
 
 from .helpers import D1, D2, D3, T1, T2, build, lora_night, manifest, tree
 
-TABLES = ("entries", "hf_items", "list_changes", "metrics_history", "repos", "works")
+TABLES = ("entities", "entries", "hf_items", "list_changes", "metrics_history", "repos", "works")
 
 
 class Crash(BaseException):
@@ -44,7 +44,10 @@ def test_layout_is_hive_partitioned_with_one_file_per_table(tmp_path: Path) -> N
     path = write_snapshot(tmp_path, build(lora_night(T1), D1), manifest(D1))
     assert path == tmp_path / "manifests" / "2026-11-20.json"
     assert sorted(tree(tmp_path)) == [
-        *(f"{t}/snapshot_date=2026-11-20/part-0.parquet" for t in ("entries", "hf_items", "list_changes")),
+        *(
+            f"{t}/snapshot_date=2026-11-20/part-0.parquet"
+            for t in ("entities", "entries", "hf_items", "list_changes")
+        ),
         "manifests/2026-11-20.json",
         *(f"{t}/snapshot_date=2026-11-20/part-0.parquet" for t in ("metrics_history", "repos", "works")),
     ]
@@ -64,13 +67,14 @@ def test_manifest_records_run_tables_sources_and_files(tmp_path: Path) -> None:
             "hf_items": 1,
             "metrics_history": 6,
             "list_changes": 3,
+            "entities": 3,
         },
         "sources": {"github": {"requests": 1, "ok": 1, "not_found": 0, "errors": 0, "deferred": 0}},
         "run_id": "night-1",
         "code_version": "0.1.0",
         "started_at": "2026-11-20T02:00:00+00:00",
         "ended_at": "2026-11-20T02:30:00+00:00",
-        "schema_version": "1.1",
+        "schema_version": "1.2",
         "notes": [],
     }
     assert sorted(files) == list(TABLES)
@@ -90,7 +94,7 @@ def test_same_inputs_give_byte_identical_files(tmp_path: Path) -> None:
     write_snapshot(tmp_path / "b", build(lora_night(T1), D1), manifest(D1, "run-b"))
     a, b = tree(tmp_path / "a"), tree(tmp_path / "b")
     parquet = [k for k in a if k.endswith(".parquet")]
-    assert len(parquet) == 6
+    assert len(parquet) == 7
     assert {k: a[k] for k in parquet} == {k: b[k] for k in parquet}
 
 

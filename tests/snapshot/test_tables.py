@@ -399,6 +399,7 @@ def test_entries_rows_carry_parse_columns_and_links_sorted_by_entry_id() -> None
             urls=["https://arxiv.org/abs/2101.00001v2"],
             work_key="entry:a:1",
             work_id="arxiv:2101.00001",
+            entity_id="arxiv:2101.00001",
         ),
         blank_row(
             "entries",
@@ -412,6 +413,7 @@ def test_entries_rows_carry_parse_columns_and_links_sorted_by_entry_id() -> None
             urls=["https://github.com/Owner/Repo"],
             work_key="github:owner/repo",
             repo_id="owner/repo",
+            entity_id="repo:owner/repo",
         ),
     ]
 
@@ -458,7 +460,7 @@ def test_every_table_has_its_schema_with_version_metadata() -> None:
     tables = build_tables([], [], [], [], snapshot_date=D1, previous=None)
     for name, table in tables.items():
         assert table.schema.equals(SCHEMAS[name], check_metadata=True), name
-        assert table.schema.metadata[b"schema_version"] == b"1.1"
+        assert table.schema.metadata[b"schema_version"] == b"1.2"
         assert table.num_rows == 0
 
 
