@@ -9,15 +9,21 @@ import time
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from enrich.clients.github import GitHubClient, graphql_query
 from enrich.clients.hf import HfClient, parse_hf_item
-from enrich.config import Secret
+from enrich.clients.policy import RetryPolicy
 from enrich.links import card_refs, paper_refs, repo_refs
+from enrich.ratelimit import Pacing
 from enrich.records import FetchStatus
 from fakeapis import FakeApis
 
-FAST: dict[str, Any] = {"min_interval": 0.0, "backoff_base": 0.01, "backoff_max": 0.05, "timeout": 2.0}
+FAST: dict[str, Any] = {
+    "pacing": Pacing(min_interval=0.0),
+    "retry": RetryPolicy(backoff_base=0.01, backoff_max=0.05),
+    "timeout": 2.0,
+}
 GH_TOKEN = "ghp_" + "T0kenValue" * 4
 README = """# DoctorGLM
 Code of [DoctorGLM](https://arxiv.org/abs/2304.01097v2). Data from ChatDoctor (arXiv:2303.14070).
@@ -82,7 +88,7 @@ def test_the_readme_comes_in_the_same_graphql_query_as_the_stars() -> None:
     query, _ = graphql_query(["a/b"])
     assert 'readme: object(expression: "HEAD:README.md") { ... on Blob { text } }' in query
     with FakeApis(CATALOG) as apis:
-        github = GitHubClient(apis.endpoints.github, token=Secret(GH_TOKEN), use_graphql=True, **FAST)
+        github = GitHubClient(apis.endpoints.github, token=SecretStr(GH_TOKEN), use_graphql=True, **FAST)
         doctor, chat = github.get_repos(["xionghonglin/DoctorGLM", "Kent0n-Li/ChatDoctor"])
         calls = _log(apis, "github")
     assert [c["path"] for c in calls] == ["/graphql"]  # one request for both repos, READMEs included
