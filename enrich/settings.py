@@ -23,6 +23,8 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from enrich.config import REAL_ROOTS, SOURCES, Credentials, Endpoints, Secret, SourcePolicy, source_policy
+from enrich.errors import InputError
+from enrich.outroot import parse_root
 
 SecretLoader = Callable[[str], str | None]
 """Loads a named secret (e.g. a Prefect ``Secret`` block); returns ``None`` when there is none."""
@@ -72,7 +74,8 @@ class Settings(BaseSettings):
     variable                     field                                    default
     ============================ ======================================== ===========================
     ENRICH_LISTS_DIR             lists_dir: raw lists (manifest optional)  ``data/raw``
-    ENRICH_OUT_DIR               out_dir: snapshot root                    ``data/enriched``
+    ENRICH_OUT_DIR               out_dir: snapshot root, a directory or    ``data/enriched``
+                                 ``s3://bucket/prefix`` (enrich.storage)
     ENRICH_CACHE_DIR             cache_dir: HTTP + resolution caches       ``.cache/enrich``
     ENRICH_SOURCES               sources: comma-separated subset           all six
     ENRICH_TIMEOUT               timeout: seconds per HTTP request         30
@@ -110,7 +113,8 @@ class Settings(BaseSettings):
 
     lists_dir: Path = Path("data/raw")
     # ENRICH_OUT_DIR; ENRICH_OUT (what enrich.load read first) is an alias (enrich.outroot)
-    out_dir: Path = Field(
+    # a directory (Path) or an object-store URL (str, ``s3://bucket/prefix``): enrich.outroot.parse_root
+    out_dir: Path | str = Field(
         default=Path("data/enriched"),
         validation_alias=AliasChoices("ENRICH_OUT_DIR", "ENRICH_OUT", "out_dir"),
     )
@@ -148,6 +152,16 @@ class Settings(BaseSettings):
     interval_scale: float = Field(default=1.0, ge=0, allow_inf_nan=False)
     source_deadline: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     min_served: float | None = Field(default=None, ge=0, le=1)
+
+    @field_validator("out_dir", mode="before")
+    @classmethod
+    def _parse_out_dir(cls, value: Any) -> Any:
+        if not isinstance(value, (str, Path)):
+            return value
+        try:
+            return parse_root(value)
+        except InputError as exc:
+            raise ValueError(exc.problem) from None
 
     @field_validator("sources", mode="before")
     @classmethod

@@ -48,6 +48,7 @@ from prefect.utilities.annotations import quote
 
 from enrich import pipeline
 from enrich.config import SOURCES
+from enrich.outroot import parse_root
 from enrich.pipeline import Batch, BatchResult, Built, ParsedLists, RunFacts, SourceFetch
 from enrich.refresh import RefreshReport
 from enrich.settings import Settings
@@ -68,7 +69,7 @@ class NightlyResult:
     """What a run produced; ``enrich run`` turns it into an exit code and terminal lines."""
 
     snapshot_date: date
-    manifest_path: Path
+    manifest_path: Path | str  # a URL when the snapshot root is an object store
     partial: bool
     messages: tuple[str, ...]  # one line per source that did not serve the night
     problems: tuple[str, ...]  # skipped files, failed batches
@@ -338,7 +339,7 @@ def build_task(
 
 
 @task(name="write-snapshot", retries=1, retry_delay_seconds=5, timeout_seconds=900, cache_policy=NO_CACHE)
-def write_task(out_dir: Path, built: Built, facts: RunFacts) -> Path:
+def write_task(out_dir: Path | str, built: Built, facts: RunFacts) -> Path | str:
     return pipeline.write(out_dir, built.tables, facts)
 
 
@@ -386,7 +387,7 @@ _RUNNER: TaskRunner[Any] = ThreadPoolTaskRunner(max_workers=8)
 @flow(name="nightly", task_runner=_RUNNER, log_prints=False)
 def nightly(
     lists_dir: Path | None = None,
-    out_dir: Path | None = None,
+    out_dir: Path | str | None = None,
     snapshot_date: date | None = None,
     cache_dir: Path | None = None,
     sources: list[str] | None = None,
@@ -401,7 +402,7 @@ def nightly(
     logger = get_run_logger()
     settings = Settings() if sources is None else Settings(sources=tuple(sources))
     lists = lists_dir or settings.lists_dir
-    out = out_dir or settings.out_dir
+    out = parse_root(out_dir) if out_dir else settings.out_dir  # a directory or s3://bucket/prefix
     cache = cache_dir or settings.cache_dir
     day = snapshot_date or datetime.now(UTC).date()
     chosen = settings.sources

@@ -53,3 +53,72 @@ def make_fake_apis() -> Iterator[Callable[..., FakeApis]]:
 @pytest.fixture
 def fake_apis(make_fake_apis: Callable[..., FakeApis]) -> FakeApis:
     return make_fake_apis()
+
+
+class S3Double:
+    """A moto S3 server on loopback with one empty bucket; ``env()`` points pyarrow, boto3, s3fs at it."""
+
+    BUCKET = "enrich-test"
+
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+
+    def env(self) -> dict[str, str]:
+        return {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": "us-east-1",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ENDPOINT_URL": self.endpoint,
+        }
+
+    def client(self) -> Any:
+        import boto3
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            region_name="us-east-1",
+        )
+
+    def keys(self) -> list[str]:
+        """The bucket's objects, less the empty ``.../`` directory markers pyarrow leaves when it
+        deletes the last file of a "directory" (no reader sees them as files)."""
+        listed = self.client().list_objects_v2(Bucket=self.BUCKET).get("Contents", [])
+        return sorted(str(o["Key"]) for o in listed if not str(o["Key"]).endswith("/"))
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """``moto`` in server mode (real HTTP, the S3 REST API) on a free loopback port, one per session."""
+    import socket
+
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_double(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[S3Double]:
+    """A fresh bucket ``enrich-test`` and the AWS_* variables of this process pointing at it."""
+    double = S3Double(moto_endpoint)
+    for name, value in double.env().items():
+        monkeypatch.setenv(name, value)
+    client = double.client()
+    client.create_bucket(Bucket=S3Double.BUCKET)
+    try:
+        yield double
+    finally:
+        for obj in client.list_objects_v2(Bucket=S3Double.BUCKET).get("Contents", []):
+            client.delete_object(Bucket=S3Double.BUCKET, Key=obj["Key"])
+        client.delete_bucket(Bucket=S3Double.BUCKET)
