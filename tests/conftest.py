@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from hypothesis import settings
+from s3double import S3Double
 
 from enrich.fakeapi import FakeApis
 
@@ -53,41 +54,6 @@ def make_fake_apis() -> Iterator[Callable[..., FakeApis]]:
 @pytest.fixture
 def fake_apis(make_fake_apis: Callable[..., FakeApis]) -> FakeApis:
     return make_fake_apis()
-
-
-class S3Double:
-    """A moto S3 server on loopback with one empty bucket; ``env()`` points pyarrow, boto3, s3fs at it."""
-
-    BUCKET = "enrich-test"
-
-    def __init__(self, endpoint: str) -> None:
-        self.endpoint = endpoint
-
-    def env(self) -> dict[str, str]:
-        return {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_REGION": "us-east-1",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_ENDPOINT_URL": self.endpoint,
-        }
-
-    def client(self) -> Any:
-        import boto3
-
-        return boto3.client(
-            "s3",
-            endpoint_url=self.endpoint,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            region_name="us-east-1",
-        )
-
-    def keys(self) -> list[str]:
-        """The bucket's objects, less the empty ``.../`` directory markers pyarrow leaves when it
-        deletes the last file of a "directory" (no reader sees them as files)."""
-        listed = self.client().list_objects_v2(Bucket=self.BUCKET).get("Contents", [])
-        return sorted(str(o["Key"]) for o in listed if not str(o["Key"]).endswith("/"))
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pytest
-from conftest import S3Double
+from s3double import S3Double
 
 import enrich
 from enrich import storage
