@@ -95,6 +95,11 @@ class Settings(BaseSettings):
     ENRICH_MIN_SERVED            min_served: share of requested items a   0.95 per source
                                  source must serve, else the run is        (``SOURCE_POLICY``)
                                  partial (exit 3) and names it
+    ENRICH_FETCH_DEPLOYMENT      fetch_deployment: a deployment of         none (fetch in the
+                                 ``flows.fleet.fetch_unit`` the fetch       nightly's own run)
+                                 fans out to (object-store root only)
+    ENRICH_UNIT_TIMEOUT          unit_timeout: seconds a fleet unit may    3600
+                                 take before it is started again
     GITHUB_TOKEN, S2_API_KEY,    credentials (``SecretStr``)               none
     OPENALEX_API_KEY, HF_TOKEN
     ENRICH_<NAME>_BLOCK          name of a Prefect Secret block to use     none
@@ -152,6 +157,8 @@ class Settings(BaseSettings):
     interval_scale: float = Field(default=1.0, ge=0, allow_inf_nan=False)
     source_deadline: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     min_served: float | None = Field(default=None, ge=0, le=1)
+    fetch_deployment: str | None = None
+    unit_timeout: float = Field(default=3600.0, gt=0, allow_inf_nan=False)
 
     @field_validator("out_dir", mode="before")
     @classmethod
@@ -162,6 +169,13 @@ class Settings(BaseSettings):
             return parse_root(value)
         except InputError as exc:
             raise ValueError(exc.problem) from None
+
+    @field_validator("fetch_deployment")
+    @classmethod
+    def _check_deployment(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[\w.-]+/[\w.-]+", value):
+            raise ValueError(f"{value!r} is not <flow name>/<deployment name> (e.g. fetch-unit/fetch-unit)")
+        return value
 
     @field_validator("sources", mode="before")
     @classmethod

@@ -137,14 +137,40 @@ def _put(bucket: Bucket, rel: str | PurePosixPath, data: bytes) -> None:
         stream.write(data)
 
 
-def put_text(url: str, rel: str, text: str) -> str:
-    """Write a small text object under the root (run summaries); return its URL."""
+def put_bytes(url: str, rel: str, data: bytes) -> str:
+    """Write one object under the root (run summaries, a fleet's work units); return its URL."""
     bucket = open_root(url)
     try:
-        _put(bucket, rel, text.encode("utf-8"))
+        _put(bucket, rel, data)
     except OSError as exc:
         raise SnapshotError(f"{bucket.url_of(rel)}: cannot write ({_short(exc)})") from exc
     return bucket.url_of(rel)
+
+
+def put_text(url: str, rel: str, text: str) -> str:
+    return put_bytes(url, rel, text.encode("utf-8"))
+
+
+def get_bytes(url: str, rel: str) -> bytes | None:
+    """One object under the root; ``None`` when it does not exist."""
+    bucket = open_root(url)
+    try:
+        return _get(bucket, rel)
+    except _NOT_FOUND:
+        return None
+    except OSError as exc:
+        raise SnapshotError(f"{bucket.url_of(rel)}: unreadable ({_short(exc)})") from exc
+
+
+def delete_prefix(url: str, rel: str) -> None:
+    """Delete everything under ``<root>/<rel>/`` (a night's fleet work units once it is written)."""
+    bucket = open_root(url)
+    try:
+        bucket.fs.delete_dir(bucket.path(rel))
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise SnapshotError(f"{bucket.url_of(rel)}: cannot delete ({_short(exc)})") from exc
 
 
 def read_text(object_url: str) -> str:

@@ -408,17 +408,8 @@ def nightly(
     chosen = settings.sources
     started = datetime.now(UTC)
 
-    from enrich.clients import Clients
-
     policy = settings.source_policy()
-    clients = Clients.from_config(
-        settings.endpoints(),
-        settings.credentials(load_secret_block),
-        cache_dir=cache,
-        timeout=settings.timeout,
-        interval_scale=settings.interval_scale,
-        deadlines={s: p.deadline_s for s, p in policy.items()},
-    )
+    clients = build_clients(settings, cache)
     limits = ensure_source_limits(chosen, settings.source_concurrency)
 
     notes: list[str] = []
@@ -438,14 +429,29 @@ def nightly(
 
     known_repos = pipeline.repo_states(previous_snapshot)
     batches = pipeline.plan_batches(pipeline.source_items(parsed.entries, matches, known_repos), chosen)
-    futures: list[tuple[Sequence[Batch], PrefectFuture[SourceFetch]]] = []
-    for source, source_batches in batches.items():
-        if source_batches:
-            future = fetch_source_task.with_options(task_run_name=f"fetch-{source}").submit(
-                q(clients), q(source_batches), limits, q(known_repos), return_state=False
-            )
-            futures.append((source_batches, future))
-    results, failed = _gather(futures)
+    fleet_root = _fleet_root(out, settings)
+    if fleet_root is not None:  # fan out to the pool's workers through the object store (flows/fleet.py)
+        from flows.fleet import fetch_on_fleet
+
+        results, failed, fleet_notes = fetch_on_fleet(
+            fleet_root,
+            _run_id(),
+            batches,
+            known_repos,
+            clients,
+            deployment=str(settings.fetch_deployment),
+            unit_timeout=settings.unit_timeout,
+        )
+        notes.extend(fleet_notes)
+    else:
+        futures: list[tuple[Sequence[Batch], PrefectFuture[SourceFetch]]] = []
+        for source, source_batches in batches.items():
+            if source_batches:
+                future = fetch_source_task.with_options(task_run_name=f"fetch-{source}").submit(
+                    q(clients), q(source_batches), limits, q(known_repos), return_state=False
+                )
+                futures.append((source_batches, future))
+        results, failed = _gather(futures)
     results = pipeline.settle_missing(results, previous_snapshot)
     problems.extend(failed)
     works, repos, hf = pipeline.collect(results)
@@ -473,6 +479,10 @@ def nightly(
         notes=tuple(notes),
     )
     manifest_path = write_task(out, q(built), facts)
+    if fleet_root is not None:
+        from enrich.fleet import clear
+
+        clear(fleet_root, facts.run_id)
     markdown = summary_task(q(built), facts)
     from flows.report_step import report_task
 
@@ -496,6 +506,31 @@ def nightly(
         notes=tuple(notes),
         report=written,
     )
+
+
+def build_clients(settings: Settings, cache: Path) -> Any:
+    """The night's API clients (``enrich.clients.Clients``) from the settings of this process."""
+    from enrich.clients import Clients
+
+    policy = settings.source_policy()
+    return Clients.from_config(
+        settings.endpoints(),
+        settings.credentials(load_secret_block),
+        cache_dir=cache,
+        timeout=settings.timeout,
+        interval_scale=settings.interval_scale,
+        deadlines={s: p.deadline_s for s, p in policy.items()},
+    )
+
+
+def _fleet_root(out: Path | str, settings: Settings) -> str | None:
+    """The object-store root to fan the fetch out through, when ``ENRICH_FETCH_DEPLOYMENT`` is set."""
+    if settings.fetch_deployment is None:
+        return None
+    if isinstance(out, str):
+        return out
+    _say("ENRICH_FETCH_DEPLOYMENT is set but the snapshot root is a directory: fetching in this run")
+    return None
 
 
 def _run_id() -> str:

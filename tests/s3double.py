@@ -33,7 +33,7 @@ class S3Double:
             region_name="us-east-1",
         )
 
-    def keys(self) -> list[str]:
+    def object_keys(self) -> list[str]:
         """The bucket's objects, less the empty ``.../`` directory markers pyarrow leaves when it
         deletes the last file of a "directory" (no reader sees them as files)."""
         listed = self.client().list_objects_v2(Bucket=self.BUCKET).get("Contents", [])

@@ -67,7 +67,7 @@ def test_two_nights_on_the_object_store(
     assert {w["arxiv_id"]: w["citation_count"] for w in works if w["arxiv_id"]} == {"1903.10676": 3000}
     assert len(enrich.load("entries", snapshot="all")) == 8  # ENRICH_OUT_DIR is the URL
 
-    keys = s3_double.keys()
+    keys = s3_double.object_keys()
     assert "nightly/manifests/2026-11-22/summary.json" in keys
     assert not (tmp_path / "data").exists()  # nothing went to the local default root
     assert sum(k.startswith("nightly/works/") for k in keys) == 2  # one part file per night
