@@ -31,7 +31,7 @@ from enrich.errors import InputError, SnapshotError
 from enrich.pipeline import Batch, SourceFetch
 from enrich.records import SourceStats
 
-FLEET_DIR: Final = "_fleet"
+FLEET_DIR: Final = storage.FLEET_DIR
 _KEY: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 

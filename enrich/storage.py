@@ -65,6 +65,8 @@ __all__ = [
     "write_snapshot",
 ]
 
+FLEET_DIR: Final = "_fleet"
+"""Where a fleet's night keeps its work units (:mod:`enrich.fleet`); never part of a snapshot."""
 ORPHAN_GRACE: Final = 6 * 3600.0
 """Seconds after which a part file no manifest names is taken for the leftover of a crashed write."""
 _RUN_ID: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -363,7 +365,7 @@ def _part_files(bucket: Bucket) -> Iterator[pafs.FileInfo]:
 
 
 def recover(url: str, *, grace: float = ORPHAN_GRACE, now: float | None = None) -> list[date]:
-    """Delete part files no manifest names that are older than ``grace`` seconds; nothing to complete.
+    """Delete part files no manifest names, and fleet work units, older than ``grace`` seconds.
 
     Returns ``[]``: on an object store a write is either committed (its manifest exists) or invisible.
     """
@@ -378,6 +380,13 @@ def recover(url: str, *, grace: float = ORPHAN_GRACE, now: float | None = None) 
         for info in _part_files(bucket):
             mtime = info.mtime.timestamp() if info.mtime is not None else moment
             if info.path not in named and moment - mtime > grace:
+                bucket.fs.delete_file(info.path)
+        # a fleet's work units (enrich.fleet) left by a night that died, or written late by a unit
+        # started twice after the night cleared them
+        units = pafs.FileSelector(bucket.path(FLEET_DIR), allow_not_found=True, recursive=True)
+        for info in bucket.fs.get_file_info(units):
+            mtime = info.mtime.timestamp() if info.mtime is not None else moment
+            if info.type == pafs.FileType.File and moment - mtime > grace:
                 bucket.fs.delete_file(info.path)
     except OSError as exc:
         raise SnapshotError(f"{bucket.url}: cannot clean up after earlier writes ({_short(exc)})") from exc

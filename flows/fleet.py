@@ -6,9 +6,11 @@ source to the store (:mod:`enrich.fleet`) and starts one run of that deployment 
 ``run_deployment``; any worker of the pool picks it up, fetches inside the source's global concurrency
 slot (shared by the fleet) and writes its output back to the store. The night waits for the outputs.
 
-A unit whose run failed, crashed or was cancelled, or that has no output ``ENRICH_UNIT_TIMEOUT``
-seconds after it was started (its worker died: a killed process leaves its run "Running" forever,
-and its concurrency lease lapses a minute later), is started once more, for another worker; a unit that
+A unit whose run failed, crashed or was cancelled, that has no output ``ENRICH_UNIT_TIMEOUT`` seconds
+after it started running (its worker died: a killed process leaves its run "Running" forever, and its
+concurrency lease lapses a minute later), or that no worker took within twice that (every worker busy:
+workers need room for a night and its units, ``--limit`` of 2 or more), is started once more, for
+another worker; a unit that
 fails twice is one problem line, its source's earlier values are carried forward and the night is
 partial. Settings (endpoints, tokens or their Secret block names, caches) come from each worker's
 environment; the runs' parameters hold only the root, the run key and the source.
@@ -54,8 +56,20 @@ def fetch_unit(root: str, run_key: str, source: str) -> str:
 @dataclass
 class _Pending:
     flow_run_id: UUID
-    started: float
+    created: float
     attempt: int
+    running_since: float | None = None
+
+    def late(self, state: str, unit_timeout: float, now: float) -> str | None:
+        """Why the unit is given up on (no output ``unit_timeout`` s after it started running, or
+        ``2 x unit_timeout`` s after it was created without any worker taking it), else ``None``."""
+        if state == "RUNNING" and self.running_since is None:
+            self.running_since = now
+        if self.running_since is not None and now - self.running_since > unit_timeout:
+            return f"no output {unit_timeout:.0f} s after it started"
+        if self.running_since is None and now - self.created > 2 * unit_timeout:
+            return f"no worker took it within {2 * unit_timeout:.0f} s"
+        return None
 
 
 def _start(deployment: str, root: str, run_key: str, source: str, attempt: int) -> _Pending:
@@ -125,12 +139,12 @@ def fetch_on_fleet(
                 del pending[source]
                 continue
             state = _state(unit.flow_run_id)
-            late = time.monotonic() - unit.started > unit_timeout
-            if state not in FINAL_FAILURES and not late and state != "COMPLETED":
+            late = unit.late(state, unit_timeout, time.monotonic())
+            if state not in FINAL_FAILURES and late is None and state != "COMPLETED":
                 continue
             if state == "COMPLETED" and fleet.get_output(root, run_key, source) is not None:
                 continue  # written between the two reads: taken on the next pass
-            why = f"no output after {unit_timeout:.0f} s" if late else f"run {state.lower()}"
+            why = late or f"run {state.lower()}"
             if state not in FINAL_FAILURES and state != "COMPLETED":
                 _abandon(unit.flow_run_id)
             if unit.attempt == 1:

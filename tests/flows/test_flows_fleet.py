@@ -6,8 +6,9 @@ its rate limits on a clock 20x faster (the clients space their requests at the s
 Night 1: the snapshot lands in the bucket (read back by ``enrich.load`` and DuckDB), the fetch was shared
 by both workers, no source's requests came closer together than its limit, and the GitHub token, given
 only as a Prefect Secret block, appears in no deployment, parameter, log or manifest.
-Night 2: every source answers its first request slowly; the worker that does not run the night is
-killed (SIGKILL, its whole process group) while it fetches. Its units get no output; the night starts
+w1 serves the ``planner`` queue (the nights) and ``default`` (units), w2 only ``default``.
+Night 2: every source answers its first request slowly; w2 is killed (SIGKILL, its whole process
+group) while it fetches. Its units get no output; the night starts
 them again for the surviving worker and ends complete, or partial with one line per unit it lost.
 
 Slow (a server, two workers, a dozen flow-run processes; several minutes) but part of CI.
@@ -49,7 +50,7 @@ SCALE = 0.05  # the double's windows and the clients' spacing, both 20x shorter 
 TOKEN = "ghp_fleetTEST0123456789abcdefSECRET"
 SERVER_START_TIMEOUT = 150
 NIGHT_TIMEOUT = 420
-UNIT_TIMEOUT = 45  # a unit without output this long after its start is started again
+UNIT_TIMEOUT = 45  # a unit without output this long after it started running is started again
 # the clients' own spacing per source (with a GitHub token; HF anonymous), times SCALE below
 SPACING = {
     "arxiv": arxiv.DEFAULT_MIN_INTERVAL,
@@ -188,6 +189,7 @@ def test_a_night_on_two_workers_with_the_snapshot_in_a_bucket(
         # the pool, the deployments of prefect.yaml, the token as a Secret block (none of it in them)
         cli_env = {**_base_env(tmp_path), "PREFECT_API_URL": api}
         _cli(["prefect", "work-pool", "create", "enrich-pool", "--type", "process"], cli_env)
+        _cli(["prefect", "work-queue", "create", "planner", "--pool", "enrich-pool"], cli_env)
         _cli(["prefect", "--no-prompt", "deploy", "--all"], cli_env)
         code = f"from prefect.blocks.system import Secret; Secret(value={TOKEN!r}).save('fleet-github-token')"
         subprocess.run([sys.executable, "-c", code], env=cli_env, cwd=tmp_path, check=True, timeout=120)
@@ -195,11 +197,16 @@ def test_a_night_on_two_workers_with_the_snapshot_in_a_bucket(
         assert sorted(deployments) == ["fetch-unit", "nightly"]
         nightly = deployments["nightly"]
         assert nightly["work_pool_name"] == "enrich-pool"
+        assert (nightly["work_queue_name"], deployments["fetch-unit"]["work_queue_name"]) == (
+            "planner",
+            "default",
+        )
         assert [s["schedule"]["cron"] for s in nightly["schedules"]] == ["0 3 * * *"]
         assert nightly["parameters"] == {} and deployments["fetch-unit"]["parameters"] == {}
         assert nightly["job_variables"] == {"env": {"ENRICH_FETCH_DEPLOYMENT": "fetch-unit/fetch-unit"}}
 
         workers: dict[str, subprocess.Popen[str]] = {}
+        queues = {"w1": ["planner", "default"], "w2": ["default"]}  # w1 plans the nights
         for name in ("w1", "w2"):
             home = tmp_path / f"home-{name}"
             home.mkdir()
@@ -221,7 +228,8 @@ def test_a_night_on_two_workers_with_the_snapshot_in_a_bucket(
             )
             workers[name] = started.start(
                 [sys.executable, "-m", "prefect", "worker", "start", "--pool", "enrich-pool",
-                 "--name", name, "--limit", "3", "--type", "process"],
+                 "--name", name, "--limit", "3", "--type", "process",
+                 *[arg for q in queues[name] for arg in ("--work-queue", q)]],
                 env,
                 tmp_path,
                 handles[name],
@@ -256,7 +264,7 @@ def test_a_night_on_two_workers_with_the_snapshot_in_a_bucket(
         units = _unit_runs(api)
         assert len({u["id"] for u in units}) >= 5 and all(u["state_type"] == "COMPLETED" for u in units)
 
-        # ---- night 2: every source slow once; the worker that does not run the night is killed
+        # ---- night 2: every source slow once; w2 (not the planner) is killed while it fetches
         apis.set_faults(
             FaultProfile.from_dict({s: [{"fault": "slow", "delay": 8, "first": 1}] for s in SPACING})
         )
@@ -264,23 +272,18 @@ def test_a_night_on_two_workers_with_the_snapshot_in_a_bucket(
         before = {u["id"] for u in _unit_runs(api)}
         night_id = _trigger(api, nightly["id"])
 
-        def victim() -> str | None:
-            parent = _pid_of(_flow_run(api, night_id))
-            if parent is None:
-                return None
-            lineage = _ancestors(parent)
-            host = next((n for n, w in workers.items() if w.pid in lineage), None)
-            other = next((n for n in workers if n != host), None)
-            if host is None or other is None:
-                return None
+        def fetching_on_w2() -> bool:
             for unit in _unit_runs(api):
                 pid = _pid_of(unit)
                 fresh = unit["id"] not in before and unit["state_type"] == "RUNNING"
-                if fresh and pid is not None and workers[other].pid in _ancestors(pid):
-                    return other
-            return None
+                if fresh and pid is not None and workers["w2"].pid in _ancestors(pid):
+                    return True
+            return False
 
-        doomed = _wait_for("a unit running on the other worker", victim, 180, procs, *logs.values())
+        _wait_for("a unit running on w2", fetching_on_w2, 240, procs, *logs.values())
+        parent = _pid_of(_flow_run(api, night_id))
+        assert parent is not None and workers["w1"].pid in _ancestors(parent)  # the planner runs the night
+        doomed = "w2"
         os.killpg(workers[doomed].pid, signal.SIGKILL)
         workers[doomed].wait(timeout=30)
         survivors = tuple(p for p in procs if p is not workers[doomed])
@@ -321,7 +324,8 @@ def _bucket(s3: Any) -> bool:
 
 
 def _keys(s3: Any) -> list[str]:
-    return sorted(str(o["Key"]) for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", []))
+    listed = s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])
+    return sorted(str(o["Key"]) for o in listed if not str(o["Key"]).endswith("/"))  # not pyarrow's markers
 
 
 def _tail(logs: dict[str, Path]) -> str:

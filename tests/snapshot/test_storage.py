@@ -177,7 +177,8 @@ def test_readers_ignore_part_files_no_manifest_names_and_recover_deletes_old_one
     garbage = pa.table({"x": [1, 2, 3]})
     sink = pa.BufferOutputStream()
     pa.parquet.write_table(garbage, sink)
-    for key in (stray, later):
+    unit = "nightly/v1/_fleet/dead-night/hf.unit.pickle"  # a fleet night that died (enrich.fleet)
+    for key in (stray, later, unit):
         s3.put_object(Bucket=BUCKET, Key=key, Body=sink.getvalue().to_pybytes())  # type: ignore[attr-defined]
 
     assert list_snapshots(ROOT) == [D1]
@@ -188,7 +189,7 @@ def test_readers_ignore_part_files_no_manifest_names_and_recover_deletes_old_one
     assert stray in _keys(s3)
     storage.recover(ROOT, grace=0.0)
     keys = _keys(s3)
-    assert stray not in keys and later not in keys
+    assert stray not in keys and later not in keys and unit not in keys
     assert "nightly/v1/works/snapshot_date=2026-11-20/part-n1.parquet" in keys
     pd.testing.assert_frame_equal(enrich.load("works", root=ROOT), before)
 
