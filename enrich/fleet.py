@@ -55,8 +55,9 @@ class UnitOutput:
 
 
 def worker_label() -> str:
-    """``host:pid HOME``: tells the workers of a fleet (and of a test on one machine) apart."""
-    return f"{socket.gethostname()}:{os.getpid()} {os.environ.get('HOME', '?')}"
+    """``host:HOME``: tells the workers of a fleet apart (and two workers on one machine, which need
+    their own HOME for Prefect's files anyway)."""
+    return f"{socket.gethostname()}:{os.environ.get('HOME', '?')}"
 
 
 def _rel(run_key: str, source: str, kind: str) -> str:

@@ -246,6 +246,7 @@ def test_a_night_on_two_workers_with_the_snapshot_in_a_bucket(
         assert manifest.partial is False, manifest.notes
         assert manifest.tables["entries"] == 4
         (fleet_note,) = [n for n in manifest.notes if n.startswith("fleet: ")]
+        assert fleet_note.startswith("fleet: 6 unit(s) on 2 worker(s): "), fleet_note
         assert str(tmp_path / "home-w1") in fleet_note and str(tmp_path / "home-w2") in fleet_note, fleet_note
         works = enrich.load("works", root=ROOT)
         with_arxiv = works[works["arxiv_id"].notna()]

@@ -71,3 +71,31 @@ def test_two_nights_on_the_object_store(
     assert "nightly/manifests/2026-11-22/summary.json" in keys
     assert not (tmp_path / "data").exists()  # nothing went to the local default root
     assert sum(k.startswith("nightly/works/") for k in keys) == 2  # one part file per night
+
+
+def test_settings_read_an_object_store_root_and_the_fleet_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic import ValidationError
+
+    from enrich.settings import Settings
+
+    monkeypatch.setenv("ENRICH_OUT_DIR", "s3://my-bucket/snapshots/")
+    monkeypatch.setenv("ENRICH_FETCH_DEPLOYMENT", "fetch-unit/fetch-unit")
+    settings = Settings()
+    assert settings.out_dir == "s3://my-bucket/snapshots"
+    assert settings.fetch_deployment == "fetch-unit/fetch-unit"
+    assert settings.unit_timeout == 3600.0
+    monkeypatch.setenv("ENRICH_OUT_DIR", "data/elsewhere")
+    assert Settings().out_dir == Path("data/elsewhere")
+    monkeypatch.setenv("ENRICH_FETCH_DEPLOYMENT", "just-a-name")
+    with pytest.raises(ValidationError, match="is not <flow name>/<deployment name>"):
+        Settings()
+
+
+def test_an_unusable_out_url_in_the_environment_is_one_line_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], lists_dir: Path
+) -> None:
+    monkeypatch.setenv("ENRICH_OUT_DIR", "gs://bucket/x")
+    assert main(["run", "--lists", str(lists_dir)]) == 2
+    assert capsys.readouterr().err == (
+        "enrich run: error: ENRICH_OUT_DIR: unsupported URL scheme gs:// (a directory, or one of s3://, file://)\n"
+    )
