@@ -59,6 +59,11 @@ def test_two_nights_on_the_object_store(
     assert second.report.summary_md == f"{ROOT}/manifests/2026-11-22/summary.md"
     assert second.report.problem is not None and "object-store root" in second.report.problem
 
+    from flows.terminal import summary_lines  # what `enrich run` prints at the end
+
+    lines = summary_lines(second)
+    assert lines[0] == ("ok", "snapshot 2026-11-22 complete: 4 entries, 2 works, 1 repos, 1 hf_items")
+    assert ("ok", f"summary: {ROOT}/manifests/2026-11-22/summary.md (and summary.json)") in lines
     assert list_snapshots(ROOT) == [d1, d2]
     manifest = read_manifest(ROOT, d2)
     assert manifest.tables["entries"] == 4
