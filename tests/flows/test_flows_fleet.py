@@ -227,6 +227,9 @@ def test_a_night_on_two_workers_with_the_snapshot_in_a_bucket(
                     "HOME": str(home),
                     "PREFECT_HOME": str(home / ".prefect"),
                     "PREFECT_API_URL": api,
+                    # SQLite answers 503 ("database is locked") when the whole suite loads 2 cores:
+                    # the runs ask again for longer than Prefect's default 5 retries
+                    "PREFECT_CLIENT_MAX_RETRIES": "20",
                     "PREFECT_WORKER_QUERY_SECONDS": "1",
                     "PREFECT_WORKER_PREFETCH_SECONDS": "1",
                     "ENRICH_CACHE_DIR": str(home / "cache"),
