@@ -50,7 +50,7 @@ SCALE = 0.05  # the double's windows and the clients' spacing, both 20x shorter 
 TOKEN = "ghp_fleetTEST0123456789abcdefSECRET"
 SERVER_START_TIMEOUT = 150
 NIGHT_TIMEOUT = 600
-UNIT_TIMEOUT = 45  # a unit without output this long after it started running is started again
+UNIT_TIMEOUT = 90  # a unit without output this long after it started running is started again
 # the clients' own spacing per source (with a GitHub token; HF anonymous), times SCALE below
 SPACING = {
     "arxiv": arxiv.DEFAULT_MIN_INTERVAL,
@@ -272,12 +272,17 @@ def test_a_night_on_two_workers_with_the_snapshot_in_a_bucket(
             storage.duckdb_connect(ROOT).sql(f"select repo_id, stars from read_parquet({urls!r})").fetchall()
         )
         assert repos == [("cambridgeltl/visual-med-alpaca", 400)]
-        assert not [k for k in _keys(s3) if k.startswith("nightly/_fleet/")]  # units cleared
+        # the units are cleared with the night; only a unit started twice (a busy machine took longer
+        # than UNIT_TIMEOUT) may write its second output after that (recover() deletes it later)
+        units = _unit_runs(api)
+        twice = {u["name"].split("-")[1] for u in units if u["name"].endswith("-2")}
+        left = [k for k in _keys(s3) if k.startswith("nightly/_fleet/")]
+        assert all(k.endswith(".out.pickle") and k.split("/")[-1].split(".")[0] in twice for k in left), left
         assert _spacing_problems(apis) == []
         assert {e["source"] for e in apis.access_log()} >= {"github", "hf", "s2"}
         assert any(e["path"] == "/graphql" for e in apis.access_log("github"))  # the token was used
-        units = _unit_runs(api)
-        assert len({u["id"] for u in units}) >= 5 and all(u["state_type"] == "COMPLETED" for u in units)
+        done = {u["name"].split("-")[1] for u in units if u["state_type"] == "COMPLETED"}
+        assert done == {"arxiv", "s2", "openalex", "crossref", "github", "hf"}, units
 
         # ---- night 2: every source slow once; w2 (not the planner) is killed while it fetches
         apis.set_faults(
