@@ -22,6 +22,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -77,11 +78,15 @@ def _cli(args: list[str], env: dict[str, str], cwd: Path = REPO) -> str:
 
 
 def _ask(method: str, url: str, body: Any = None) -> Any:
-    """The API's JSON answer; a busy server (SQLite under the whole suite on 2 cores) is asked again."""
-    for _ in range(5):
+    """The API's JSON answer; a busy server (SQLite under the whole suite on 2 cores: a read timeout,
+    or 503 "database is locked") is asked again."""
+    for attempt in range(5):
         try:
             response = httpx.request(method, url, json=body, timeout=60)
         except httpx.TimeoutException:
+            continue
+        if response.status_code == 503:
+            time.sleep(2 + 2 * attempt)
             continue
         response.raise_for_status()
         return response.json()
