@@ -914,11 +914,12 @@ def run_lists(lists: Path, before: Path | None = None) -> int:
     from collections import Counter
     from datetime import date
 
-    from enrich.fakeapi import FakeApis
+    from pydantic import SecretStr
 
     from enrich import pipeline
     from enrich.clients import Clients
-    from enrich.config import Credentials, Secret
+    from enrich.config import Credentials
+    from fakeapis import FakeApis
 
     logging.getLogger("enrich").setLevel(logging.WARNING)
     clean = pipeline.parse_lists(lists).entries
@@ -931,7 +932,7 @@ def run_lists(lists: Path, before: Path | None = None) -> int:
         with FakeApis(records, rate_limits="off") as apis:
             clients = Clients.from_config(
                 apis.endpoints,
-                Credentials(github_token=Secret("ghp_" + "EvalOnly" * 5)),
+                Credentials(github_token=SecretStr("ghp_" + "EvalOnly" * 5)),
                 cache_dir=None,
                 timeout=10.0,
                 rate_limits=False,

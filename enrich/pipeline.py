@@ -858,7 +858,7 @@ class Built:
     previous: PreviousSnapshot | None
 
 
-def previous_snapshot(out: Path, snapshot_date: date) -> PreviousSnapshot | None:
+def previous_snapshot(out: Path | str, snapshot_date: date) -> PreviousSnapshot | None:
     """The latest snapshot before ``snapshot_date`` (carry-forward, staleness, movers), if any.
 
     An earlier write that crashed after its commit point is completed first (``recover``), so what
@@ -937,7 +937,7 @@ def manifest(facts: RunFacts, *, ended_at: datetime | None = None) -> Manifest:
     )
 
 
-def write(out: Path, tables: Tables, facts: RunFacts) -> Path:
+def write(out: Path | str, tables: Tables, facts: RunFacts) -> Path | str:
     """Stage 6b: write the snapshot and its manifest atomically; returns the manifest's path."""
     from enrich.snapshot import write_snapshot
 

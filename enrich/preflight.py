@@ -98,10 +98,13 @@ def _disk_warning(setting: PathSetting, probe: Path, low: int) -> str | None:
     )
 
 
-def check_paths(out: PathSetting, cache: PathSetting, *, low_disk_bytes: int = LOW_DISK_BYTES) -> list[str]:
-    """Check the snapshot root and the cache directory; warning lines back, :class:`InputError` raised."""
+def check_paths(
+    out: PathSetting | None, cache: PathSetting, *, low_disk_bytes: int = LOW_DISK_BYTES
+) -> list[str]:
+    """Check the snapshot root (``None``: an object store, checked by ``enrich.storage.check_root``)
+    and the cache directory; warning lines back, :class:`InputError` raised."""
     warnings: list[str] = []
-    for setting in (out, cache):
+    for setting in (cache,) if out is None else (out, cache):
         probe = check_writable_dir(setting)
         if setting is cache:
             _check_cache_entries(setting)

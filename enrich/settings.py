@@ -31,6 +31,8 @@ from pydantic_settings import (
 )
 
 from enrich.config import Credentials, Endpoints, SourcePolicy, source_policy
+from enrich.errors import InputError
+from enrich.outroot import parse_root
 from enrich.sources import names, parse_sources, registered
 
 SecretLoader = Callable[[str], str | None]
@@ -94,7 +96,8 @@ class Settings(BaseSettings):
     variable                     field                                    default
     ============================ ======================================== ===========================
     ENRICH_LISTS_DIR             lists_dir: raw lists (manifest optional)  ``data/raw``
-    ENRICH_OUT_DIR               out_dir: snapshot root                    ``data/enriched``
+    ENRICH_OUT_DIR               out_dir: snapshot root, a directory or    ``data/enriched``
+                                 ``s3://bucket/prefix`` (enrich.storage)
     ENRICH_CACHE_DIR             cache_dir: HTTP + resolution caches       ``.cache/enrich``
     ENRICH_SOURCES               sources: comma-separated subset           every source
     ENRICH_TIMEOUT               timeout: seconds per HTTP request         30
@@ -116,6 +119,11 @@ class Settings(BaseSettings):
     ENRICH_MIN_SERVED            min_served: share of requested items a   0.95 per source
                                  source must serve, else the run is        (``SOURCE_POLICY``)
                                  partial (exit 3) and names it
+    ENRICH_FETCH_DEPLOYMENT      fetch_deployment: a deployment of         none (fetch in the
+                                 ``flows.fleet.fetch_unit`` the fetch       nightly's own run)
+                                 fans out to (object-store root only)
+    ENRICH_UNIT_TIMEOUT          unit_timeout: seconds a fleet unit may    3600
+                                 take before it is started again
     GITHUB_TOKEN, S2_API_KEY,    credentials (``SecretStr``)               none
     OPENALEX_API_KEY, HF_TOKEN
     ENRICH_<NAME>_BLOCK          name of a Prefect Secret block to use     none
@@ -134,7 +142,8 @@ class Settings(BaseSettings):
 
     lists_dir: Path = Path("data/raw")
     # ENRICH_OUT_DIR; ENRICH_OUT (what enrich.load read first) is an alias (enrich.outroot)
-    out_dir: Path = Field(
+    # a directory (Path) or an object-store URL (str, ``s3://bucket/prefix``): enrich.outroot.parse_root
+    out_dir: Path | str = Field(
         default=Path("data/enriched"),
         validation_alias=AliasChoices("ENRICH_OUT_DIR", "ENRICH_OUT", "out_dir"),
     )
@@ -169,6 +178,25 @@ class Settings(BaseSettings):
     interval_scale: float = Field(default=1.0, ge=0, allow_inf_nan=False)
     source_deadline: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     min_served: float | None = Field(default=None, ge=0, le=1)
+    fetch_deployment: str | None = None
+    unit_timeout: float = Field(default=3600.0, gt=0, allow_inf_nan=False)
+
+    @field_validator("out_dir", mode="before")
+    @classmethod
+    def _parse_out_dir(cls, value: Any) -> Any:
+        if not isinstance(value, (str, Path)):
+            return value
+        try:
+            return parse_root(value)
+        except InputError as exc:
+            raise ValueError(exc.problem) from None
+
+    @field_validator("fetch_deployment")
+    @classmethod
+    def _check_deployment(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[\w.-]+/[\w.-]+", value):
+            raise ValueError(f"{value!r} is not <flow name>/<deployment name> (e.g. fetch-unit/fetch-unit)")
+        return value
 
     @classmethod
     def settings_customise_sources(

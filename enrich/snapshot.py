@@ -53,7 +53,7 @@ import pyarrow.parquet as pq
 
 from enrich.atomic import atomic_write, fsync_dir
 from enrich.errors import InputError, SnapshotError
-from enrich.outroot import DEFAULT_ROOT, output_root
+from enrich.outroot import DEFAULT_ROOT, output_root, parse_root
 from enrich.records import SourceStats
 from enrich.schemas import SCHEMA_VERSION, SCHEMAS, TABLE_NAMES, conform
 from enrich.tables import PreviousSnapshot, Tables
@@ -236,6 +236,12 @@ def _manifest_path(out: Path, snapshot_date: date | str) -> Path:
     return out / MANIFESTS / f"{text}.json"
 
 
+def _remote(out: Path | str) -> str | None:
+    """The object-store URL ``out`` names (written through :mod:`enrich.storage`), else ``None``."""
+    root = parse_root(out)
+    return root if isinstance(root, str) else None
+
+
 def _fsync_dir(path: Path) -> None:
     fsync_dir(path)
 
@@ -266,13 +272,19 @@ def parquet_bytes(table: pa.Table, name: str) -> bytes:
 # ------------------------------------------------------------------------------------------ write
 
 
-def write_snapshot(out: Path | str, tables: Tables, manifest: Manifest) -> Path:
+def write_snapshot(out: Path | str, tables: Tables, manifest: Manifest) -> Path | str:
     """Write ``tables`` as the snapshot of ``manifest.snapshot_date`` under ``out``; return the manifest path.
 
     Atomic per date (see the module docstring): an earlier snapshot of the same date is replaced
     whole, other dates are untouched, and a failure before the commit point leaves everything as it
     was (:class:`~enrich.errors.SnapshotError`). ``manifest.tables``/``files`` are filled in here.
+    An object-store URL (``s3://...``) is written by :func:`enrich.storage.write_snapshot` (the
+    manifest is the commit); its manifest's URL is returned.
     """
+    if (url := _remote(out)) is not None:
+        from enrich import storage
+
+        return storage.write_snapshot(url, tables, manifest)
     out = Path(out)
     if not _RUN_ID.match(manifest.run_id):
         raise InputError("run_id", f"{manifest.run_id!r} is not a safe run id (letters, digits, . _ -)")
@@ -377,6 +389,10 @@ def recover(out: Path | str) -> list[date]:
 
     Raises :class:`~enrich.errors.SnapshotError` when the directory cannot be changed.
     """
+    if (url := _remote(out)) is not None:
+        from enrich import storage
+
+        return storage.recover(url)
     out = Path(out)
     if not out.exists():
         return []
@@ -419,6 +435,10 @@ def _committed(out: Path) -> dict[date, _Committed]:
 
 def list_snapshots(out: Path | str) -> list[date]:
     """Dates with a manifest (complete or partial), oldest first."""
+    if (url := _remote(out)) is not None:
+        from enrich import storage
+
+        return storage.list_snapshots(url)
     directory = Path(out) / MANIFESTS
     days = set(_committed(Path(out)))
     if directory.is_dir():
@@ -431,6 +451,10 @@ def list_snapshots(out: Path | str) -> list[date]:
 
 def read_manifest(out: Path | str, snapshot_date: date) -> Manifest:
     """The date's manifest; a write committed but not completed yet is read from its journal."""
+    if (url := _remote(out)) is not None:
+        from enrich import storage
+
+        return _readable(storage.read_manifest(url, snapshot_date), f"{url}/{MANIFESTS}/{snapshot_date}.json")
     path = _manifest_path(Path(out), snapshot_date)
     committed = _committed(Path(out)).get(snapshot_date)
     if committed is not None:
@@ -445,10 +469,15 @@ def read_manifest(out: Path | str, snapshot_date: date) -> Manifest:
         except json.JSONDecodeError as exc:
             raise InputError(str(path), f"not valid JSON ({exc.msg} at line {exc.lineno})") from exc
         manifest = Manifest.from_dict(data, str(path))
+    return _readable(manifest, str(path))
+
+
+def _readable(manifest: Manifest, where: str) -> Manifest:
+    """``manifest`` if this code reads its schema version (same major), else :class:`SnapshotError`."""
     major = manifest.schema_version.split(".")[0]
     if major != SCHEMA_VERSION.split(".")[0]:
         raise SnapshotError(
-            f"{path}: written with schema_version {manifest.schema_version}; this code reads {SCHEMA_VERSION}"
+            f"{where}: written with schema_version {manifest.schema_version}; this code reads {SCHEMA_VERSION}"
         )
     return manifest
 
@@ -457,6 +486,10 @@ def read_table(out: Path | str, table: str, snapshot_date: date) -> pa.Table:
     """One table of one snapshot as Arrow, conformed to the current schema."""
     if table not in SCHEMAS:
         raise InputError(table, f"unknown table; one of {', '.join(TABLE_NAMES)}")
+    if (url := _remote(out)) is not None:
+        from enrich import storage
+
+        return storage.read_table(url, table, snapshot_date, read_manifest(url, snapshot_date))
     path = partition_path(Path(out), table, snapshot_date) / PART_FILE
     committed = _committed(Path(out)).get(snapshot_date)
     if committed is not None:  # read through the journal while the staged file is not in place
@@ -490,13 +523,13 @@ def read_previous(out: Path | str, before: date) -> PreviousSnapshot | None:
     )
 
 
-def _root(root: str | Path | None) -> Path:
+def _root(root: str | Path | None) -> Path | str:
     if root is not None:
-        return Path(root)
+        return parse_root(root)
     return output_root()
 
 
-def _dates_for(out: Path, snapshot: str) -> list[date]:
+def _dates_for(out: Path | str, snapshot: str) -> list[date]:
     available = list_snapshots(out)
     if not available:
         raise InputError(str(out), f"no snapshots found (no {MANIFESTS}/YYYY-MM-DD.json)")
@@ -512,7 +545,12 @@ def _dates_for(out: Path, snapshot: str) -> list[date]:
         raise InputError(snapshot, f"not a valid date ({exc})") from exc
     if day not in available:
         shown = ", ".join(d.isoformat() for d in available[-5:])
-        raise InputError(str(_manifest_path(out, day)), f"no snapshot for {day}; latest available: {shown}")
+        where = (
+            f"{out}/{MANIFESTS}/{day.isoformat()}.json"
+            if isinstance(out, str)
+            else str(_manifest_path(out, day))
+        )
+        raise InputError(where, f"no snapshot for {day}; latest available: {shown}")
     return [day]
 
 

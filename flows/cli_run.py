@@ -77,7 +77,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="directory of list files; lists.toml optional (default: data/raw/)",
     )
-    parser.add_argument("--out", type=Path, metavar="DIR", help="snapshot root (default: data/enriched/)")
+    parser.add_argument(
+        "--out",
+        type=_parse_out,
+        metavar="DIR|URL",
+        help="snapshot root: a directory or s3://bucket/prefix (default: data/enriched/)",
+    )
     parser.add_argument("--date", metavar="YYYY-MM-DD", help="snapshot date (default: today in UTC)")
     parser.add_argument(
         "--cache", type=Path, metavar="DIR", help="HTTP and resolution caches (default: .cache/enrich)"
@@ -97,6 +102,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="do not write the HTML report (default: <out>/reports/<date>/index.html)",
     )
+
+
+def _parse_out(value: str) -> Path | str:
+    from enrich.outroot import parse_root
+
+    try:
+        return parse_root(value)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def writable_dir(path: Path) -> bool:
@@ -144,15 +158,19 @@ def _settings(args: argparse.Namespace) -> Settings:
         raise settings_error(exc) from None
 
 
-def preflight(args: argparse.Namespace, *, out: Path, cache: Path) -> None:
+def preflight(args: argparse.Namespace, *, out: Path | str, cache: Path) -> None:
     """Check every path and setting before the first request (issue 9): exit 2 and one line if one is
     unusable, a warning line for a nearly full disk. The settings were validated when they were built
     (URLs, ``ENRICH_MAILTO``, credentials: :mod:`enrich.settings`); here the directories are checked.
     """
     from enrich.preflight import PathSetting, check_paths
 
+    if isinstance(out, str):  # an object store: the bucket answers (the cache is still a directory)
+        from enrich.storage import check_root
+
+        check_root(out)
     warnings = check_paths(
-        PathSetting("--out" if args.out else "ENRICH_OUT_DIR", out),
+        PathSetting("--out" if args.out else "ENRICH_OUT_DIR", out) if isinstance(out, Path) else None,
         PathSetting("--cache" if args.cache else "ENRICH_CACHE_DIR", cache),
     )
     for line in warnings:
@@ -163,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
     day = _parse_date(args.date) if args.date else datetime.now(UTC).date()
     settings = _settings(args)
     lists = Path(args.lists) if args.lists else settings.lists_dir
-    out = Path(args.out) if args.out else settings.out_dir
+    out = args.out if args.out else settings.out_dir
     cache = Path(args.cache) if args.cache else settings.cache_dir
     sources = [s for group in args.sources for s in group] if args.sources else None
     preflight(args, out=out, cache=cache)
@@ -245,7 +263,7 @@ def start_embedded_server_early() -> Callable[[], None]:
     return wait
 
 
-def report(state: Any, console: Console, out: Path) -> int:
+def report(state: Any, console: Console, out: Path | str) -> int:
     """Print the outcome (one line per problem) and choose the exit code."""
     from enrich.redact import redact_text
 
@@ -383,7 +401,7 @@ STOP_GRACE_S = 10.0  # after a stop signal the child may unwind this long before
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 
-def supervise(out: Path, day: date) -> int:
+def supervise(out: Path | str, day: date) -> int:
     """Run this same command as a child in its own process group and wait for it.
 
     On SIGTERM/SIGINT/SIGHUP the child gets SIGTERM, ``STOP_GRACE_S`` to unwind, then its whole
@@ -447,7 +465,7 @@ def _kill_group(pgid: int) -> None:
         os.killpg(pgid, signal.SIGKILL)
 
 
-def _written(out: Path, day: date, since: datetime) -> str:
+def _written(out: Path | str, day: date, since: datetime) -> str:
     """Whether this run's snapshot of ``day`` was committed before it stopped (it is only ever whole)."""
     from enrich.errors import EnrichError
     from enrich.snapshot import read_manifest

@@ -201,7 +201,7 @@ def run_night(
     facts = pipeline.RunFacts(
         snapshot_date=day, run_id=f"matrix-{day.isoformat()}", started_at=datetime.now(UTC), sources=stats
     )
-    manifest = pipeline.write(out, built.tables, facts)
+    manifest = Path(pipeline.write(out, built.tables, facts))  # `out` is a directory here
     return Night(
         exit_code=3 if facts.partial else 0,
         partial=facts.partial,

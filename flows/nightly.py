@@ -49,6 +49,7 @@ from prefect.utilities.annotations import quote
 from enrich import pipeline
 from enrich.clients import Clients, RepoState
 from enrich.config import SOURCES
+from enrich.outroot import parse_root
 from enrich.parsing import Entry
 from enrich.pipeline import Batch, BatchResult, Built, ParsedLists, RunFacts, SourceFetch
 from enrich.records import HfRecord, RepoRecord, WorkRecord
@@ -77,7 +78,7 @@ class NightlyResult:
     """What a run produced; ``enrich run`` turns it into an exit code and terminal lines."""
 
     snapshot_date: date
-    manifest_path: Path
+    manifest_path: Path | str  # a URL when the snapshot root is an object store
     partial: bool
     messages: tuple[str, ...]  # one line per source that did not serve the night
     problems: tuple[str, ...]  # skipped files, failed batches
@@ -351,7 +352,7 @@ def build_task(
 
 
 @task(name="write-snapshot", retries=1, retry_delay_seconds=5, timeout_seconds=900, cache_policy=NO_CACHE)
-def write_task(out_dir: Path, built: Built, facts: RunFacts) -> Path:
+def write_task(out_dir: Path | str, built: Built, facts: RunFacts) -> Path | str:
     return pipeline.write(out_dir, built.tables, facts)
 
 
@@ -399,7 +400,7 @@ _RUNNER: TaskRunner[Any] = ThreadPoolTaskRunner(max_workers=8)
 @flow(name="nightly", task_runner=_RUNNER, log_prints=False)
 def nightly(
     lists_dir: Path | None = None,
-    out_dir: Path | None = None,
+    out_dir: Path | str | None = None,
     snapshot_date: date | None = None,
     cache_dir: Path | None = None,
     sources: list[str] | None = None,
@@ -414,21 +415,14 @@ def nightly(
     logger = get_run_logger()
     settings = Settings() if sources is None else Settings(sources=tuple(sources))
     lists = lists_dir or settings.lists_dir
-    out = out_dir or settings.out_dir
+    out = parse_root(out_dir) if out_dir else settings.out_dir  # a directory or s3://bucket/prefix
     cache = cache_dir or settings.cache_dir
     day = snapshot_date or datetime.now(UTC).date()
     chosen = settings.sources
     started = datetime.now(UTC)
 
     policy = settings.source_policy()
-    clients = Clients.from_config(
-        settings.endpoints(),
-        settings.credentials(load_secret_block),
-        cache_dir=cache,
-        timeout=settings.timeout,
-        interval_scale=settings.interval_scale,
-        deadlines={s: p.deadline_s for s, p in policy.items()},
-    )
+    clients = build_clients(settings, cache)
     limits = ensure_source_limits(chosen, settings.source_concurrency)
 
     notes: list[str] = []
@@ -450,14 +444,29 @@ def nightly(
     known_repos = pipeline.repo_states(previous_snapshot)
     items = pipeline.source_items(parsed.entries, matches, known_repos, plan=plan)
     batches = pipeline.plan_batches(items, chosen)
-    futures: list[tuple[Sequence[Batch], PrefectFuture[SourceFetch]]] = []
-    for source, source_batches in batches.items():
-        if source_batches:
-            future = fetch_source_task.with_options(task_run_name=f"fetch-{source}").submit(
-                q(clients), q(source_batches), limits, q(known_repos), return_state=False
-            )
-            futures.append((source_batches, future))
-    results, failed = _gather(futures)
+    fleet_root = _fleet_root(out, settings)
+    if fleet_root is not None:  # fan out to the pool's workers through the object store (flows/fleet.py)
+        from flows.fleet import fetch_on_fleet
+
+        results, failed, fleet_notes = fetch_on_fleet(
+            fleet_root,
+            _run_id(),
+            batches,
+            known_repos,
+            clients,
+            deployment=str(settings.fetch_deployment),
+            unit_timeout=settings.unit_timeout,
+        )
+        notes.extend(fleet_notes)
+    else:
+        futures: list[tuple[Sequence[Batch], PrefectFuture[SourceFetch]]] = []
+        for source, source_batches in batches.items():
+            if source_batches:
+                future = fetch_source_task.with_options(task_run_name=f"fetch-{source}").submit(
+                    q(clients), q(source_batches), limits, q(known_repos), return_state=False
+                )
+                futures.append((source_batches, future))
+        results, failed = _gather(futures)
     results = pipeline.settle_missing(results, previous_snapshot)
     problems.extend(failed)
     works, repos, hf = pipeline.collect(results)
@@ -485,6 +494,10 @@ def nightly(
         notes=tuple(notes),
     )
     manifest_path = write_task(out, q(built), facts)
+    if fleet_root is not None:
+        from enrich.fleet import clear
+
+        clear(fleet_root, facts.run_id)
     markdown = summary_task(q(built), facts)
     from flows.report_step import report_task
 
@@ -508,6 +521,31 @@ def nightly(
         notes=tuple(notes),
         report=written,
     )
+
+
+def build_clients(settings: Settings, cache: Path) -> Any:
+    """The night's API clients (``enrich.clients.Clients``) from the settings of this process."""
+    from enrich.clients import Clients
+
+    policy = settings.source_policy()
+    return Clients.from_config(
+        settings.endpoints(),
+        settings.credentials(load_secret_block),
+        cache_dir=cache,
+        timeout=settings.timeout,
+        interval_scale=settings.interval_scale,
+        deadlines={s: p.deadline_s for s, p in policy.items()},
+    )
+
+
+def _fleet_root(out: Path | str, settings: Settings) -> str | None:
+    """The object-store root to fan the fetch out through, when ``ENRICH_FETCH_DEPLOYMENT`` is set."""
+    if settings.fetch_deployment is None:
+        return None
+    if isinstance(out, str):
+        return out
+    _say("ENRICH_FETCH_DEPLOYMENT is set but the snapshot root is a directory: fetching in this run")
+    return None
 
 
 def _run_id() -> str:

@@ -30,8 +30,14 @@ SUMMARY_JSON = "summary.json"
 class ReportOutcome:
     index: Path | None  # the report's index.html, when written
     problem: str | None  # one line, when not
-    summary_md: Path
-    summary_json: Path
+    summary_md: Path | str  # a URL when the snapshot root is an object store
+    summary_json: Path | str
+
+
+REMOTE_REPORT = (
+    "the HTML report is built from a local snapshot directory; for an object-store root run "
+    "`enrich report --out DIR` on a copy"
+)
 
 
 def summary_dir(manifest_path: Path) -> Path:
@@ -66,7 +72,7 @@ def coverage_rows(sources: dict[str, SourceStats]) -> list[dict[str, Any]]:
 
 
 def write_summary_files(
-    manifest_path: Path,
+    manifest_path: Path | str,
     *,
     snapshot_date: date,
     partial: bool,
@@ -75,16 +81,12 @@ def write_summary_files(
     notes: tuple[str, ...],
     report: Path | None,
     report_problem: str | None,
-) -> tuple[Path, Path]:
-    where = summary_dir(manifest_path)
-    where.mkdir(parents=True, exist_ok=True)
-    md = where / SUMMARY_MD
+) -> tuple[Path | str, Path | str]:
     extra = (
         f"\nReport: {report}\n"
         if report
         else (f"\nReport not written: {report_problem}\n" if report_problem else "")
     )
-    md.write_text(markdown + extra, encoding="utf-8")
     data = {
         "snapshot_date": snapshot_date.isoformat(),
         "outcome": "partial" if partial else "complete",
@@ -94,15 +96,29 @@ def write_summary_files(
         "report": str(report) if report else None,
         "report_problem": report_problem,
     }
+    text = json.dumps(data, indent=2, sort_keys=True) + "\n"
+    if isinstance(manifest_path, str):  # an object store: next to the manifest there too
+        from enrich.storage import put_text
+
+        root, _, name = manifest_path.rpartition("/manifests/")
+        day = name.removesuffix(".json")
+        return (
+            put_text(root, f"manifests/{day}/{SUMMARY_MD}", markdown + extra),
+            put_text(root, f"manifests/{day}/{SUMMARY_JSON}", text),
+        )
+    where = summary_dir(manifest_path)
+    where.mkdir(parents=True, exist_ok=True)
+    md = where / SUMMARY_MD
+    md.write_text(markdown + extra, encoding="utf-8")
     js = where / SUMMARY_JSON
-    js.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    js.write_text(text, encoding="utf-8")
     return md, js
 
 
 @task(name="write-report", timeout_seconds=900, cache_policy=NO_CACHE)
 def report_task(
-    out_dir: Path,
-    manifest_path: Path,
+    out_dir: Path | str,
+    manifest_path: Path | str,
     snapshot_date: date,
     partial: bool,
     markdown: str,
@@ -112,7 +128,9 @@ def report_task(
 ) -> ReportOutcome:
     index: Path | None = None
     problem: str | None = None
-    if write:
+    if write and isinstance(out_dir, str):
+        problem = REMOTE_REPORT
+    elif write:
         from enrich.pipeline import ProgressEvent, emit
         from enrich.report import build_report
 

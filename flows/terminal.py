@@ -59,7 +59,12 @@ def _source_line(name: str, s: dict[str, Any]) -> tuple[str, str]:
 
 def summary_lines(result: Any) -> list[tuple[str, str]]:
     """(outcome, text) lines for the end of a run, from its manifest and report outcome."""
-    manifest = json.loads(Path(result.manifest_path).read_text(encoding="utf-8"))
+    if isinstance(result.manifest_path, str):  # on an object store (enrich.storage)
+        from enrich.storage import read_text
+
+        manifest = json.loads(read_text(result.manifest_path))
+    else:
+        manifest = json.loads(Path(result.manifest_path).read_text(encoding="utf-8"))
     tables = manifest.get("tables", {})
     state = "partial" if result.partial else "complete"
     counts = ", ".join(f"{tables.get(t, 0)} {t}" for t in ("entries", "works", "repos", "hf_items"))

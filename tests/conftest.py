@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from hypothesis import settings
+from s3double import S3Double
 
 from fakeapis import FakeApis
 
@@ -53,3 +54,37 @@ def make_fake_apis() -> Iterator[Callable[..., FakeApis]]:
 @pytest.fixture
 def fake_apis(make_fake_apis: Callable[..., FakeApis]) -> FakeApis:
     return make_fake_apis()
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """``moto`` in server mode (real HTTP, the S3 REST API) on a free loopback port, one per session."""
+    import socket
+
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_double(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[S3Double]:
+    """A fresh bucket ``enrich-test`` and the AWS_* variables of this process pointing at it."""
+    double = S3Double(moto_endpoint)
+    for name, value in double.env().items():
+        monkeypatch.setenv(name, value)
+    client = double.client()
+    client.create_bucket(Bucket=S3Double.BUCKET)
+    try:
+        yield double
+    finally:
+        for obj in client.list_objects_v2(Bucket=S3Double.BUCKET).get("Contents", []):
+            client.delete_object(Bucket=S3Double.BUCKET, Key=obj["Key"])
+        client.delete_bucket(Bucket=S3Double.BUCKET)

@@ -109,6 +109,17 @@ class SourceState:
             deadline_s=self.deadline_s,
         )
 
+    def absorb(self, other: SourceStats) -> None:
+        """Add the counters of this source's fetch done by another process (a fleet worker), and
+        take its verdict (unreachable, key rejected, stopped early) when this client has none."""
+        with self._stats_lock:
+            for name in ("requests", "ok", "not_found", "errors", "deferred", "cache_hits"):
+                setattr(self._counters, name, getattr(self._counters, name) + getattr(other, name))
+            if other.unreachable and self._unreachable_message is None:
+                self._unreachable_message = other.message or f"{self.source}: unreachable"
+            elif other.stopped and other.stopped != "unreachable" and self._stopped is None:
+                self._stopped = (other.stopped, other.message or f"{self.source}: {other.stopped}")
+
     @property
     def unreachable(self) -> bool:
         return self._unreachable_message is not None

@@ -30,6 +30,8 @@ def run(args: argparse.Namespace) -> int:
     from enrich.report import build_report
 
     out = Path(args.out) if args.out else output_root()
+    if isinstance(out, str):
+        raise InputError(out, "enrich report reads a local snapshot directory; give --out DIR (a copy)")
     if not out.is_dir():
         raise InputError(str(out), "no such directory (--out takes the snapshot root, e.g. data/enriched)")
     index = build_report(out, args.snapshot, args.to)

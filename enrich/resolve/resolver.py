@@ -12,7 +12,7 @@ step all candidates seen so far are judged with :func:`enrich.resolve.match.deci
 * otherwise the next source is asked; the last decision stands.
 
 So a typical resolvable title costs 1-2 requests, an unresolvable one 5. A *narrow* query (a dataset or
-model row citing its paper by title, :func:`enrich.resolve.crosswalk.cites_by_title`) is searched by
+model row citing its paper by title, :func:`enrich.resolve.plan.cites_by_title`) is searched by
 :data:`NARROW_STEPS` only - most such titles name a dataset, not a paper; such rows carry no year, so
 ``search/match`` alone can never accept; arXiv's and Crossref's searches rarely find a paper the
 first two miss - plus Crossref ``query.bibliographic`` when the row is a whole citation string: a
