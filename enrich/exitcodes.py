@@ -1,4 +1,4 @@
-"""The exit codes of every ``enrich`` command: a contract for schedulers and scripts (README, exit codes).
+"""The exit codes of every ``enrich`` command: a contract for schedulers and scripts (README "Exit codes", docs/operations.md).
 
 == ===========================================================================================
 0  complete: every input was read and every source answered

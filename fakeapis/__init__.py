@@ -1,7 +1,7 @@
 """A local double of every API the pipeline calls, catalog-driven, with faults and rate limits.
 
 Use it in-process (``with FakeApis(catalog) as apis: apis.env()``) or from the shell
-(``enrich fake-apis --catalog FILE --print-env``). See the README section "Local API double".
+(``enrich fake-apis --catalog FILE --print-env``). See docs/fakeapi.md.
 """
 
 from fakeapis.catalog import Catalog, catalog_from, load_catalog

@@ -1,6 +1,6 @@
 """The catalog behind the API double: JSON lines of works, repositories, Hub items and files.
 
-Each line is one JSON object with a ``"type"``; the README section "Local API double" documents every
+Each line is one JSON object with a ``"type"``; docs/fakeapi.md documents every
 field. Loading validates each record and raises :class:`enrich.errors.InputError` naming
 ``file:line`` and what is wrong, so a typo in a hand-written catalog never becomes a traceback.
 

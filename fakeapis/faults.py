@@ -1,6 +1,6 @@
 """Fault profiles: per source, deterministic by seed, what goes wrong and when.
 
-A profile is a JSON or TOML file (documented in the README section "Local API double")::
+A profile is a JSON or TOML file (documented in docs/fakeapi.md)::
 
     seed = 7
 

@@ -1,7 +1,7 @@
 """Rate limits and budgets per source, answered the way each real API answers when exceeded.
 
 Modes: ``off`` (nothing enforced; informational headers still sent, as the real APIs send them),
-``real`` (the documented limits, see ``docs/apis.md`` and the README), or a
+``real`` (the documented limits, see ``docs/apis.md`` and ``docs/fakeapi.md``), or a
 ``FACTOR`` such as ``0.01``: every window is that fraction of its real length (a clock 100x faster),
 so a benchmark can exercise limits without waiting hours.
 """
@@ -94,7 +94,7 @@ class Decision:
 HOUR = 3600.0
 DAY = 86400.0
 
-# The documented limits (per source; see the README section and docs/ reference).
+# The documented limits (per source; see docs/fakeapi.md and docs/apis.md).
 REAL_LIMITS: Mapping[str, Mapping[str, float]] = {
     "arxiv": {"requests": 1, "seconds": 3},
     "s2": {"requests": 1, "seconds": 1},

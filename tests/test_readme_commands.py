@@ -63,6 +63,10 @@ CLASSIFIED: list[tuple[str, str]] = [
     (r"^uv run --frozen enrich serve\b.*$", "a server: tests/flows/test_flows_served.py"),
     (r"^uv run --frozen prefect .*$", "Prefect's own CLI against a Prefect server the reader starts"),
     (r"^export .*$", "shell state for the commands after it"),
+    (
+        r"^git archive main \| \(mkdir -p /tmp/before && tar -x -C /tmp/before\)$",
+        "the input of the benchmark after it",
+    ),
     (r"^set -a; \. /tmp/fake\.env; set \+a$", "shell state for the commands after it"),
     (r"^kill %1$", "stops the double started above"),
     (r"^uv run --frozen pytest -m live$", "needs the network (live APIs)"),

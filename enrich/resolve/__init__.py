@@ -1,4 +1,4 @@
-"""Resolution: entries -> identifiers -> one :class:`ResolvedWork` per work (see the README section)."""
+"""Resolution: entries -> identifiers -> one :class:`ResolvedWork` per work (see docs/resolution.md)."""
 
 from enrich.resolve.cache import ResolutionCache
 from enrich.resolve.cluster import resolve_works

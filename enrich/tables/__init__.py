@@ -3,7 +3,7 @@
 Everything here is pure: the same inputs give the same tables (rows sorted by key, no clock read;
 the only times inside are the records' own ``fetched_at``). Fetching is elsewhere.
 
-Choices (the README's "Snapshots" section documents them for analysts):
+Choices (docs/snapshots.md documents them for analysts):
 
 * **One row per thing.** Works come de-duplicated from resolution (one :class:`ResolvedWork` each);
   repos are keyed by lower-case ``owner/name`` and renames are followed (the new name becomes the
