@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from enrich import pipeline
-from enrich.pipeline import Batch, BatchResult
+from enrich.pipeline import Batch, BatchResult, fetching
 
 
 def test_batches_run_in_order_and_a_batch_that_raises_twice_is_reported(
@@ -22,7 +22,7 @@ def test_batches_run_in_order_and_a_batch_that_raises_twice_is_reported(
             raise KeyError(f"unexpected payload ({len(calls)})")
         return BatchResult(batch)
 
-    monkeypatch.setattr(pipeline, "fetch_batch", fetch)
+    monkeypatch.setattr(fetching, "fetch_batch", fetch)  # where fetch_source looks it up
     done = pipeline.fetch_source(object(), batches, retry_delay=0)  # type: ignore[arg-type]
     assert calls == [0, 1, 1, 2]
     assert [r.batch.index for r in done.results] == [0, 2]
@@ -39,7 +39,7 @@ def test_a_batch_that_raises_once_is_tried_again(monkeypatch: pytest.MonkeyPatch
             raise ValueError("transient")
         return BatchResult(batch)
 
-    monkeypatch.setattr(pipeline, "fetch_batch", fetch)
+    monkeypatch.setattr(fetching, "fetch_batch", fetch)  # where fetch_source looks it up
     done = pipeline.fetch_source(object(), batches, retry_delay=0)  # type: ignore[arg-type]
     assert [r.batch.index for r in done.results] == [0, 1]
     assert done.failed == ()
@@ -49,6 +49,6 @@ def test_an_error_outside_the_expected_kinds_is_not_swallowed(monkeypatch: pytes
     def fetch(clients: Any, batch: Batch, *, known: Any = None) -> BatchResult:
         raise RuntimeError("engine trouble")
 
-    monkeypatch.setattr(pipeline, "fetch_batch", fetch)
+    monkeypatch.setattr(fetching, "fetch_batch", fetch)  # where fetch_source looks it up
     with pytest.raises(RuntimeError, match="engine trouble"):
         pipeline.fetch_source(object(), pipeline.chunk(["a"], 1, "s2"), retry_delay=0)  # type: ignore[arg-type]
