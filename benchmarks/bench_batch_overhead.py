@@ -28,7 +28,7 @@ from typing import Any
 from enrich.config import ENV_VARS
 from fakeapis import FakeApis
 
-PER_BATCH = 50  # enrich.pipeline.BATCH_SIZES["hf"]
+PER_BATCH = 50  # enrich.pipeline.batch_sizes()["hf"]
 
 
 def main() -> None:

@@ -937,9 +937,9 @@ def run_lists(lists: Path, before: Path | None = None) -> int:
                 timeout=10.0,
                 rate_limits=False,
             )
-            queries = pipeline.title_queries(parsed.entries)
-            matches = pipeline.resolve_titles(clients, Path(tmp) / "titles.sqlite", queries)
-            items = pipeline.source_items(parsed.entries, matches, {})
+            plan = pipeline.lookup_plan(parsed.entries)
+            matches = pipeline.resolve_titles(clients, Path(tmp) / "titles.sqlite", plan.title_queries)
+            items = pipeline.source_items(parsed.entries, matches, {}, plan=plan)
             results = [
                 pipeline.fetch_batch(clients, b) for bs in pipeline.plan_batches(items).values() for b in bs
             ]

@@ -1,5 +1,5 @@
 """Requests per night and the floor on time per source at 10k / 100k / 1M ids, from the code's own
-batch sizes (``enrich.pipeline.BATCH_SIZES``) and request spacings (each client's documented minimum
+batch sizes (``enrich.pipeline.batch_sizes()``) and request spacings (each client's documented minimum
 interval, ``docs/apis.md``). Prints the table of docs/operations.md "Running on a fleet" (sizing).
 
 Assumes every id goes to that source (worst case for the source), nothing is cached, no retries.
@@ -14,7 +14,9 @@ from __future__ import annotations
 import math
 
 from enrich.clients import arxiv, crossref, github, hf, openalex, s2
-from enrich.pipeline import BATCH_SIZES
+from enrich.pipeline import batch_sizes
+
+BATCH_SIZES = batch_sizes()
 
 SIZES = (10_000, 100_000, 1_000_000)
 # (source, label, items per request, seconds between requests)

@@ -83,7 +83,7 @@ def night(argv: list[str], top: int) -> int:
     parsed = pipeline.parse_lists(lists, previous)
     probe.mark("parse")
     matches: dict[str, Any] = {}
-    for group in pipeline.title_batches(pipeline.title_queries(parsed.entries)):
+    for group in pipeline.title_batches(pipeline.lookup_plan(parsed.entries).title_queries):
         matches.update(pipeline.resolve_titles(clients, cache / "resolution.sqlite", group, settings.sources))
     probe.mark("titles")
     known = pipeline.repo_states(previous)

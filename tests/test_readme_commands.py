@@ -64,6 +64,14 @@ CLASSIFIED: list[tuple[str, str]] = [
     (r"^uv run --frozen prefect .*$", "Prefect's own CLI against a Prefect server the reader starts"),
     (r"^export .*$", "shell state for the commands after it"),
     (
+        r"^uv run --frozen python -c \"from prefect\.blocks\.system import Secret; .*\"$",
+        "a Secret block on the reader's Prefect server: tests/flows/test_flows_fleet.py stores one",
+    ),
+    (
+        r"^ENRICH_OUT_DIR=s3://\S+ ENRICH_GITHUB_TOKEN_BLOCK=\S+ \\$",
+        "a worker's environment (bucket, server): tests/flows/test_flows_fleet.py",
+    ),
+    (
         r"^git archive main \| \(mkdir -p /tmp/before && tar -x -C /tmp/before\)$",
         "the input of the benchmark after it",
     ),
