@@ -287,18 +287,16 @@ class ArxivClient(BaseClient):
         except BadBodyError as exc:
             if exc.kind == "empty":
                 return every(FetchStatus.MISSING, EMPTY_REASON)
-            return every(FetchStatus.ERROR, self.error_reason(exc))
-        except SourceUnavailableError as exc:
-            return every(FetchStatus.ERROR, self.error_reason(exc))
-        except RateLimitedError as exc:
-            return every(FetchStatus.RATE_LIMITED, self.error_reason(exc))
+            return every(*self.failure(exc))
+        except (SourceUnavailableError, RateLimitedError) as exc:
+            return every(*self.failure(exc))
         except (SourceError, arxiv.ArxivError) as exc:
             status = getattr(exc, "status", None)
             if len(chunk) > 1 and status is not None and 400 <= status < 500:
                 log.info("arxiv: batch of %d failed with HTTP %s; splitting it", len(chunk), status)
                 half = len(chunk) // 2
                 return {**self._fetch_chunk(chunk[:half]), **self._fetch_chunk(chunk[half:])}
-            return every(FetchStatus.ERROR, self.error_reason(exc))
+            return every(*self.failure(exc))
         by_id: dict[str | None, list[WorkRecord]] = {}
         for r in results:
             if not _is_error_entry(r):

@@ -25,7 +25,7 @@ from enrich.clients._common import as_int, doi_problem, path_value
 from enrich.clients._common import text as clean
 from enrich.clients.base import BaseClient, decode_json
 from enrich.clients.policy import ClientConfig, Clock, RetryPolicy
-from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
+from enrich.errors import SourceError
 from enrich.ids import normalize_doi, split_doi
 from enrich.ratelimit import Pacing, utcnow
 from enrich.records import Author, FetchStatus, WorkRecord
@@ -266,12 +266,8 @@ class CrossrefClient(BaseClient):
                 min_interval=self.list_min_interval,
                 decode=lambda r: parse_crossref_list(decode_json(r), fetched_at=utcnow()),
             )
-        except SourceUnavailableError as exc:
-            return every(FetchStatus.ERROR, self.error_reason(exc))
-        except RateLimitedError as exc:
-            return every(FetchStatus.RATE_LIMITED, self.error_reason(exc))
         except SourceError as exc:
-            return every(FetchStatus.ERROR, self.error_reason(exc))
+            return every(*self.failure(exc))
         if reply.data is None:
             if reply.status == 400:  # one DOI breaks the filter: halves, down to single look-ups
                 half = len(dois) // 2
@@ -289,12 +285,9 @@ class CrossrefClient(BaseClient):
                 params=self._params(),
                 decode=lambda r: parse_crossref_item(decode_json(r), key=doi, fetched_at=utcnow()),
             )
-        except SourceUnavailableError as exc:
-            return WorkRecord("crossref", doi, FetchStatus.ERROR, now, reason=self.error_reason(exc))
-        except RateLimitedError as exc:
-            return WorkRecord("crossref", doi, FetchStatus.RATE_LIMITED, now, reason=self.error_reason(exc))
         except SourceError as exc:
-            return WorkRecord("crossref", doi, FetchStatus.ERROR, now, reason=self.error_reason(exc))
+            status, reason = self.failure(exc)
+            return WorkRecord("crossref", doi, status, now, reason=reason)
         if reply.status == 404:
             return WorkRecord("crossref", doi, FetchStatus.NOT_FOUND, now)
         if reply.data is None:

@@ -21,7 +21,7 @@ from pydantic import SecretStr
 from enrich.clients._common import as_int, text
 from enrich.clients.base import BaseClient, decode_json
 from enrich.clients.policy import ClientConfig, Clock, RetryPolicy
-from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
+from enrich.errors import SourceError
 from enrich.ids import normalize_arxiv_id
 from enrich.links import card_refs
 from enrich.ratelimit import Pacing, utcnow
@@ -184,12 +184,8 @@ class HfClient(BaseClient):
                 if next_path is None:
                     return failed(FetchStatus.ERROR, f"redirected off the API (HTTP {reply.status})")
                 path = next_path
-        except SourceUnavailableError as exc:
-            return failed(FetchStatus.ERROR, self.error_reason(exc))
-        except RateLimitedError as exc:
-            return failed(FetchStatus.RATE_LIMITED, self.error_reason(exc))
         except SourceError as exc:
-            return failed(FetchStatus.ERROR, self.error_reason(exc))
+            return failed(*self.failure(exc))
         if reply.data is not None:
             record = reply.data
             moved_to = unquote(path.split(f"/api/{KINDS[kind]}/", 1)[-1])

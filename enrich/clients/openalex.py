@@ -33,7 +33,7 @@ from enrich.clients._common import (
 )
 from enrich.clients.base import BaseClient, decode_json
 from enrich.clients.policy import ClientConfig, Clock, RetryPolicy
-from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
+from enrich.errors import RateLimitedError, SourceError
 from enrich.ids import arxiv_datacite_doi, normalize_arxiv_id, normalize_doi, pmcid_from, pmid_from, split_doi
 from enrich.ratelimit import Pacing, utcnow
 from enrich.records import Author, FetchStatus, WorkRecord
@@ -307,12 +307,8 @@ class OpenAlexClient(BaseClient):
                 params=self._params(params),
                 decode=lambda r: parse_openalex_list(decode_json(r), fetched_at=utcnow()),
             )
-        except SourceUnavailableError as exc:
-            return every(FetchStatus.ERROR, self.error_reason(exc))
-        except RateLimitedError as exc:
-            return every(FetchStatus.RATE_LIMITED, self.error_reason(exc))
         except SourceError as exc:
-            return every(FetchStatus.ERROR, self.error_reason(exc))
+            return every(*self.failure(exc))
         finally:
             self._note_budget()
         if reply.data is None:
@@ -345,12 +341,9 @@ class OpenAlexClient(BaseClient):
                 params=self._params({"select": SELECT}),
                 decode=lambda r: parse_openalex_work(decode_json(r), key=value, fetched_at=utcnow()),
             )
-        except SourceUnavailableError as exc:
-            return WorkRecord("openalex", value, FetchStatus.ERROR, now, reason=self.error_reason(exc))
-        except RateLimitedError as exc:
-            return WorkRecord("openalex", value, FetchStatus.RATE_LIMITED, now, reason=self.error_reason(exc))
         except SourceError as exc:
-            return WorkRecord("openalex", value, FetchStatus.ERROR, now, reason=self.error_reason(exc))
+            status, reason = self.failure(exc)
+            return WorkRecord("openalex", value, status, now, reason=reason)
         finally:
             self._note_budget()
         if reply.status == 404:

@@ -26,7 +26,7 @@ from pydantic import SecretStr
 from enrich.clients._common import as_int, doi_problem, text
 from enrich.clients.base import BaseClient, decode_json
 from enrich.clients.policy import ClientConfig, Clock, RetryPolicy
-from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
+from enrich.errors import SourceError
 from enrich.ids import normalize_arxiv_id, normalize_doi, pmcid_from, pmid_from, split_doi
 from enrich.ratelimit import Pacing, utcnow
 from enrich.records import Author, FetchStatus, WorkRecord
@@ -235,12 +235,8 @@ class S2Client(BaseClient):
                 headers=self._headers(),
                 decode=lambda r: parse_s2_batch(decode_json(r), chunk, fetched_at=utcnow()),
             )
-        except SourceUnavailableError as exc:
-            return every(FetchStatus.ERROR, self.error_reason(exc))
-        except RateLimitedError as exc:
-            return every(FetchStatus.RATE_LIMITED, self.error_reason(exc))
         except SourceError as exc:
-            return every(FetchStatus.ERROR, self.error_reason(exc))
+            return every(*self.failure(exc))
         if reply.data is not None:
             nulls = [r.key for r in reply.data if r.status == FetchStatus.MISSING]
             if nulls and recheck_nulls and len(nulls) < len(chunk):
