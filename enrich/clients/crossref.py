@@ -17,14 +17,14 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self, Unpack
 
 import requests
 
 from enrich.clients._common import as_int, doi_problem, path_value
 from enrich.clients._common import text as clean
 from enrich.clients.base import BaseClient, decode_json
-from enrich.clients.policy import ClientConfig, Clock, RetryPolicy
+from enrich.clients.policy import ClientConfig, ClientOptions
 from enrich.errors import SourceError
 from enrich.ids import normalize_doi, split_doi
 from enrich.ratelimit import Pacing, utcnow
@@ -173,13 +173,10 @@ class CrossrefClient(BaseClient):
         timeout: float = 30.0,
         mailto: str | None = None,
         *,
-        pacing: Pacing | None = None,
-        retry: RetryPolicy | None = None,
-        deadline: float | None = None,
-        clock: Clock | None = None,
         list_min_interval: float | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
-        pacing = pacing or Pacing()
+        pacing = options.get("pacing") or Pacing()
         given = pacing.min_interval
         single = (
             given if given is not None else (POLITE_SINGLE_INTERVAL if mailto else PUBLIC_SINGLE_INTERVAL)
@@ -187,9 +184,8 @@ class CrossrefClient(BaseClient):
         pacing = replace(
             pacing, min_interval=single
         )  # the documented interval of the pool ``mailto`` selects
-        super().__init__(
-            base_url, session, timeout, pacing=pacing, retry=retry, deadline=deadline, clock=clock
-        )
+        options["pacing"] = pacing
+        super().__init__(base_url, session, timeout, **options)
         self.mailto = mailto
         if list_min_interval is None:
             list_min_interval = (

@@ -27,7 +27,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, Unpack
 from urllib.parse import quote
 
 import requests
@@ -35,7 +35,7 @@ from pydantic import SecretStr
 
 from enrich.clients._common import as_int, text
 from enrich.clients.base import BaseClient, decode_json
-from enrich.clients.policy import ClientConfig, Clock, RetryPolicy
+from enrich.clients.policy import ClientConfig, ClientOptions
 from enrich.errors import RateLimitedError, SourceError
 from enrich.links import repo_refs
 from enrich.ratelimit import Pacing, utcnow
@@ -287,17 +287,12 @@ class GitHubClient(BaseClient):
         timeout: float = 30.0,
         token: SecretStr | None = None,
         *,
-        pacing: Pacing | None = None,
-        retry: RetryPolicy | None = None,
-        deadline: float | None = None,
-        clock: Clock | None = None,
         use_graphql: bool | None = None,
         graphql_batch: int = GRAPHQL_BATCH,
+        **options: Unpack[ClientOptions],
     ) -> None:
         self._token = token
-        super().__init__(
-            base_url, session, timeout, pacing=pacing, retry=retry, deadline=deadline, clock=clock
-        )
+        super().__init__(base_url, session, timeout, **options)
         self.use_graphql = bool(token) if use_graphql is None else (use_graphql and bool(token))
         self.graphql_batch = max(1, graphql_batch)
         self.remaining: int | None = None  # quota left, from the last response

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self, Unpack
 from urllib.parse import quote, unquote, urlsplit
 
 import requests
@@ -20,7 +20,7 @@ from pydantic import SecretStr
 
 from enrich.clients._common import as_int, text
 from enrich.clients.base import BaseClient, decode_json
-from enrich.clients.policy import ClientConfig, Clock, RetryPolicy
+from enrich.clients.policy import ClientConfig, ClientOptions
 from enrich.errors import SourceError
 from enrich.ids import normalize_arxiv_id
 from enrich.links import card_refs
@@ -104,19 +104,14 @@ class HfClient(BaseClient):
         session: requests.Session | None = None,
         timeout: float = 30.0,
         token: SecretStr | None = None,
-        *,
-        pacing: Pacing | None = None,
-        retry: RetryPolicy | None = None,
-        deadline: float | None = None,
-        clock: Clock | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
-        pacing = pacing or Pacing()
+        pacing = options.get("pacing") or Pacing()
         if pacing.min_interval is None:  # the documented interval with or without a token
             pacing = replace(pacing, min_interval=TOKEN_MIN_INTERVAL if token else ANONYMOUS_MIN_INTERVAL)
         self._token = token
-        super().__init__(
-            base_url, session, timeout, pacing=pacing, retry=retry, deadline=deadline, clock=clock
-        )
+        options["pacing"] = pacing
+        super().__init__(base_url, session, timeout, **options)
 
     def _secrets(self) -> list[str]:
         return [self._token.get_secret_value()] if self._token else []

@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self, Unpack
 
 import requests
 from pydantic import SecretStr
@@ -32,7 +32,7 @@ from enrich.clients._common import (
     year_from_date,
 )
 from enrich.clients.base import BaseClient, decode_json
-from enrich.clients.policy import ClientConfig, Clock, RetryPolicy
+from enrich.clients.policy import ClientConfig, ClientOptions
 from enrich.errors import RateLimitedError, SourceError
 from enrich.ids import arxiv_datacite_doi, normalize_arxiv_id, normalize_doi, pmcid_from, pmid_from, split_doi
 from enrich.ratelimit import Pacing, utcnow
@@ -197,16 +197,11 @@ class OpenAlexClient(BaseClient):
         api_key: SecretStr | None = None,
         mailto: str | None = None,
         *,
-        pacing: Pacing | None = None,
-        retry: RetryPolicy | None = None,
-        deadline: float | None = None,
-        clock: Clock | None = None,
         batch_size: int = OR_BATCH,
+        **options: Unpack[ClientOptions],
     ) -> None:
         self._api_key = api_key
-        super().__init__(
-            base_url, session, timeout, pacing=pacing, retry=retry, deadline=deadline, clock=clock
-        )
+        super().__init__(base_url, session, timeout, **options)
         self.mailto = mailto
         self.batch_size = max(1, min(batch_size, OR_BATCH))
         self.budget_usd: float | None = None  # last x-ratelimit-remaining-usd seen

@@ -18,14 +18,14 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self, Unpack
 
 import requests
 from pydantic import SecretStr
 
 from enrich.clients._common import as_int, doi_problem, text
 from enrich.clients.base import BaseClient, decode_json
-from enrich.clients.policy import ClientConfig, Clock, RetryPolicy
+from enrich.clients.policy import ClientConfig, ClientOptions
 from enrich.errors import SourceError
 from enrich.ids import normalize_arxiv_id, normalize_doi, pmcid_from, pmid_from, split_doi
 from enrich.ratelimit import Pacing, utcnow
@@ -166,16 +166,11 @@ class S2Client(BaseClient):
         timeout: float = 30.0,
         api_key: SecretStr | None = None,
         *,
-        pacing: Pacing | None = None,
-        retry: RetryPolicy | None = None,
-        deadline: float | None = None,
-        clock: Clock | None = None,
         batch_size: int = BATCH_SIZE,
+        **options: Unpack[ClientOptions],
     ) -> None:
         self._api_key = api_key
-        super().__init__(
-            base_url, session, timeout, pacing=pacing, retry=retry, deadline=deadline, clock=clock
-        )
+        super().__init__(base_url, session, timeout, **options)
         self.batch_size = max(1, min(batch_size, BATCH_SIZE))
 
     def _secrets(self) -> list[str]:
