@@ -208,12 +208,9 @@ class CrossrefClient(BaseClient):
             root,
             session,
             config.timeout,
-            deadline=config.deadline,
-            mailto=config.credentials.mailto,
-            pacing=Pacing(
-                min_interval=config.interval(POLITE_SINGLE_INTERVAL if polite else PUBLIC_SINGLE_INTERVAL)
-            ),
+            config.credentials.mailto,
             list_min_interval=config.interval(POLITE_LIST_INTERVAL if polite else PUBLIC_LIST_INTERVAL),
+            **cls._run_options(config, POLITE_SINGLE_INTERVAL if polite else PUBLIC_SINGLE_INTERVAL),
         )
 
     def fetch_keys(

@@ -38,7 +38,7 @@ from enrich.clients.base import BaseClient, decode_json
 from enrich.clients.policy import ClientConfig, ClientOptions
 from enrich.errors import RateLimitedError, SourceError
 from enrich.links import repo_refs
-from enrich.ratelimit import Pacing, utcnow
+from enrich.ratelimit import utcnow
 from enrich.records import FetchStatus, RepoRecord
 from enrich.util import chunked
 
@@ -322,14 +322,7 @@ class GitHubClient(BaseClient):
 
     @classmethod
     def configured(cls, root: str, session: requests.Session, config: ClientConfig) -> Self:
-        return cls(
-            root,
-            session,
-            config.timeout,
-            deadline=config.deadline,
-            token=config.credentials.github_token,
-            pacing=Pacing(min_interval=config.interval(cls.DEFAULT_MIN_INTERVAL)),
-        )
+        return cls(root, session, config.timeout, config.credentials.github_token, **cls._run_options(config))
 
     def fetch_keys(
         self, keys: Sequence[str], *, known: Mapping[str, RepoState] | None = None

@@ -122,16 +122,8 @@ class HfClient(BaseClient):
     @classmethod
     def configured(cls, root: str, session: requests.Session, config: ClientConfig) -> Self:
         token = config.credentials.hf_token
-        return cls(
-            root,
-            session,
-            config.timeout,
-            deadline=config.deadline,
-            token=token,
-            pacing=Pacing(
-                min_interval=config.interval(TOKEN_MIN_INTERVAL if token else ANONYMOUS_MIN_INTERVAL)
-            ),
-        )
+        documented = TOKEN_MIN_INTERVAL if token else ANONYMOUS_MIN_INTERVAL
+        return cls(root, session, config.timeout, token, **cls._run_options(config, documented))
 
     def fetch_keys(
         self, keys: Sequence[str], *, known: Mapping[str, RepoState] | None = None

@@ -35,7 +35,7 @@ from enrich.clients.base import BaseClient, decode_json
 from enrich.clients.policy import ClientConfig, ClientOptions
 from enrich.errors import RateLimitedError, SourceError
 from enrich.ids import arxiv_datacite_doi, normalize_arxiv_id, normalize_doi, pmcid_from, pmid_from, split_doi
-from enrich.ratelimit import Pacing, utcnow
+from enrich.ratelimit import utcnow
 from enrich.records import Author, FetchStatus, WorkRecord
 from enrich.util import chunked
 
@@ -229,14 +229,14 @@ class OpenAlexClient(BaseClient):
 
     @classmethod
     def configured(cls, root: str, session: requests.Session, config: ClientConfig) -> Self:
+        credentials = config.credentials
         return cls(
             root,
             session,
             config.timeout,
-            deadline=config.deadline,
-            api_key=config.credentials.openalex_api_key,
-            mailto=config.credentials.mailto,
-            pacing=Pacing(min_interval=config.interval(cls.DEFAULT_MIN_INTERVAL)),
+            credentials.openalex_api_key,
+            credentials.mailto,
+            **cls._run_options(config),
         )
 
     def fetch_keys(

@@ -28,7 +28,7 @@ from enrich.clients.base import BaseClient, decode_json
 from enrich.clients.policy import ClientConfig, ClientOptions
 from enrich.errors import SourceError
 from enrich.ids import normalize_arxiv_id, normalize_doi, pmcid_from, pmid_from, split_doi
-from enrich.ratelimit import Pacing, utcnow
+from enrich.ratelimit import utcnow
 from enrich.records import Author, FetchStatus, WorkRecord
 from enrich.util import chunked
 
@@ -181,14 +181,7 @@ class S2Client(BaseClient):
 
     @classmethod
     def configured(cls, root: str, session: requests.Session, config: ClientConfig) -> Self:
-        return cls(
-            root,
-            session,
-            config.timeout,
-            deadline=config.deadline,
-            api_key=config.credentials.s2_api_key,
-            pacing=Pacing(min_interval=config.interval(cls.DEFAULT_MIN_INTERVAL)),
-        )
+        return cls(root, session, config.timeout, config.credentials.s2_api_key, **cls._run_options(config))
 
     def fetch_keys(
         self, keys: Sequence[str], *, known: Mapping[str, RepoState] | None = None
