@@ -29,7 +29,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Unpack
 from urllib.parse import parse_qsl
 
 import arxiv
@@ -38,10 +38,10 @@ from arxiv import _feed
 from lxml import etree  # type: ignore[import-untyped]
 
 from enrich.clients.base import BadBody, BadBodyError, BaseClient
-from enrich.clients.policy import Clock, RetryPolicy
+from enrich.clients.policy import ClientOptions
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
 from enrich.ids import normalize_arxiv_id, normalize_doi
-from enrich.ratelimit import Pacing, utcnow
+from enrich.ratelimit import utcnow
 from enrich.records import Author, FetchStatus, WorkRecord
 from enrich.util import chunked
 
@@ -190,15 +190,10 @@ class ArxivClient(BaseClient):
         session: requests.Session | None = None,
         timeout: float = 30.0,
         *,
-        pacing: Pacing | None = None,
-        retry: RetryPolicy | None = None,
-        deadline: float | None = None,
-        clock: Clock | None = None,
         chunk_size: int = DEFAULT_CHUNK,
+        **options: Unpack[ClientOptions],
     ) -> None:
-        super().__init__(
-            base_url, session, timeout, pacing=pacing, retry=retry, deadline=deadline, clock=clock
-        )
+        super().__init__(base_url, session, timeout, **options)
         self.chunk_size = max(1, chunk_size)
         self._package_clients: dict[int, _PackageClient] = {}
 
@@ -287,18 +282,16 @@ class ArxivClient(BaseClient):
         except BadBodyError as exc:
             if exc.kind == "empty":
                 return every(FetchStatus.MISSING, EMPTY_REASON)
-            return every(FetchStatus.ERROR, self.error_reason(exc))
-        except SourceUnavailableError as exc:
-            return every(FetchStatus.ERROR, self.error_reason(exc))
-        except RateLimitedError as exc:
-            return every(FetchStatus.RATE_LIMITED, self.error_reason(exc))
+            return every(*self.failure(exc))
+        except (SourceUnavailableError, RateLimitedError) as exc:
+            return every(*self.failure(exc))
         except (SourceError, arxiv.ArxivError) as exc:
             status = getattr(exc, "status", None)
             if len(chunk) > 1 and status is not None and 400 <= status < 500:
                 log.info("arxiv: batch of %d failed with HTTP %s; splitting it", len(chunk), status)
                 half = len(chunk) // 2
                 return {**self._fetch_chunk(chunk[:half]), **self._fetch_chunk(chunk[half:])}
-            return every(FetchStatus.ERROR, self.error_reason(exc))
+            return every(*self.failure(exc))
         by_id: dict[str | None, list[WorkRecord]] = {}
         for r in results:
             if not _is_error_entry(r):

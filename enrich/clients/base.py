@@ -39,7 +39,7 @@ from urllib.parse import urljoin
 
 import requests
 
-from enrich.clients.policy import DEFAULT_TIMEOUT, ClientConfig, Clock, RetryPolicy
+from enrich.clients.policy import DEFAULT_TIMEOUT, ClientConfig, ClientOptions, Clock, RetryPolicy
 from enrich.clients.safety import classify_connection_error, outside_reason
 from enrich.clients.state import BadBody as BadBody
 from enrich.clients.state import BadBodyError as BadBodyError
@@ -176,13 +176,14 @@ class BaseClient(SourceState):
     @classmethod
     def configured(cls, root: str, session: requests.Session, config: ClientConfig) -> Self:
         """This source's client for a run: its credential and documented pacing from ``config``."""
-        return cls(
-            root,
-            session,
-            config.timeout,
-            deadline=config.deadline,
-            pacing=Pacing(min_interval=config.interval(cls.DEFAULT_MIN_INTERVAL)),
-        )
+        return cls(root, session, config.timeout, **cls._run_options(config))
+
+    @classmethod
+    def _run_options(cls, config: ClientConfig, documented: float | None = None) -> ClientOptions:
+        """The options a run builds a client with: the source's deadline for the night and the
+        ``documented`` interval (default :attr:`DEFAULT_MIN_INTERVAL`) as ``config`` scales it."""
+        interval = cls.DEFAULT_MIN_INTERVAL if documented is None else documented
+        return {"deadline": config.deadline, "pacing": Pacing(min_interval=config.interval(interval))}
 
     def fetch_keys(
         self, keys: Sequence[str], *, known: Mapping[str, RepoState] | None = None

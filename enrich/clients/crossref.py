@@ -17,15 +17,15 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self, Unpack
 
 import requests
 
 from enrich.clients._common import as_int, doi_problem, path_value
 from enrich.clients._common import text as clean
 from enrich.clients.base import BaseClient, decode_json
-from enrich.clients.policy import ClientConfig, Clock, RetryPolicy
-from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
+from enrich.clients.policy import ClientConfig, ClientOptions
+from enrich.errors import SourceError
 from enrich.ids import normalize_doi, split_doi
 from enrich.ratelimit import Pacing, utcnow
 from enrich.records import Author, FetchStatus, WorkRecord
@@ -173,13 +173,10 @@ class CrossrefClient(BaseClient):
         timeout: float = 30.0,
         mailto: str | None = None,
         *,
-        pacing: Pacing | None = None,
-        retry: RetryPolicy | None = None,
-        deadline: float | None = None,
-        clock: Clock | None = None,
         list_min_interval: float | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
-        pacing = pacing or Pacing()
+        pacing = options.get("pacing") or Pacing()
         given = pacing.min_interval
         single = (
             given if given is not None else (POLITE_SINGLE_INTERVAL if mailto else PUBLIC_SINGLE_INTERVAL)
@@ -187,9 +184,8 @@ class CrossrefClient(BaseClient):
         pacing = replace(
             pacing, min_interval=single
         )  # the documented interval of the pool ``mailto`` selects
-        super().__init__(
-            base_url, session, timeout, pacing=pacing, retry=retry, deadline=deadline, clock=clock
-        )
+        options["pacing"] = pacing
+        super().__init__(base_url, session, timeout, **options)
         self.mailto = mailto
         if list_min_interval is None:
             list_min_interval = (
@@ -212,12 +208,9 @@ class CrossrefClient(BaseClient):
             root,
             session,
             config.timeout,
-            deadline=config.deadline,
-            mailto=config.credentials.mailto,
-            pacing=Pacing(
-                min_interval=config.interval(POLITE_SINGLE_INTERVAL if polite else PUBLIC_SINGLE_INTERVAL)
-            ),
+            config.credentials.mailto,
             list_min_interval=config.interval(POLITE_LIST_INTERVAL if polite else PUBLIC_LIST_INTERVAL),
+            **cls._run_options(config, POLITE_SINGLE_INTERVAL if polite else PUBLIC_SINGLE_INTERVAL),
         )
 
     def fetch_keys(
@@ -266,12 +259,8 @@ class CrossrefClient(BaseClient):
                 min_interval=self.list_min_interval,
                 decode=lambda r: parse_crossref_list(decode_json(r), fetched_at=utcnow()),
             )
-        except SourceUnavailableError as exc:
-            return every(FetchStatus.ERROR, self.error_reason(exc))
-        except RateLimitedError as exc:
-            return every(FetchStatus.RATE_LIMITED, self.error_reason(exc))
         except SourceError as exc:
-            return every(FetchStatus.ERROR, self.error_reason(exc))
+            return every(*self.failure(exc))
         if reply.data is None:
             if reply.status == 400:  # one DOI breaks the filter: halves, down to single look-ups
                 half = len(dois) // 2
@@ -289,12 +278,9 @@ class CrossrefClient(BaseClient):
                 params=self._params(),
                 decode=lambda r: parse_crossref_item(decode_json(r), key=doi, fetched_at=utcnow()),
             )
-        except SourceUnavailableError as exc:
-            return WorkRecord("crossref", doi, FetchStatus.ERROR, now, reason=self.error_reason(exc))
-        except RateLimitedError as exc:
-            return WorkRecord("crossref", doi, FetchStatus.RATE_LIMITED, now, reason=self.error_reason(exc))
         except SourceError as exc:
-            return WorkRecord("crossref", doi, FetchStatus.ERROR, now, reason=self.error_reason(exc))
+            status, reason = self.failure(exc)
+            return WorkRecord("crossref", doi, status, now, reason=reason)
         if reply.status == 404:
             return WorkRecord("crossref", doi, FetchStatus.NOT_FOUND, now)
         if reply.data is None:

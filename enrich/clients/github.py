@@ -27,7 +27,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, Unpack
 from urllib.parse import quote
 
 import requests
@@ -35,10 +35,10 @@ from pydantic import SecretStr
 
 from enrich.clients._common import as_int, text
 from enrich.clients.base import BaseClient, decode_json
-from enrich.clients.policy import ClientConfig, Clock, RetryPolicy
-from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
+from enrich.clients.policy import ClientConfig, ClientOptions
+from enrich.errors import RateLimitedError, SourceError
 from enrich.links import repo_refs
-from enrich.ratelimit import Pacing, utcnow
+from enrich.ratelimit import utcnow
 from enrich.records import FetchStatus, RepoRecord
 from enrich.util import chunked
 
@@ -109,15 +109,22 @@ def _spdx(value: Any) -> str | None:
     return None
 
 
+def _located(key: str, full_name: str | None) -> tuple[FetchStatus, str | None]:
+    """``(ok, None)``, or ``(moved, full_name)`` when GitHub answers for ``key`` under another name."""
+    if full_name is not None and full_name.lower() != key.strip().lower():
+        return FetchStatus.MOVED, full_name
+    return FetchStatus.OK, None
+
+
 def parse_github_repo(data: Mapping[str, Any], *, key: str, fetched_at: datetime) -> RepoRecord:
     """A REST ``repos/{owner}/{repo}`` body as a record; ``moved`` when ``full_name`` differs (pure)."""
     full_name = text(data.get("full_name"))
-    moved = full_name is not None and full_name.lower() != key.strip().lower()
+    status, moved_to = _located(key, full_name)
     return RepoRecord(
         key=key,
-        status=FetchStatus.MOVED if moved else FetchStatus.OK,
+        status=status,
         fetched_at=fetched_at,
-        moved_to=full_name if moved else None,
+        moved_to=moved_to,
         full_name=full_name,
         github_id=as_int(data.get("id")),
         stars=as_int(data.get("stargazers_count")),
@@ -139,7 +146,7 @@ def parse_github_repo(data: Mapping[str, Any], *, key: str, fetched_at: datetime
 def parse_graphql_repository(data: Mapping[str, Any], *, key: str, fetched_at: datetime) -> RepoRecord:
     """One GraphQL ``repository`` node as a record (pure)."""
     full_name = text(data.get("nameWithOwner"))
-    moved = full_name is not None and full_name.lower() != key.strip().lower()
+    status, moved_to = _located(key, full_name)
     topics = tuple(
         str(n["topic"]["name"])
         for n in (data.get("repositoryTopics") or {}).get("nodes") or ()
@@ -155,9 +162,9 @@ def parse_graphql_repository(data: Mapping[str, Any], *, key: str, fetched_at: d
 
     return RepoRecord(
         key=key,
-        status=FetchStatus.MOVED if moved else FetchStatus.OK,
+        status=status,
         fetched_at=fetched_at,
-        moved_to=full_name if moved else None,
+        moved_to=moved_to,
         full_name=full_name,
         github_id=as_int(data.get("databaseId")),
         stars=as_int(data.get("stargazerCount")),
@@ -280,17 +287,12 @@ class GitHubClient(BaseClient):
         timeout: float = 30.0,
         token: SecretStr | None = None,
         *,
-        pacing: Pacing | None = None,
-        retry: RetryPolicy | None = None,
-        deadline: float | None = None,
-        clock: Clock | None = None,
         use_graphql: bool | None = None,
         graphql_batch: int = GRAPHQL_BATCH,
+        **options: Unpack[ClientOptions],
     ) -> None:
         self._token = token
-        super().__init__(
-            base_url, session, timeout, pacing=pacing, retry=retry, deadline=deadline, clock=clock
-        )
+        super().__init__(base_url, session, timeout, **options)
         self.use_graphql = bool(token) if use_graphql is None else (use_graphql and bool(token))
         self.graphql_batch = max(1, graphql_batch)
         self.remaining: int | None = None  # quota left, from the last response
@@ -320,14 +322,7 @@ class GitHubClient(BaseClient):
 
     @classmethod
     def configured(cls, root: str, session: requests.Session, config: ClientConfig) -> Self:
-        return cls(
-            root,
-            session,
-            config.timeout,
-            deadline=config.deadline,
-            token=config.credentials.github_token,
-            pacing=Pacing(min_interval=config.interval(cls.DEFAULT_MIN_INTERVAL)),
-        )
+        return cls(root, session, config.timeout, config.credentials.github_token, **cls._run_options(config))
 
     def fetch_keys(
         self, keys: Sequence[str], *, known: Mapping[str, RepoState] | None = None
@@ -377,9 +372,8 @@ class GitHubClient(BaseClient):
             try:
                 results[name] = self._rest_one(name)
             except RateLimitedError as exc:
-                results[name] = RepoRecord(
-                    name, FetchStatus.RATE_LIMITED, utcnow(), reason=self.error_reason(exc)
-                )
+                status, reason = self.failure(exc)
+                results[name] = RepoRecord(name, status, utcnow(), reason=reason)
                 self._defer(todo[i + 1 :], results, "rate limited")
                 return
 
@@ -393,12 +387,11 @@ class GitHubClient(BaseClient):
                 headers=self._headers(),
                 decode=lambda r: parse_github_repo(decode_json(r), key=name, fetched_at=utcnow()),
             )
-        except SourceUnavailableError as exc:
-            return RepoRecord(name, FetchStatus.ERROR, now, reason=self.error_reason(exc))
         except RateLimitedError:
-            raise
+            raise  # the caller defers the rest
         except SourceError as exc:
-            return RepoRecord(name, FetchStatus.ERROR, now, reason=self.error_reason(exc))
+            status, reason = self.failure(exc)
+            return RepoRecord(name, status, now, reason=reason)
         if reply.rate.remaining is not None:
             self.remaining = int(reply.rate.remaining)
         if reply.data is not None:
@@ -427,18 +420,14 @@ class GitHubClient(BaseClient):
                     headers=self._headers(),
                     decode=lambda r, a=aliases: parse_graphql_batch(decode_json(r), a, fetched_at=utcnow()),  # type: ignore[misc]
                 )
-            except RateLimitedError as exc:
-                now = utcnow()
-                for name in batch:
-                    results[name] = RepoRecord(
-                        name, FetchStatus.RATE_LIMITED, now, reason=self.error_reason(exc)
-                    )
-                self._defer(rest[len(batch) :], results, "rate limited")
-                return
             except SourceError as exc:
+                status, reason = self.failure(exc)
                 now = utcnow()
                 for name in batch:
-                    results[name] = RepoRecord(name, FetchStatus.ERROR, now, reason=self.error_reason(exc))
+                    results[name] = RepoRecord(name, status, now, reason=reason)
+                if status == FetchStatus.RATE_LIMITED:
+                    self._defer(rest[len(batch) :], results, "rate limited")
+                    return
                 continue
             parsed = reply.data
             if parsed is None:

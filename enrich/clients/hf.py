@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self, Unpack
 from urllib.parse import quote, unquote, urlsplit
 
 import requests
@@ -20,8 +20,8 @@ from pydantic import SecretStr
 
 from enrich.clients._common import as_int, text
 from enrich.clients.base import BaseClient, decode_json
-from enrich.clients.policy import ClientConfig, Clock, RetryPolicy
-from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
+from enrich.clients.policy import ClientConfig, ClientOptions
+from enrich.errors import SourceError
 from enrich.ids import normalize_arxiv_id
 from enrich.links import card_refs
 from enrich.ratelimit import Pacing, utcnow
@@ -104,19 +104,14 @@ class HfClient(BaseClient):
         session: requests.Session | None = None,
         timeout: float = 30.0,
         token: SecretStr | None = None,
-        *,
-        pacing: Pacing | None = None,
-        retry: RetryPolicy | None = None,
-        deadline: float | None = None,
-        clock: Clock | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
-        pacing = pacing or Pacing()
+        pacing = options.get("pacing") or Pacing()
         if pacing.min_interval is None:  # the documented interval with or without a token
             pacing = replace(pacing, min_interval=TOKEN_MIN_INTERVAL if token else ANONYMOUS_MIN_INTERVAL)
         self._token = token
-        super().__init__(
-            base_url, session, timeout, pacing=pacing, retry=retry, deadline=deadline, clock=clock
-        )
+        options["pacing"] = pacing
+        super().__init__(base_url, session, timeout, **options)
 
     def _secrets(self) -> list[str]:
         return [self._token.get_secret_value()] if self._token else []
@@ -127,16 +122,8 @@ class HfClient(BaseClient):
     @classmethod
     def configured(cls, root: str, session: requests.Session, config: ClientConfig) -> Self:
         token = config.credentials.hf_token
-        return cls(
-            root,
-            session,
-            config.timeout,
-            deadline=config.deadline,
-            token=token,
-            pacing=Pacing(
-                min_interval=config.interval(TOKEN_MIN_INTERVAL if token else ANONYMOUS_MIN_INTERVAL)
-            ),
-        )
+        documented = TOKEN_MIN_INTERVAL if token else ANONYMOUS_MIN_INTERVAL
+        return cls(root, session, config.timeout, token, **cls._run_options(config, documented))
 
     def fetch_keys(
         self, keys: Sequence[str], *, known: Mapping[str, RepoState] | None = None
@@ -184,12 +171,8 @@ class HfClient(BaseClient):
                 if next_path is None:
                     return failed(FetchStatus.ERROR, f"redirected off the API (HTTP {reply.status})")
                 path = next_path
-        except SourceUnavailableError as exc:
-            return failed(FetchStatus.ERROR, self.error_reason(exc))
-        except RateLimitedError as exc:
-            return failed(FetchStatus.RATE_LIMITED, self.error_reason(exc))
         except SourceError as exc:
-            return failed(FetchStatus.ERROR, self.error_reason(exc))
+            return failed(*self.failure(exc))
         if reply.data is not None:
             record = reply.data
             moved_to = unquote(path.split(f"/api/{KINDS[kind]}/", 1)[-1])

@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self, Unpack
 
 import requests
 from pydantic import SecretStr
@@ -32,10 +32,10 @@ from enrich.clients._common import (
     year_from_date,
 )
 from enrich.clients.base import BaseClient, decode_json
-from enrich.clients.policy import ClientConfig, Clock, RetryPolicy
-from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
+from enrich.clients.policy import ClientConfig, ClientOptions
+from enrich.errors import RateLimitedError, SourceError
 from enrich.ids import arxiv_datacite_doi, normalize_arxiv_id, normalize_doi, pmcid_from, pmid_from, split_doi
-from enrich.ratelimit import Pacing, utcnow
+from enrich.ratelimit import utcnow
 from enrich.records import Author, FetchStatus, WorkRecord
 from enrich.util import chunked
 
@@ -197,16 +197,11 @@ class OpenAlexClient(BaseClient):
         api_key: SecretStr | None = None,
         mailto: str | None = None,
         *,
-        pacing: Pacing | None = None,
-        retry: RetryPolicy | None = None,
-        deadline: float | None = None,
-        clock: Clock | None = None,
         batch_size: int = OR_BATCH,
+        **options: Unpack[ClientOptions],
     ) -> None:
         self._api_key = api_key
-        super().__init__(
-            base_url, session, timeout, pacing=pacing, retry=retry, deadline=deadline, clock=clock
-        )
+        super().__init__(base_url, session, timeout, **options)
         self.mailto = mailto
         self.batch_size = max(1, min(batch_size, OR_BATCH))
         self.budget_usd: float | None = None  # last x-ratelimit-remaining-usd seen
@@ -234,14 +229,14 @@ class OpenAlexClient(BaseClient):
 
     @classmethod
     def configured(cls, root: str, session: requests.Session, config: ClientConfig) -> Self:
+        credentials = config.credentials
         return cls(
             root,
             session,
             config.timeout,
-            deadline=config.deadline,
-            api_key=config.credentials.openalex_api_key,
-            mailto=config.credentials.mailto,
-            pacing=Pacing(min_interval=config.interval(cls.DEFAULT_MIN_INTERVAL)),
+            credentials.openalex_api_key,
+            credentials.mailto,
+            **cls._run_options(config),
         )
 
     def fetch_keys(
@@ -307,12 +302,8 @@ class OpenAlexClient(BaseClient):
                 params=self._params(params),
                 decode=lambda r: parse_openalex_list(decode_json(r), fetched_at=utcnow()),
             )
-        except SourceUnavailableError as exc:
-            return every(FetchStatus.ERROR, self.error_reason(exc))
-        except RateLimitedError as exc:
-            return every(FetchStatus.RATE_LIMITED, self.error_reason(exc))
         except SourceError as exc:
-            return every(FetchStatus.ERROR, self.error_reason(exc))
+            return every(*self.failure(exc))
         finally:
             self._note_budget()
         if reply.data is None:
@@ -345,12 +336,9 @@ class OpenAlexClient(BaseClient):
                 params=self._params({"select": SELECT}),
                 decode=lambda r: parse_openalex_work(decode_json(r), key=value, fetched_at=utcnow()),
             )
-        except SourceUnavailableError as exc:
-            return WorkRecord("openalex", value, FetchStatus.ERROR, now, reason=self.error_reason(exc))
-        except RateLimitedError as exc:
-            return WorkRecord("openalex", value, FetchStatus.RATE_LIMITED, now, reason=self.error_reason(exc))
         except SourceError as exc:
-            return WorkRecord("openalex", value, FetchStatus.ERROR, now, reason=self.error_reason(exc))
+            status, reason = self.failure(exc)
+            return WorkRecord("openalex", value, status, now, reason=reason)
         finally:
             self._note_budget()
         if reply.status == 404:

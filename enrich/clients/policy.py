@@ -9,10 +9,11 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 if TYPE_CHECKING:
     from enrich.config import Credentials
+    from enrich.ratelimit import Pacing
 
 __all__ = [
     "DEFAULT_BACKOFF_BASE",
@@ -22,6 +23,7 @@ __all__ = [
     "DEFAULT_REQUEST_DEADLINE",
     "DEFAULT_TIMEOUT",
     "ClientConfig",
+    "ClientOptions",
     "Clock",
     "RetryPolicy",
 ]
@@ -29,6 +31,17 @@ __all__ = [
 DEFAULT_TIMEOUT = 30.0
 """Seconds per HTTP request (connect + read). GitHub kills GraphQL queries after 10 s and S2/OpenAlex
 answer in well under a second; 30 s leaves room for large arXiv feeds (apis.md §1, §7)."""
+
+
+class ClientOptions(TypedDict, total=False):
+    """The keyword options every client takes and hands to ``BaseClient`` (``**options``): how it is
+    paced, how it retries, its deadline for the night (seconds), and its clock."""
+
+    pacing: Pacing | None
+    retry: RetryPolicy | None
+    deadline: float | None
+    clock: Clock | None
+
 
 DEFAULT_MAX_ATTEMPTS = 6
 """One try plus five retries: outlasts a burst of five different faults in a row (500, 502, truncated,

@@ -18,17 +18,17 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self, Unpack
 
 import requests
 from pydantic import SecretStr
 
 from enrich.clients._common import as_int, doi_problem, text
 from enrich.clients.base import BaseClient, decode_json
-from enrich.clients.policy import ClientConfig, Clock, RetryPolicy
-from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
+from enrich.clients.policy import ClientConfig, ClientOptions
+from enrich.errors import SourceError
 from enrich.ids import normalize_arxiv_id, normalize_doi, pmcid_from, pmid_from, split_doi
-from enrich.ratelimit import Pacing, utcnow
+from enrich.ratelimit import utcnow
 from enrich.records import Author, FetchStatus, WorkRecord
 from enrich.util import chunked
 
@@ -166,16 +166,11 @@ class S2Client(BaseClient):
         timeout: float = 30.0,
         api_key: SecretStr | None = None,
         *,
-        pacing: Pacing | None = None,
-        retry: RetryPolicy | None = None,
-        deadline: float | None = None,
-        clock: Clock | None = None,
         batch_size: int = BATCH_SIZE,
+        **options: Unpack[ClientOptions],
     ) -> None:
         self._api_key = api_key
-        super().__init__(
-            base_url, session, timeout, pacing=pacing, retry=retry, deadline=deadline, clock=clock
-        )
+        super().__init__(base_url, session, timeout, **options)
         self.batch_size = max(1, min(batch_size, BATCH_SIZE))
 
     def _secrets(self) -> list[str]:
@@ -186,14 +181,7 @@ class S2Client(BaseClient):
 
     @classmethod
     def configured(cls, root: str, session: requests.Session, config: ClientConfig) -> Self:
-        return cls(
-            root,
-            session,
-            config.timeout,
-            deadline=config.deadline,
-            api_key=config.credentials.s2_api_key,
-            pacing=Pacing(min_interval=config.interval(cls.DEFAULT_MIN_INTERVAL)),
-        )
+        return cls(root, session, config.timeout, config.credentials.s2_api_key, **cls._run_options(config))
 
     def fetch_keys(
         self, keys: Sequence[str], *, known: Mapping[str, RepoState] | None = None
@@ -235,12 +223,8 @@ class S2Client(BaseClient):
                 headers=self._headers(),
                 decode=lambda r: parse_s2_batch(decode_json(r), chunk, fetched_at=utcnow()),
             )
-        except SourceUnavailableError as exc:
-            return every(FetchStatus.ERROR, self.error_reason(exc))
-        except RateLimitedError as exc:
-            return every(FetchStatus.RATE_LIMITED, self.error_reason(exc))
         except SourceError as exc:
-            return every(FetchStatus.ERROR, self.error_reason(exc))
+            return every(*self.failure(exc))
         if reply.data is not None:
             nulls = [r.key for r in reply.data if r.status == FetchStatus.MISSING]
             if nulls and recheck_nulls and len(nulls) < len(chunk):

@@ -11,7 +11,13 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 from urllib.parse import urlsplit
 
-from enrich.errors import AuthRejectedError, SourceDeferredError, SourceError, SourceUnavailableError
+from enrich.errors import (
+    AuthRejectedError,
+    RateLimitedError,
+    SourceDeferredError,
+    SourceError,
+    SourceUnavailableError,
+)
 from enrich.records import FetchStatus, SourceStats
 from enrich.redact import redact_text
 
@@ -210,3 +216,9 @@ class SourceState:
             )
             return self._clean(f"{exc.reason}{code}")
         return self._clean(f"{type(exc).__name__}: {exc}")
+
+    def failure(self, exc: BaseException) -> tuple[FetchStatus, str]:
+        """The status and reason of every key a failed request asked for: ``rate_limited`` when the
+        source limited or deferred us (:class:`RateLimitedError`), else ``error``."""
+        status = FetchStatus.RATE_LIMITED if isinstance(exc, RateLimitedError) else FetchStatus.ERROR
+        return status, self.error_reason(exc)
