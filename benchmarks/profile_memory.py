@@ -83,11 +83,14 @@ def night(argv: list[str], top: int) -> int:
     parsed = pipeline.parse_lists(lists, previous)
     probe.mark("parse")
     matches: dict[str, Any] = {}
-    for group in pipeline.title_batches(pipeline.lookup_plan(parsed.entries).title_queries):
+    plan = pipeline.lookup_plan(parsed.entries)  # once, as the flow does
+    for group in pipeline.title_batches(plan.title_queries):
         matches.update(pipeline.resolve_titles(clients, cache / "resolution.sqlite", group, settings.sources))
     probe.mark("titles")
     known = pipeline.repo_states(previous)
-    batches = pipeline.plan_batches(pipeline.source_items(parsed.entries, matches, known), settings.sources)
+    batches = pipeline.plan_batches(
+        pipeline.source_items(parsed.entries, matches, known, plan=plan), settings.sources
+    )
     with ThreadPoolExecutor(max_workers=len(batches) or 1) as pool:
         fetched = list(pool.map(lambda bs: pipeline.fetch_source(clients, bs, known=known), batches.values()))
     results = pipeline.settle_missing([r for f in fetched for r in f.results], previous)
