@@ -1,4 +1,8 @@
-"""The entries table: its explicit Arrow schema, conversion, and an atomic Parquet writer."""
+"""The entries table of the parse stage: conversion to Arrow and an atomic Parquet writer.
+
+Its schema, :data:`ENTRIES_PARSE_SCHEMA`, is the parse part of the snapshot's entries schema
+(:mod:`enrich.schemas.entries`, the one description of the table).
+"""
 
 from __future__ import annotations
 
@@ -12,40 +16,10 @@ import pyarrow.parquet as pq
 from enrich.atomic import atomic_write
 from enrich.errors import EnrichError
 from enrich.parsing.entry import Entry
+from enrich.schemas import ENTRIES_PARSE_SCHEMA
 
 __all__ = ["ENTRIES_PARSE_SCHEMA", "entries_to_table", "write_entries"]
 
-ENTRIES_PARSE_SCHEMA: Final = pa.schema(
-    [
-        pa.field("entry_id", pa.string(), nullable=False),
-        pa.field("list_id", pa.string(), nullable=False),
-        pa.field("line", pa.int32(), nullable=False),
-        pa.field("section", pa.string()),
-        pa.field("kind", pa.string(), nullable=False),
-        pa.field("name", pa.string()),
-        pa.field("title", pa.string()),
-        pa.field("authors_raw", pa.string()),
-        pa.field("year", pa.int32()),
-        pa.field("venue_raw", pa.string()),
-        pa.field("arxiv_id", pa.string()),
-        pa.field("arxiv_version", pa.int32()),
-        pa.field("doi", pa.string()),
-        pa.field("pmcid", pa.string()),
-        pa.field("pmid", pa.string()),
-        pa.field("acl_id", pa.string()),
-        pa.field("s2_corpus_id", pa.int64()),
-        pa.field("github_repo", pa.string()),
-        pa.field("hf_id", pa.string()),
-        pa.field("hf_kind", pa.string()),
-        pa.field("urls", pa.list_(pa.string()), nullable=False),
-        pa.field("work_key", pa.string(), nullable=False),
-        pa.field("description", pa.string()),
-        pa.field("citation_raw", pa.string()),
-        pa.field("parse_shape", pa.string()),
-        pa.field("parse_confidence", pa.float32()),
-    ],
-    metadata={b"table": b"entries (parse stage)"},
-)
 _COLUMNS: Final = tuple(ENTRIES_PARSE_SCHEMA.names)
 
 

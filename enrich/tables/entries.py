@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from typing import Final
 
-from enrich.schemas import ENTRIES_SCHEMA
+from enrich.schemas import ENTRIES_PARSE_SCHEMA
 from enrich.tables.common import EntryLike, Row
 
-PARSE_COLUMNS: Final = tuple(
-    f.name
-    for f in ENTRIES_SCHEMA
-    if f.name not in {"work_id", "link_check", "repo_id", "hf_item_id", "entity_id"}
-)
+PARSE_COLUMNS: Final = tuple(ENTRIES_PARSE_SCHEMA.names)
 
 
 def entry_row(entry: EntryLike) -> Row:
