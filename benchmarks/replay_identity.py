@@ -12,7 +12,7 @@ previous snapshot). For each it prints how many unchanged and slightly edited en
 the phantom removed+added pairs in ``list_changes``, false carries, ``list_changes`` rows against
 the line diff, and CPU seconds. The definitions are in :mod:`enrich.replay` (and in the replay test).
 
-``--synthetic N`` times :func:`enrich.parsing.keys.carry_entry_ids` alone on a generated list of N
+``--synthetic N`` times :func:`enrich.parsing.carry_ids.carry_entry_ids` alone on a generated list of N
 entries (500 to a section, half with arXiv ids) for two nights: an ordinary one (1 % of titles
 edited, 1 % removed, 1 % added) and a wholesale rewrite (every title edited, every arXiv link gone:
 everything goes to the fuzzy stage and its budget).
@@ -27,7 +27,7 @@ import sys
 import time
 from pathlib import Path
 
-from enrich.parsing.keys import PreviousEntry, carry_entry_ids
+from enrich.parsing.carry_ids import PreviousEntry, carry_entry_ids
 from enrich.replay import load_history, replay
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -124,7 +124,7 @@ def parse_lists(lists_dir: Path, previous: PreviousSnapshot | None = None) -> Pa
     if previous is not None:
         from dataclasses import fields
 
-        from enrich.parsing.keys import PreviousEntry
+        from enrich.parsing.carry_ids import PreviousEntry
         from enrich.schemas import ENTRIES_SCHEMA, conform
 
         # only the columns carry-over reads become dicts (not the texts it never compares)
@@ -149,12 +149,12 @@ def parse_lists(lists_dir: Path, previous: PreviousSnapshot | None = None) -> Pa
 
 def carry_entry_ids(entries: Sequence[Entry], previous_rows: Sequence[Mapping[str, Any]]) -> list[Entry]:
     """``entries`` with the ids their lists' previous versions gave them (``previous_rows``: rows of
-    the previous ``entries`` table), list by list: see :func:`enrich.parsing.keys.carry_entry_ids`.
+    the previous ``entries`` table), list by list: see :func:`enrich.parsing.carry_ids.carry_entry_ids`.
 
     Lists absent from ``previous_rows`` keep their ids; so do entries whose id does not change.
     """
-    from enrich.parsing.keys import PreviousEntry
-    from enrich.parsing.keys import carry_entry_ids as carry
+    from enrich.parsing.carry_ids import PreviousEntry
+    from enrich.parsing.carry_ids import carry_entry_ids as carry
 
     before: dict[str, list[PreviousEntry]] = {}
     for row in sorted(previous_rows, key=lambda r: (r["line"], r["entry_id"])):

@@ -23,7 +23,7 @@ Choices (docs/snapshots.md documents them for analysts):
 * **History.** ``metrics_history`` holds tonight's *observations* only (fresh values, not carried
   ones), so the union of partitions is the time series; ``list_changes`` holds the entries each list
   gained, lost or edited versus the previous snapshot (ids follow edited entries across versions:
-  ``enrich.parsing.keys.carry_entry_ids``).
+  ``enrich.parsing.carry_ids.carry_entry_ids``).
 
 Modules (each one job): :mod:`~enrich.tables.build` (the entry point, :func:`build_tables`),
 :mod:`~enrich.tables.entries`, :mod:`~enrich.tables.works` with :mod:`~enrich.tables.precedence`

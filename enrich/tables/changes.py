@@ -1,5 +1,5 @@
 """``list_changes`` rows: the entries each list gained, lost or edited versus the previous snapshot
-(ids follow edited entries across versions: ``enrich.parsing.keys.carry_entry_ids``)."""
+(ids follow edited entries across versions: ``enrich.parsing.carry_ids.carry_entry_ids``)."""
 
 from __future__ import annotations
 

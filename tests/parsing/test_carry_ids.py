@@ -1,4 +1,4 @@
-"""Entry ids carried over from the previous version of a list (``enrich.parsing.keys.carry_entry_ids``).
+"""Entry ids carried over from the previous version of a list (``enrich.parsing.carry_ids.carry_entry_ids``).
 
 Each test parses two versions of a small list the way two nights do and checks which ids survive,
 and what ``list_changes`` says about it.
@@ -13,7 +13,7 @@ import pytest
 
 from enrich import pipeline
 from enrich.parsing import Entry, parse_text
-from enrich.parsing.keys import PreviousEntry, carry_entry_ids
+from enrich.parsing.carry_ids import PreviousEntry, carry_entry_ids
 from enrich.snapshot import Manifest, read_previous, write_snapshot
 from enrich.tables import EDIT_COLUMNS, build_tables, list_changes
 
@@ -266,7 +266,7 @@ def test_a_shared_hugging_face_or_github_link_needs_some_likeness() -> None:
 
 
 def test_the_fuzzy_stage_stays_within_its_budget(monkeypatch: pytest.MonkeyPatch) -> None:
-    from enrich.parsing import keys
+    from enrich.parsing import carry_ids
 
     def text(typo: bool) -> str:
         fix = "langage" if typo else "language"
@@ -283,6 +283,6 @@ def test_the_fuzzy_stage_stays_within_its_budget(monkeypatch: pytest.MonkeyPatch
     # every title fixed (and every link unchanged): all four go to the fuzzy stage, 4 x 4 pairs
     assert [e.entry_id for e in night(text(False), one)] == [e.entry_id for e in one]
     # a budget of 6 pairs: past it, section by section in name order: Alpha (2 x 2) fits, Beta does not
-    monkeypatch.setattr(keys, "FUZZY_BUDGET", 6)
+    monkeypatch.setattr(carry_ids, "FUZZY_BUDGET", 6)
     two = night(text(False), one)
     assert [a.entry_id == b.entry_id for a, b in zip(one, two, strict=True)] == [True, True, False, False]
