@@ -20,7 +20,7 @@ Records only ever join through identifiers; titles never merge two clusters that
 **Link check** (:func:`check_links`). An identifier read off an entry is a claim. Before clustering,
 each paper entry's title (or name) is compared with the titles of the OK records that carry each of
 its identifiers; an identifier whose every titled record is unrelated to the entry
-(:func:`enrich.resolve.match.titles_agree` is False: not a subtle difference, another paper) is *detached*
+(:func:`enrich.resolve.titles.titles_agree` is False: not a subtle difference, another paper) is *detached*
 from that entry: the entry does not join that id, keeps none of its values, and leaves its
 parse-time ``work_key`` group (which that id may have formed), so a wrong id copied into a row
 never merges two papers. A detached entry left without identifiers is re-resolved by its title
@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from enrich.ids import Ids, Lookup, id_keys
 from enrich.records import FetchStatus, WorkRecord
 from enrich.resolve.idmap import WorkIdMap, title_key, work_id_for
-from enrich.resolve.match import TitleMatch, TitleQuery, decide, titles_agree
+from enrich.resolve.match import TitleMatch, TitleQuery, decide
 from enrich.resolve.plan import (
     PAPER_KINDS,
     EntryLike,
@@ -52,6 +52,7 @@ from enrich.resolve.plan import (
     has_ids,
     work_entries,
 )
+from enrich.resolve.titles import titles_agree
 from enrich.resolve.types import LinkCheck, MatchEvidence, MatchMethod, ResolvedWork
 from enrich.util import UnionFind
 

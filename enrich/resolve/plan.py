@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from enrich.ids import ARXIV_DOI_PREFIX, Ids, Lookup, id_keys, normalize_title
-from enrich.resolve.match import STOPWORDS, TitleMatch, TitleQuery
+from enrich.resolve.match import TitleMatch, TitleQuery
+from enrich.resolve.titles import STOPWORDS
 from enrich.util import UnionFind
 
 PAPER_KINDS = frozenset({"paper"})

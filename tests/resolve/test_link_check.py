@@ -14,7 +14,7 @@ from enrich.ids import Ids
 from enrich.records import FetchStatus, WorkRecord
 from enrich.resolve.cluster import LinkVerdict, check_links, resolve_works
 from enrich.resolve.idmap import title_key
-from enrich.resolve.match import titles_agree
+from enrich.resolve.titles import titles_agree
 from enrich.resolve.types import LinkCheck, MatchMethod
 
 from .helpers import FakeEntry, rec

@@ -12,11 +12,11 @@ from enrich.resolve.match import (
     ABSTAIN_LOW,
     ACCEPT,
     TitleQuery,
-    compare_titles,
     decide,
     score_candidate,
     surname,
 )
+from enrich.resolve.titles import compare_titles
 from enrich.resolve.types import MatchEvidence, MatchMethod
 
 from .helpers import rec
