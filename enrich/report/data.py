@@ -10,7 +10,7 @@ top-N rows leave this module, so the pages stay small for 100,000-entry snapshot
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -20,16 +20,16 @@ import duckdb
 import pyarrow as pa
 
 from enrich.errors import EnrichError, InputError
+from enrich.report.lists import ListPage, _lists
+from enrich.report.query import _history_view, _series, _short
 from enrich.schemas import SCHEMA_VERSION
-from enrich.snapshot import PART_FILE, Manifest, list_snapshots, partition_path, read_manifest, read_table
+from enrich.snapshot import Manifest, list_snapshots, read_manifest, read_table
 
 # Policy as data: what the pages rank and flag.
 TOP_REPOS: Final = 8
 TOP_WORKS: Final = 6
 TOP_MOVERS: Final = 10
 MOVER_WINDOW_DAYS: Final = 30
-STALE_PUSH_DAYS: Final = 365
-LIST_CHANGES_SHOWN: Final = 200
 # source -> (table, column holding the date its value was last fetched OK)
 AS_OF_COLUMNS: Final[dict[str, tuple[str, str]]] = {
     "s2": ("works", "citation_count_s2_as_of"),
@@ -39,8 +39,6 @@ AS_OF_COLUMNS: Final[dict[str, tuple[str, str]]] = {
     "hf": ("hf_items", "likes_as_of"),
 }
 CURRENT_TABLES: Final = ("entries", "works", "repos", "hf_items", "list_changes")
-# tonight's answers that say nothing about the item itself (the source failed): never a to-do
-NO_VERDICT: Final = ("error", "rate_limited", "deferred", "missing")
 SEARCH_SOURCES: Final = ("s2", "openalex", "crossref", "arxiv")  # title search (enrich.pipeline)
 
 
@@ -83,26 +81,6 @@ class Mover:
     @property
     def delta(self) -> int:
         return self.after - self.before
-
-
-@dataclass(frozen=True, slots=True)
-class TodoItem:
-    category: str
-    entry: str  # what the list says (name or link)
-    line: int | None
-    detail: str
-
-
-@dataclass(frozen=True, slots=True)
-class ListPage:
-    list_id: str
-    entries: int
-    by_kind: tuple[tuple[str, int], ...]
-    gained: tuple[tuple[str, str], ...]  # (kind, label)
-    lost: tuple[tuple[str, str], ...]
-    gained_total: int
-    lost_total: int
-    todo: tuple[TodoItem, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,25 +143,6 @@ def _readable_history(out: Path, day: date) -> tuple[list[date], list[str]]:
     return ok, skipped
 
 
-# ----------------------------------------------------------------------------------- helpers
-
-
-def _sql_list(paths: Sequence[Path]) -> str:
-    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
-
-
-def _history_view(con: duckdb.DuckDBPyConnection, out: Path, table: str, days: Sequence[date]) -> None:
-    paths = [partition_path(out, table, d) / PART_FILE for d in days]
-    paths = [p for p in paths if p.is_file()]
-    if not paths:
-        con.execute(f"create view h_{table} as select * from cur_{table} where false")
-        return
-    con.execute(
-        f"create view h_{table} as select * from read_parquet({_sql_list(paths)}, "
-        "hive_partitioning = true, union_by_name = true)"
-    )
-
-
 def partial_reason(manifest: Manifest) -> str | None:
     """Why a snapshot is partial, in one sentence (``None`` when it is complete)."""
     if not manifest.partial:
@@ -237,26 +196,6 @@ def _source_lines(con: duckdb.DuckDBPyConnection, manifest: Manifest, day: date)
     return lines
 
 
-def _series(
-    con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()
-) -> tuple[dict[str, Any], ...]:
-    rel = con.execute(sql, list(params))
-    names = [d[0] for d in rel.description or ()]
-    out = []
-    for row in rel.fetchall():
-        item = dict(zip(names, row, strict=True))
-        for k, v in item.items():
-            if isinstance(v, date):
-                item[k] = v.isoformat()
-        out.append(item)
-    return tuple(out)
-
-
-def _short(text: str | None, width: int = 48) -> str:
-    text = (text or "").strip()
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
-
-
 MOVER_METRICS: Final = {"repo": ("stars", ("github",)), "work": ("citation_count", ("s2", "openalex"))}
 
 
@@ -292,200 +231,6 @@ def _movers_of(con: duckdb.DuckDBPyConnection, day: date, since: date, kind: str
         Mover(str(t), str(k), _short(str(label), 60), str(src), int(b), int(a), since)
         for t, k, src, b, a, label in rows
     )
-
-
-# ----------------------------------------------------------------------------------- lists
-
-
-def _todo(con: duckdb.DuckDBPyConnection, day: date, searched: bool) -> dict[str, list[TodoItem]]:
-    """Maintainer items per list. ``searched``: a title search could run tonight (some search source
-    answered); when none could, entries without an identifier are not called unresolved."""
-
-    items: dict[str, list[TodoItem]] = {}
-
-    def add(list_id: str, item: TodoItem) -> None:
-        items.setdefault(list_id, []).append(item)
-
-    repo_rows = con.execute(
-        """
-        select e.list_id, coalesce(e.name, e.github_repo), e.line, e.github_repo, r.repo_id, r.full_name,
-               r.status, r.fetch_reason, r.archived, r.pushed_at, r.fetch_status
-        from cur_entries e join cur_repos r on e.repo_id = r.repo_id
-        order by e.list_id, e.line
-        """
-    ).fetchall()
-    stale_before = day - timedelta(days=STALE_PUSH_DAYS)
-    for list_id, name, line, linked, repo_id, full_name, status, reason, archived, pushed, fetch in repo_rows:
-        if status == "not_found":
-            add(
-                list_id,
-                TodoItem(
-                    "repo gone (404)",
-                    name,
-                    line,
-                    f"github.com/{linked} answers 404 ({reason or 'not found'})",
-                ),
-            )
-        if linked and linked != repo_id:
-            add(
-                list_id,
-                TodoItem(
-                    "repo renamed",
-                    name,
-                    line,
-                    f"link github.com/{linked} now lives at github.com/{full_name}",
-                ),
-            )
-        if archived:
-            add(
-                list_id,
-                TodoItem("repo archived", name, line, f"github.com/{full_name} is archived by its owner"),
-            )
-        if pushed is not None and pushed.date() < stale_before:
-            add(
-                list_id,
-                TodoItem(
-                    "repo inactive",
-                    name,
-                    line,
-                    f"github.com/{full_name}: last push {pushed.date().isoformat()}",
-                ),
-            )
-        if status == "unavailable" and fetch not in NO_VERDICT:
-            add(
-                list_id,
-                TodoItem(
-                    "unresolved", name, line, f"github.com/{linked}: never fetched ({reason or 'no answer'})"
-                ),
-            )
-
-    for list_id, name, line, arxiv, doi, venue in con.execute(
-        """
-        select e.list_id, coalesce(e.title, e.name, e.arxiv_id), e.line, e.arxiv_id, w.doi, w.venue
-        from cur_entries e join cur_works w on e.work_id = w.work_id
-        where e.arxiv_id is not null and e.doi is null and w.doi is not null
-        order by e.list_id, e.line
-        """
-    ).fetchall():
-        where = f" in {venue}" if venue else ""
-        add(
-            list_id,
-            TodoItem("preprint published", name, line, f"arXiv:{arxiv} is now published as doi:{doi}{where}"),
-        )
-
-    # the resolver's link check (entries.link_check) is the one rule: the entry's paper id names a
-    # work whose title is unrelated to the entry's; show the work that id names
-    for list_id, line, listed, claimed, fetched in con.execute(
-        """
-        select e.list_id, e.line, coalesce(e.title, e.name, e.entry_id),
-               coalesce('arXiv:' || e.arxiv_id, 'doi:' || e.doi, 'ACL:' || e.acl_id, 'PMID:' || e.pmid),
-               (select w.title from cur_works w
-                where w.status <> 'local' and (w.arxiv_id = e.arxiv_id or w.doi = e.doi
-                      or w.acl_id = e.acl_id or w.pmid = e.pmid)
-                order by w.work_id limit 1)
-        from cur_entries e
-        where e.link_check = 'title_mismatch'
-        order by e.list_id, e.line
-        """
-    ).fetchall():
-        names = f"“{_short(fetched, 90)}”" if fetched else "another paper"
-        add(
-            list_id,
-            TodoItem("title/link mismatch", str(listed), line, f"the link ({claimed}) names {names}"),
-        )
-
-    # a dead id: every source asked about the entry's id said it does not exist (entries.link_check)
-    for list_id, line, listed, claimed in con.execute(
-        """
-        select e.list_id, e.line, coalesce(e.title, e.name, e.entry_id),
-               coalesce('arXiv:' || e.arxiv_id, 'doi:' || e.doi, 'ACL:' || e.acl_id, 'PMID:' || e.pmid)
-        from cur_entries e
-        where e.link_check = 'id_not_found'
-        order by e.list_id, e.line
-        """
-    ).fetchall():
-        add(
-            list_id, TodoItem("dead id", str(listed), line, f"{claimed}: every source says it does not exist")
-        )
-
-    for list_id, name, line, work_id, method, s2, oa, cr, ax in con.execute(
-        """
-        select e.list_id, coalesce(e.title, e.name, e.entry_id), e.line, e.work_id, w.match_method,
-               w.status_s2, w.status_openalex, w.status_crossref, w.status_arxiv
-        from cur_entries e left join cur_works w on e.work_id = w.work_id
-        where e.kind = 'paper' and (e.work_id is null or w.status = 'local')
-          and e.link_check is distinct from 'title_mismatch' and e.link_check is distinct from 'id_not_found'
-        order by e.list_id, e.line
-        """
-    ).fetchall():
-        if any(st in NO_VERDICT for st in (s2, oa, cr, ax)):
-            continue  # a source failed tonight: not the list's problem
-        answers = ", ".join(
-            f"{src} {st}"
-            for src, st in (("s2", s2), ("openalex", oa), ("crossref", cr), ("arxiv", ax))
-            if st and st != "not_requested"
-        )
-        if (work_id is None or not answers) and not searched:
-            continue  # nothing could be searched tonight: no verdict on this entry
-        if work_id is None or not answers:
-            why = "no identifier in the entry and no confident title match"
-        elif method == "abstained":
-            why = "title search found no confident match"
-        else:
-            why = f"{work_id}: no source has data ({answers})"
-        add(list_id, TodoItem("unresolved", str(name), line, why))
-
-    for list_id, name, line, hf_id, status, reason in con.execute(
-        """
-        select e.list_id, coalesce(e.name, e.hf_id), e.line, e.hf_id, h.status, h.fetch_reason
-        from cur_entries e join cur_hf_items h on e.hf_item_id = h.hf_item_id
-        where h.status = 'not_found' or (h.status = 'unavailable' and not list_contains(?, h.fetch_status))
-        order by e.list_id, e.line
-        """,
-        [list(NO_VERDICT)],
-    ).fetchall():
-        category = "hub item gone (404)" if status == "not_found" else "unresolved"
-        add(list_id, TodoItem(category, str(name), line, f"huggingface.co/{hf_id}: {reason or status}"))
-    return items
-
-
-def _lists(con: duckdb.DuckDBPyConnection, day: date, searched: bool) -> tuple[ListPage, ...]:
-    kinds: dict[str, list[tuple[str, int]]] = {}
-    for list_id, kind, n in con.execute(
-        "select list_id, kind, count(*) from cur_entries group by all order by list_id, count(*) desc, kind"
-    ).fetchall():
-        kinds.setdefault(list_id, []).append((str(kind), int(n)))
-    changes: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    totals: dict[tuple[str, str], int] = {}
-    for list_id, change, kind, label, n in con.execute(
-        """
-        select list_id, change, kind, coalesce(label, entry_id),
-               count(*) over (partition by list_id, change)
-        from cur_list_changes order by list_id, change, kind, label
-        """
-    ).fetchall():
-        key = (str(list_id), str(change))
-        totals[key] = int(n)
-        bucket = changes.setdefault(key, [])
-        if len(bucket) < LIST_CHANGES_SHOWN:
-            bucket.append((str(kind), str(label)))
-    todo = _todo(con, day, searched)
-    pages = []
-    for list_id in sorted(kinds.keys() | {k[0] for k in changes}):
-        by_kind = tuple(kinds.get(list_id, ()))
-        pages.append(
-            ListPage(
-                list_id=list_id,
-                entries=sum(n for _, n in by_kind),
-                by_kind=by_kind,
-                gained=tuple(changes.get((list_id, "gained"), ())),
-                lost=tuple(changes.get((list_id, "lost"), ())),
-                gained_total=totals.get((list_id, "gained"), 0),
-                lost_total=totals.get((list_id, "lost"), 0),
-                todo=tuple(todo.get(list_id, ())),
-            )
-        )
-    return tuple(pages)
 
 
 # ----------------------------------------------------------------------------------- search

@@ -21,7 +21,8 @@ from typing import Any, Final
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from enrich.report import charts
-from enrich.report.data import MOVER_WINDOW_DAYS, ListPage, ReportData, script_json
+from enrich.report.data import MOVER_WINDOW_DAYS, ReportData, script_json
+from enrich.report.lists import ListPage
 
 REPORTS_DIR: Final = "reports"
 NUMERIC_COLUMNS: Final = ("citations", "stars", "likes")
