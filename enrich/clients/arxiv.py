@@ -37,8 +37,9 @@ import requests
 from arxiv import _feed
 from lxml import etree  # type: ignore[import-untyped]
 
-from enrich.clients.base import BadBody, BadBodyError, BaseClient
+from enrich.clients.base import BaseClient
 from enrich.clients.policy import ClientOptions
+from enrich.clients.state import BadBody, BadBodyError
 from enrich.errors import RateLimitedError, SourceError, SourceUnavailableError
 from enrich.ids import normalize_arxiv_id, normalize_doi
 from enrich.ratelimit import utcnow

@@ -33,17 +33,15 @@ import logging
 import random
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 from urllib.parse import urljoin
 
 import requests
 
+from enrich.clients.exchange import Reply, _Call, _NoTurn, _Outcome, _Tries
 from enrich.clients.policy import DEFAULT_TIMEOUT, ClientConfig, ClientOptions, Clock, RetryPolicy
 from enrich.clients.safety import classify_connection_error, outside_reason
-from enrich.clients.state import BadBody as BadBody
-from enrich.clients.state import BadBodyError as BadBodyError
-from enrich.clients.state import SourceState
+from enrich.clients.state import BadBody, BadBodyError, SourceState
 from enrich.errors import (
     OutsideApiError,
     RateLimitedError,
@@ -71,63 +69,6 @@ UNREACHABLE_AFTER = 3
 """Logical requests in a row that exhausted every retry (timeouts, resets, 5xx) before the source is
 declared unreachable, so a broken server costs three calls, not one per item (a refused connection or
 a DNS failure declares it at once)."""
-
-
-@dataclass(slots=True)
-class Reply(Generic[T]):
-    """One HTTP exchange, with the decoded body when the status was expected."""
-
-    status: int
-    headers: Mapping[str, str]
-    url: str
-    data: T | None
-    from_cache: bool
-    history: tuple[int, ...]
-    rate: RateInfo = field(default_factory=RateInfo)
-    text: str = ""
-
-
-@dataclass(slots=True)
-class _Tries:
-    """The tries of one logical request so far."""
-
-    attempts: int = 0
-    throttled: int = 0  # 429-style answers: the server pacing us, counted apart from failures
-    connection_failures: int = 0
-    last_problem: str = "no attempt made"
-    last_status: int | None = None
-    bad_kind: str | None = None
-
-    def may_try(self, policy: RetryPolicy) -> bool:
-        return self.attempts - self.throttled < max(1, policy.max_attempts) and self.throttled <= max(
-            0, policy.max_throttled
-        )
-
-
-@dataclass(slots=True)
-class _Call:
-    """The logical request in progress in one thread, as the transport sees it."""
-
-    deadline: float  # on the client's clock
-    min_interval: float | None
-    url: str
-    tries: _Tries
-    sent: int = 0  # requests that reached the network during the current try
-
-
-@dataclass(frozen=True, slots=True)
-class _Outcome:
-    response: requests.Response | None
-    error: requests.exceptions.RequestException | None
-    sent: bool  # False: answered from the cache alone
-
-
-class _NoTurn(Exception):
-    """Waiting for the source's turn would pass the request's deadline (not sent; not an attempt)."""
-
-    def __init__(self, problem: str) -> None:
-        super().__init__(problem)
-        self.problem = problem
 
 
 class BaseClient(SourceState):

@@ -17,10 +17,11 @@ from pydantic import SecretStr
 from requests.adapters import BaseAdapter, HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 
-from enrich.clients.base import BadBodyError, BaseClient, decode_json
+from enrich.clients.base import BaseClient, decode_json
 from enrich.clients.crossref import CrossrefClient
 from enrich.clients.policy import DEFAULT_REQUEST_DEADLINE, Clock, RetryPolicy
 from enrich.clients.s2 import S2Client
+from enrich.clients.state import BadBodyError
 from enrich.errors import (
     AuthRejectedError,
     RateLimitedError,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import pytest
 
 from enrich.clients.arxiv import EMPTY_REASON, ArxivClient, parse_arxiv_feed
-from enrich.clients.base import BadBody
 from enrich.clients.crossref import (
     CrossrefClient,
     parse_crossref_item,
@@ -26,6 +25,7 @@ from enrich.clients.s2 import (
     parse_s2_paper,
     parse_s2_search,
 )
+from enrich.clients.state import BadBody
 from enrich.errors import SourceError
 from enrich.ratelimit import Pacing
 from enrich.records import Author, FetchStatus, WorkRecord
