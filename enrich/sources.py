@@ -100,6 +100,7 @@ class SourceSpec:
     secret_env: str | None = None  # the variable of its credential, if it takes one
     credential: str | None = None  # the field of ``enrich.config.Credentials`` holding it
     search_rank: int | None = None  # position among the title-search sources (None: no title search)
+    as_of: tuple[str, str] | None = None  # (table, column) of the night its value was last fetched OK
     cache: tuple[tuple[str, CacheKind], ...] = ()  # URL regex -> kind; unmatched URLs are volatile
     policy: SourcePolicy = field(default_factory=SourcePolicy)
 
@@ -139,6 +140,7 @@ REGISTRY: Final[list[SourceSpec]] = [
         secret_env="S2_API_KEY",
         credential="s2_api_key",
         search_rank=0,
+        as_of=("works", "citation_count_s2_as_of"),
         cache=((r"/graph/v1/paper/search", "immutable"), (r"/graph/v1/paper", "volatile")),
     ),
     SourceSpec(
@@ -150,6 +152,7 @@ REGISTRY: Final[list[SourceSpec]] = [
         secret_env="OPENALEX_API_KEY",
         credential="openalex_api_key",
         search_rank=1,
+        as_of=("works", "citation_count_openalex_as_of"),
         cache=((_WORKS_SEARCH, "immutable"), (r"/works", "volatile")),
     ),
     SourceSpec(
@@ -159,6 +162,7 @@ REGISTRY: Final[list[SourceSpec]] = [
         "ENRICH_CROSSREF_URL",
         "https://api.crossref.org",
         search_rank=3,
+        as_of=("works", "citation_count_crossref_as_of"),
         cache=((_WORKS_SEARCH, "immutable"), (r"/works", "volatile")),
     ),
     SourceSpec(
@@ -169,6 +173,7 @@ REGISTRY: Final[list[SourceSpec]] = [
         "https://api.github.com",
         secret_env="GITHUB_TOKEN",
         credential="github_token",
+        as_of=("repos", "stars_as_of"),
         cache=((r"/repos/[^/]+/[^/]+", "revalidate"), (r"/graphql", "volatile")),
     ),
     SourceSpec(
@@ -179,6 +184,7 @@ REGISTRY: Final[list[SourceSpec]] = [
         "https://huggingface.co",
         secret_env="HF_TOKEN",
         credential="hf_token",
+        as_of=("hf_items", "likes_as_of"),
         cache=((r"/api/(?:models|datasets|spaces)/", "volatile"),),
     ),
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final
 
-from enrich.report.data import Mover
+from enrich.report.data import CITATION_SOURCES, Mover
 
 SCHEMA: Final = "https://vega.github.io/schema/vega-lite/v6.json"  # an identifier, never fetched
 WIDTH: Final = 560
@@ -66,7 +66,7 @@ def citations_chart(rows: Sequence[dict[str, Any]]) -> Spec:
                     "labelExpr": "datum.value == 's2' ? 'Semantic Scholar' : 'OpenAlex'",
                     "labelFontSize": 13,
                 },
-                "sort": ["s2", "openalex"],
+                "sort": list(CITATION_SOURCES),
             }
         },
         spec={

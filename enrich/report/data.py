@@ -24,22 +24,17 @@ from enrich.report.lists import ListPage, _lists
 from enrich.report.query import _history_view, _series, _short
 from enrich.schemas import SCHEMA_VERSION
 from enrich.snapshot import Manifest, list_snapshots, read_manifest, read_table
+from enrich.sources import registered, search_sources
 
 # Policy as data: what the pages rank and flag.
 TOP_REPOS: Final = 8
 TOP_WORKS: Final = 6
 TOP_MOVERS: Final = 10
 MOVER_WINDOW_DAYS: Final = 30
-# source -> (table, column holding the date its value was last fetched OK)
-AS_OF_COLUMNS: Final[dict[str, tuple[str, str]]] = {
-    "s2": ("works", "citation_count_s2_as_of"),
-    "openalex": ("works", "citation_count_openalex_as_of"),
-    "crossref": ("works", "citation_count_crossref_as_of"),
-    "github": ("repos", "stars_as_of"),
-    "hf": ("hf_items", "likes_as_of"),
-}
+# source -> (table, column holding the date its value was last fetched OK), from the registry
+AS_OF_COLUMNS: Final[dict[str, tuple[str, str]]] = {s.name: s.as_of for s in registered() if s.as_of}
 CURRENT_TABLES: Final = ("entries", "works", "repos", "hf_items", "list_changes")
-SEARCH_SOURCES: Final = ("s2", "openalex", "crossref", "arxiv")  # title search (enrich.pipeline)
+SEARCH_SOURCES: Final = search_sources()  # title search (enrich.pipeline)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +191,8 @@ def _source_lines(con: duckdb.DuckDBPyConnection, manifest: Manifest, day: date)
     return lines
 
 
-MOVER_METRICS: Final = {"repo": ("stars", ("github",)), "work": ("citation_count", ("s2", "openalex"))}
+CITATION_SOURCES: Final = ("s2", "openalex")  # the citation counts the report compares (charts, movers)
+MOVER_METRICS: Final = {"repo": ("stars", ("github",)), "work": ("citation_count", CITATION_SOURCES)}
 
 
 def _movers(con: duckdb.DuckDBPyConnection, day: date, since: date) -> tuple[Mover, ...]:
@@ -300,10 +296,10 @@ def collect(out: Path, snapshot: str = "latest") -> ReportData:
                      where citation_count is not null order by citation_count desc, work_id limit ?)
         select h.snapshot_date as date, top.title as work, h.source as source, h.value as citations
         from h_metrics_history h join top on h.entity_id = top.work_id
-        where h.entity_type = 'work' and h.metric = 'citation_count' and h.source in ('s2', 'openalex')
+        where h.entity_type = 'work' and h.metric = 'citation_count' and list_contains(?, h.source)
         order by work, source, date
         """,
-        [TOP_WORKS],
+        [TOP_WORKS, list(CITATION_SOURCES)],
     )
     citations = tuple({**c, "work": _short(str(c["work"]), 40)} for c in citations)
     entries_series = _series(

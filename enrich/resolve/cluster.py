@@ -54,9 +54,10 @@ from enrich.resolve.plan import (
 )
 from enrich.resolve.titles import titles_agree
 from enrich.resolve.types import LinkCheck, MatchEvidence, MatchMethod, ResolvedWork
+from enrich.sources import search_sources
 from enrich.util import UnionFind
 
-SOURCE_ORDER = ("s2", "openalex", "arxiv", "crossref")
+SOURCE_ORDER = search_sources()
 _KIND_FIELD = {
     "arxiv": "arxiv_id",
     "doi": "doi",

@@ -35,6 +35,7 @@ from enrich.errors import EnrichError, SourceUnavailableError
 from enrich.records import FetchStatus, WorkRecord
 from enrich.resolve.cache import ResolutionCache, cache_key
 from enrich.resolve.match import TitleMatch, TitleQuery, decide, score_candidate
+from enrich.sources import search_sources
 
 log = logging.getLogger(__name__)
 
@@ -90,12 +91,12 @@ class TitleResolver:
         clients: SearchClients,
         cache: ResolutionCache | None = None,
         *,
-        sources: Sequence[str] = ("s2", "openalex", "arxiv", "crossref"),
+        sources: Sequence[str] | None = None,
         now: Callable[[], datetime] | None = None,
     ) -> None:
         self.clients = clients
         self.cache = cache
-        self.sources = frozenset(sources)
+        self.sources = frozenset(search_sources() if sources is None else sources)
         self._now = now
         self.requests: Counter[str] = Counter()
         self.cache_hits = 0
