@@ -62,7 +62,7 @@ COLUMN_NOTES: Final[dict[str, dict[str, str]]] = {
 _INTRO = """\
 # Data dictionary
 
-<!-- Generated from enrich/schemas.py: uv run --frozen python -m enrich.schemas > docs/data-dictionary.md
+<!-- Generated from enrich/schemas/: uv run --frozen python -m enrich.schemas > docs/data-dictionary.md
      (a test fails when this file differs from what that prints). Do not edit by hand. -->
 
 Schema version **{version}**. Every snapshot table is one typed Parquet file per night,
