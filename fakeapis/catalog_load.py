@@ -7,11 +7,12 @@ wrong, so a typo in a hand-written catalog never becomes a traceback.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
 from enrich.errors import InputError
 from fakeapis.catalog import (
@@ -26,12 +27,32 @@ from fakeapis.catalog import (
     stable_int,
 )
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 Json = Any
 _ARXIV_NEW = re.compile(r"^\d{4}\.\d{4,5}$")
 _ARXIV_OLD = re.compile(r"^[a-z-]+(\.[A-Z]{2})?/\d{7}$")
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _FULL_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_WORK_TEXT: Final = (
+    "pmid",
+    "pmcid",
+    "acl_id",
+    "mag_id",
+    "dblp_key",
+    "abstract",
+    "venue",
+    "volume",
+    "issue",
+    "pages",
+    "tldr",
+    "work_type",
+    "comment",
+    "journal_ref",
+)
+"""A work's plain string fields (read with its other plain fields by :meth:`_Reader.fields`)."""
 
 
 class _Reader:
@@ -96,6 +117,34 @@ class _Reader:
         if not isinstance(value, dict):
             raise self.fail(f"field {key!r} must be an object")
         return value
+
+    def fields(
+        self,
+        record_type: type[DataclassInstance],
+        *,
+        text: Sequence[str] = (),
+        dates: Sequence[str] = (),
+        counts: Sequence[str] = (),
+        numbers: Sequence[str] = (),
+        flags: Sequence[str] = (),
+        lists: Sequence[str] = (),
+        objects: Sequence[str] = (),
+    ) -> dict[str, Json]:
+        """The plain fields of ``record_type``, each read as its group says (a string, an ISO date, a count
+        that defaults to 0, an optional integer, a flag, a list of strings, an object), in the order the
+        dataclass declares them, so the first problem reported does not depend on the grouping."""
+        readers: dict[str, Callable[[str], Json]] = {}
+        for names, read in (
+            (text, self.str_),
+            (dates, self.date),
+            (counts, lambda key: self.int_(key) or 0),
+            (numbers, lambda key: self.int_(key, None)),
+            (flags, self.bool_),
+            (lists, self.strs),
+            (objects, self.dict_),
+        ):
+            readers.update(dict.fromkeys(names, read))
+        return {f.name: readers[f.name](f.name) for f in dataclasses.fields(record_type) if f.name in readers}
 
     def finish(self) -> None:
         unknown = sorted(set(self.record) - self.used)
@@ -173,41 +222,29 @@ def _work(r: _Reader) -> Work:
     if year is None and date:
         year = int(date[:4])
     corpus = r.int_("corpus_id", None) or stable_int("corpus:" + identity, 9)
+    arxiv_version = r.int_("arxiv_version", 1) or 1
     work = Work(
         title=title,
         arxiv_id=arxiv_id,
-        arxiv_version=r.int_("arxiv_version", 1) or 1,
+        arxiv_version=arxiv_version,
         doi=doi,
         s2_paper_id=s2,
         corpus_id=corpus,
         openalex_id=oa,
-        pmid=r.str_("pmid"),
-        pmcid=r.str_("pmcid"),
-        acl_id=r.str_("acl_id"),
-        mag_id=r.str_("mag_id"),
-        dblp_key=r.str_("dblp_key"),
-        abstract=r.str_("abstract"),
         authors=tuple(authors),
         year=year,
         publication_date=date,
-        venue=r.str_("venue"),
-        volume=r.str_("volume"),
-        issue=r.str_("issue"),
-        pages=r.str_("pages"),
-        citation_count=r.int_("citation_count") or 0,
-        influential_citation_count=r.int_("influential_citation_count") or 0,
-        reference_count=r.int_("reference_count") or 0,
         counts_by_year=tuple(counts),
-        tldr=r.str_("tldr"),
         merged_into=merged,
-        work_type=r.str_("work_type"),
-        categories=r.strs("categories"),
-        comment=r.str_("comment"),
-        journal_ref=r.str_("journal_ref"),
-        arxiv_published=r.date("arxiv_published"),
-        arxiv_updated=r.date("arxiv_updated"),
         sources=frozenset(sources),
         overrides={k: dict(v) for k, v in overrides.items()},
+        **r.fields(
+            Work,
+            text=_WORK_TEXT,
+            counts=("citation_count", "influential_citation_count", "reference_count"),
+            lists=("categories",),
+            dates=("arxiv_published", "arxiv_updated"),
+        ),
     )
     if "arxiv" in work.sources and not arxiv_id and "sources" in r.record:
         raise r.fail("a work listed under source 'arxiv' needs an 'arxiv_id'")
@@ -228,28 +265,23 @@ def _repo(r: _Reader) -> Repo:
     owner_type = r.str_("owner_type") or "User"
     if owner_type not in ("User", "Organization"):
         raise r.fail(f"field 'owner_type' must be 'User' or 'Organization', got {owner_type!r}")
+    repo_id = r.int_("id", None) or stable_int("gh:" + full_name.lower(), 9)
+    fields = r.fields(
+        Repo,
+        counts=("stars", "forks", "open_issues", "watchers", "size"),
+        dates=("pushed_at", "created_at", "updated_at"),
+        flags=("archived", "fork"),
+        text=("license", "description", "language", "homepage", "default_branch"),
+        lists=("topics",),
+    )
+    fields["default_branch"] = fields["default_branch"] or "main"
     return Repo(
         full_name=full_name,
-        id=r.int_("id", None) or stable_int("gh:" + full_name.lower(), 9),
-        stars=r.int_("stars") or 0,
-        forks=r.int_("forks") or 0,
-        open_issues=r.int_("open_issues") or 0,
-        watchers=r.int_("watchers") or 0,
-        pushed_at=r.date("pushed_at"),
-        created_at=r.date("created_at"),
-        updated_at=r.date("updated_at"),
-        archived=r.bool_("archived"),
-        license=r.str_("license"),
-        topics=r.strs("topics"),
-        description=r.str_("description"),
-        language=r.str_("language"),
-        homepage=r.str_("homepage"),
-        default_branch=r.str_("default_branch") or "main",
+        id=repo_id,
         owner_type=owner_type,
-        fork=r.bool_("fork"),
-        size=r.int_("size") or 0,
         renamed_to=renamed,
         status=status or 200,
+        **fields,
     )
 
 
@@ -295,24 +327,17 @@ def _hf(r: _Reader) -> HfItem:
         gated = False
     if not isinstance(gated, bool | str):
         raise r.fail("field 'gated' must be false, 'auto' or 'manual'")
-    return HfItem(
-        id=item_id,
-        kind=kind,
-        likes=r.int_("likes") or 0,
-        downloads=r.int_("downloads") or 0,
-        downloads_all_time=r.int_("downloads_all_time", None),
-        private=r.bool_("private"),
-        gated=gated,
-        sha=r.str_("sha") or stable_hex("hf:" + item_id),
-        last_modified=r.str_("last_modified"),
-        created_at=r.str_("created_at"),
-        tags=r.strs("tags"),
-        pipeline_tag=r.str_("pipeline_tag"),
-        library_name=r.str_("library_name"),
-        renamed_to=r.str_("renamed_to"),
-        status=status or 200,
-        hub=r.dict_("hub"),
+    fields = r.fields(
+        HfItem,
+        counts=("likes", "downloads"),
+        numbers=("downloads_all_time",),
+        flags=("private",),
+        text=("sha", "last_modified", "created_at", "pipeline_tag", "library_name", "renamed_to"),
+        lists=("tags",),
+        objects=("hub",),
     )
+    fields["sha"] = fields["sha"] or stable_hex("hf:" + item_id)
+    return HfItem(id=item_id, kind=kind, gated=gated, status=status or 200, **fields)
 
 
 def parse_records(records: Iterable[tuple[str, Json]], base: Path | None = None) -> Catalog:
