@@ -107,12 +107,9 @@ def render_work(work: Work, score: float = 1.0) -> dict[str, Json]:
             "published": _date_parts(work.publication_date, work.year),
         }
     )
-    if work.volume:
-        message["volume"] = work.volume
-    if work.issue:
-        message["issue"] = work.issue
-    if work.pages:
-        message["page"] = work.pages
+    for key, value in (("volume", work.volume), ("issue", work.issue), ("page", work.pages)):
+        if value:
+            message[key] = value
     if wtype == "posted-content":
         message["posted"] = _date_parts(work.publication_date, work.year)
         message["subtype"] = "preprint"
