@@ -18,7 +18,8 @@ A profile is a JSON or TOML file (documented in docs/fakeapi.md)::
     [limits.github]        # override the documented limits used by --rate-limits real|FACTOR
     core_token = 10
 
-Request numbers ``n`` count from 1 per source, so the same client calls meet the same faults.
+Request numbers ``n`` count from 1 per source, so the same client calls meet the same faults. A
+``status`` fault answers with :func:`fault_response`: the body the real API sends with that status.
 """
 
 from __future__ import annotations
