@@ -4,9 +4,11 @@ Use it in-process (``with FakeApis(catalog) as apis: apis.env()``) or from the s
 (``enrich fake-apis --catalog FILE --print-env``). See docs/fakeapi.md.
 """
 
-from fakeapis.catalog import Catalog, catalog_from, load_catalog
+from fakeapis.access import LOG_FIELDS
+from fakeapis.catalog import Catalog
+from fakeapis.catalog_load import catalog_from, load_catalog
 from fakeapis.faults import FAULT_KINDS, FaultProfile, FaultRule, load_fault_profile
-from fakeapis.server import LOG_FIELDS, FakeApis
+from fakeapis.server import FakeApis
 
 __all__ = [
     "FAULT_KINDS",

@@ -18,7 +18,8 @@ A profile is a JSON or TOML file (documented in docs/fakeapi.md)::
     [limits.github]        # override the documented limits used by --rate-limits real|FACTOR
     core_token = 10
 
-Request numbers ``n`` count from 1 per source, so the same client calls meet the same faults.
+Request numbers ``n`` count from 1 per source, so the same client calls meet the same faults. A
+``status`` fault answers with :func:`fault_response`: the body the real API sends with that status.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from typing import Any, Final
 
 from enrich.config import SOURCES
 from enrich.errors import InputError
+from fakeapis.http import REASONS, Request, Response, json_response, text_response
 
 FAULT_KINDS: Final = {
     "status": "answer with an HTTP error (429 with or without retry_after, 500/502/503 bursts, 403...)",
@@ -227,3 +229,51 @@ def load_fault_profile(path: Path) -> FaultProfile:
             str(path), f"not valid {'JSON' if path.suffix.lower() == '.json' else 'TOML'}: {exc}"
         ) from None
     return _parse(data, str(path))
+
+
+def fault_response(req: Request, rule: FaultRule) -> Response:
+    """The error a real ``req.source`` sends with ``rule.status``."""
+    status = rule.status
+    headers = [("Retry-After", _fmt(rule.retry_after))] if rule.retry_after is not None else []
+    source = req.source
+    if status == 429:
+        if source == "s2":
+            body = {
+                "message": "Too Many Requests. Please wait and try again or apply for a key for higher rate limits. "
+                "https://www.semanticscholar.org/product/api#api-key-form",
+                "code": "429",
+            }
+            return json_response(429, body, headers)
+        if source == "openalex":
+            return json_response(
+                429, {"error": "Rate limit exceeded", "message": "Too many requests."}, headers
+            )
+        if source == "github":
+            body = {
+                "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+                "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
+            }
+            return json_response(429, body, headers)
+        if source == "hf":
+            return json_response(429, {"error": "Too many requests, please try again later."}, headers)
+        return text_response(429, "Too Many Requests\n", headers=headers)
+    if status == 403 and source == "github":
+        body = {
+            "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
+            "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. "
+            "If you reach out to GitHub Support for help, please include the request ID 0000:FAKE.",
+        }
+        return json_response(403, body, headers)
+    reason = REASONS.get(status, "Error")
+    if source in ("s2", "github"):
+        return json_response(status, {"message": reason}, headers)
+    if source in ("openalex", "hf"):
+        return json_response(status, {"error": reason}, headers)
+    html = (
+        f"<html><head><title>{status} {reason}</title></head><body><h1>{status} {reason}</h1></body></html>\n"
+    )
+    return text_response(status, html, "text/html", headers)
+
+
+def _fmt(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from http import HTTPStatus
+from typing import Any, Final
 
 Json = Any
+REASONS: Final = {s.value: s.phrase for s in HTTPStatus}
+"""The reason phrase of every status code, for status lines and error bodies."""
 
 
 @dataclass(slots=True)

@@ -107,12 +107,9 @@ def render_work(work: Work, score: float = 1.0) -> dict[str, Json]:
             "published": _date_parts(work.publication_date, work.year),
         }
     )
-    if work.volume:
-        message["volume"] = work.volume
-    if work.issue:
-        message["issue"] = work.issue
-    if work.pages:
-        message["page"] = work.pages
+    for key, value in (("volume", work.volume), ("issue", work.issue), ("page", work.pages)):
+        if value:
+            message[key] = value
     if wtype == "posted-content":
         message["posted"] = _date_parts(work.publication_date, work.year)
         message["subtype"] = "preprint"
@@ -127,6 +124,12 @@ def _envelope(kind: str, message: Json) -> dict[str, Json]:
 
 def _failure(status: int, kind: str, errors: list[dict[str, Json]]) -> Response:
     return json_response(status, {"status": "failed", "message-type": kind, "message": errors})
+
+
+def _integer_not_valid(req: Request, param: str, message: str) -> Response:
+    """The 400 Crossref sends when the integer parameter ``param`` is malformed or out of range."""
+    error = {"type": "integer-not-valid", "value": req.param(param), "message": message}
+    return _failure(400, "validation-failure", [error])
 
 
 def handle(req: Request, ctx: Context) -> Response:
@@ -179,28 +182,14 @@ def _list(req: Request, ctx: Context) -> Response:
     rows = _int(req, "rows", ROWS_DEFAULT)
     offset = _int(req, "offset", 0)
     if rows is None or not 0 <= rows <= ROWS_MAX:
-        return _failure(
-            400,
-            "validation-failure",
-            [
-                {
-                    "type": "integer-not-valid",
-                    "value": req.param("rows"),
-                    "message": f"Integer specified as {req.param('rows')} but must be a positive integer less than or equal to {ROWS_MAX}.",
-                }
-            ],
+        return _integer_not_valid(
+            req,
+            "rows",
+            f"Integer specified as {req.param('rows')} but must be a positive integer less than or equal to {ROWS_MAX}.",
         )
     if offset is None or not 0 <= offset <= OFFSET_MAX:
-        return _failure(
-            400,
-            "validation-failure",
-            [
-                {
-                    "type": "integer-not-valid",
-                    "value": req.param("offset"),
-                    "message": f"Offset must be a positive integer less than or equal to {OFFSET_MAX}.",
-                }
-            ],
+        return _integer_not_valid(
+            req, "offset", f"Offset must be a positive integer less than or equal to {OFFSET_MAX}."
         )
     listed: list[Work] = ctx.cached(
         "crossref-listed", lambda: [w for w in ctx.works("crossref") if in_crossref(w)]

@@ -336,13 +336,22 @@ def _search_hits(ctx: Context, query: str, year: str | None) -> list[tuple[Work,
     return hits
 
 
-def _search(req: Request, ctx: Context) -> Response:
+def _query_and_fields(req: Request) -> tuple[str, list[str]] | Response:
+    """A title search's required ``query`` and its ``fields`` (or the 400 S2 sends for either)."""
     query = req.param("query")
     if not query:
         return _error(400, "Missing required parameter: 'query'")
     fields = _fields(req, PAPER_FIELDS)
     if isinstance(fields, Response):
         return fields
+    return query, fields
+
+
+def _search(req: Request, ctx: Context) -> Response:
+    asked = _query_and_fields(req)
+    if isinstance(asked, Response):
+        return asked
+    query, fields = asked
     args = _page_args(req)
     if isinstance(args, Response):
         return args
@@ -371,12 +380,10 @@ def _bulk(req: Request, ctx: Context) -> Response:
 
 
 def _match(req: Request, ctx: Context) -> Response:
-    query = req.param("query")
-    if not query:
-        return _error(400, "Missing required parameter: 'query'")
-    fields = _fields(req, PAPER_FIELDS)
-    if isinstance(fields, Response):
-        return fields
+    asked = _query_and_fields(req)
+    if isinstance(asked, Response):
+        return asked
+    query, fields = asked
     hits = _search_hits(ctx, query, req.param("year"))
     if not hits or coverage(query, hits[0][0].title) < MATCH_MIN_COVERAGE:
         return _error(404, "Title match not found")

@@ -13,7 +13,7 @@ import pytest
 
 from enrich.errors import InputError
 from fakeapis import FakeApis
-from fakeapis.catalog import load_catalog
+from fakeapis.catalog_load import load_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = ROOT / "tests" / "data" / "catalog.jsonl"
