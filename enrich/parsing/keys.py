@@ -54,7 +54,6 @@ is added only on complete ties). Without a previous version the ids are exactly 
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -63,6 +62,7 @@ from typing import Any, Final, Protocol
 from rapidfuzz import fuzz, process
 
 from enrich.ids import Ids, id_keys, normalize_title
+from enrich.ids.title import short_hash, title_hash_key
 from enrich.util import UnionFind
 
 __all__ = [
@@ -95,7 +95,7 @@ _RANK: Final = {
 
 
 def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return short_hash(text, "sha256")
 
 
 def _paper_ids(ids: Ids) -> list[str]:
@@ -194,8 +194,10 @@ def _sort_key(key: str) -> tuple[int, str]:
 
 def _public(key: str) -> str:
     kind, _, value = key.partition(":")
-    if kind in {"title", "url"}:
-        return f"{kind}:{_digest(value)}"
+    if kind == "title":
+        return title_hash_key(value, "sha256")  # a frozen contract (see title_hash_key)
+    if kind == "url":
+        return f"url:{_digest(value)}"
     return key
 
 
