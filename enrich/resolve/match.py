@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from enrich.ids import Ids, normalize_title
+from enrich.markup import strip_tags
 from enrich.records import FetchStatus, WorkRecord
 from enrich.resolve.types import MatchEvidence, MatchMethod
 
@@ -226,12 +227,10 @@ def _author_listed(query_author: str | None, record: WorkRecord) -> bool:
     return wanted is not None and any(wanted in _name_words(a.name) for a in record.authors[1:])
 
 
-_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>")
-
-
 def _strip_markup(title: str) -> str:
-    """Drop HTML/JATS tags (Crossref titles carry ``<i>``, ``<sub>``, ``<scp>``) and collapse spaces."""
-    return " ".join(_TAG.sub("", title).split())
+    """Drop HTML/JATS tags (Crossref titles carry ``<i>``, ``<sub>``, ``<scp>``) and collapse spaces
+    (:func:`enrich.markup.strip_tags`: ``H<sub>2</sub>O`` compares as ``H2O``, entities are kept)."""
+    return strip_tags(title, tags="html", gap="", unescape=False)
 
 
 def _split_subtitle(raw: str) -> tuple[str, str] | None:
