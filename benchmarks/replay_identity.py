@@ -97,7 +97,7 @@ def synthetic(n: int) -> int:
         if roll > 0.99:
             tonight.append(dataclasses.replace(entry(n + k), section=e.section))  # added
     rewrite = [
-        dataclasses.replace(e, title=_typo(e.title or "", rng), arxiv_id=None, entry_id=f"l:new{k:013x}")
+        dataclasses.replace(e, title=_typo(e.title or "", rng), ids=Ids(), entry_id=f"l:new{k:013x}")
         for k, e in enumerate(before)
     ]
     for label, after in (
