@@ -27,6 +27,7 @@ import sys
 import time
 from pathlib import Path
 
+from enrich.ids import Ids
 from enrich.parsing.carry_ids import PreviousEntry, carry_entry_ids
 from enrich.replay import load_history, replay
 
@@ -82,7 +83,7 @@ def synthetic(n: int) -> int:
     def entry(k: int) -> PreviousEntry:
         title = " ".join(rng.choice(words) for _ in range(rng.randint(5, 10))).capitalize()
         arxiv = f"{23 + k // 100000}{k // 10000 % 12 + 1:02d}.{k % 10000:05d}" if k % 2 else None
-        return PreviousEntry(f"l:{k:016x}", f"Section {k // 500}", "paper", None, title, arxiv_id=arxiv)
+        return PreviousEntry(f"l:{k:016x}", f"Section {k // 500}", "paper", None, title, Ids(arxiv_id=arxiv))
 
     before = [entry(k) for k in range(n)]
     tonight: list[PreviousEntry] = []
@@ -96,7 +97,7 @@ def synthetic(n: int) -> int:
         if roll > 0.99:
             tonight.append(dataclasses.replace(entry(n + k), section=e.section))  # added
     rewrite = [
-        dataclasses.replace(e, title=_typo(e.title or "", rng), arxiv_id=None, entry_id=f"l:new{k:013x}")
+        dataclasses.replace(e, title=_typo(e.title or "", rng), ids=Ids(), entry_id=f"l:new{k:013x}")
         for k, e in enumerate(before)
     ]
     for label, after in (

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 def load(table: str, snapshot: str = "latest", root: str | None = None, **kwargs: Any) -> pd.DataFrame:
     """Load one snapshot table (``entries``, ``works``, ``repos``, ``hf_items``, ``metrics_history``...)."""
-    from enrich.snapshot import load as _load
+    from enrich.snapshot_read import load as _load
 
     return _load(table, snapshot=snapshot, root=root, **kwargs)
 

@@ -10,7 +10,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from enrich.ids import Ids
+from enrich.ids import WORK_ID_COLUMNS, Ids
 
 
 class FetchStatus(enum.StrEnum):
@@ -74,16 +74,7 @@ class WorkRecord:
     @property
     def ids(self) -> Ids:
         """The identifiers this record carries (work-level: see :meth:`enrich.ids.Ids.scholarly`)."""
-        return Ids(
-            arxiv_id=self.arxiv_id,
-            doi=self.doi,
-            pmid=self.pmid,
-            pmcid=self.pmcid,
-            acl_id=self.acl_id,
-            corpus_id=self.corpus_id,
-            s2_paper_id=self.s2_paper_id,
-            openalex_id=self.openalex_id,
-        ).scholarly()
+        return Ids.of(self, WORK_ID_COLUMNS).scholarly()
 
 
 @dataclass(frozen=True, slots=True)

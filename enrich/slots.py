@@ -33,6 +33,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final, Literal
 
+from enrich.atomic import atomic_write
+
 __all__ = ["LEDGER_DIR", "Holder", "SlotLedger", "process_alive", "process_start"]
 
 LEDGER_DIR: Final = "enrich-slots"
@@ -118,10 +120,7 @@ class SlotLedger:
 
     def _write(self, holder: Holder) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        path = self._path(holder.key)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(json.dumps(asdict(holder), sort_keys=True), encoding="utf-8")
-        tmp.replace(path)
+        atomic_write(self._path(holder.key), json.dumps(asdict(holder), sort_keys=True).encode("utf-8"))
 
     def waiting(self, names: Sequence[str]) -> Holder:
         """Record that this process wants a slot of each of ``names`` (it holds none yet)."""

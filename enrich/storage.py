@@ -33,7 +33,7 @@ import json
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, Final
@@ -43,9 +43,9 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from enrich.errors import InputError, SnapshotError
+from enrich.manifest import DATE_PATTERN, MANIFESTS, Manifest, check_run_id, file_entry, parquet_bytes
 from enrich.outroot import parse_root
-from enrich.schemas import SCHEMA_VERSION, SCHEMAS, conform
-from enrich.snapshot import MANIFESTS, Manifest, parquet_bytes
+from enrich.schemas import SCHEMAS, conform
 from enrich.tables import Tables
 
 if TYPE_CHECKING:
@@ -69,8 +69,6 @@ FLEET_DIR: Final = "_fleet"
 """Where a fleet's night keeps its work units (:mod:`enrich.fleet`); never part of a snapshot."""
 ORPHAN_GRACE: Final = 6 * 3600.0
 """Seconds after which a part file no manifest names is taken for the leftover of a crashed write."""
-_RUN_ID: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
-_DATE: Final = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _PART: Final = re.compile(r"^part-[A-Za-z0-9._-]+\.parquet$")
 _NOT_FOUND: Final = (FileNotFoundError,)
 
@@ -199,8 +197,7 @@ def write_snapshot(url: str, tables: Tables, manifest: Manifest) -> str:
     deleted. A failure before the manifest is written leaves the previous snapshot as it was
     (:class:`~enrich.errors.SnapshotError`, and the part files written so far are deleted).
     """
-    if not _RUN_ID.match(manifest.run_id):
-        raise InputError("run_id", f"{manifest.run_id!r} is not a safe run id (letters, digits, . _ -)")
+    check_run_id(manifest.run_id)
     bucket = open_root(url)
     day = manifest.snapshot_date
     written: list[str] = []
@@ -212,13 +209,8 @@ def write_snapshot(url: str, tables: Tables, manifest: Manifest) -> str:
             rel = f"{name}/snapshot_date={day.isoformat()}/part-{manifest.run_id}.parquet"  # partition_path's layout
             written.append(rel)
             _put(bucket, rel, data)
-            files[name] = {
-                "path": rel,
-                "rows": table.num_rows,
-                "bytes": len(data),
-                "sha256": hashlib.sha256(data).hexdigest(),
-            }
-        final = replace(manifest, tables=tables.row_counts(), files=files, schema_version=SCHEMA_VERSION)
+            files[name] = file_entry(rel, table.num_rows, data)
+        final = manifest.written(tables.row_counts(), files)
         _put(bucket, _manifest_rel(day), final.to_json().encode())
     except (OSError, pa.ArrowException) as exc:
         for rel in written:
@@ -280,7 +272,7 @@ def list_snapshots(url: str) -> list[date]:
     days: set[date] = set()
     for info in infos:
         stem = info.base_name.removesuffix(".json")
-        if info.type == pafs.FileType.File and info.base_name.endswith(".json") and _DATE.match(stem):
+        if info.type == pafs.FileType.File and info.base_name.endswith(".json") and DATE_PATTERN.match(stem):
             with contextlib.suppress(ValueError):
                 days.add(date.fromisoformat(stem))
     return sorted(days)

@@ -12,7 +12,6 @@ DOI of a list the API refuses (HTTP 400, split in halves first) go through ``wor
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -27,6 +26,7 @@ from enrich.clients.base import BaseClient, decode_json
 from enrich.clients.policy import ClientConfig, ClientOptions
 from enrich.errors import SourceError
 from enrich.ids import normalize_doi, split_doi
+from enrich.markup import strip_tags
 from enrich.ratelimit import Pacing, utcnow
 from enrich.records import Author, FetchStatus, WorkRecord
 
@@ -54,7 +54,6 @@ DOI_LIST_SIZE = 100
 
 _JATS_BLOCK_TITLE = re.compile(r"<(jats:)?title\b[^>]*>.*?</(jats:)?title>", re.S | re.I)
 _BLOCK_TAG = re.compile(r"</?(jats:)?(p|sec|list|list-item|break)\b[^>]*>", re.I)
-_ANY_TAG = re.compile(r"<[^>]+>")
 
 
 def strip_jats(abstract: str | None) -> str | None:
@@ -67,8 +66,7 @@ def strip_jats(abstract: str | None) -> str | None:
         return None
     body = _JATS_BLOCK_TITLE.sub(" ", abstract)
     body = _BLOCK_TAG.sub(" ", body)
-    body = _ANY_TAG.sub("", body)
-    return clean(html.unescape(body))
+    return strip_tags(body, tags="any", gap="", unescape=True) or None
 
 
 def _date(parts: Any) -> str | None:

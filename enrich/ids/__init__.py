@@ -31,7 +31,7 @@ Face), :mod:`enrich.ids.title`, :mod:`enrich.ids.model` (:class:`Ids`, :class:`L
 from __future__ import annotations
 
 from enrich.ids.extract import extract_ids
-from enrich.ids.model import ID_ORDER, ID_PREFIX, Ids, Lookup, id_keys
+from enrich.ids.model import ENTRY_ID_COLUMNS, ID_ORDER, ID_PREFIX, WORK_ID_COLUMNS, Ids, Lookup, id_keys
 from enrich.ids.papers import (
     ARXIV_DOI_PREFIX,
     arxiv_datacite_doi,
@@ -52,8 +52,10 @@ from enrich.ids.title import normalize_title
 
 __all__ = [
     "ARXIV_DOI_PREFIX",
+    "ENTRY_ID_COLUMNS",
     "ID_ORDER",
     "ID_PREFIX",
+    "WORK_ID_COLUMNS",
     "Ids",
     "Lookup",
     "arxiv_datacite_doi",

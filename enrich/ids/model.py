@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from enrich.ids.papers import ARXIV_DOI_PREFIX, datacite_arxiv_id, normalize_arxiv_id, normalize_doi
 
@@ -39,24 +39,26 @@ class Ids:
     hf_id: str | None = None
 
     @classmethod
-    def from_row(cls, row: Mapping[str, object]) -> Ids:
-        """The scholarly ids held in a mapping by their field names (a ``works`` row, say)."""
+    def of(cls, holder: object, columns: Mapping[str, str]) -> Ids:
+        """The ids a record or entry holds as flat attributes: ``columns`` maps each :class:`Ids`
+        field to its attribute (:data:`WORK_ID_COLUMNS`, :data:`ENTRY_ID_COLUMNS`); an attribute the
+        holder lacks is ``None``. The one way ``.ids`` of an ``Entry``, a ``WorkRecord`` and a
+        previous entry is built."""
+        return cls(**{name: getattr(holder, column, None) for name, column in columns.items()})
 
-        def text(name: str) -> str | None:
-            value = row.get(name)
-            return None if value is None else str(value)
-
-        corpus = row.get("corpus_id")
-        return cls(
-            arxiv_id=text("arxiv_id"),
-            doi=text("doi"),
-            pmid=text("pmid"),
-            pmcid=text("pmcid"),
-            acl_id=text("acl_id"),
-            corpus_id=None if corpus is None else int(str(corpus)),
-            s2_paper_id=text("s2_paper_id"),
-            openalex_id=text("openalex_id"),
-        )
+    @classmethod
+    def from_row(cls, row: Mapping[str, object], columns: Mapping[str, str] | None = None) -> Ids:
+        """The ids held in a table row (a dict as ``pyarrow.Table.to_pylist`` gives it): by default
+        the scholarly ids of a ``works`` row (:data:`WORK_ID_COLUMNS`), or the id columns of an
+        ``entries`` row with :data:`ENTRY_ID_COLUMNS`. Integers are read as ``int``, the rest as ``str``."""
+        values: dict[str, Any] = {}
+        for name, column in (WORK_ID_COLUMNS if columns is None else columns).items():
+            value = row.get(column)
+            if value is None:
+                values[name] = None
+            else:
+                values[name] = int(str(value)) if name in _INT_FIELDS else str(value)
+        return cls(**values)
 
     def scholarly(self) -> Ids:
         """The work-level view: scholarly ids only (no version, repo or Hub id), the DOI lower case,
@@ -75,6 +77,26 @@ class Ids:
             openalex_id=self.openalex_id,
         )
 
+
+WORK_ID_COLUMNS: Final[Mapping[str, str]] = {
+    name: name
+    for name in ("arxiv_id", "doi", "pmid", "pmcid", "acl_id", "corpus_id", "s2_paper_id", "openalex_id")
+}
+"""The scholarly ids of a work (``WorkRecord`` attributes, ``works`` columns): same names as :class:`Ids`."""
+ENTRY_ID_COLUMNS: Final[Mapping[str, str]] = {
+    "arxiv_id": "arxiv_id",
+    "arxiv_version": "arxiv_version",
+    "doi": "doi",
+    "pmid": "pmid",
+    "pmcid": "pmcid",
+    "acl_id": "acl_id",
+    "corpus_id": "s2_corpus_id",
+    "github_repo": "github_repo",
+    "hf_kind": "hf_kind",
+    "hf_id": "hf_id",
+}
+""":class:`Ids` field -> its column in the ``entries`` table (and attribute of an ``Entry``)."""
+_INT_FIELDS: Final = frozenset({"arxiv_version", "corpus_id"})
 
 ID_ORDER: Final = ("arxiv_id", "doi", "pmid", "pmcid", "acl_id", "corpus_id", "openalex_id")
 """Scholarly identifiers, strongest first (a derived ``work_id`` takes the first present)."""

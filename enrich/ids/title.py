@@ -1,11 +1,13 @@
-"""The matching key for titles (:func:`normalize_title`)."""
+"""The matching key for titles (:func:`normalize_title`) and the hashed title keys built on it
+(:func:`short_hash`, :func:`title_hash_key`)."""
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import unicodedata
-from typing import Final
+from typing import Final, Literal
 
 # ---------------------------------------------------------------- titles
 
@@ -31,3 +33,35 @@ def normalize_title(text: str) -> str:
         text = "".join(c for c in text if not unicodedata.combining(c))
     text = unicodedata.normalize("NFKC", text).casefold()
     return _NON_WORD.sub(" ", text).strip()
+
+
+# ---------------------------------------------------------------- hashed title keys
+
+HashName = Literal["sha256", "sha1"]
+"""The digests a stored key may be built with (see :func:`title_hash_key`)."""
+
+
+def short_hash(text: str, algorithm: HashName) -> str:
+    """The first 16 hex digits of ``algorithm`` over ``text`` in UTF-8.
+
+    >>> short_hash("attention is all you need", "sha256")
+    '4a1c934d3d98f3ce'
+    """
+    digest = hashlib.sha256 if algorithm == "sha256" else hashlib.sha1
+    return digest(text.encode("utf-8")).hexdigest()[:16]
+
+
+def title_hash_key(normalized: str, algorithm: HashName) -> str:
+    """``title:<16 hex>``: the key of a work known only by its (already normalised) title.
+
+    Two algorithms, both frozen contracts: their values are stored in every snapshot and read back
+    night after night, so neither may change and they must not be unified. SHA-256 gives the
+    ``work_key`` of the ``entries`` table (:func:`enrich.parsing.keys.work_keys`, which also hashes
+    ``url:`` keys and entry ids with SHA-256); SHA-1 gives the derived ``work_id`` of the ``works``
+    table (:func:`enrich.resolve.idmap.title_key`), also remembered in the work-id map's SQLite file.
+    The prefix is ``title:`` in both (also a contract): the two columns are never compared.
+
+    >>> title_hash_key("attention is all you need", "sha1")
+    'title:37f63852cdfb0690'
+    """
+    return "title:" + short_hash(normalized, algorithm)

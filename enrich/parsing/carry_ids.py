@@ -34,11 +34,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Protocol
+from typing import Any, ClassVar, Final, Protocol
 
 from rapidfuzz import fuzz, process
 
-from enrich.ids import Ids, normalize_title
+from enrich.ids import ENTRY_ID_COLUMNS, Ids, normalize_title
 from enrich.parsing.keys import _digest, _duplicate_key, _identity, _paper_ids, _text_key, _thing_ids
 
 __all__ = [
@@ -89,35 +89,24 @@ class IdentityFields(Protocol):
 class PreviousEntry:
     """An entry of the previous snapshot, as carry-over needs it (see :meth:`from_row`)."""
 
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "entry_id",
+        "section",
+        "kind",
+        "name",
+        "title",
+        *(c for c in ENTRY_ID_COLUMNS.values() if c != "arxiv_version"),  # carry-over reads no version
+        "urls",
+    )
+    """The ``entries`` columns :meth:`from_row` reads (the only ones worth turning into dicts)."""
+
     entry_id: str
     section: str | None
     kind: str
     name: str | None
     title: str | None
-    arxiv_id: str | None = None
-    doi: str | None = None
-    pmid: str | None = None
-    pmcid: str | None = None
-    acl_id: str | None = None
-    s2_corpus_id: int | None = None
-    github_repo: str | None = None
-    hf_id: str | None = None
-    hf_kind: str | None = None
+    ids: Ids
     urls: tuple[str, ...] = ()
-
-    @property
-    def ids(self) -> Ids:
-        return Ids(
-            arxiv_id=self.arxiv_id,
-            doi=self.doi,
-            pmid=self.pmid,
-            pmcid=self.pmcid,
-            acl_id=self.acl_id,
-            corpus_id=self.s2_corpus_id,
-            github_repo=self.github_repo,
-            hf_kind=self.hf_kind,
-            hf_id=self.hf_id,
-        )
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> PreviousEntry:
@@ -127,22 +116,13 @@ class PreviousEntry:
             value = row.get(column)
             return None if value is None else str(value)
 
-        corpus = row.get("s2_corpus_id")
         return cls(
             entry_id=str(row["entry_id"]),
             section=text("section"),
             kind=str(row["kind"]),
             name=text("name"),
             title=text("title"),
-            arxiv_id=text("arxiv_id"),
-            doi=text("doi"),
-            pmid=text("pmid"),
-            pmcid=text("pmcid"),
-            acl_id=text("acl_id"),
-            s2_corpus_id=None if corpus is None else int(corpus),
-            github_repo=text("github_repo"),
-            hf_id=text("hf_id"),
-            hf_kind=text("hf_kind"),
+            ids=Ids.from_row(row, ENTRY_ID_COLUMNS),
             urls=tuple(str(u) for u in row.get("urls") or ()),
         )
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from enrich.errors import InputError
-from enrich.ids import Ids, extract_ids
+from enrich.ids import ENTRY_ID_COLUMNS, Ids, extract_ids
 
 __all__ = [
     "KINDS",
@@ -95,18 +95,7 @@ class Entry:
     @property
     def ids(self) -> Ids:
         """The identifiers read off this entry (its flat id columns are this value's fields)."""
-        return Ids(
-            arxiv_id=self.arxiv_id,
-            arxiv_version=self.arxiv_version,
-            doi=self.doi,
-            pmid=self.pmid,
-            pmcid=self.pmcid,
-            acl_id=self.acl_id,
-            corpus_id=self.s2_corpus_id,
-            github_repo=self.github_repo,
-            hf_kind=self.hf_kind,
-            hf_id=self.hf_id,
-        )
+        return Ids.of(self, ENTRY_ID_COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)

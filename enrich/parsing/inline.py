@@ -123,7 +123,11 @@ def _text(out: list[Seg], text: str) -> None:
 
 
 def plain(segs: list[Seg] | tuple[Seg, ...]) -> str:
-    """The visible text of ``segs`` (images dropped), whitespace collapsed."""
+    """The visible text of ``segs`` (images dropped), whitespace collapsed.
+
+    Not a markup stripper: :func:`tokenize` already dropped inline HTML as tokens of its one pass
+    over list markdown; text that sources send is stripped by :func:`enrich.markup.strip_tags`.
+    """
     return " ".join("".join([s.text for s in segs if s.kind != "image"]).split())
 
 

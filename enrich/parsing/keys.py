@@ -27,11 +27,11 @@ Entry ids carried over from a list's previous version: :mod:`enrich.parsing.carr
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from typing import Final
 
 from enrich.ids import Ids, id_keys, normalize_title
+from enrich.ids.title import short_hash, title_hash_key
 from enrich.util import UnionFind
 
 __all__ = ["assign_entry_ids", "entry_identity", "work_keys"]
@@ -52,7 +52,7 @@ _RANK: Final = {
 
 
 def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return short_hash(text, "sha256")
 
 
 def _paper_ids(ids: Ids) -> list[str]:
@@ -151,8 +151,10 @@ def _sort_key(key: str) -> tuple[int, str]:
 
 def _public(key: str) -> str:
     kind, _, value = key.partition(":")
-    if kind in {"title", "url"}:
-        return f"{kind}:{_digest(value)}"
+    if kind == "title":
+        return title_hash_key(value, "sha256")  # a frozen contract (see title_hash_key)
+    if kind == "url":
+        return f"url:{_digest(value)}"
     return key
 
 

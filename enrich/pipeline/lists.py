@@ -122,13 +122,11 @@ def parse_lists(lists_dir: Path, previous: PreviousSnapshot | None = None) -> Pa
     from enrich.parsing import assign_work_keys
 
     if previous is not None:
-        from dataclasses import fields
-
         from enrich.parsing.carry_ids import PreviousEntry
         from enrich.schemas import ENTRIES_SCHEMA, conform
 
         # only the columns carry-over reads become dicts (not the texts it never compares)
-        columns = ["list_id", "line", *(f.name for f in fields(PreviousEntry))]
+        columns = ["list_id", "line", *PreviousEntry.COLUMNS]
         entries = carry_entry_ids(
             entries, conform(previous.entries, ENTRIES_SCHEMA).select(columns).to_pylist()
         )

@@ -10,16 +10,15 @@ while an accepted match is kept for good (title -> id resolutions are immutable 
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from enrich.ids import Ids, normalize_title
 from enrich.records import Author, FetchStatus, WorkRecord
 from enrich.resolve.match import TitleMatch, TitleQuery
+from enrich.resolve.store import SQLiteStore
 from enrich.resolve.types import MatchEvidence, MatchMethod
 
 DEFAULT_NONE_TTL = timedelta(days=30)
@@ -63,26 +62,17 @@ def _evidence_from_json(text: str) -> MatchEvidence:
     return MatchEvidence(**data)
 
 
-class ResolutionCache:
-    """Title -> decision memory across nights. ``path`` may be ``":memory:"`` in tests."""
+class ResolutionCache(SQLiteStore):
+    """Title -> decision memory across nights. ``path`` may be ``":memory:"`` in tests.
+
+    Every stored decision is committed at once (:meth:`put`), so a failed night keeps what it learnt.
+    """
+
+    SCHEMA = _SCHEMA
 
     def __init__(self, path: Path | str, *, none_ttl: timedelta = DEFAULT_NONE_TTL) -> None:
-        if isinstance(path, Path):
-            path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path))
-        self._db.executescript(_SCHEMA)
+        super().__init__(path)
         self.none_ttl = none_ttl
-
-    def __enter__(self) -> ResolutionCache:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._db.close()
 
     def get(self, query: TitleQuery, *, now: datetime | None = None) -> TitleMatch | None:
         """The stored decision for ``query`` (re-keyed to its ``work_key``), or None."""
@@ -124,7 +114,7 @@ class ResolutionCache:
                 (now or datetime.now(UTC)).isoformat(),
             ),
         )
-        self._db.commit()
+        self.commit()
         return True
 
     def __len__(self) -> int:

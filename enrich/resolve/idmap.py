@@ -13,21 +13,21 @@ kept as aliases.
 
 from __future__ import annotations
 
-import hashlib
-import sqlite3
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from types import TracebackType
 
 from enrich.ids import ID_ORDER, ID_PREFIX, Ids, normalize_title
+from enrich.ids.title import title_hash_key
+from enrich.resolve.store import SQLiteStore
 
 
 def title_key(title: str) -> str | None:
-    """``title:<16 hex>`` from the normalised title; None for an empty title."""
+    """``title:<16 hex>`` (SHA-1, a frozen contract: :func:`enrich.ids.title.title_hash_key`) from the
+    normalised title; None for an empty title."""
     norm = normalize_title(title)
     if not norm:
         return None
-    return "title:" + hashlib.sha1(norm.encode("utf-8")).hexdigest()[:16]
+    return title_hash_key(norm, "sha1")
 
 
 def work_id_for(ids: Ids, title: str | None) -> str:
@@ -61,7 +61,7 @@ CREATE INDEX IF NOT EXISTS work_ids_by_seq ON work_ids (seq);
 """
 
 
-class WorkIdMap:
+class WorkIdMap(SQLiteStore):
     """Identifier -> work id memory on SQLite (``":memory:"`` for tests).
 
     ``assign`` is called once per work per run with that work's identifier keys (and, for works
@@ -73,29 +73,13 @@ class WorkIdMap:
     Every look-up is indexed (``id_key`` is the primary key, ``work_id`` and ``seq`` have indexes).
     """
 
+    SCHEMA = _SCHEMA
+
     def __init__(self, path: Path | str) -> None:
-        if isinstance(path, Path):
-            path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path))
-        self._db.executescript(_SCHEMA)
+        super().__init__(path)
         self._claimed: set[str] = set()
         row = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM work_ids").fetchone()
         self._seq = int(row[0])
-
-    def __enter__(self) -> WorkIdMap:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if exc_type is not None:
-            self._db.rollback()
-        self.close()
-
-    def close(self) -> None:
-        """Commit the run's assignments (one transaction) and close the database."""
-        self._db.commit()
-        self._db.close()
 
     def start_run(self) -> None:
         """Forget which ids this run has handed out (called by ``resolve_works``)."""

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from enrich.ids import normalize_title
+from enrich.markup import strip_tags
 
 # --- weights (log-odds) -----------------------------------------------------------------------
 TITLE_EXACT = 7.0  # every word aligned, no typos
@@ -90,12 +91,10 @@ class TitleComparison:
     subtitle_dropped: bool
 
 
-_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>")
-
-
 def _strip_markup(title: str) -> str:
-    """Drop HTML/JATS tags (Crossref titles carry ``<i>``, ``<sub>``, ``<scp>``) and collapse spaces."""
-    return " ".join(_TAG.sub("", title).split())
+    """Drop HTML/JATS tags (Crossref titles carry ``<i>``, ``<sub>``, ``<scp>``) and collapse spaces
+    (:func:`enrich.markup.strip_tags`: ``H<sub>2</sub>O`` compares as ``H2O``, entities are kept)."""
+    return strip_tags(title, tags="html", gap="", unescape=False)
 
 
 def _split_subtitle(raw: str) -> tuple[str, str] | None:

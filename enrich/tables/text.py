@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
-_TAG: Final = re.compile(r"</?[A-Za-z][A-Za-z0-9:_.-]*(?:\s[^<>]*)?/?>")
+from enrich.markup import strip_tags
+
 _JATS_HEADING: Final = re.compile(
     r"^\s*<jats:title>\s*(?:abstract|summary)\s*[.:]?\s*</jats:title>", re.IGNORECASE
 )
-_SPACES: Final = re.compile(r"\s+")
 
 
 def clean_text(text: str | None) -> str | None:
-    """Tags stripped, HTML entities decoded, whitespace collapsed; ``None`` for empty."""
+    """Tags stripped, HTML entities decoded, whitespace collapsed (:func:`enrich.markup.strip_tags`);
+    ``None`` for empty."""
     if text is None:
         return None
-    text = html.unescape(_TAG.sub(" ", text))
-    text = _SPACES.sub(" ", text).strip()
-    return text or None
+    return strip_tags(text, tags="xml", gap=" ", unescape=True) or None
 
 
 def clean_abstract(text: str | None) -> str | None:

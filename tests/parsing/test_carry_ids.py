@@ -203,7 +203,7 @@ def test_an_unmatched_entry_never_takes_an_id_already_used() -> None:
 def test_previous_entry_from_a_snapshot_row() -> None:
     (entry,) = parse_text(f"* **Foo**: The foo paper. [paper](https://arxiv.org/abs/{A})\n", "l")
     prev = PreviousEntry.from_row(_row(entry) | {"urls": list(entry.urls)})
-    assert prev.entry_id == entry.entry_id and prev.arxiv_id == A and prev.urls == entry.urls
+    assert prev.entry_id == entry.entry_id and prev.ids.arxiv_id == A and prev.urls == entry.urls
     assert carry_entry_ids([prev], [entry]) == [entry.entry_id]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from enrich.ids import Ids
+from enrich.ids import ENTRY_ID_COLUMNS, Ids
 from enrich.records import Author, FetchStatus, WorkRecord
 
 T0 = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
@@ -32,14 +32,7 @@ class FakeEntry:
 
     @property
     def ids(self) -> Ids:
-        return Ids(
-            arxiv_id=self.arxiv_id,
-            doi=self.doi,
-            pmid=self.pmid,
-            pmcid=self.pmcid,
-            acl_id=self.acl_id,
-            corpus_id=self.s2_corpus_id,
-        )
+        return Ids.of(self, ENTRY_ID_COLUMNS)
 
 
 def rec(

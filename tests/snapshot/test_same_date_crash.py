@@ -21,6 +21,7 @@ import pytest
 
 import enrich.snapshot as snap
 from enrich import pipeline
+from enrich.atomic import atomic_write, fsync_dir
 from enrich.clients import Clients
 from enrich.config import SOURCES, Credentials, Endpoints
 from enrich.records import HfRecord, RepoRecord
@@ -83,8 +84,8 @@ def dying_at(step: int | None, monkeypatch: pytest.MonkeyPatch) -> Iterator[list
 
     with monkeypatch.context() as m:
         m.setattr(snap, "parquet_bytes", wrap("parquet", snap.parquet_bytes))
-        m.setattr(snap, "_write_atomic", wrap("write", snap._write_atomic))
-        m.setattr(snap, "_fsync_dir", wrap("fsync", snap._fsync_dir))
+        m.setattr("enrich.snapshot.atomic_write", wrap("write", atomic_write))
+        m.setattr("enrich.snapshot.fsync_dir", wrap("fsync", fsync_dir))
         m.setattr(shutil, "rmtree", wrap("rmtree", shutil.rmtree))
         m.setattr(Path, "rename", wrap("rename", Path.rename))
         yield steps

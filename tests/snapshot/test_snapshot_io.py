@@ -13,6 +13,7 @@ import pytest
 
 import enrich
 import enrich.snapshot as snap
+from enrich.atomic import atomic_write
 from enrich.errors import InputError, SnapshotError
 from enrich.records import SourceStats
 from enrich.snapshot import (
@@ -205,17 +206,17 @@ def test_crash_before_the_manifest_is_written_is_rolled_forward_by_next_write(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_snapshot(tmp_path, build(lora_night(T1), D1), manifest(D1, "night-1"))
-    real = snap._write_atomic
+    real = atomic_write
 
     def dying(path: Path, data: bytes) -> None:
         if path.parent.name == "manifests":
             raise Crash
         real(path, data)
 
-    monkeypatch.setattr(snap, "_write_atomic", dying)
+    monkeypatch.setattr("enrich.snapshot.atomic_write", dying)
     with pytest.raises(Crash):
         write_snapshot(tmp_path, build(lora_night(T2), D2), manifest(D2, "night-2"))
-    monkeypatch.setattr(snap, "_write_atomic", real)
+    monkeypatch.setattr("enrich.snapshot.atomic_write", real)
     assert not (tmp_path / "manifests" / "2026-11-21.json").exists()
     assert list_snapshots(tmp_path) == [D1, D2]  # committed: read through its journal
     assert read_manifest(tmp_path, D2).run_id == "night-2"
