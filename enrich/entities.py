@@ -29,7 +29,7 @@ is first linked to a paper.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
@@ -172,8 +172,9 @@ def build_entities(
     hf_items: Sequence[Mapping[str, Any]],
     *,
     toolkit_min: int = TOOLKIT_MIN_PAPERS,
-) -> tuple[list[Row], dict[str, str]]:
-    """The ``entities`` rows (unsorted) and ``entry_id -> entity_id`` (see the module docstring)."""
+) -> tuple[Iterator[Row], dict[str, str]]:
+    """The ``entities`` rows (unsorted, made one at a time as the iterator is read: consume it once)
+    and ``entry_id -> entity_id`` (see the module docstring)."""
     links, counts = candidate_links(entries, works, repos, hf_items)
     owner = assign(links, counts, toolkit_min=toolkit_min)
     work_rows = {str(w["work_id"]): w for w in works}
@@ -225,7 +226,18 @@ def build_entities(
         members[eid]["entries"].add(str(e["entry_id"]))
         members[eid]["lists"].add(str(e["list_id"]))
 
-    rows: list[Row] = []
+    return _entity_rows(members, owner, joined, work_rows, repo_rows, hf_rows), entity_of
+
+
+def _entity_rows(
+    members: Mapping[str, Mapping[str, set[str]]],
+    owner: Mapping[str, tuple[str, tuple[Link, ...]]],
+    joined: Mapping[str, str],
+    work_rows: Mapping[str, Mapping[str, Any]],
+    repo_rows: Mapping[str, Mapping[str, Any]],
+    hf_rows: Mapping[str, Mapping[str, Any]],
+) -> Iterator[Row]:
+    """One ``entities`` row per entity of ``members``, in its order (see :func:`build_entities`)."""
     for eid, m in members.items():
         work = work_rows.get(eid) if eid in m["work"] else None
         repo_ids = sorted(m["repos"])
@@ -275,5 +287,4 @@ def build_entities(
         for column in _WORK_COUNTS:
             row[column] = work.get(column) if work is not None else None
             row[f"{column}_as_of"] = work.get(f"{column}_as_of") if work is not None else None
-        rows.append(row)
-    return rows, entity_of
+        yield row
