@@ -127,13 +127,11 @@ def parse_lists(lists_dir: Path, previous: PreviousSnapshot | None = None) -> Pa
         from enrich.parsing.keys import PreviousEntry
         from enrich.schemas import ENTRIES_SCHEMA, conform
 
-        # only the columns carry-over reads become dicts (not the texts it never compares), a slice
-        # at a time: each row is kept as a PreviousEntry, never every row as a dict at once
+        # only the columns carry-over reads become dicts (not the texts it never compares)
         columns = ["list_id", "line", *(f.name for f in fields(PreviousEntry))]
-        table = conform(previous.entries, ENTRIES_SCHEMA).select(columns)
-        rows = (row for at in range(0, table.num_rows, 8192) for row in table.slice(at, 8192).to_pylist())
-        entries = carry_entry_ids(entries, rows)
-        del table, rows
+        entries = carry_entry_ids(
+            entries, conform(previous.entries, ENTRIES_SCHEMA).select(columns).to_pylist()
+        )
     entries = assign_work_keys(entries)  # work_key across all lists, not per list
     ids = tuple(spec.id for spec, _ in files)
     read = len(files) - len(unreadable)
@@ -149,7 +147,7 @@ def parse_lists(lists_dir: Path, previous: PreviousSnapshot | None = None) -> Pa
     return ParsedLists(tuple(entries), tuple(problems), ids, tuple(unreadable), tuple(summaries))
 
 
-def carry_entry_ids(entries: Sequence[Entry], previous_rows: Iterable[Mapping[str, Any]]) -> list[Entry]:
+def carry_entry_ids(entries: Sequence[Entry], previous_rows: Sequence[Mapping[str, Any]]) -> list[Entry]:
     """``entries`` with the ids their lists' previous versions gave them (``previous_rows``: rows of
     the previous ``entries`` table), list by list: see :func:`enrich.parsing.keys.carry_entry_ids`.
 
@@ -158,15 +156,9 @@ def carry_entry_ids(entries: Sequence[Entry], previous_rows: Iterable[Mapping[st
     from enrich.parsing.keys import PreviousEntry
     from enrich.parsing.keys import carry_entry_ids as carry
 
-    kept = [
-        (row["line"], row["entry_id"], str(row["list_id"]), PreviousEntry.from_row(row))
-        for row in previous_rows
-    ]
-    kept.sort(key=lambda k: (k[0], k[1]))  # stable: rows with the same line and id keep their order
     before: dict[str, list[PreviousEntry]] = {}
-    for _, _, list_id, previous_entry in kept:
-        before.setdefault(list_id, []).append(previous_entry)
-    del kept
+    for row in sorted(previous_rows, key=lambda r: (r["line"], r["entry_id"])):
+        before.setdefault(str(row["list_id"]), []).append(PreviousEntry.from_row(row))
     tonight: dict[str, list[int]] = {}
     for k, e in enumerate(entries):
         tonight.setdefault(e.list_id, []).append(k)
