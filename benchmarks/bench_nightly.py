@@ -283,6 +283,7 @@ def stages_main(argv: list[str]) -> int:
     )
     with ThreadPoolExecutor(max_workers=len(batches) or 1) as pool:
         fetched = list(pool.map(lambda bs: pipeline.fetch_source(clients, bs, known=known), batches.values()))
+    del batches  # each stage's inputs go as soon as the next stage has them, as in the flow
     results = pipeline.settle_missing([r for f in fetched for r in f.results], previous)
     del fetched
     works, repos, hf = pipeline.collect(results)
@@ -292,11 +293,12 @@ def stages_main(argv: list[str]) -> int:
     resolved = pipeline.resolve(
         parsed.entries, works, matches, id_map_path=cache / "work-ids.sqlite", previous=previous
     )
-    del works
+    del works, matches, plan
     built = pipeline.build(
         parsed.entries, resolved, repos, hf, snapshot_date=day, previous=previous,
         unreadable_lists=parsed.unreadable,
     )  # fmt: skip
+    del parsed, resolved, repos, hf, previous
     facts = pipeline.RunFacts(snapshot_date=day, run_id="bench", started_at=started, sources=stats)
     pipeline.write(out, built.tables, facts)
     return 3 if facts.partial else 0

@@ -4,7 +4,8 @@
     uv run --frozen python benchmarks/profile_memory.py --papers 20000 --top 12 --nights cold
 
 Generates the inputs of ``benchmarks/bench_nightly.py`` (same generator), starts the API double and
-runs the stages of ``bench_nightly.py --engine none`` (cold, then warm: the next day, same caches,
+runs the stages of ``bench_nightly.py --engine none`` and the flow's finish (the run summary, then
+the HTML report read back from the written snapshot) (cold, then warm: the next day, same caches,
 the cold night's snapshot as the previous one), each night in its own process with ``tracemalloc``
 on. After each stage it prints the Python heap traced now and the traced peak since the previous
 stage, the process's RSS now and its peak, and the source lines holding the most memory at that
@@ -114,6 +115,15 @@ def night(argv: list[str], top: int) -> int:
     facts = pipeline.RunFacts(snapshot_date=day, run_id="profile", started_at=started, sources=stats)
     pipeline.write(out, built.tables, facts)
     probe.mark("write")
+    # the flow's finish: the summary from tonight's tables, then (tables released) the report from disk
+    from enrich.report import build_report
+    from enrich.summary import render_markdown
+
+    render_markdown(pipeline.summarise(built, facts))
+    del built, previous
+    probe.mark("summary")
+    build_report(out, day.isoformat())
+    probe.mark("report")
     return 0
 
 

@@ -29,7 +29,7 @@ is first linked to a paper.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
@@ -165,6 +165,27 @@ def _oldest(values: Iterable[date | None]) -> date | None:
     return min(known) if known else None
 
 
+class _Members:
+    """What one entity gathers while :func:`build_entities` runs (a list only once something is
+    added: most entities have one work, one entry and no Hub item; duplicates go when the row is made)."""
+
+    __slots__ = ("entries", "hf", "lists", "repos", "work")
+
+    def __init__(self) -> None:
+        self.work = False  # the entity is a work (its id is the work's id)
+        self.repos: list[str] | None = None
+        self.hf: list[str] | None = None
+        self.entries: list[str] | None = None
+        self.lists: list[str] | None = None
+
+
+def _push(values: list[str] | None, value: str) -> list[str]:
+    if values is None:
+        return [value]
+    values.append(value)
+    return values
+
+
 def build_entities(
     entries: Sequence[Mapping[str, Any]],
     works: Sequence[Mapping[str, Any]],
@@ -172,8 +193,9 @@ def build_entities(
     hf_items: Sequence[Mapping[str, Any]],
     *,
     toolkit_min: int = TOOLKIT_MIN_PAPERS,
-) -> tuple[list[Row], dict[str, str]]:
-    """The ``entities`` rows (unsorted) and ``entry_id -> entity_id`` (see the module docstring)."""
+) -> tuple[Iterator[Row], dict[str, str]]:
+    """The ``entities`` rows (unsorted, made one at a time as the iterator is read: consume it once)
+    and ``entry_id -> entity_id`` (see the module docstring)."""
     links, counts = candidate_links(entries, works, repos, hf_items)
     owner = assign(links, counts, toolkit_min=toolkit_min)
     work_rows = {str(w["work_id"]): w for w in works}
@@ -203,13 +225,21 @@ def build_entities(
     def entity_of_item(item: str) -> str:
         return joined.get(item) or entity_of_artefact(item, "hf")
 
-    members: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    members: dict[str, _Members] = {}
+
+    def member(eid: str) -> _Members:
+        if (m := members.get(eid)) is None:
+            m = members[eid] = _Members()
+        return m
+
     for work_id in work_rows:
-        members[work_id]["work"].add(work_id)
+        member(work_id).work = True
     for repo_id in repo_rows:
-        members[entity_of_artefact(repo_id, "repo")]["repos"].add(repo_id)
+        m = member(entity_of_artefact(repo_id, "repo"))
+        m.repos = _push(m.repos, repo_id)
     for item in hf_rows:
-        members[entity_of_item(item)]["hf"].add(item)
+        m = member(entity_of_item(item))
+        m.hf = _push(m.hf, item)
 
     entity_of: dict[str, str] = {}
     for e in entries:
@@ -222,14 +252,27 @@ def build_entities(
         else:
             continue
         entity_of[str(e["entry_id"])] = eid
-        members[eid]["entries"].add(str(e["entry_id"]))
-        members[eid]["lists"].add(str(e["list_id"]))
+        m = member(eid)
+        m.entries = _push(m.entries, str(e["entry_id"]))
+        m.lists = _push(m.lists, str(e["list_id"]))
 
-    rows: list[Row] = []
+    return _entity_rows(members, owner, joined, work_rows, repo_rows, hf_rows), entity_of
+
+
+def _entity_rows(
+    members: Mapping[str, _Members],
+    owner: Mapping[str, tuple[str, tuple[Link, ...]]],
+    joined: Mapping[str, str],
+    work_rows: Mapping[str, Mapping[str, Any]],
+    repo_rows: Mapping[str, Mapping[str, Any]],
+    hf_rows: Mapping[str, Mapping[str, Any]],
+) -> Iterator[Row]:
+    """One ``entities`` row per entity of ``members``, in its order (see :func:`build_entities`)."""
     for eid, m in members.items():
-        work = work_rows.get(eid) if eid in m["work"] else None
-        repo_ids = sorted(m["repos"])
-        hf_ids = sorted(m["hf"])
+        work = work_rows.get(eid) if m.work else None
+        repo_ids = sorted(set(m.repos or ()))
+        hf_ids = sorted(set(m.hf or ()))
+        entry_ids = sorted(set(m.entries or ()))
         if work is not None:
             kind, name = "work", work.get("title") or eid
         elif repo_ids:
@@ -261,9 +304,9 @@ def build_entities(
             "repo_ids": repo_ids,
             "hf_item_ids": hf_ids,
             "links": entity_links,
-            "list_ids": sorted(m["lists"]),
-            "entry_ids": sorted(m["entries"]),
-            "entry_count": len(m["entries"]),
+            "list_ids": sorted(set(m.lists or ())),
+            "entry_ids": entry_ids,
+            "entry_count": len(entry_ids),
             "stars": starred[0]["stars"] if starred else None,
             "stars_repo_id": starred[0]["repo_id"] if starred else None,
             "stars_as_of": starred[0].get("stars_as_of") if starred else None,
@@ -275,5 +318,4 @@ def build_entities(
         for column in _WORK_COUNTS:
             row[column] = work.get(column) if work is not None else None
             row[f"{column}_as_of"] = work.get(f"{column}_as_of") if work is not None else None
-        rows.append(row)
-    return rows, entity_of
+        yield row

@@ -7,11 +7,13 @@ secret: source messages are already redacted one-liners from the clients.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from enrich.records import SourceStats
 
@@ -66,22 +68,34 @@ class ListLinkChecks:
     published: int = 0  # entries linking an arXiv preprint whose work now has a publisher DOI
 
 
+SLICE_ROWS = 8192  # rows turned into Python values at a time: never a whole column at once
+
+
+def _slices(table: pa.Table, columns: Sequence[str]) -> Iterator[list[list[Any]]]:
+    """``columns`` of ``table`` as Python lists, :data:`SLICE_ROWS` rows at a time."""
+    for start in range(0, table.num_rows, SLICE_ROWS):
+        part = table.select(list(columns)).slice(start, SLICE_ROWS)
+        yield [part.column(c).to_pylist() for c in columns]
+
+
+def _nonempty(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    """True where a string value is neither null nor empty (Python's truthiness), never null."""
+    return pc.fill_null(pc.not_equal(values, ""), False)
+
+
 def _published(entries: pa.Table, works: pa.Table | None) -> dict[str, int]:
     """Per list: entries that link only the arXiv preprint of a work that now has a publisher DOI."""
     needed = {"arxiv_id", "doi", "work_id", "list_id"}
     if works is None or not needed <= set(entries.column_names) or "doi" not in works.column_names:
         return {}
-    has_doi = {
-        w
-        for w, d in zip(works.column("work_id").to_pylist(), works.column("doi").to_pylist(), strict=True)
-        if d
-    }
-    out: dict[str, int] = {}
-    rows = zip(
-        *(entries.column(c).to_pylist() for c in ("list_id", "arxiv_id", "doi", "work_id")), strict=True
+    has_doi = pc.filter(works.column("work_id"), _nonempty(works.column("doi"))).combine_chunks()
+    linked = pc.fill_null(pc.is_in(entries.column("work_id"), value_set=has_doi), False)
+    rows = pc.and_(
+        pc.and_(_nonempty(entries.column("arxiv_id")), pc.invert(_nonempty(entries.column("doi")))), linked
     )
-    for list_id, arxiv_id, doi, work_id in rows:
-        if arxiv_id and not doi and work_id in has_doi:
+    out: dict[str, int] = {}
+    for (list_ids,) in _slices(entries.filter(rows), ("list_id",)):
+        for list_id in list_ids:
             out[str(list_id)] = out.get(str(list_id), 0) + 1
     return out
 
@@ -98,18 +112,22 @@ def link_checks(
     if "link_check" not in entries.column_names:
         return ()
     published = _published(entries, works)
-    cols = {c: entries.column(c).to_pylist() for c in ("list_id", "line", "title", "name", "entry_id")}
     counts: dict[str, dict[str, int]] = {}
     problems: dict[str, list[tuple[int, str, str]]] = {}
-    for i, check in enumerate(entries.column("link_check").to_pylist()):
-        if check is None:
-            continue
-        list_id = str(cols["list_id"][i])
-        per = counts.setdefault(list_id, {})
-        per[check] = per.get(check, 0) + 1
-        if check in LINK_PROBLEMS:
-            label = cols["title"][i] or cols["name"][i] or cols["entry_id"][i]
-            problems.setdefault(list_id, []).append((int(cols["line"][i]), str(label), str(check)))
+    checked = entries.filter(pc.is_valid(entries.column("link_check")))
+    for list_ids, checks in _slices(checked, ("list_id", "link_check")):
+        for list_id, check in zip(list_ids, checks, strict=True):
+            per = counts.setdefault(str(list_id), {})
+            per[check] = per.get(check, 0) + 1
+    wrong = checked.filter(pc.is_in(checked.column("link_check"), value_set=pa.array(sorted(LINK_PROBLEMS))))
+    for list_ids, checks, lines, titles, names, entry_ids in _slices(
+        wrong, ("list_id", "link_check", "line", "title", "name", "entry_id")
+    ):
+        for list_id, check, line, title, name, entry_id in zip(
+            list_ids, checks, lines, titles, names, entry_ids, strict=True
+        ):
+            label = title or name or entry_id
+            problems.setdefault(str(list_id), []).append((int(line), str(label), str(check)))
     return tuple(
         ListLinkChecks(
             lid,
@@ -145,7 +163,9 @@ def _count_valid(table: pa.Table, column: str) -> int:
 def _count_nonempty_text(table: pa.Table, column: str) -> int:
     if column not in table.column_names:
         return 0
-    return sum(1 for v in table.column(column).to_pylist() if isinstance(v, str) and v.strip())
+    return sum(
+        1 for (values,) in _slices(table, (column,)) for v in values if isinstance(v, str) and v.strip()
+    )
 
 
 def coverage(entries: pa.Table, works: pa.Table, repos: pa.Table) -> Coverage:
@@ -159,17 +179,15 @@ def coverage(entries: pa.Table, works: pa.Table, repos: pa.Table) -> Coverage:
     )
 
 
-def _values(table: pa.Table | None, key: str, value: str, label: str) -> dict[str, tuple[int, str]]:
+def _values(table: pa.Table | None, key: str, value: str, name: str) -> pa.Table | None:
+    """``key`` (as text) and ``value`` of the rows that have both, as columns named ``k`` and ``name``."""
     if table is None or key not in table.column_names or value not in table.column_names:
-        return {}
-    labels = table.column(label).to_pylist() if label in table.column_names else [None] * table.num_rows
-    out: dict[str, tuple[int, str]] = {}
-    for k, v, name in zip(
-        table.column(key).to_pylist(), table.column(value).to_pylist(), labels, strict=True
-    ):
-        if k is not None and v is not None:
-            out[str(k)] = (int(v), str(name) if name else str(k))
-    return out
+        return None
+    keys, values = table.column(key), table.column(value)
+    both = pc.and_(pc.is_valid(keys), pc.is_valid(values))
+    return pa.table(
+        {"k": pc.cast(keys.filter(both), pa.string()), name: pc.cast(values.filter(both), pa.int64())}
+    )
 
 
 def top_movers(
@@ -184,17 +202,34 @@ def top_movers(
     """The ``limit`` largest increases of ``value`` between two snapshots, keyed by ``key``.
 
     Only rows present with a value in both snapshots count; ties are broken by key so the order is
-    stable. Decreases and unchanged values are not movers.
+    stable. Decreases and unchanged values are not movers. Computed in Arrow (a join on the key):
+    only the movers' labels become Python values.
     """
-    before = _values(previous, key, value, label)
-    now = _values(current, key, value, label)
-    movers = [
-        Mover(k, now[k][1], before[k][0], now[k][0])
-        for k in now.keys() & before.keys()
-        if now[k][0] > before[k][0]
-    ]
-    movers.sort(key=lambda m: (-m.delta, m.key))
-    return tuple(movers[:limit])
+    before = _values(previous, key, value, "before")
+    now = _values(current, key, value, "after")
+    if before is None or now is None:
+        return ()
+    both = now.join(before, "k", join_type="inner")
+    up = both.filter(pc.greater(both.column("after"), both.column("before")))
+    up = up.append_column("delta", pc.subtract(up.column("after"), up.column("before")))
+    top = up.sort_by([("delta", "descending"), ("k", "ascending")]).slice(0, limit)
+    labels: dict[str, str] = {}
+    if label in current.column_names and top.num_rows:
+        keys = pc.cast(current.column(key), pa.string())
+        chosen = pc.fill_null(pc.is_in(keys, value_set=top.column("k").combine_chunks()), False)
+        for k, name in zip(
+            keys.filter(chosen).to_pylist(), current.column(label).filter(chosen).to_pylist(), strict=True
+        ):
+            labels[str(k)] = str(name) if name else str(k)
+    return tuple(
+        Mover(str(k), labels.get(str(k), str(k)), int(b), int(a))
+        for k, b, a in zip(
+            top.column("k").to_pylist(),
+            top.column("before").to_pylist(),
+            top.column("after").to_pylist(),
+            strict=True,
+        )
+    )
 
 
 def _escape(text: str) -> str:

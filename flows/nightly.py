@@ -462,11 +462,18 @@ def nightly(
         futures: list[tuple[Sequence[Batch], PrefectFuture[SourceFetch]]] = []
         for source, source_batches in batches.items():
             if source_batches:
-                future = fetch_source_task.with_options(task_run_name=f"fetch-{source}").submit(
-                    q(clients), q(source_batches), limits, q(known_repos), return_state=False
+                fetch_one = fetch_source_task.with_options(task_run_name=f"fetch-{source}")
+                futures.append(
+                    (
+                        source_batches,
+                        fetch_one.submit(
+                            q(clients), q(source_batches), limits, q(known_repos), return_state=False
+                        ),
+                    )
                 )
-                futures.append((source_batches, future))
         results, failed = _gather(futures)
+        del futures  # their states hold every source's answers: the results below are all that is kept
+    del items, batches, known_repos
     results = pipeline.settle_missing(results, previous_snapshot)
     problems.extend(failed)
     works, repos, hf = pipeline.collect(results)
@@ -475,6 +482,7 @@ def nightly(
     stats = pipeline.source_stats(
         clients, chosen, results, policy=policy, carried=previous_snapshot is not None
     )
+    del results  # the records live on in works/repos/hf
     messages = pipeline.verdict_lines(stats)
     for line in messages:
         logger.warning(line)
@@ -482,9 +490,11 @@ def nightly(
     resolved = resolve_task(
         q(parsed.entries), q(works), q(matches), cache / "work-ids.sqlite", q(previous_snapshot)
     )
+    del works, matches, plan, groups  # resolved holds what build needs
     built = build_task(
         q(parsed.entries), q(resolved), q(repos), q(hf), day, q(previous_snapshot), parsed.unreadable
     )
+    del parsed, resolved, repos, hf, previous_snapshot  # the tables (and built.previous) are all that is kept
     facts = RunFacts(
         snapshot_date=day,
         run_id=_run_id(),
@@ -499,6 +509,7 @@ def nightly(
 
         clear(fleet_root, facts.run_id)
     markdown = summary_task(q(built), facts)
+    del built  # the report reads the written snapshot: tonight's tables need not stay in memory
     from flows.report_step import report_task
 
     written = report_task(

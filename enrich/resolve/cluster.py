@@ -316,10 +316,12 @@ def resolve_works(
             clusters[root][1].append(rec)
 
     checked = _Checked(eff, rematched, {k: v.check for k, v in verdicts.items()})  # once, not per cluster
+    del dsu, rec_nodes, root_values, by_key, verdicts, named  # the clusters hold what the drafts need
     drafts = [
         _draft(es, sorted(rs, key=_record_sort_key), title_matches, title_attached, checked)
         for es, rs in clusters.values()
     ]
+    del clusters, checked, eff, rematched, title_attached
     drafts.sort(key=lambda d: (d.derived_id, d.entry_ids))
     if id_map is not None:
         id_map.start_run()

@@ -186,6 +186,10 @@ def build_tables(
         pa.array([entity_of.get(e) for e in entries_now.column("entry_id").to_pylist()], pa.string()),
     )
     del entity_of
+    entities = _Builder("entities")
+    entities.extend(entity_rows)  # made one at a time: never every entity's row at once
+    entities_now = entities.table()
+    del entity_rows, entities
 
     changes = _Builder("list_changes")
     keys = ("list_id", "entry_id")
@@ -203,7 +207,7 @@ def build_tables(
         hf_items=hf_now,
         metrics_history=metrics.table(),
         list_changes=changes.table(),
-        entities=_table("entities", entity_rows),
+        entities=entities_now,
     )
 
 
