@@ -253,7 +253,8 @@ def child_main(events_path: str, argv: list[str]) -> int:
 
 def stages_main(argv: list[str]) -> int:
     """``--engine none``: the flow's stages called in the same order without Prefect (sources in
-    parallel threads, the batches of one source in order, one ``fetch_source`` each), as
+    parallel threads, the batches of one source in order, one ``fetch_source`` each, the title
+    searches alongside the first round, then the ids only the titles found), as
     ``flows.nightly`` wires them (missing answers settled, remembered links, remembered titles)."""
     from concurrent.futures import ThreadPoolExecutor
     from datetime import UTC, datetime
@@ -273,16 +274,29 @@ def stages_main(argv: list[str]) -> int:
     )  # fmt: skip
     previous = pipeline.previous_snapshot(out, day)
     parsed = pipeline.parse_lists(lists, previous)
-    matches: dict[str, Any] = {}
     plan = pipeline.lookup_plan(parsed.entries)  # once, as the flow does
-    for group in pipeline.title_batches(plan.title_queries):
-        matches.update(pipeline.resolve_titles(clients, cache / "resolution.sqlite", group, settings.sources))
     known = pipeline.repo_states(previous)
-    batches = pipeline.plan_batches(
-        pipeline.source_items(parsed.entries, matches, known, plan=plan), settings.sources
-    )
-    with ThreadPoolExecutor(max_workers=len(batches) or 1) as pool:
-        fetched = list(pool.map(lambda bs: pipeline.fetch_source(clients, bs, known=known), batches.values()))
+    chosen = settings.sources
+    first = pipeline.plan_batches(pipeline.source_items(parsed.entries, None, known, plan=plan), chosen)
+
+    def titles() -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for group in pipeline.title_batches(plan.title_queries):
+            found.update(pipeline.resolve_titles(clients, cache / "resolution.sqlite", group, chosen))
+        return found
+
+    def fetch(batches: list[pipeline.Batch]) -> pipeline.SourceFetch:
+        return pipeline.fetch_source(clients, batches, known=known)
+
+    # as the flow does: the title searches alongside the first round, then the ids only titles found
+    with ThreadPoolExecutor(max_workers=2 * len(first) + 1) as pool:
+        searching = pool.submit(titles)
+        rounds = [pool.submit(fetch, bs) for bs in first.values() if bs]
+        matches = searching.result()
+        items = pipeline.source_items(parsed.entries, matches, known, plan=plan)
+        later = pipeline.later_batches(first, items, chosen)
+        rounds += [pool.submit(fetch, bs) for bs in later.values() if bs]
+        fetched = [f.result() for f in rounds]
     results = pipeline.settle_missing([r for f in fetched for r in f.results], previous)
     del fetched
     works, repos, hf = pipeline.collect(results)
