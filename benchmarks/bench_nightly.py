@@ -233,13 +233,14 @@ def child_main(events_path: str, argv: list[str]) -> int:
     progress = logging.getLogger("enrich.progress")
     progress.addHandler(Recorder(logging.INFO))
     progress.setLevel(logging.INFO)  # `enrich run` sets this too; the stages mode needs it
+    fetches = _time_fetches(t0)
 
     def dump() -> None:
         own = resource.getrusage(resource.RUSAGE_SELF)
         Path(events_path).write_text(
             json.dumps(
                 {"events": events, "end": time.perf_counter() - t0, "end_cpu": time.process_time() - c0,
-                 "rss_mb": own.ru_maxrss / 1024}
+                 "rss_mb": own.ru_maxrss / 1024, "fetches": fetches}
             )
         )  # fmt: skip
 
@@ -249,6 +250,41 @@ def child_main(events_path: str, argv: list[str]) -> int:
     from enrich.cli import main
 
     return main(argv)
+
+
+def _time_fetches(t0: float) -> list[dict[str, Any]]:
+    """Time every ``pipeline.fetch_source`` call (one per source and round, in the flow's task or the
+    stages' thread) and the time its thread spent inside ``BaseClient.request`` meanwhile (HTTP,
+    spacing, cache look-ups); returns the list the calls are appended to."""
+    import threading
+
+    from enrich import pipeline
+    from enrich.clients.base import BaseClient
+
+    spent = threading.local()
+    calls: list[dict[str, Any]] = []
+    request, fetch_source = BaseClient.request, pipeline.fetch_source
+
+    def timed_request(self: Any, *args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return request(self, *args, **kwargs)
+        finally:
+            spent.s = getattr(spent, "s", 0.0) + time.perf_counter() - started
+
+    def timed_fetch_source(clients: Any, batches: Any, **kwargs: Any) -> Any:
+        before, started = getattr(spent, "s", 0.0), time.perf_counter()
+        try:
+            return fetch_source(clients, batches, **kwargs)
+        finally:
+            calls.append(
+                {"source": batches[0].source if batches else "", "batches": len(batches), "start": started - t0,
+                 "wall": time.perf_counter() - started, "requests_s": getattr(spent, "s", 0.0) - before}
+            )  # fmt: skip
+
+    BaseClient.request = timed_request  # type: ignore[method-assign]
+    pipeline.fetch_source = timed_fetch_source
+    return calls
 
 
 def stages_main(argv: list[str]) -> int:
@@ -368,6 +404,21 @@ class Night:
     requests: Counter[str]
     statuses: Counter[tuple[str, int]]
     source_span: dict[str, float]
+    fetches: list[dict[str, Any]]
+    phase: tuple[float, float]  # titles + fetch: from the end of parsing to the last fetch event
+
+
+def fetch_phase(data: dict[str, Any]) -> tuple[float, float]:
+    """When the title searches and fetches ran: from the last event before them (parsing) to the
+    last event of either (they overlap, so the two stages are timed together)."""
+    events = data["events"]
+    inside = [e["t"] for e in events if e["stage"] in ("titles", "fetch")]
+    if not inside:
+        return (0.0, 0.0)
+    start = max(
+        (e["t"] for e in events if e["stage"] in ("refresh", "parse") and e["t"] <= min(inside)), default=0.0
+    )
+    return (start, max(inside))
 
 
 def stage_times(data: dict[str, Any]) -> list[tuple[str, float, float, float]]:
@@ -381,7 +432,8 @@ def stage_times(data: dict[str, Any]) -> list[tuple[str, float, float, float]]:
             first_t = (e["t"], e["cpu"], e.get("rss_mb", 0.0))
     end = (data["end"], data["end_cpu"], data["rss_mb"])
     marks = [("startup", first_t or end)]
-    marks += [(s, last[s]) for s in STAGES[1:-1] if s in last]
+    # in the order they ended (the title searches and the fetches overlap: either may end first)
+    marks += sorted(((s, last[s]) for s in STAGES[1:-1] if s in last), key=lambda m: m[1][0])
     marks.append(("finish", end))
     out: list[tuple[str, float, float, float]] = []
     prev = (0.0, 0.0)
@@ -431,6 +483,8 @@ def run_night(label: str, work: Path, double: Double, day: date, env: dict[str, 
         requests=Counter(e["source"] for e in log),
         statuses=Counter((e["source"], e["status"]) for e in log),
         source_span={s: max(ts) - min(ts) for s, ts in by_source.items()},
+        fetches=data.get("fetches", []),
+        phase=fetch_phase(data),
     )
 
 
@@ -446,7 +500,8 @@ def floors(items: dict[str, int], titles: int, scale: float) -> dict[str, tuple[
     return out
 
 
-def report(night: Night, floor: dict[str, tuple[int, float, str]], items: dict[str, int], timed: bool) -> Iterator[str]:  # fmt: skip
+def report(night: Night, floor: dict[str, tuple[int, float, str]], items: dict[str, int], scale: float) -> Iterator[str]:  # fmt: skip
+    timed = scale > 0
     yield f"\n== {night.label}: exit {night.exit_code}, wall {night.wall:.1f} s, CPU {night.cpu:.1f} s "
     yield f"   peak RSS: enrich process {night.rss_mb:.0f} MB; with its children (Prefect server), sampled: {night.tree_rss_mb:.0f} MB"
     yield f"   {'stage':<10} {'wall s':>8} {'CPU s':>8} {'peak RSS MB so far':>19}"
@@ -462,6 +517,54 @@ def report(night: Night, floor: dict[str, tuple[int, float, str]], items: dict[s
         span_text = f"{span:8.1f}" if timed else f"{'-':>8}"
         yield f"   {source:<9} {items.get(source, 0):7d} {got:9d} {n_floor:9d} {ratio:>7} {span_text} {t_floor:8.1f}  {codes}"  # fmt: skip
     yield f"   title-only entries: {floor['titles'][0]} (floor {floor['titles'][1]:.1f} s: {floor['titles'][2]})"
+    yield from overlap_lines(night, floor, scale)
+
+
+def slowest_floor(floor: dict[str, tuple[int, float, str]], scale: float) -> tuple[str, float, str]:
+    """The slowest source's floor with its title searches (S2 answers ``search/match``: its batches
+    and the titles share its 1 rps)."""
+    best = ("", 0.0, "")
+    for source, f in FLOORS.items():
+        n = floor[source][0]
+        searches = floor["titles"][0] if source == "s2" else 0
+        t = max(n + searches - 1, 0) * f.interval_s * scale
+        what = (
+            f"{n} request(s)"
+            + (f" + {searches} title searches" if searches else "")
+            + f", {f.interval_s:.2f} s apart"
+        )
+        if t > best[1]:
+            best = (source, t, what)
+    return best
+
+
+def overlap_lines(night: Night, floor: dict[str, tuple[int, float, str]], scale: float) -> Iterator[str]:
+    """The fetch phase against the slowest source's floor, and the per-batch orchestration cost."""
+    start, end = night.phase
+    wall = end - start
+    batches = sum(c["batches"] for c in night.fetches)
+    rounds = Counter(c["source"] for c in night.fetches)
+    if scale > 0:
+        source, t_floor, what = slowest_floor(floor, scale)
+        ratio = f"{wall / t_floor:.2f}" if t_floor else "-"
+        yield (f"   run wall (titles+fetch stages) {wall:.1f} s / slowest source floor {t_floor:.1f} s "
+               f"({source}: {what}) = {ratio}")  # fmt: skip
+    if not night.fetches:
+        return
+    slowest = max(night.fetches, key=lambda c: c["start"] + c["wall"])
+    inside = sum(c["wall"] - c["requests_s"] for c in night.fetches)
+    covered, reach = 0.0, start
+    for c in sorted(night.fetches, key=lambda c: c["start"]):  # the union of the fetch_source calls
+        lo, hi = max(c["start"], reach), c["start"] + c["wall"]
+        if hi > lo:
+            covered, reach = covered + hi - lo, hi
+    idle = max(wall - covered, 0.0)
+    yield (f"   fetch_source calls: {len(night.fetches)} ({', '.join(f'{s} {n}' for s, n in sorted(rounds.items()))}), "
+           f"{batches} batches; time in requests {sum(c['requests_s'] for c in night.fetches):.2f} s; "
+           f"last to finish: {slowest['source']} at +{slowest['start'] + slowest['wall'] - start:.1f} s")  # fmt: skip
+    yield (f"   per-batch overhead: {1000 * inside / max(batches, 1):.1f} ms inside fetch_source outside requests; "
+           f"{1000 * idle / max(batches, 1):.1f} ms orchestration (the {idle:.2f} s of the phase when no "
+           f"fetch_source ran: task start-up, slots, the wait for titles that outlast the first round)")  # fmt: skip
 
 
 def main() -> int:
@@ -513,7 +616,7 @@ def main() -> int:
             day = date(2026, 11, 1)
             for n, label in enumerate(x.strip() for x in args.nights.split(",")):
                 night = run_night(label, work, double, day + timedelta(days=n), env, args.engine)
-                for line in report(night, floor, items, timed=scale > 0):
+                for line in report(night, floor, items, scale):
                     print(line, flush=True)
                 load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
                 print(
