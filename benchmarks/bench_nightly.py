@@ -230,6 +230,13 @@ def child_main(events_path: str, argv: list[str]) -> int:
                      "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
                 )  # fmt: skip
 
+    class FlowBegun(logging.Handler):  # Prefect's "Beginning flow run" line: start-up split in two
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.getMessage().startswith("Beginning flow run"):
+                marks.setdefault("flow_begun", time.perf_counter() - t0)
+
+    marks: dict[str, float] = {}
+    logging.getLogger("prefect.flow_runs").addHandler(FlowBegun(logging.INFO))
     progress = logging.getLogger("enrich.progress")
     progress.addHandler(Recorder(logging.INFO))
     progress.setLevel(logging.INFO)  # `enrich run` sets this too; the stages mode needs it
@@ -240,7 +247,7 @@ def child_main(events_path: str, argv: list[str]) -> int:
         Path(events_path).write_text(
             json.dumps(
                 {"events": events, "end": time.perf_counter() - t0, "end_cpu": time.process_time() - c0,
-                 "rss_mb": own.ru_maxrss / 1024, "fetches": fetches}
+                 "rss_mb": own.ru_maxrss / 1024, "fetches": fetches, "marks": marks}
             )
         )  # fmt: skip
 
@@ -405,7 +412,10 @@ class Night:
     statuses: Counter[tuple[str, int]]
     source_span: dict[str, float]
     fetches: list[dict[str, Any]]
-    phase: tuple[float, float]  # titles + fetch: from the end of parsing to the last fetch event
+    phase: tuple[float, float]
+    flow_begun: (
+        float | None
+    )  # when Prefect said "Beginning flow run" (Prefect mode)  # titles + fetch: from the end of parsing to the last fetch event
 
 
 def fetch_phase(data: dict[str, Any]) -> tuple[float, float]:
@@ -485,6 +495,7 @@ def run_night(label: str, work: Path, double: Double, day: date, env: dict[str, 
         source_span={s: max(ts) - min(ts) for s, ts in by_source.items()},
         fetches=data.get("fetches", []),
         phase=fetch_phase(data),
+        flow_begun=data.get("marks", {}).get("flow_begun"),
     )
 
 
@@ -507,6 +518,10 @@ def report(night: Night, floor: dict[str, tuple[int, float, str]], items: dict[s
     yield f"   {'stage':<10} {'wall s':>8} {'CPU s':>8} {'peak RSS MB so far':>19}"
     for name, wall, cpu, rss in night.stages:
         yield f"   {name:<10} {wall:8.2f} {cpu:8.2f} {rss:19.0f}"
+    if night.flow_begun is not None and night.stages:
+        startup = night.stages[0][1]
+        yield (f"   startup: {night.flow_begun:.2f} s until Prefect began the flow run (imports, embedded server, "
+               f"flow run), {startup - night.flow_begun:.2f} s in the flow before its first stage event")  # fmt: skip
     yield f"   {'source':<9} {'items':>7} {'requests':>9} {'floor req':>9} {'ratio':>7} {'span s':>8} {'floor s':>8}  statuses"  # fmt: skip
     for source in FLOORS:
         n_floor, t_floor, _ = floor[source]

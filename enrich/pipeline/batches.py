@@ -76,7 +76,8 @@ def source_items(
     """
     from enrich.resolve.plan import plan_lookups
 
-    works = (plan if plan is not None else plan_lookups(entries)).with_matches(matches or {})
+    planned = plan if plan is not None else plan_lookups(entries)
+    works = planned.with_matches(matches) if matches else planned  # a plan is computed without matches
     repos = [e.github_repo for e in entries if e.github_repo]
     hf = [f"{e.hf_kind}:{e.hf_id}" for e in entries if e.hf_id and e.hf_kind]
     items = {
