@@ -230,13 +230,17 @@ def child_main(events_path: str, argv: list[str]) -> int:
                      "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
                 )  # fmt: skip
 
-    class FlowBegun(logging.Handler):  # Prefect's "Beginning flow run" line: start-up split in two
-        def emit(self, record: logging.LogRecord) -> None:
-            if record.getMessage().startswith("Beginning flow run"):
-                marks.setdefault("flow_begun", time.perf_counter() - t0)
-
     marks: dict[str, float] = {}
-    logging.getLogger("prefect.flow_runs").addHandler(FlowBegun(logging.INFO))
+    if argv[0] == "run":  # the flow's body begins with settings.source_policy(): start-up split in two
+        from enrich.settings import Settings
+
+        policy = Settings.source_policy
+
+        def first_policy(self: Settings) -> Any:
+            marks.setdefault("flow_begun", time.perf_counter() - t0)
+            return policy(self)
+
+        Settings.source_policy = first_policy  # type: ignore[method-assign]
     progress = logging.getLogger("enrich.progress")
     progress.addHandler(Recorder(logging.INFO))
     progress.setLevel(logging.INFO)  # `enrich run` sets this too; the stages mode needs it
@@ -520,7 +524,7 @@ def report(night: Night, floor: dict[str, tuple[int, float, str]], items: dict[s
         yield f"   {name:<10} {wall:8.2f} {cpu:8.2f} {rss:19.0f}"
     if night.flow_begun is not None and night.stages:
         startup = night.stages[0][1]
-        yield (f"   startup: {night.flow_begun:.2f} s until Prefect began the flow run (imports, embedded server, "
+        yield (f"   startup: {night.flow_begun:.2f} s until the flow's body began (imports, embedded server, "
                f"flow run), {startup - night.flow_begun:.2f} s in the flow before its first stage event")  # fmt: skip
     yield f"   {'source':<9} {'items':>7} {'requests':>9} {'floor req':>9} {'ratio':>7} {'span s':>8} {'floor s':>8}  statuses"  # fmt: skip
     for source in FLOORS:
