@@ -230,16 +230,28 @@ def child_main(events_path: str, argv: list[str]) -> int:
                      "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
                 )  # fmt: skip
 
+    marks: dict[str, float] = {}
+    if argv[0] == "run":  # the flow's body begins with settings.source_policy(): start-up split in two
+        from enrich.settings import Settings
+
+        policy = Settings.source_policy
+
+        def first_policy(self: Settings) -> Any:
+            marks.setdefault("flow_begun", time.perf_counter() - t0)
+            return policy(self)
+
+        Settings.source_policy = first_policy  # type: ignore[method-assign]
     progress = logging.getLogger("enrich.progress")
     progress.addHandler(Recorder(logging.INFO))
     progress.setLevel(logging.INFO)  # `enrich run` sets this too; the stages mode needs it
+    fetches = _time_fetches(t0)
 
     def dump() -> None:
         own = resource.getrusage(resource.RUSAGE_SELF)
         Path(events_path).write_text(
             json.dumps(
                 {"events": events, "end": time.perf_counter() - t0, "end_cpu": time.process_time() - c0,
-                 "rss_mb": own.ru_maxrss / 1024}
+                 "rss_mb": own.ru_maxrss / 1024, "fetches": fetches, "marks": marks}
             )
         )  # fmt: skip
 
@@ -251,9 +263,45 @@ def child_main(events_path: str, argv: list[str]) -> int:
     return main(argv)
 
 
+def _time_fetches(t0: float) -> list[dict[str, Any]]:
+    """Time every ``pipeline.fetch_source`` call (one per source and round, in the flow's task or the
+    stages' thread) and the time its thread spent inside ``BaseClient.request`` meanwhile (HTTP,
+    spacing, cache look-ups); returns the list the calls are appended to."""
+    import threading
+
+    from enrich import pipeline
+    from enrich.clients.base import BaseClient
+
+    spent = threading.local()
+    calls: list[dict[str, Any]] = []
+    request, fetch_source = BaseClient.request, pipeline.fetch_source
+
+    def timed_request(self: Any, *args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return request(self, *args, **kwargs)
+        finally:
+            spent.s = getattr(spent, "s", 0.0) + time.perf_counter() - started
+
+    def timed_fetch_source(clients: Any, batches: Any, **kwargs: Any) -> Any:
+        before, started = getattr(spent, "s", 0.0), time.perf_counter()
+        try:
+            return fetch_source(clients, batches, **kwargs)
+        finally:
+            calls.append(
+                {"source": batches[0].source if batches else "", "batches": len(batches), "start": started - t0,
+                 "wall": time.perf_counter() - started, "requests_s": getattr(spent, "s", 0.0) - before}
+            )  # fmt: skip
+
+    BaseClient.request = timed_request  # type: ignore[method-assign]
+    pipeline.fetch_source = timed_fetch_source
+    return calls
+
+
 def stages_main(argv: list[str]) -> int:
     """``--engine none``: the flow's stages called in the same order without Prefect (sources in
-    parallel threads, the batches of one source in order, one ``fetch_source`` each), as
+    parallel threads, the batches of one source in order, one ``fetch_source`` each, the title
+    searches alongside the first round, then the ids only the titles found), as
     ``flows.nightly`` wires them (missing answers settled, remembered links, remembered titles)."""
     from concurrent.futures import ThreadPoolExecutor
     from datetime import UTC, datetime
@@ -273,17 +321,30 @@ def stages_main(argv: list[str]) -> int:
     )  # fmt: skip
     previous = pipeline.previous_snapshot(out, day)
     parsed = pipeline.parse_lists(lists, previous)
-    matches: dict[str, Any] = {}
     plan = pipeline.lookup_plan(parsed.entries)  # once, as the flow does
-    for group in pipeline.title_batches(plan.title_queries):
-        matches.update(pipeline.resolve_titles(clients, cache / "resolution.sqlite", group, settings.sources))
     known = pipeline.repo_states(previous)
-    batches = pipeline.plan_batches(
-        pipeline.source_items(parsed.entries, matches, known, plan=plan), settings.sources
-    )
-    with ThreadPoolExecutor(max_workers=len(batches) or 1) as pool:
-        fetched = list(pool.map(lambda bs: pipeline.fetch_source(clients, bs, known=known), batches.values()))
-    del batches  # each stage's inputs go as soon as the next stage has them, as in the flow
+    chosen = settings.sources
+    first = pipeline.plan_batches(pipeline.source_items(parsed.entries, None, known, plan=plan), chosen)
+
+    def titles() -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for group in pipeline.title_batches(plan.title_queries):
+            found.update(pipeline.resolve_titles(clients, cache / "resolution.sqlite", group, chosen))
+        return found
+
+    def fetch(batches: list[pipeline.Batch]) -> pipeline.SourceFetch:
+        return pipeline.fetch_source(clients, batches, known=known)
+
+    # as the flow does: the title searches alongside the first round, then the ids only titles found
+    with ThreadPoolExecutor(max_workers=2 * len(first) + 1) as pool:
+        searching = pool.submit(titles)
+        rounds = [pool.submit(fetch, bs) for bs in first.values() if bs]
+        matches = searching.result()
+        items = pipeline.source_items(parsed.entries, matches, known, plan=plan)
+        later = pipeline.later_batches(first, items, chosen)
+        rounds += [pool.submit(fetch, bs) for bs in later.values() if bs]
+        fetched = [f.result() for f in rounds]
+    del first, later, items  # each stage's inputs go as soon as the next stage has them, as in the flow
     results = pipeline.settle_missing([r for f in fetched for r in f.results], previous)
     del fetched
     works, repos, hf = pipeline.collect(results)
@@ -356,6 +417,24 @@ class Night:
     requests: Counter[str]
     statuses: Counter[tuple[str, int]]
     source_span: dict[str, float]
+    fetches: list[dict[str, Any]]
+    phase: tuple[float, float]
+    flow_begun: (
+        float | None
+    )  # when Prefect said "Beginning flow run" (Prefect mode)  # titles + fetch: from the end of parsing to the last fetch event
+
+
+def fetch_phase(data: dict[str, Any]) -> tuple[float, float]:
+    """When the title searches and fetches ran: from the last event before them (parsing) to the
+    last event of either (they overlap, so the two stages are timed together)."""
+    events = data["events"]
+    inside = [e["t"] for e in events if e["stage"] in ("titles", "fetch")]
+    if not inside:
+        return (0.0, 0.0)
+    start = max(
+        (e["t"] for e in events if e["stage"] in ("refresh", "parse") and e["t"] <= min(inside)), default=0.0
+    )
+    return (start, max(inside))
 
 
 def stage_times(data: dict[str, Any]) -> list[tuple[str, float, float, float]]:
@@ -369,7 +448,8 @@ def stage_times(data: dict[str, Any]) -> list[tuple[str, float, float, float]]:
             first_t = (e["t"], e["cpu"], e.get("rss_mb", 0.0))
     end = (data["end"], data["end_cpu"], data["rss_mb"])
     marks = [("startup", first_t or end)]
-    marks += [(s, last[s]) for s in STAGES[1:-1] if s in last]
+    # in the order they ended (the title searches and the fetches overlap: either may end first)
+    marks += sorted(((s, last[s]) for s in STAGES[1:-1] if s in last), key=lambda m: m[1][0])
     marks.append(("finish", end))
     out: list[tuple[str, float, float, float]] = []
     prev = (0.0, 0.0)
@@ -419,6 +499,9 @@ def run_night(label: str, work: Path, double: Double, day: date, env: dict[str, 
         requests=Counter(e["source"] for e in log),
         statuses=Counter((e["source"], e["status"]) for e in log),
         source_span={s: max(ts) - min(ts) for s, ts in by_source.items()},
+        fetches=data.get("fetches", []),
+        phase=fetch_phase(data),
+        flow_begun=data.get("marks", {}).get("flow_begun"),
     )
 
 
@@ -434,12 +517,17 @@ def floors(items: dict[str, int], titles: int, scale: float) -> dict[str, tuple[
     return out
 
 
-def report(night: Night, floor: dict[str, tuple[int, float, str]], items: dict[str, int], timed: bool) -> Iterator[str]:  # fmt: skip
+def report(night: Night, floor: dict[str, tuple[int, float, str]], items: dict[str, int], scale: float) -> Iterator[str]:  # fmt: skip
+    timed = scale > 0
     yield f"\n== {night.label}: exit {night.exit_code}, wall {night.wall:.1f} s, CPU {night.cpu:.1f} s "
     yield f"   peak RSS: enrich process {night.rss_mb:.0f} MB; with its children (Prefect server), sampled: {night.tree_rss_mb:.0f} MB"
     yield f"   {'stage':<10} {'wall s':>8} {'CPU s':>8} {'peak RSS MB so far':>19}"
     for name, wall, cpu, rss in night.stages:
         yield f"   {name:<10} {wall:8.2f} {cpu:8.2f} {rss:19.0f}"
+    if night.flow_begun is not None and night.stages:
+        startup = night.stages[0][1]
+        yield (f"   startup: {night.flow_begun:.2f} s until the flow's body began (imports, embedded server, "
+               f"flow run), {startup - night.flow_begun:.2f} s in the flow before its first stage event")  # fmt: skip
     yield f"   {'source':<9} {'items':>7} {'requests':>9} {'floor req':>9} {'ratio':>7} {'span s':>8} {'floor s':>8}  statuses"  # fmt: skip
     for source in FLOORS:
         n_floor, t_floor, _ = floor[source]
@@ -450,6 +538,54 @@ def report(night: Night, floor: dict[str, tuple[int, float, str]], items: dict[s
         span_text = f"{span:8.1f}" if timed else f"{'-':>8}"
         yield f"   {source:<9} {items.get(source, 0):7d} {got:9d} {n_floor:9d} {ratio:>7} {span_text} {t_floor:8.1f}  {codes}"  # fmt: skip
     yield f"   title-only entries: {floor['titles'][0]} (floor {floor['titles'][1]:.1f} s: {floor['titles'][2]})"
+    yield from overlap_lines(night, floor, scale)
+
+
+def slowest_floor(floor: dict[str, tuple[int, float, str]], scale: float) -> tuple[str, float, str]:
+    """The slowest source's floor with its title searches (S2 answers ``search/match``: its batches
+    and the titles share its 1 rps)."""
+    best = ("", 0.0, "")
+    for source, f in FLOORS.items():
+        n = floor[source][0]
+        searches = floor["titles"][0] if source == "s2" else 0
+        t = max(n + searches - 1, 0) * f.interval_s * scale
+        what = (
+            f"{n} request(s)"
+            + (f" + {searches} title searches" if searches else "")
+            + f", {f.interval_s:.2f} s apart"
+        )
+        if t > best[1]:
+            best = (source, t, what)
+    return best
+
+
+def overlap_lines(night: Night, floor: dict[str, tuple[int, float, str]], scale: float) -> Iterator[str]:
+    """The fetch phase against the slowest source's floor, and the per-batch orchestration cost."""
+    start, end = night.phase
+    wall = end - start
+    batches = sum(c["batches"] for c in night.fetches)
+    rounds = Counter(c["source"] for c in night.fetches)
+    if scale > 0:
+        source, t_floor, what = slowest_floor(floor, scale)
+        ratio = f"{wall / t_floor:.2f}" if t_floor else "-"
+        yield (f"   run wall (titles+fetch stages) {wall:.1f} s / slowest source floor {t_floor:.1f} s "
+               f"({source}: {what}) = {ratio}")  # fmt: skip
+    if not night.fetches:
+        return
+    slowest = max(night.fetches, key=lambda c: c["start"] + c["wall"])
+    inside = sum(c["wall"] - c["requests_s"] for c in night.fetches)
+    covered, reach = 0.0, start
+    for c in sorted(night.fetches, key=lambda c: c["start"]):  # the union of the fetch_source calls
+        lo, hi = max(c["start"], reach), c["start"] + c["wall"]
+        if hi > lo:
+            covered, reach = covered + hi - lo, hi
+    idle = max(wall - covered, 0.0)
+    yield (f"   fetch_source calls: {len(night.fetches)} ({', '.join(f'{s} {n}' for s, n in sorted(rounds.items()))}), "
+           f"{batches} batches; time in requests {sum(c['requests_s'] for c in night.fetches):.2f} s; "
+           f"last to finish: {slowest['source']} at +{slowest['start'] + slowest['wall'] - start:.1f} s")  # fmt: skip
+    yield (f"   per-batch overhead: {1000 * inside / max(batches, 1):.1f} ms inside fetch_source outside requests; "
+           f"{1000 * idle / max(batches, 1):.1f} ms orchestration (the {idle:.2f} s of the phase when no "
+           f"fetch_source ran: task start-up, slots, the wait for titles that outlast the first round)")  # fmt: skip
 
 
 def main() -> int:
@@ -501,7 +637,7 @@ def main() -> int:
             day = date(2026, 11, 1)
             for n, label in enumerate(x.strip() for x in args.nights.split(",")):
                 night = run_night(label, work, double, day + timedelta(days=n), env, args.engine)
-                for line in report(night, floor, items, timed=scale > 0):
+                for line in report(night, floor, items, scale):
                     print(line, flush=True)
                 load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
                 print(

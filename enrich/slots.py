@@ -1,6 +1,6 @@
 """Who holds the per-source concurrency slots: a ledger of holders that outlives them.
 
-``flows.nightly`` takes a slot of the Prefect global concurrency limit ``enrich-<source>`` (with a
+``flows.concurrency`` takes a slot of the Prefect global concurrency limit ``enrich-<source>`` (with a
 lease) before it fetches from a source. A process that dies holding one (SIGKILL, OOM, power)
 cannot give it back, and Prefect's embedded server neither keeps leases across restarts nor
 expires them (its lease reaper runs only in a standalone ``prefect server``). So every holder
@@ -12,7 +12,7 @@ also writes a record here, next to Prefect's database (``$PREFECT_HOME/enrich-sl
 * after it has given the slot back: the record is deleted.
 
 Anyone who waits for a slot calls :meth:`SlotLedger.dead` to find records of processes on this
-machine that no longer exist, and gives their slots back (``flows.nightly``). A record whose
+machine that no longer exist, and gives their slots back (``flows.concurrency``). A record whose
 process cannot be checked (another host, no permission) counts as alive. The order of the steps
 means a crash can at worst let one extra batch run at once for a moment, never keep a slot taken.
 

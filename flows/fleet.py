@@ -38,7 +38,8 @@ FINAL_FAILURES = {"FAILED", "CRASHED", "CANCELLED", "CANCELLING"}
 @flow(name="fetch-unit", log_prints=False)
 def fetch_unit(root: str, run_key: str, source: str) -> str:
     """Fetch one source's unit of a night (written by the night to the store); returns who did it."""
-    from flows.nightly import build_clients, ensure_source_limits, source_slot
+    from flows.concurrency import ensure_source_limits, source_slot
+    from flows.nightly import build_clients
 
     settings = Settings()
     unit = fleet.get_unit(root, run_key, source)

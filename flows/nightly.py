@@ -1,47 +1,36 @@
 """The ``nightly`` Prefect flow: thin wiring around the stages in :mod:`enrich.pipeline`.
 
-refresh -> parse -> resolve titles -> fetch per source (sources in parallel, each source one task
-run that fetches its batches in order) -> resolve works -> build tables -> write snapshot -> publish
-the run summary as a markdown artifact -> write summary.md/summary.json next to the manifest and the HTML
+refresh -> parse -> lookup plan (once) -> [title searches | fetch of every id the lists name, one task
+per source, sources in parallel] -> fetch of the ids only the titles found (one small round, the
+same batching and clients) -> resolve works -> build tables -> write snapshot -> publish the run
+summary as a markdown artifact -> write summary.md/summary.json next to the manifest and the HTML
 report, linked from a link artifact beside a per-source coverage table artifact
 (``flows/report_step.py``).
 
-Settings are built here, when the flow runs (the edge), never at import time. Tasks retry only for
-coarse failures (the clients already retry requests) and have timeouts. Each source's fetch task,
-and the title searches (for every search source they ask), hold one slot of the Prefect global
-concurrency limit ``enrich-<source>`` for their whole run: one acquisition per source and stage,
-not one per batch (created at flow start with ``ENRICH_SOURCE_CONCURRENCY`` slots when missing; an
-existing limit is left as its owner set it), so several workers sharing one token never run more
-than that many fetches of a source at once; each client spaces its own requests. When the limits
-cannot be created (no API that supports them), the run goes on without them after one log line.
+The title searches run while the sources fetch the ids the lists already name: a night takes about
+as long as its slowest source (its title searches included) instead of titles + slowest fetch.
+Both rounds and the title searches run inside one slot of each source's Prefect global concurrency
+limit ``enrich-<source>``, taken by the flow in one acquisition for the whole fetch phase
+(:mod:`flows.concurrency`): the title searches and the fetches of a source share its client, hence
+its spacing, and a run never waits for a slot while holding another (no two runs can deadlock).
 
-Slots never outlive their holder: each is a lease the holder renews (a standalone Prefect server
-takes back a lease that is not renewed), and every holder is recorded in ``enrich.slots``'s ledger
-so that a run that waits for a slot gives back the slots of holders on this machine that died
-(the embedded server takes nothing back by itself). A run that waits for a slot says so, naming
-the source and how long it has waited.
+Settings are built here, when the flow runs (the edge), never at import time. Tasks retry only for
+coarse failures (the clients already retry requests) and have timeouts.
 """
 
 # No `from __future__ import annotations` here: a served deployment pickles this flow by value into
 # a child process, and string annotations would lose `Path`/`date` (tests/flows/test_flows_served.py).
 
-import contextlib
-import logging
-import threading
-import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-import httpx
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.client.orchestration import get_client
-from prefect.exceptions import ObjectNotFound, PrefectException
 from prefect.futures import PrefectFuture
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
@@ -55,22 +44,18 @@ from enrich.pipeline import Batch, BatchResult, Built, ParsedLists, RunFacts, So
 from enrich.records import HfRecord, RepoRecord, WorkRecord
 from enrich.refresh import RefreshReport
 from enrich.resolve.match import TitleMatch, TitleQuery
+from enrich.resolve.plan import LookupPlan
 from enrich.resolve.types import ResolvedWork
 from enrich.settings import Settings
-from enrich.slots import LEDGER_DIR, Holder, SlotLedger
 from enrich.summary import render_markdown
 from enrich.tables import PreviousSnapshot
+from flows.concurrency import _say, ensure_source_limits, source_slot
 
 if TYPE_CHECKING:
     from flows.report_step import ReportOutcome
 
-LIMIT_PREFIX = "enrich-"
 ARTIFACT_KEY = "enrich-run-summary"
 FETCH_TIMEOUT_S = 1800.0
-SLOT_TIMEOUT_S = 3600.0  # a slot still not granted after this long fails the task
-LEASE_S = 60.0  # the shortest lease Prefect grants; renewed every 45 s while held
-WAIT_LINE_S = 15.0  # a run waiting for a slot says so this often
-slot_log = logging.getLogger("enrich.slots")  # reaches the terminal of `enrich run`
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,181 +87,6 @@ def load_secret_block(name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def ensure_source_limits(sources: Sequence[str], slots: int) -> bool:
-    """Create the ``enrich-<source>`` global concurrency limits that do not exist yet.
-
-    Returns whether they can be used. Never raises for an API that lacks them: logs one line and
-    the run continues without cross-worker limits.
-    """
-    logger = get_run_logger()
-    try:
-        with get_client(sync_client=True) as client:
-            for source in sources:
-                name = f"{LIMIT_PREFIX}{source}"
-                try:
-                    client.read_global_concurrency_limit_by_name(name)
-                except ObjectNotFound:
-                    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
-
-                    client.create_global_concurrency_limit(
-                        GlobalConcurrencyLimitCreate(name=name, limit=slots)
-                    )
-    except (httpx.HTTPError, PrefectException, OSError, RuntimeError) as exc:
-        logger.warning(
-            "per-source concurrency limits unavailable (%s); continuing without them", type(exc).__name__
-        )
-        return False
-    return True
-
-
-def _say(line: str) -> None:
-    """One line on the ``enrich.slots`` logger: the terminal of ``enrich run``, and the run's logs in
-    Prefect when ``PREFECT_LOGGING_EXTRA_LOGGERS`` includes ``enrich``."""
-    slot_log.warning(line)
-
-
-def slot_ledger() -> SlotLedger:
-    """The holder ledger next to Prefect's own files (shared by every run using this ``PREFECT_HOME``)."""
-    from prefect.settings import get_current_settings
-
-    return SlotLedger(Path(get_current_settings().home) / LEDGER_DIR)
-
-
-def _embedded_api() -> bool:
-    """Whether the API is an embedded server of a process on this machine (no ``PREFECT_API_URL``):
-    then every slot holder is a process of this machine and is in the ledger."""
-    from prefect.settings import get_current_settings
-
-    return get_current_settings().api.url is None
-
-
-def reclaim_slots(client: Any, names: Sequence[str], ledger: SlotLedger, *, embedded: bool) -> list[str]:
-    """Give back the slots of dead holders; return one line per slot given back.
-
-    A dead holder's lease is released by its id (a no-op when the server no longer knows it). On an
-    embedded API, slots taken beyond what live holders account for are orphans (their lease died
-    with an earlier embedded server) and are given back too. The limit is read before the ledger,
-    so a holder that registers meanwhile is counted, never robbed.
-    """
-    from uuid import UUID
-
-    lines: list[str] = []
-    with ledger.reclaiming():
-        for holder in ledger.dead():
-            if holder.lease_id is not None:
-                client.release_concurrency_slots_with_lease(UUID(holder.lease_id))
-            ledger.remove(holder)
-            lines.append(
-                f"{', '.join(holder.names)}: slot of process {holder.pid} released (the process is gone)"
-            )
-        if embedded:
-            for name in names:
-                taken = client.read_global_concurrency_limit_by_name(name).active_slots
-                orphans = taken - ledger.live_count(name)
-                if orphans > 0:
-                    client.release_concurrency_slots([name], orphans, occupancy_seconds=1.0)
-                    lines.append(f"{name}: {orphans} slot(s) of runs that are gone released")
-    return lines
-
-
-def _acquire(client: Any, names: list[str], ledger: SlotLedger, holder: Holder, label: str) -> Any:
-    """Wait for one slot of each of ``names``; returns the server's grant (lease id, limits)."""
-    from prefect.client.schemas.responses import ConcurrencyLimitWithLeaseResponse
-
-    embedded = _embedded_api()
-    started = time.monotonic()
-    next_line = started + WAIT_LINE_S
-    for line in reclaim_slots(client, names, ledger, embedded=embedded):
-        _say(line)
-    while True:
-        holder = ledger.mark(holder, "acquiring")  # from here a grant may exist: never robbed
-        try:
-            response = client.increment_concurrency_slots_with_lease(
-                names=names, slots=1, mode="concurrency", lease_duration=LEASE_S
-            )
-            return ConcurrencyLimitWithLeaseResponse.model_validate(response.json())
-        except httpx.HTTPStatusError as exc:
-            if exc.response.status_code != 423:  # 423 Locked: every slot is taken
-                raise
-            retry_after = float(exc.response.headers.get("Retry-After", "1") or 1)
-        holder = ledger.mark(holder, "waiting")
-        waited = time.monotonic() - started
-        if waited >= SLOT_TIMEOUT_S:
-            raise TimeoutError(
-                f"{label}: no concurrency slot of {', '.join(names)} within {SLOT_TIMEOUT_S:.0f} s"
-            )
-        for line in reclaim_slots(client, names, ledger, embedded=embedded):
-            _say(line)
-        if time.monotonic() >= next_line:
-            _say(
-                f"{label}: waiting for a concurrency slot of {', '.join(names)} (taken by another run) "
-                f"for {waited:.0f} s; giving up after {SLOT_TIMEOUT_S:.0f} s"
-            )
-            next_line = time.monotonic() + WAIT_LINE_S
-        time.sleep(min(max(retry_after, 0.2), 2.0))
-
-
-@contextlib.contextmanager
-def _renewing(lease_id: Any, label: str) -> Iterator[None]:
-    """Renew ``lease_id`` in a background thread while the block runs."""
-    stop = threading.Event()
-
-    def renew() -> None:
-        with get_client(sync_client=True) as client:
-            while not stop.wait(LEASE_S * 0.75):
-                try:
-                    client.renew_concurrency_lease(lease_id=lease_id, lease_duration=LEASE_S)
-                except (httpx.HTTPError, PrefectException, OSError) as exc:
-                    _say(f"{label}: could not renew its concurrency lease ({type(exc).__name__})")
-
-    thread = threading.Thread(target=renew, name=f"lease-{label}", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-
-
-@contextlib.contextmanager
-def source_slot(sources: str | Sequence[str], enabled: bool) -> Iterator[None]:
-    """Hold one slot of ``enrich-<source>`` for each of ``sources`` while the block runs (nothing
-    when limits are off). One acquisition, however many batches run inside.
-
-    The holder is recorded in the ledger before it asks (see :mod:`enrich.slots`) and forgotten
-    only after the slot is given back. A limit missing on the server costs one warning and the
-    block runs without it; a slot not granted within ``SLOT_TIMEOUT_S`` raises ``TimeoutError``.
-    """
-    chosen = [sources] if isinstance(sources, str) else list(sources)
-    if not enabled or not chosen:
-        yield
-        return
-    label = ", ".join(chosen)
-    names = [f"{LIMIT_PREFIX}{s}" for s in chosen]
-    ledger = slot_ledger()
-    holder: Holder = ledger.waiting(names)
-    grant: Any = None
-    try:
-        try:
-            with get_client(sync_client=True) as client:
-                grant = _acquire(client, names, ledger, holder, label)
-        except (httpx.HTTPError, PrefectException) as exc:  # the API cannot grant slots at all
-            _say(f"{label}: running without its concurrency limit ({type(exc).__name__}: {exc})")
-            yield
-            return
-        holder = ledger.holding(holder, str(grant.lease_id))
-        granted = {limit.name for limit in grant.limits}
-        for source, name in zip(chosen, names, strict=True):
-            if name not in granted:
-                _say(f"{source}: running without its concurrency limit ({name} does not exist)")
-        with _renewing(grant.lease_id, label):
-            yield
-    finally:
-        if grant is not None:
-            with get_client(sync_client=True) as client:
-                client.release_concurrency_slots_with_lease(grant.lease_id)
-        ledger.remove(holder)
-
-
 # --------------------------------------------------------------------------- tasks
 
 
@@ -304,7 +114,8 @@ def titles_task(
     sources: Sequence[str],
     limits: bool,
 ) -> dict[str, TitleMatch]:
-    """Every group of title queries, inside one slot of each search source's concurrency limit."""
+    """Every group of title queries; inside one slot of each search source's concurrency limit when
+    ``limits`` (the fleet path: in a local night the flow already holds every slot the run needs)."""
     matches: dict[str, TitleMatch] = {}
     searched = [s for s in pipeline.SEARCH_SOURCES if s in sources]
     with source_slot(searched, limits and bool(groups)):
@@ -318,11 +129,10 @@ def titles_task(
 # deadline (``enrich.clients.base.DEFAULT_REQUEST_DEADLINE``), and a dead source is skipped.
 @task(name="fetch-source", cache_policy=NO_CACHE)
 def fetch_source_task(
-    clients: Clients, batches: Sequence[Batch], limits: bool, known_repos: dict[str, RepoState]
+    clients: Clients, batches: Sequence[Batch], known_repos: dict[str, RepoState]
 ) -> SourceFetch:
-    """Every batch of one source, in order, inside one slot of its concurrency limit."""
-    with source_slot(batches[0].source, limits):
-        return pipeline.fetch_source(clients, batches, known=known_repos)
+    """Every batch of one source, in order (the flow holds the source's concurrency slot)."""
+    return pipeline.fetch_source(clients, batches, known=known_repos)
 
 
 @task(name="resolve-works", timeout_seconds=1800, cache_policy=NO_CACHE)
@@ -394,6 +204,59 @@ def _gather(
     return results, failed
 
 
+@dataclass(frozen=True, slots=True)
+class _Night:
+    """The fetch phase of a night on this machine: what its two rounds share."""
+
+    clients: Clients
+    cache: Path
+    chosen: Sequence[str]
+    entries: Sequence[Entry]
+    plan: LookupPlan
+    known: dict[str, RepoState]
+
+    def fetch(
+        self, first: Mapping[str, Sequence[Batch]], groups: Sequence[Sequence[TitleQuery]], limits: bool
+    ) -> tuple[dict[str, TitleMatch], list[BatchResult], list[str]]:
+        """The title searches and the first round (every id the lists name, one task per source)
+        at once; then the second round: the ids only the titles found, numbered after the first
+        round's batches. All of it inside one slot of each source asked (one acquisition)."""
+        asked = [
+            s
+            for s in self.chosen
+            if first.get(s) or (groups and (s in pipeline.SEARCH_SOURCES or s in self.plan.by_source()))
+        ]
+        with source_slot(asked, limits):
+            titles = None
+            if groups:
+                titles = titles_task.submit(
+                    q(self.clients), self.cache / "resolution.sqlite", q(groups), self.chosen, False
+                )
+            futures = self._submit(first, "")
+            matches: dict[str, TitleMatch] = {}
+            if titles is not None:
+                titles.wait()
+                if not titles.state.is_completed():
+                    _gather(futures)  # the slots outlive every fetch of the night
+                matches = titles.result()  # raises as the titles stage always did
+            items = pipeline.source_items(self.entries, matches, self.known, plan=self.plan)
+            futures += self._submit(pipeline.later_batches(first, items, self.chosen), "-titles")
+            results, failed = _gather(futures)
+        return matches, results, failed
+
+    def _submit(
+        self, batches: Mapping[str, Sequence[Batch]], suffix: str
+    ) -> list[tuple[Sequence[Batch], PrefectFuture[SourceFetch]]]:
+        futures: list[tuple[Sequence[Batch], PrefectFuture[SourceFetch]]] = []
+        for source, source_batches in batches.items():
+            if source_batches:
+                future = fetch_source_task.with_options(task_run_name=f"fetch-{source}{suffix}").submit(
+                    q(self.clients), q(source_batches), q(self.known), return_state=False
+                )
+                futures.append((source_batches, future))
+        return futures
+
+
 _RUNNER: TaskRunner[Any] = ThreadPoolTaskRunner(max_workers=8)
 
 
@@ -437,17 +300,18 @@ def nightly(
     notes.extend(summary.line() for summary in parsed.summaries)
     problems.extend(f"list {s.list_id}: format not understood" for s in parsed.summaries if not s.understood)
 
-    plan = pipeline.lookup_plan(parsed.entries)  # once: title queries now, the ids after titles
+    plan = pipeline.lookup_plan(parsed.entries)  # once: the ids the lists name now, titles alongside
     groups = pipeline.title_batches(plan.title_queries)
-    matches = titles_task(q(clients), cache / "resolution.sqlite", q(groups), chosen, limits)
-
     known_repos = pipeline.repo_states(previous_snapshot)
-    items = pipeline.source_items(parsed.entries, matches, known_repos, plan=plan)
-    batches = pipeline.plan_batches(items, chosen)
     fleet_root = _fleet_root(out, settings)
     if fleet_root is not None:  # fan out to the pool's workers through the object store (flows/fleet.py)
         from flows.fleet import fetch_on_fleet
 
+        # titles first, in their own slots: each unit takes its source's slot on its worker
+        matches = titles_task(q(clients), cache / "resolution.sqlite", q(groups), chosen, limits)
+        batches = pipeline.plan_batches(
+            pipeline.source_items(parsed.entries, matches, known_repos, plan=plan), chosen
+        )
         results, failed, fleet_notes = fetch_on_fleet(
             fleet_root,
             _run_id(),
@@ -458,22 +322,15 @@ def nightly(
             unit_timeout=settings.unit_timeout,
         )
         notes.extend(fleet_notes)
+        del batches
     else:
-        futures: list[tuple[Sequence[Batch], PrefectFuture[SourceFetch]]] = []
-        for source, source_batches in batches.items():
-            if source_batches:
-                fetch_one = fetch_source_task.with_options(task_run_name=f"fetch-{source}")
-                futures.append(
-                    (
-                        source_batches,
-                        fetch_one.submit(
-                            q(clients), q(source_batches), limits, q(known_repos), return_state=False
-                        ),
-                    )
-                )
-        results, failed = _gather(futures)
-        del futures  # their states hold every source's answers: the results below are all that is kept
-    del items, batches, known_repos
+        first = pipeline.plan_batches(
+            pipeline.source_items(parsed.entries, None, known_repos, plan=plan), chosen
+        )
+        night = _Night(clients, cache, chosen, parsed.entries, plan, known_repos)
+        matches, results, failed = night.fetch(first, groups, limits)
+        del first, night  # the fetch futures and their states went with the phase
+    del known_repos
     results = pipeline.settle_missing(results, previous_snapshot)
     problems.extend(failed)
     works, repos, hf = pipeline.collect(results)

@@ -6,7 +6,8 @@ returns plain typed values:
 1. :func:`refresh_lists` - newer upstream copies of the raw lists (offline: the checked-in copies)
 2. :func:`parse_lists` - entries (and per-file problems) from a directory of lists
 3. :func:`lookup_plan` / :func:`resolve_titles` - title-only entries matched through the search APIs
-4. :func:`plan_batches` - per-source id batches; :func:`fetch_batch` fetches one batch,
+4. :func:`plan_batches` - per-source id batches (:func:`later_batches`: the second round, the ids
+   only title resolution found); :func:`fetch_batch` fetches one batch,
    :func:`fetch_source` every batch of one source in order
 5. :func:`resolve` - one :class:`~enrich.resolve.types.ResolvedWork` per work
 6. :func:`build` / :func:`write` - the snapshot tables and their manifest
@@ -60,6 +61,7 @@ from enrich.pipeline.batches import (
     BatchResult,
     batch_sizes,
     chunk,
+    later_batches,
     plan_batches,
     source_items,
     stalest_first,
@@ -124,6 +126,7 @@ __all__ = [
     "fetch_batch",
     "fetch_source",
     "github_fetcher",
+    "later_batches",
     "live_search_sources",
     "lookup_plan",
     "manifest",

@@ -76,7 +76,8 @@ def source_items(
     """
     from enrich.resolve.plan import plan_lookups
 
-    works = (plan if plan is not None else plan_lookups(entries)).with_matches(matches or {})
+    planned = plan if plan is not None else plan_lookups(entries)
+    works = planned.with_matches(matches) if matches else planned  # a plan is computed without matches
     repos = [e.github_repo for e in entries if e.github_repo]
     hf = [f"{e.hf_kind}:{e.hf_id}" for e in entries if e.hf_id and e.hf_kind]
     items = {
@@ -98,6 +99,29 @@ def plan_batches(
     chosen = names() if sources is None else sources
     size = batch_sizes() if sizes is None else sizes
     return {s: chunk(items.get(s, ()), size[s], s) for s in names() if s in chosen}
+
+
+def later_batches(
+    first: Mapping[str, Sequence[Batch]],
+    items: Mapping[str, Sequence[str]],
+    sources: Sequence[str] | None = None,
+    sizes: Mapping[str, int] | None = None,
+) -> dict[str, list[Batch]]:
+    """The second round of a night: per selected source, the batches of the ids in ``items`` that no
+    batch of ``first`` holds (the ids title resolution found), at the same batch sizes, numbered
+    after ``first``'s batches of that source (its ``total`` counts both rounds)."""
+    chosen = names() if sources is None else sources
+    size = batch_sizes() if sizes is None else sizes
+    out: dict[str, list[Batch]] = {}
+    for s in names():
+        if s not in chosen:
+            continue
+        before = first.get(s, ())
+        asked = {item for batch in before for item in batch.items}
+        extra = chunk([item for item in items.get(s, ()) if item not in asked], size[s], s)
+        offset = len(before)
+        out[s] = [Batch(s, offset + b.index, offset + b.total, b.items) for b in extra]
+    return out
 
 
 def stalest_first(repos: Sequence[str], known: Mapping[str, RepoState]) -> list[str]:

@@ -228,19 +228,21 @@ def test_sigkill_while_holding_a_slot_does_not_hang_the_next_run(
     tmp_path: Path, double: dict[str, str]
 ) -> None:
     pid, output = _kill_holder_then_rerun(tmp_path, _env(tmp_path, double), "enrich-hf")
-    assert f"enrich-hf: slot of process {pid} released (the process is gone)" in output, output
+    # the night held one slot of every source it asks for its whole fetch phase: all given back at once
+    line = f"{', '.join(f'enrich-{s}' for s in SOURCES)}: slot of process {pid} released"
+    assert f"{line} (the process is gone)" in output, output
 
 
 @pytest.mark.parametrize("double", [SLOW_S2_SEARCH], indirect=True)
 def test_sigkill_in_the_titles_stage_does_not_hang_the_next_run(
     tmp_path: Path, double: dict[str, str]
 ) -> None:
-    """The same kill one stage earlier: caught in a title search, holding ``enrich-s2``."""
+    """The same kill caught in a title search (they run inside the fetch phase's slots)."""
     lists = tmp_path / "lists"
     lists.mkdir()
     (lists / "test-list.md").write_text(LIST_TEXT, encoding="utf-8")
     (lists / "title-only.md").write_text(TITLE_ONLY, encoding="utf-8")
     pid, output = _kill_holder_then_rerun(tmp_path, _env(tmp_path, double), "enrich-s2")
-    # the title searches held every search source's slot at once: all of them are given back
-    line = f"enrich-s2, enrich-openalex, enrich-arxiv, enrich-crossref: slot of process {pid} released"
+    # the title searches run inside the night's one acquisition of every source's slot: all given back
+    line = f"{', '.join(f'enrich-{s}' for s in SOURCES)}: slot of process {pid} released"
     assert f"{line} (the process is gone)" in output, output

@@ -163,7 +163,7 @@ def test_concurrency_limits_degrade_gracefully(
     import httpx
     from prefect import flow
 
-    import flows.nightly as nightly_module
+    import flows.concurrency as concurrency
 
     class NoServer:
         def __enter__(self) -> None:
@@ -175,11 +175,11 @@ def test_concurrency_limits_degrade_gracefully(
     @flow
     def probe() -> tuple[bool, str, str]:
         with monkeypatch.context() as m:
-            m.setattr(nightly_module, "get_client", lambda **_: NoServer())
-            enabled = nightly_module.ensure_source_limits(["github"], 1)
-        with nightly_module.source_slot("github", enabled):
+            m.setattr(concurrency, "get_client", lambda **_: NoServer())
+            enabled = concurrency.ensure_source_limits(["github"], 1)
+        with concurrency.source_slot("github", enabled):
             first = "ran without limits"
-        with nightly_module.source_slot("no-such-source", True):  # limit missing on the server
+        with concurrency.source_slot("no-such-source", True):  # limit missing on the server
             second = "ran without its limit"
         return enabled, first, second
 
@@ -218,3 +218,69 @@ def test_tokens_from_prefect_secret_blocks(monkeypatch: pytest.MonkeyPatch, tmp_
     creds = Settings().credentials(load_secret_block)
     assert creds.github_token == Token("ghp_fromblock0123456789abcdefghij")
     assert "fromblock" not in repr(creds)
+
+
+def test_titles_run_alongside_the_first_round_and_only_their_new_ids_make_a_second(
+    monkeypatch: pytest.MonkeyPatch, lists_dir: Path, tmp_path: Path
+) -> None:
+    """The title searches do not hold the fetches back: a batch is fetched while they run; the ids
+    the titles found (and only those) go to a second round, numbered after the first."""
+    import threading
+
+    import enrich.pipeline
+    import enrich.pipeline.fetching as fetching
+    from enrich.ids.model import Ids
+    from enrich.resolve.match import TitleMatch, TitleQuery
+    from enrich.resolve.types import MatchEvidence, MatchMethod
+    from flows.nightly import nightly
+
+    listed = lists_dir / "test-list.md"
+    listed.write_text(
+        listed.read_text(encoding="utf-8")
+        + "* **ClinicalBERT**: Publicly available clinical BERT embeddings. 2019.\n",
+        encoding="utf-8",
+    )
+    fetched = threading.Event()
+    order: list[tuple[str, ...]] = []
+    real_fetch = fetching.fetch_batch
+
+    def fetch_batch(clients: object, batch: enrich.pipeline.Batch, **kw: object) -> object:
+        result = real_fetch(clients, batch, **kw)  # type: ignore[arg-type]
+        order.append(("fetch", batch.source, f"{batch.index + 1}/{batch.total}", *batch.items))
+        fetched.set()
+        return result
+
+    def resolve_titles(
+        clients: object, cache_path: Path, queries: list[TitleQuery], sources: object = None
+    ) -> dict[str, TitleMatch]:
+        order.append(("titles start", str(fetched.wait(120))))
+        order.append(("titles done",))
+        evidence = MatchEvidence(method=MatchMethod.TITLE, score=0.99, source="s2")
+        return {q.work_key: TitleMatch(q.work_key, evidence, ids=Ids(arxiv_id="2101.00001")) for q in queries}
+
+    monkeypatch.setattr(fetching, "fetch_batch", fetch_batch)
+    monkeypatch.setattr(enrich.pipeline, "resolve_titles", resolve_titles)
+    with FakeApis(CATALOG) as apis:
+        _point_at(monkeypatch, apis.env())
+        result = nightly(
+            lists_dir=lists_dir,
+            out_dir=tmp_path / "out",
+            snapshot_date=date(2026, 11, 21),
+            cache_dir=tmp_path / "cache",
+            refresh=False,
+        )
+    assert result.problems == ()
+    # the titles waited (up to 120 s) for a batch: had the fetches waited for the titles, none came
+    assert ("titles start", "True") in order, order
+    done = order.index(("titles done",))
+    arxiv = [o for o in order if o[:2] == ("fetch", "arxiv")]
+    assert arxiv == [("fetch", "arxiv", "1/1", "1903.10676"), ("fetch", "arxiv", "2/2", "2101.00001")]
+    assert order.index(arxiv[1]) > done  # the second round waits for the titles
+    second = [o for o in order if o[0] == "fetch" and any("2101.00001" in item for item in o[3:])]
+    # one more batch for each source the found id is asked of, after the titles, holding nothing else
+    assert sorted((o[1], o[2], len(o) - 3) for o in second) == [
+        ("arxiv", "2/2", 1),
+        ("openalex", "2/2", 1),
+        ("s2", "2/2", 1),
+    ]
+    assert min(order.index(o) for o in second) > done

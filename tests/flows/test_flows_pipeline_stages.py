@@ -92,6 +92,24 @@ def test_plan_batches_uses_api_batch_sizes_and_selected_sources() -> None:
     }
 
 
+def test_later_batches_hold_only_new_ids_numbered_after_the_first_round() -> None:
+    first = pipeline.plan_batches(
+        {"s2": ["a", "b", "c"], "github": ["o/r"]}, ["s2", "github", "hf"], {"s2": 2, "github": 100, "hf": 1}
+    )
+    later = pipeline.later_batches(
+        first,
+        {"s2": ["a", "b", "c", "d", "e", "f"], "github": ["o/r"], "hf": ["model:x/y"], "arxiv": ["1"]},
+        ["s2", "github", "hf"],
+        {"s2": 2, "github": 100, "hf": 1},
+    )
+    assert later == {
+        "s2": [Batch("s2", 2, 4, ("d", "e")), Batch("s2", 3, 4, ("f",))],
+        "github": [],
+        "hf": [Batch("hf", 0, 1, ("model:x/y",))],
+    }
+    assert [b.name for b in later["s2"]] == ["s2-3-of-4", "s2-4-of-4"]
+
+
 def test_fetch_batch_calls_the_right_method_per_source() -> None:
     clients = StubClients()
     for source in ("arxiv", "s2", "openalex", "crossref"):

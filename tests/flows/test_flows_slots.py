@@ -52,17 +52,17 @@ def _active(name: str) -> int:
 def test_a_run_waiting_for_a_slot_says_so_then_proceeds(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, slot_lines: list[str]
 ) -> None:
-    import flows.nightly as nightly_module
+    import flows.concurrency as concurrency
     from enrich.slots import SlotLedger
 
-    monkeypatch.setattr(nightly_module, "slot_ledger", lambda: SlotLedger(tmp_path / "ledger"))
-    monkeypatch.setattr(nightly_module, "WAIT_LINE_S", 0.5)
+    monkeypatch.setattr(concurrency, "slot_ledger", lambda: SlotLedger(tmp_path / "ledger"))
+    monkeypatch.setattr(concurrency, "WAIT_LINE_S", 0.5)
     _limit("enrich-waittest")
     held = threading.Event()
     order: list[str] = []
 
     def first() -> None:
-        with nightly_module.source_slot("waittest", True):
+        with concurrency.source_slot("waittest", True):
             held.set()
             time.sleep(4)
             order.append("first done")
@@ -70,7 +70,7 @@ def test_a_run_waiting_for_a_slot_says_so_then_proceeds(
     thread = threading.Thread(target=first)
     thread.start()
     assert held.wait(120)
-    with nightly_module.source_slot("waittest", True):
+    with concurrency.source_slot("waittest", True):
         order.append("second in")
         assert _active("enrich-waittest") == 1
     thread.join()
@@ -91,10 +91,10 @@ def test_the_slot_of_a_dead_holder_is_given_back(
 ) -> None:
     from prefect.client.orchestration import get_client
 
-    import flows.nightly as nightly_module
+    import flows.concurrency as concurrency
     from enrich.slots import SlotLedger
 
-    monkeypatch.setattr(nightly_module, "slot_ledger", lambda: SlotLedger(tmp_path / "ledger"))
+    monkeypatch.setattr(concurrency, "slot_ledger", lambda: SlotLedger(tmp_path / "ledger"))
     _limit("enrich-deadtest")
     with get_client(sync_client=True) as client:  # a holder that then dies without giving it back
         grant = client.increment_concurrency_slots_with_lease(
@@ -107,7 +107,7 @@ def test_the_slot_of_a_dead_holder_is_given_back(
     assert _active("enrich-deadtest") == 1
 
     started = time.monotonic()
-    with nightly_module.source_slot("deadtest", True):
+    with concurrency.source_slot("deadtest", True):
         assert _active("enrich-deadtest") == 1
     assert time.monotonic() - started < 60  # not the lease's 300 s, not SLOT_TIMEOUT_S
     assert slot_lines == [f"enrich-deadtest: slot of process {gone.pid} released (the process is gone)"]
