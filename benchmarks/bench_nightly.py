@@ -326,9 +326,11 @@ def stages_main(argv: list[str]) -> int:
     chosen = settings.sources
     first = pipeline.plan_batches(pipeline.source_items(parsed.entries, None, known, plan=plan), chosen)
 
+    groups = pipeline.title_batches(plan.title_queries)
+
     def titles() -> dict[str, Any]:
         found: dict[str, Any] = {}
-        for group in pipeline.title_batches(plan.title_queries):
+        for group in groups:
             found.update(pipeline.resolve_titles(clients, cache / "resolution.sqlite", group, chosen))
         return found
 
@@ -354,7 +356,7 @@ def stages_main(argv: list[str]) -> int:
     resolved = pipeline.resolve(
         parsed.entries, works, matches, id_map_path=cache / "work-ids.sqlite", previous=previous
     )
-    del works, matches, plan
+    del works, matches, plan, groups
     built = pipeline.build(
         parsed.entries, resolved, repos, hf, snapshot_date=day, previous=previous,
         unreadable_lists=parsed.unreadable,
