@@ -326,9 +326,7 @@ def stages_main(argv: list[str]) -> int:
     chosen = settings.sources
     first = pipeline.plan_batches(pipeline.source_items(parsed.entries, None, known, plan=plan), chosen)
 
-    groups = pipeline.title_batches(plan.title_queries)
-
-    def titles() -> dict[str, Any]:
+    def titles(groups: list[tuple[Any, ...]]) -> dict[str, Any]:
         found: dict[str, Any] = {}
         for group in groups:
             found.update(pipeline.resolve_titles(clients, cache / "resolution.sqlite", group, chosen))
@@ -339,7 +337,7 @@ def stages_main(argv: list[str]) -> int:
 
     # as the flow does: the title searches alongside the first round, then the ids only titles found
     with ThreadPoolExecutor(max_workers=2 * len(first) + 1) as pool:
-        searching = pool.submit(titles)
+        searching = pool.submit(titles, pipeline.title_batches(plan.title_queries))
         rounds = [pool.submit(fetch, bs) for bs in first.values() if bs]
         matches = searching.result()
         items = pipeline.source_items(parsed.entries, matches, known, plan=plan)
@@ -356,7 +354,7 @@ def stages_main(argv: list[str]) -> int:
     resolved = pipeline.resolve(
         parsed.entries, works, matches, id_map_path=cache / "work-ids.sqlite", previous=previous
     )
-    del works, matches, plan, groups
+    del works, matches, plan
     built = pipeline.build(
         parsed.entries, resolved, repos, hf, snapshot_date=day, previous=previous,
         unreadable_lists=parsed.unreadable,
