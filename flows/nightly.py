@@ -391,10 +391,8 @@ def nightly(
     )
 
 
-def build_clients(settings: Settings, cache: Path) -> Any:
-    """The night's API clients (``enrich.clients.Clients``) from the settings of this process."""
-    from enrich.clients import Clients
-
+def build_clients(settings: Settings, cache: Path) -> Clients:
+    """The night's API clients from the settings of this process."""
     policy = settings.source_policy()
     return Clients.from_config(
         settings.endpoints(),
