@@ -22,7 +22,8 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+from uuid import UUID
 
 import httpx
 from prefect import get_run_logger
@@ -30,6 +31,10 @@ from prefect.client.orchestration import get_client
 from prefect.exceptions import ObjectNotFound, PrefectException
 
 from enrich.slots import LEDGER_DIR, Holder, SlotLedger
+
+if TYPE_CHECKING:
+    from prefect.client.orchestration import SyncPrefectClient
+    from prefect.client.schemas.responses import ConcurrencyLimitWithLeaseResponse
 
 LIMIT_PREFIX = "enrich-"
 SLOT_TIMEOUT_S = 3600.0  # a slot still not granted after this long fails the task
@@ -86,7 +91,9 @@ def _embedded_api() -> bool:
     return get_current_settings().api.url is None
 
 
-def reclaim_slots(client: Any, names: Sequence[str], ledger: SlotLedger, *, embedded: bool) -> list[str]:
+def reclaim_slots(
+    client: "SyncPrefectClient", names: Sequence[str], ledger: SlotLedger, *, embedded: bool
+) -> list[str]:
     """Give back the slots of dead holders; return one line per slot given back.
 
     A dead holder's lease is released by its id (a no-op when the server no longer knows it). On an
@@ -94,8 +101,6 @@ def reclaim_slots(client: Any, names: Sequence[str], ledger: SlotLedger, *, embe
     with an earlier embedded server) and are given back too. The limit is read before the ledger,
     so a holder that registers meanwhile is counted, never robbed.
     """
-    from uuid import UUID
-
     lines: list[str] = []
     with ledger.reclaiming():
         for holder in ledger.dead():
@@ -115,7 +120,9 @@ def reclaim_slots(client: Any, names: Sequence[str], ledger: SlotLedger, *, embe
     return lines
 
 
-def _acquire(client: Any, names: list[str], ledger: SlotLedger, holder: Holder, label: str) -> Any:
+def _acquire(
+    client: "SyncPrefectClient", names: list[str], ledger: SlotLedger, holder: Holder, label: str
+) -> "ConcurrencyLimitWithLeaseResponse":
     """Wait for one slot of each of ``names``; returns the server's grant (lease id, limits)."""
     from prefect.client.schemas.responses import ConcurrencyLimitWithLeaseResponse
 
@@ -153,7 +160,7 @@ def _acquire(client: Any, names: list[str], ledger: SlotLedger, holder: Holder, 
 
 
 @contextlib.contextmanager
-def _renewing(lease_id: Any, label: str) -> Iterator[None]:
+def _renewing(lease_id: UUID, label: str) -> Iterator[None]:
     """Renew ``lease_id`` in a background thread while the block runs."""
     stop = threading.Event()
 
@@ -190,7 +197,7 @@ def source_slot(sources: str | Sequence[str], enabled: bool) -> Iterator[None]:
     names = [f"{LIMIT_PREFIX}{s}" for s in chosen]
     ledger = slot_ledger()
     holder: Holder = ledger.waiting(names)
-    grant: Any = None
+    grant: ConcurrencyLimitWithLeaseResponse | None = None
     try:
         try:
             with get_client(sync_client=True) as client:
