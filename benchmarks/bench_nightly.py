@@ -38,7 +38,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -299,10 +299,19 @@ def _time_fetches(t0: float) -> list[dict[str, Any]]:
 
 
 def stages_main(argv: list[str]) -> int:
-    """``--engine none``: the flow's stages called in the same order without Prefect (sources in
-    parallel threads, the batches of one source in order, one ``fetch_source`` each, the title
-    searches alongside the first round, then the ids only the titles found), as
-    ``flows.nightly`` wires them (missing answers settled, remembered links, remembered titles)."""
+    """``--engine none``: the night's stages without Prefect (:func:`run_stages`)."""
+    return run_stages(argv)
+
+
+def run_stages(
+    argv: list[str], mark: Callable[[str], None] = lambda stage: None, *, finish: bool = False
+) -> int:
+    """The flow's stages called in the same order without Prefect (sources in parallel threads, the
+    batches of one source in order, one ``fetch_source`` each, the title searches alongside the
+    first round, then the ids only the titles found), as ``flows.nightly`` wires them (missing
+    answers settled, remembered links, remembered titles), each stage's inputs dropped once the
+    next has them. ``mark(stage)`` is called after each stage (``benchmarks/profile_memory.py``);
+    ``finish`` adds the flow's finish: the run summary, then the report read back from disk."""
     from concurrent.futures import ThreadPoolExecutor
     from datetime import UTC, datetime
 
@@ -319,8 +328,10 @@ def stages_main(argv: list[str]) -> int:
         settings.endpoints(), settings.credentials(), cache_dir=cache, timeout=settings.timeout,
         interval_scale=settings.interval_scale,
     )  # fmt: skip
+    mark("startup")
     previous = pipeline.previous_snapshot(out, day)
     parsed = pipeline.parse_lists(lists, previous)
+    mark("parse")
     plan = pipeline.lookup_plan(parsed.entries)  # once, as the flow does
     known = pipeline.repo_states(previous)
     chosen = settings.sources
@@ -351,17 +362,30 @@ def stages_main(argv: list[str]) -> int:
     works.extend(pipeline.remembered_links(previous, works))
     stats = pipeline.source_stats(clients, settings.sources, results, carried=previous is not None)
     del results
+    mark("fetch")  # the title searches included: they run alongside the fetches
     resolved = pipeline.resolve(
         parsed.entries, works, matches, id_map_path=cache / "work-ids.sqlite", previous=previous
     )
     del works, matches, plan
+    mark("resolve")
     built = pipeline.build(
         parsed.entries, resolved, repos, hf, snapshot_date=day, previous=previous,
         unreadable_lists=parsed.unreadable,
     )  # fmt: skip
     del parsed, resolved, repos, hf, previous
+    mark("build")
     facts = pipeline.RunFacts(snapshot_date=day, run_id="bench", started_at=started, sources=stats)
     pipeline.write(out, built.tables, facts)
+    mark("write")
+    if finish:  # as the flow: the summary from tonight's tables, then (tables released) the report from disk
+        from enrich.report import build_report
+        from enrich.summary import render_markdown
+
+        render_markdown(pipeline.summarise(built, facts))
+        del built
+        mark("summary")
+        build_report(out, day.isoformat())
+        mark("report")
     return 3 if facts.partial else 0
 
 

@@ -60,71 +60,12 @@ class Probe:
 
 
 def night(argv: list[str], top: int) -> int:
-    """One night of the stages (as ``bench_nightly.stages_main``), a probe after each."""
-    from concurrent.futures import ThreadPoolExecutor
-    from datetime import UTC, datetime
-    from typing import Any
+    """One night of ``bench_nightly.run_stages`` (the flow's finish included), a probe after each stage."""
+    sys.path.insert(0, str(HERE))
+    import bench_nightly
 
     probe = Probe(top)
-    from enrich import pipeline
-    from enrich.clients import Clients
-    from enrich.settings import Settings
-
-    opts = dict(zip(argv[::2], argv[1::2], strict=True))
-    lists, out, cache = Path(opts["--lists"]), Path(opts["--out"]), Path(opts["--cache"])
-    day = date.fromisoformat(opts["--date"])
-    started = datetime.now(UTC)
-    settings = Settings()
-    clients = Clients.from_config(
-        settings.endpoints(), settings.credentials(), cache_dir=cache, timeout=settings.timeout,
-        interval_scale=settings.interval_scale,
-    )  # fmt: skip
-    probe.mark("startup")
-    previous = pipeline.previous_snapshot(out, day)
-    parsed = pipeline.parse_lists(lists, previous)
-    probe.mark("parse")
-    matches: dict[str, Any] = {}
-    plan = pipeline.lookup_plan(parsed.entries)  # once, as the flow does
-    for group in pipeline.title_batches(plan.title_queries):
-        matches.update(pipeline.resolve_titles(clients, cache / "resolution.sqlite", group, settings.sources))
-    probe.mark("titles")
-    known = pipeline.repo_states(previous)
-    batches = pipeline.plan_batches(
-        pipeline.source_items(parsed.entries, matches, known, plan=plan), settings.sources
-    )
-    with ThreadPoolExecutor(max_workers=len(batches) or 1) as pool:
-        fetched = list(pool.map(lambda bs: pipeline.fetch_source(clients, bs, known=known), batches.values()))
-    results = pipeline.settle_missing([r for f in fetched for r in f.results], previous)
-    del fetched
-    works, repos, hf = pipeline.collect(results)
-    works.extend(pipeline.remembered_links(previous, works))
-    stats = pipeline.source_stats(clients, settings.sources, results, carried=previous is not None)
-    del results
-    probe.mark("fetch")
-    resolved = pipeline.resolve(
-        parsed.entries, works, matches, id_map_path=cache / "work-ids.sqlite", previous=previous
-    )
-    del works
-    probe.mark("resolve")
-    built = pipeline.build(
-        parsed.entries, resolved, repos, hf, snapshot_date=day, previous=previous,
-        unreadable_lists=parsed.unreadable,
-    )  # fmt: skip
-    del resolved, repos, hf
-    probe.mark("build")
-    facts = pipeline.RunFacts(snapshot_date=day, run_id="profile", started_at=started, sources=stats)
-    pipeline.write(out, built.tables, facts)
-    probe.mark("write")
-    # the flow's finish: the summary from tonight's tables, then (tables released) the report from disk
-    from enrich.report import build_report
-    from enrich.summary import render_markdown
-
-    render_markdown(pipeline.summarise(built, facts))
-    del built, previous
-    probe.mark("summary")
-    build_report(out, day.isoformat())
-    probe.mark("report")
-    return 0
+    return bench_nightly.run_stages(argv, probe.mark, finish=True)
 
 
 def main() -> int:
