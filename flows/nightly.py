@@ -55,7 +55,6 @@ if TYPE_CHECKING:
     from flows.report_step import ReportOutcome
 
 ARTIFACT_KEY = "enrich-run-summary"
-FETCH_TIMEOUT_S = 1800.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,13 +99,9 @@ def parse_task(lists_dir: Path, previous: PreviousSnapshot | None = None) -> Par
     return pipeline.parse_lists(lists_dir, previous)
 
 
-@task(
-    name="resolve-titles",
-    retries=1,
-    retry_delay_seconds=10,
-    timeout_seconds=FETCH_TIMEOUT_S,
-    cache_policy=NO_CACHE,
-)
+# No Prefect timeout here either (see fetch_source_task): submitted alongside the fetches, this task
+# runs in a worker thread; the title searches go through the same clients, bounded by their deadlines.
+@task(name="resolve-titles", retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE)
 def titles_task(
     clients: Clients,
     cache_path: Path,
