@@ -70,7 +70,7 @@ def ensure_source_limits(sources: Sequence[str], slots: int) -> bool:
     return True
 
 
-def _say(line: str) -> None:
+def say(line: str) -> None:
     """One line on the ``enrich.slots`` logger: the terminal of ``enrich run``, and the run's logs in
     Prefect when ``PREFECT_LOGGING_EXTRA_LOGGERS`` includes ``enrich``."""
     slot_log.warning(line)
@@ -130,7 +130,7 @@ def _acquire(
     started = time.monotonic()
     next_line = started + WAIT_LINE_S
     for line in reclaim_slots(client, names, ledger, embedded=embedded):
-        _say(line)
+        say(line)
     while True:
         holder = ledger.mark(holder, "acquiring")  # from here a grant may exist: never robbed
         try:
@@ -149,9 +149,9 @@ def _acquire(
                 f"{label}: no concurrency slot of {', '.join(names)} within {SLOT_TIMEOUT_S:.0f} s"
             )
         for line in reclaim_slots(client, names, ledger, embedded=embedded):
-            _say(line)
+            say(line)
         if time.monotonic() >= next_line:
-            _say(
+            say(
                 f"{label}: waiting for a concurrency slot of {', '.join(names)} (taken by another run) "
                 f"for {waited:.0f} s; giving up after {SLOT_TIMEOUT_S:.0f} s"
             )
@@ -170,7 +170,7 @@ def _renewing(lease_id: UUID, label: str) -> Iterator[None]:
                 try:
                     client.renew_concurrency_lease(lease_id=lease_id, lease_duration=LEASE_S)
                 except (httpx.HTTPError, PrefectException, OSError) as exc:
-                    _say(f"{label}: could not renew its concurrency lease ({type(exc).__name__})")
+                    say(f"{label}: could not renew its concurrency lease ({type(exc).__name__})")
 
     thread = threading.Thread(target=renew, name=f"lease-{label}", daemon=True)
     thread.start()
@@ -203,14 +203,14 @@ def source_slot(sources: str | Sequence[str], enabled: bool) -> Iterator[None]:
             with get_client(sync_client=True) as client:
                 grant = _acquire(client, names, ledger, holder, label)
         except (httpx.HTTPError, PrefectException) as exc:  # the API cannot grant slots at all
-            _say(f"{label}: running without its concurrency limit ({type(exc).__name__}: {exc})")
+            say(f"{label}: running without its concurrency limit ({type(exc).__name__}: {exc})")
             yield
             return
         holder = ledger.holding(holder, str(grant.lease_id))
         granted = {limit.name for limit in grant.limits}
         for source, name in zip(chosen, names, strict=True):
             if name not in granted:
-                _say(f"{source}: running without its concurrency limit ({name} does not exist)")
+                say(f"{source}: running without its concurrency limit ({name} does not exist)")
         with _renewing(grant.lease_id, label):
             yield
     finally:

@@ -15,7 +15,9 @@ limit ``enrich-<source>``, taken by the flow in one acquisition for the whole fe
 its spacing, and a run never waits for a slot while holding another (no two runs can deadlock).
 
 Settings are built here, when the flow runs (the edge), never at import time. Tasks retry only for
-coarse failures (the clients already retry requests) and have timeouts.
+coarse failures (the clients already retry requests). The title-search and fetch tasks run in
+worker threads, where Prefect cannot enforce a timeout: the clients' request deadlines bound them;
+the other tasks have timeouts.
 """
 
 # No `from __future__ import annotations` here: a served deployment pickles this flow by value into
@@ -49,7 +51,7 @@ from enrich.resolve.types import ResolvedWork
 from enrich.settings import Settings
 from enrich.summary import render_markdown
 from enrich.tables import PreviousSnapshot
-from flows.concurrency import _say, ensure_source_limits, source_slot
+from flows.concurrency import ensure_source_limits, say, source_slot
 
 if TYPE_CHECKING:
     from flows.report_step import ReportOutcome
@@ -405,7 +407,7 @@ def _fleet_root(out: Path | str, settings: Settings) -> str | None:
         return None
     if isinstance(out, str):
         return out
-    _say("ENRICH_FETCH_DEPLOYMENT is set but the snapshot root is a directory: fetching in this run")
+    say("ENRICH_FETCH_DEPLOYMENT is set but the snapshot root is a directory: fetching in this run")
     return None
 
 
