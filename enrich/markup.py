@@ -7,7 +7,7 @@ callers differ only in the data given to it:
 
 * :func:`enrich.tables.text.clean_text` (titles, venues, abstracts, names, descriptions in the
   snapshot): ``tags="xml"``, ``gap=" "``, entities decoded;
-* :func:`enrich.resolve.match.compare_titles` and ``title_overlap`` (comparing two titles):
+* :func:`enrich.resolve.titles.compare_titles` and ``title_overlap`` (comparing two titles):
   ``tags="html"``, ``gap=""`` (``H<sub>2</sub>O`` is the word ``H2O``), entities kept;
 * :func:`enrich.clients.crossref.strip_jats` (Crossref abstracts, after their block tags became
   spaces): ``tags="any"``, ``gap=""``, entities decoded.
