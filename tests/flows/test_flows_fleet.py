@@ -7,9 +7,10 @@ Night 1: the snapshot lands in the bucket (read back by ``enrich.load`` and Duck
 by both workers, no source's requests came closer together than its limit, and the GitHub token, given
 only as a Prefect Secret block, appears in no deployment, parameter, log or manifest.
 w1 serves the ``planner`` queue (the nights) and ``default`` (units), w2 only ``default``.
-Night 2: every source answers its first request slowly; w2 is killed (SIGKILL, its whole process
-group) while it fetches. Its units get no output; the night starts
-them again for the surviving worker and ends complete, or partial with one line per unit it lost.
+Night 2: the workers' HTTP caches are emptied (a day later) and every source answers its first two
+requests slowly; w2 is killed (SIGKILL, its whole process group) while it fetches. Its units get no
+output; the night starts them again for the surviving worker and ends complete, or partial with one line
+per unit it lost.
 
 Slow (a server, two workers, a dozen flow-run processes; several minutes) but part of CI.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -289,9 +291,14 @@ def test_a_night_on_two_workers_with_the_snapshot_in_a_bucket(
         done = {u["name"].split("-")[1] for u in units if u["state_type"] == "COMPLETED"}
         assert done == {"arxiv", "s2", "openalex", "crossref", "github", "hf"}, units
 
-        # ---- night 2: every source slow once; w2 (not the planner) is killed while it fetches
+        # ---- night 2: every source slow twice; w2 (not the planner) is killed while it fetches.
+        # For the caches it is the next day: each worker's HTTP cache is emptied, so every unit sends
+        # its requests (with night 1's answers cached, a unit sends none, finishes within a second of
+        # starting, and the kill could come after its output: then nothing is started again).
+        for name in workers:
+            shutil.rmtree(tmp_path / f"home-{name}" / "cache" / "http", ignore_errors=True)
         apis.set_faults(
-            FaultProfile.from_dict({s: [{"fault": "slow", "delay": 8, "first": 1}] for s in SPACING})
+            FaultProfile.from_dict({s: [{"fault": "slow", "delay": 8, "first": 2}] for s in SPACING})
         )
         apis.clear_log()
         before = {u["id"] for u in _unit_runs(api)}
