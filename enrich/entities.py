@@ -156,7 +156,7 @@ def _last_rows(table: pa.Table, key: str) -> pa.Table:
         return table
     rows = table.append_column("_row", pa.array(np.arange(table.num_rows), pa.int64()))
     last = rows.group_by(key, use_threads=False).aggregate([("_row", "max")]).column("_row_max")
-    return table.take(pc.sort_indices(last))
+    return table.take(pa.array(np.sort(last.to_numpy())))
 
 
 def _grouped(owner: _Ints, values: pa.Array, count: int) -> tuple[npt.NDArray[np.int32], pa.Array]:
