@@ -109,10 +109,13 @@ _LINKS_SCHEMA: Final = pa.schema(
     [("artefact", pa.string()), ("work_id", pa.string()), ("source", pa.int64())]
 )
 _PAPERS_SCHEMA: Final = pa.schema([("artefact", pa.string()), ("paper", pa.string())])
-_STRING_NULL: Final = pa.scalar(None, pa.string())
 
 
 # -- column helpers ----------------------------------------------------------------------------------
+
+
+def _null() -> pa.Scalar:
+    return pa.scalar(None, pa.string())  # made when needed: Arrow's first value reserves its memory pool
 
 
 def _col(table: pa.Table, name: str) -> pa.Array:
@@ -388,8 +391,8 @@ def build_entities(
     full_name = _take(_col(repos, "full_name"), _find(first_repo, repo_ids))
     hub_name = _take(_col(hf_items, "hf_id"), _find(first_hf, hf_ids))
     display_name = pc.coalesce(
-        pc.if_else(is_work, _or(title, entity_ids), _STRING_NULL),
-        pc.if_else(has_repo, _or(full_name, first_repo), _STRING_NULL),
+        pc.if_else(is_work, _or(title, entity_ids), _null()),
+        pc.if_else(has_repo, _or(full_name, first_repo), _null()),
         _or(hub_name, first_hf),
     )
     entity_type = pc.if_else(is_work, "work", pc.if_else(has_repo, "repo", "hf_item"))
@@ -407,7 +410,7 @@ def build_entities(
         "entity_id": entity_ids,
         "entity_type": entity_type,
         "display_name": display_name,
-        "work_id": pc.if_else(is_work, entity_ids, _STRING_NULL),
+        "work_id": pc.if_else(is_work, entity_ids, _null()),
         "repo_ids": pa.ListArray.from_arrays(repo_offsets, repo_values),
         "hf_item_ids": pa.ListArray.from_arrays(hf_offsets, hf_values),
         "links": links,
@@ -444,10 +447,6 @@ def _or(values: pa.Array, fallback: pa.Array) -> pa.Array:
     return pc.if_else(pa.array(_truthy(values)), values, fallback)
 
 
-_LINK_NAMES: Final = pa.array(LINK_SOURCES, pa.string())
-_LINK_VALUES: Final = pa.array([LINK_CONFIDENCE[s] for s in LINK_SOURCES], pa.float64())
-
-
 def _entity_links(count: int, *parts: tuple[int, int, _Ints, pa.Array, _Ints, _Bools]) -> pa.Array:
     """The ``links`` column of ``count`` entities. Each part is (its rank, the artefacts' kind: 0 repo,
     1 Hub item, each artefact's entity, its id, its evidence mask, whether it has links there); an
@@ -471,8 +470,10 @@ def _entity_links(count: int, *parts: tuple[int, int, _Ints, pa.Array, _Ints, _B
         [(c, "ascending") for c in ("entity", "rank", "kind", "id", "source")]
     )
     source = rows_table.column("source").combine_chunks()
+    names = pa.array(LINK_SOURCES, pa.string())
+    confidences = pa.array([LINK_CONFIDENCE[s] for s in LINK_SOURCES], pa.float64())
     items = pa.StructArray.from_arrays(
-        [_col(rows_table, "id"), _LINK_NAMES.take(source), _LINK_VALUES.take(source)],
+        [_col(rows_table, "id"), names.take(source), confidences.take(source)],
         fields=list(ENTITY_LINK_TYPE),
     )
     offsets = np.zeros(count + 1, np.int32)
