@@ -3,8 +3,9 @@
 Pure reshaping of tonight's tables (no I/O): :func:`build_entities` reads the ``entries``,
 ``works``, ``repos`` and ``hf_items`` Arrow tables (the columns of :data:`ENTITY_INPUTS`) and
 returns the ``entities`` table and each entry's ``entity_id``. It works on whole columns (Arrow
-compute, joins by index, numpy over row numbers): no Python object per row, so its memory is a few
-columns' worth whatever the number of entries.
+compute, lookups by ``index_in``, ``group_by``, numpy over row numbers): no Python object per row,
+so it holds a few columns' worth of memory whatever the number of entries (Python strings only for
+the rare non-ASCII reference, lowercased as ``str.lower`` does).
 
 **Links.** A repo or Hugging Face item (an *artefact*) is linked to a work by evidence, each with a
 ``link_source`` and a confidence (:data:`LINK_CONFIDENCE`, policy as data):
@@ -17,7 +18,7 @@ columns' worth whatever the number of entries.
   README (fetched with the stars, :mod:`enrich.links`) cites the work's arXiv id or DOI.
 
 A reference names a work by ``arxiv:<id>`` or ``doi:<doi>`` (compared lowercased); when two works
-share an arXiv id or a DOI, the first by ``work_id`` has it. Evidence for one work adds up as
+share an arXiv id or a DOI, the first row of ``works`` (sorted by ``work_id``) has it. Evidence for one work adds up as
 independent votes (``1 - prod(1 - c)`` over its distinct link sources, rounded to 6 decimals). The
 artefact belongs to the work with the highest combined confidence; a tie between two works links it
 to neither (a wrong join is worse than none). An artefact that cites or is named beside at least
@@ -25,7 +26,8 @@ to neither (a wrong join is worse than none). An artefact that cites or is named
 none of them: it stays an entity of its own. A Hub item linked to no paper but named on the same
 entry as a repo joins that repo's entity (a model row with its code and its weights is one thing),
 when the repos beside it make one entity. An artefact linked to a work that is not in ``works`` (an
-entry's ``work_id`` with no row) is an entity of its own.
+entry's ``work_id`` with no row) is an entity of its own. Repo ids and Hub item ids never share a
+string (a Hub item id is ``<kind>:<id>``; a GitHub name has no colon).
 
 **Ids.** ``entity_id`` is the work's ``work_id`` (itself stable across nights), else
 ``repo:<repo_id>``, else ``hf:<hf_item_id>``: an artefact's entity id changes only on the night it
