@@ -1,8 +1,11 @@
 """One row per thing an analyst would count: a paper with its code, models and data, or an artefact alone.
 
-Pure reshaping of tonight's table rows (no I/O): :func:`build_entities` reads the ``entries``,
-``works``, ``repos`` and ``hf_items`` rows and returns the ``entities`` rows and each entry's
-``entity_id``.
+Pure reshaping of tonight's tables (no I/O): :func:`build_entities` reads the ``entries``,
+``works``, ``repos`` and ``hf_items`` Arrow tables (the columns of :data:`ENTITY_INPUTS`) and
+returns the ``entities`` table and each entry's ``entity_id``. It works on whole columns (Arrow
+compute, lookups by ``index_in``, ``group_by``, numpy over row numbers): no Python object per row,
+so it holds a few columns' worth of memory whatever the number of entries (Python strings only for
+the rare non-ASCII reference, lowercased as ``str.lower`` does).
 
 **Links.** A repo or Hugging Face item (an *artefact*) is linked to a work by evidence, each with a
 ``link_source`` and a confidence (:data:`LINK_CONFIDENCE`, policy as data):
@@ -14,27 +17,41 @@ Pure reshaping of tonight's table rows (no I/O): :func:`build_entities` reads th
 * ``repo_homepage``, ``repo_description``, ``repo_readme`` - the repo's homepage, description or
   README (fetched with the stars, :mod:`enrich.links`) cites the work's arXiv id or DOI.
 
-Evidence for one work adds up as independent votes (``1 - prod(1 - c)``). The artefact belongs to
-the work with the highest combined confidence; a tie between two works links it to neither (a
-wrong join is worse than none). An artefact that cites or is named beside at least
+A reference names a work by ``arxiv:<id>`` or ``doi:<doi>`` (compared lowercased); when two works
+share an arXiv id or a DOI, the first row of ``works`` (sorted by ``work_id``) has it. Evidence for one work adds up as
+independent votes (``1 - prod(1 - c)`` over its distinct link sources, rounded to 6 decimals). The
+artefact belongs to the work with the highest combined confidence; a tie between two works links it
+to neither (a wrong join is worse than none). An artefact that cites or is named beside at least
 :data:`TOOLKIT_MIN_PAPERS` distinct papers (a list, a toolkit, a benchmark suite) is the code of
 none of them: it stays an entity of its own. A Hub item linked to no paper but named on the same
-entry as a repo joins that repo's entity (a model row with its code and its weights is one thing).
+entry as a repo joins that repo's entity (a model row with its code and its weights is one thing),
+when the repos beside it make one entity. An artefact linked to a work that is not in ``works`` (an
+entry's ``work_id`` with no row) is an entity of its own. Repo ids and Hub item ids never share a
+string (a Hub item id is ``<kind>:<id>``; a GitHub name has no colon).
 
 **Ids.** ``entity_id`` is the work's ``work_id`` (itself stable across nights), else
 ``repo:<repo_id>``, else ``hf:<hf_item_id>``: an artefact's entity id changes only on the night it
-is first linked to a paper.
+is first linked to a paper. An entry belongs to its work's entity (when the work has a row), else
+its repo's, else its Hub item's, else to none (``entity_id`` null). Where a table repeats a key,
+the last row with it counts (one entry's ``entity_id`` is that of the last of its rows that has one).
+
+**Rows.** One per entity, sorted by ``entity_id``; ``repo_ids``, ``hf_item_ids``, ``list_ids`` and
+``entry_ids`` sorted and distinct; ``links`` the evidence of each linked artefact (repos, then Hub
+items, each by id; per artefact by ``link_source``), a Hub item joined to a repo's entity last.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date
-from typing import Any, Final
+from collections.abc import Mapping
+from typing import Final
 
-Row = dict[str, Any]
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from enrich.schemas import ENTITIES_SCHEMA
+from enrich.schemas.base import ENTITY_LINK_TYPE
 
 LINK_CONFIDENCE: Final[Mapping[str, float]] = {
     "same_entry": 0.9,
@@ -68,254 +85,448 @@ ENTITY_INPUTS: Final[Mapping[str, tuple[str, ...]]] = {
 }
 """The columns of each table :func:`build_entities` reads (the tables builder passes only these)."""
 
+LINK_SOURCES: Final = tuple(sorted(LINK_CONFIDENCE))
+"""The link sources by name: bit ``i`` of a ``link_sources`` mask is ``LINK_SOURCES[i]``."""
 
-@dataclass(frozen=True, slots=True)
-class Link:
-    """One artefact's evidence for one work."""
+_SAME_ENTRY: Final = 1 << LINK_SOURCES.index("same_entry")
+_REPO_FOUND_IN: Final = tuple(s.removeprefix("repo_") for s in LINK_SOURCES if s.startswith("repo_"))
+_REPO_SOURCE: Final = np.array([LINK_SOURCES.index(f"repo_{f}") for f in _REPO_FOUND_IN], np.int64)
 
-    artefact: str  # repo_id or hf_item_id
-    work_id: str
-    link_source: str
-    confidence: float
+_Ints = npt.NDArray[np.int64]
+_Bools = npt.NDArray[np.bool_]
 
 
-def _work_keys(works: Iterable[Mapping[str, Any]]) -> dict[str, str]:
-    """``arxiv:<id>`` / ``doi:<doi>`` -> work_id (the keys :mod:`enrich.links` produces)."""
-    out: dict[str, str] = {}
-    for w in works:
-        if w.get("arxiv_id"):
-            out.setdefault(f"arxiv:{str(w['arxiv_id']).lower()}", str(w["work_id"]))
-        if w.get("doi"):
-            out.setdefault(f"doi:{str(w['doi']).lower()}", str(w["work_id"]))
-    return out
+def combined_confidence(mask: int) -> float:
+    """``1 - prod(1 - c)`` over the link sources in ``mask``, rounded to 6 decimals (ties compare these)."""
+    miss = 1.0
+    for bit, source in enumerate(LINK_SOURCES):
+        if mask >> bit & 1:
+            miss *= 1.0 - LINK_CONFIDENCE[source]
+    return round(1.0 - miss, 6)
+
+
+_SCORES: Final = np.array([combined_confidence(m) for m in range(1 << len(LINK_SOURCES))], np.float64)
+
+_LINKS_SCHEMA: Final = pa.schema(
+    [("artefact", pa.string()), ("work_id", pa.string()), ("source", pa.int64())]
+)
+_PAPERS_SCHEMA: Final = pa.schema([("artefact", pa.string()), ("paper", pa.string())])
+
+
+# -- column helpers ----------------------------------------------------------------------------------
+
+
+def _null() -> pa.Scalar:
+    return pa.scalar(None, pa.string())  # made when needed: Arrow's first value reserves its memory pool
+
+
+def _col(table: pa.Table, name: str) -> pa.Array:
+    return table.column(name).combine_chunks()
+
+
+def _truthy(values: pa.Array) -> _Bools:
+    """Python truthiness of each string: not null and not empty."""
+    mask: _Bools = pc.fill_null(pc.not_equal(values, ""), False).to_numpy(zero_copy_only=False)
+    return mask
+
+
+def _lower(values: pa.Array) -> pa.Array:
+    """``str.lower`` of each string: Arrow's for ASCII, Python's for the rest (they differ on a few letters)."""
+    lowered = pc.utf8_lower(values)
+    other = pc.fill_null(pc.invert(pc.string_is_ascii(values)), False)
+    if pc.any(other).as_py():
+        changed = [str(v).lower() for v in values.filter(other).to_pylist()]
+        lowered = pc.replace_with_mask(lowered, other, pa.array(changed, pa.string()))
+    return lowered
+
+
+def _prefixed(prefix: str, values: pa.Array) -> pa.Array:
+    return pc.binary_join_element_wise(pa.scalar(prefix), values, pa.scalar(""))
+
+
+def _take(values: pa.Array, index: _Ints) -> pa.Array:
+    """``values[index]``, null where ``index`` is negative."""
+    return values.take(pa.array(index, pa.int64(), mask=index < 0))
+
+
+def _find(values: pa.Array, keys: pa.Array) -> _Ints:
+    """The row of each of ``values`` in ``keys`` (its first), -1 where it is null or absent."""
+    found: _Ints = pc.fill_null(pc.index_in(values, value_set=keys), -1).to_numpy().astype(np.int64)
+    return found
+
+
+def _last_rows(table: pa.Table, key: str) -> pa.Table:
+    """``table`` with one row per ``key``, the last (what a dict of its rows by key keeps)."""
+    if pc.count_distinct(table.column(key)).as_py() == table.num_rows:
+        return table
+    rows = table.append_column("_row", pa.array(np.arange(table.num_rows), pa.int64()))
+    last = rows.group_by(key, use_threads=False).aggregate([("_row", "max")]).column("_row_max")
+    return table.take(pa.array(np.sort(last.to_numpy())))
+
+
+def _grouped(owner: _Ints, values: pa.Array, count: int) -> tuple[npt.NDArray[np.int32], pa.Array]:
+    """Offsets and values of ``count`` lists: the distinct ``values`` of each owner, sorted."""
+    table = pa.table({"o": pa.array(owner, pa.int64()), "v": values}).sort_by(
+        [("o", "ascending"), ("v", "ascending")]
+    )
+    owners = table.column("o").to_numpy()
+    sorted_values = _col(table, "v")
+    if len(owners) > 1:
+        same = pc.equal(sorted_values[1:], sorted_values[:-1]).to_numpy(zero_copy_only=False)
+        keep = np.concatenate([[True], ~((owners[1:] == owners[:-1]) & same)])
+        owners, sorted_values = owners[keep], sorted_values.filter(pa.array(keep))
+    offsets = np.zeros(count + 1, np.int32)
+    np.cumsum(np.bincount(owners, minlength=count), out=offsets[1:])
+    return offsets, sorted_values
+
+
+def _first_of_group(sorted_owners: _Ints) -> _Bools:
+    first: _Bools = np.ones(len(sorted_owners), np.bool_)
+    first[1:] = sorted_owners[1:] != sorted_owners[:-1]
+    return first
+
+
+def _scatter(owners: _Ints, values: pa.Array, count: int) -> pa.Array:
+    """An array of ``count`` values: ``values[i]`` at ``owners[i]``, null elsewhere."""
+    index = np.full(count, -1, np.int64)
+    index[owners] = np.arange(len(owners))
+    return _take(values, index)
+
+
+# -- links -------------------------------------------------------------------------------------------
+
+
+def work_keys(works: pa.Table) -> pa.Table:
+    """``key`` (``arxiv:<id>`` / ``doi:<doi>``, lowercased: the keys :mod:`enrich.links` produces) ->
+    ``work_id``, the first work by row that has it."""
+    keys: list[pa.Array] = []
+    rows: list[_Ints] = []
+    for column, prefix in (("arxiv_id", "arxiv:"), ("doi", "doi:")):
+        values = _col(works, column)
+        has = np.flatnonzero(_truthy(values))
+        keys.append(_prefixed(prefix, _lower(values.take(pa.array(has)))))
+        rows.append(has.astype(np.int64))
+    table = pa.table({"key": pa.concat_arrays(keys), "row": pa.array(np.concatenate(rows), pa.int64())})
+    first = table.group_by("key", use_threads=False).aggregate([("row", "min")])
+    return pa.table(
+        {"key": first.column("key"), "work_id": _col(works, "work_id").take(first.column("row_min"))}
+    )
 
 
 def candidate_links(
-    entries: Iterable[Mapping[str, Any]],
-    works: Iterable[Mapping[str, Any]],
-    repos: Iterable[Mapping[str, Any]],
-    hf_items: Iterable[Mapping[str, Any]],
-) -> tuple[list[Link], dict[str, int]]:
-    """Every piece of evidence, and per artefact the number of distinct papers it cites or sits beside."""
-    by_key = _work_keys(works)
-    links: list[Link] = []
-    papers: dict[str, set[str]] = defaultdict(set)
-    for e in entries:
-        work_id = e.get("work_id")
-        if not work_id:
-            continue
-        for column in ("repo_id", "hf_item_id"):
-            if e.get(column):
-                links.append(Link(str(e[column]), str(work_id), "same_entry", LINK_CONFIDENCE["same_entry"]))
-                papers[str(e[column])].add(f"work:{work_id}")
-    for h in hf_items:
-        item = str(h["hf_item_id"])
-        tagged = [f"arxiv:{a.lower()}" for a in h.get("arxiv_ids") or ()]
-        for refs, source in ((tagged, "hf_arxiv_tag"), (list(h.get("card_refs") or ()), "hf_card")):
-            for ref in refs:
-                papers[item].add(by_key.get(ref.lower(), ref.lower()))
-                if (work_id := by_key.get(ref.lower())) is not None:
-                    links.append(Link(item, work_id, source, LINK_CONFIDENCE[source]))
-    for r in repos:
-        repo = str(r["repo_id"])
-        for ref in r.get("paper_refs") or ():
-            key = str(ref["ref"]).lower()
-            source = f"repo_{ref['found_in']}"
-            papers[repo].add(by_key.get(key, key))
-            if (work_id := by_key.get(key)) is not None and source in LINK_CONFIDENCE:
-                links.append(Link(repo, work_id, source, LINK_CONFIDENCE[source]))
-    # a same-entry work and the id it cites are one paper, not two: count works, then unknown refs
-    counts: dict[str, int] = {}
-    for artefact, seen in papers.items():
-        counts[artefact] = len({s.removeprefix("work:") for s in seen})
-    return links, counts
+    entries: pa.Table, works: pa.Table, repos: pa.Table, hf_items: pa.Table
+) -> tuple[pa.Table, pa.Table]:
+    """Every piece of evidence (``artefact``, ``work_id``, ``source``: an index into
+    :data:`LINK_SOURCES`), and per artefact the number of distinct papers it cites or sits beside
+    (``artefact``, ``papers``)."""
+    by_key = work_keys(works)
+    keys, key_work = _col(by_key, "key"), _col(by_key, "work_id")
+    links: list[pa.Table] = []
+    papers: list[pa.Table] = []
+
+    def add(artefact: pa.Array, refs: pa.Array, sources: _Ints) -> None:
+        """Evidence by reference: a paper each, a link where the reference is a work's."""
+        found = _find(refs, keys)
+        work = _take(key_work, found)
+        paper = pc.coalesce(work, refs)
+        paper = pc.if_else(pc.starts_with(paper, "work:"), pc.utf8_slice_codeunits(paper, 5), paper)
+        papers.append(pa.table([artefact, paper], schema=_PAPERS_SCHEMA))
+        hit = pa.array((found >= 0) & (sources >= 0))
+        links.append(
+            pa.table(
+                [artefact.filter(hit), work.filter(hit), pa.array(sources).filter(hit)], schema=_LINKS_SCHEMA
+            )
+        )
+
+    entry_work = _col(entries, "work_id")
+    has_work = _truthy(entry_work)
+    for column in ("repo_id", "hf_item_id"):
+        values = _col(entries, column)
+        rows = pa.array(np.flatnonzero(has_work & _truthy(values)))
+        artefact, work = values.take(rows), entry_work.take(rows)
+        source = np.full(len(artefact), LINK_SOURCES.index("same_entry"), np.int64)
+        links.append(pa.table([artefact, work, pa.array(source)], schema=_LINKS_SCHEMA))
+        papers.append(pa.table([artefact, work], schema=_PAPERS_SCHEMA))
+
+    items = _col(hf_items, "hf_item_id")
+    for column, source_name in (("arxiv_ids", "hf_arxiv_tag"), ("card_refs", "hf_card")):
+        lists = _col(hf_items, column)
+        refs, parents = pc.list_flatten(lists), pc.list_parent_indices(lists)
+        valid = pc.is_valid(refs)
+        refs, parents = refs.filter(valid), parents.filter(valid)
+        if column == "arxiv_ids":
+            refs = _prefixed("arxiv:", _lower(refs))
+        add(items.take(parents), _lower(refs), np.full(len(refs), LINK_SOURCES.index(source_name), np.int64))
+
+    paper_refs = _col(repos, "paper_refs")
+    refs = pc.list_flatten(paper_refs)
+    artefact = _col(repos, "repo_id").take(pc.list_parent_indices(paper_refs))
+    found_in = _find(refs.field("found_in"), pa.array(_REPO_FOUND_IN, pa.string()))
+    sources = np.where(found_in >= 0, _REPO_SOURCE[found_in], -1)
+    add(artefact, _lower(pc.fill_null(refs.field("ref"), "None")), sources)
+
+    counted = (
+        pa.concat_tables(papers)
+        .group_by("artefact", use_threads=False)
+        .aggregate([("paper", "count_distinct")])
+    )
+    counts = pa.table(
+        {"artefact": counted.column("artefact"), "papers": counted.column("paper_count_distinct")}
+    )
+    return pa.concat_tables(links), counts
 
 
-def assign(
-    links: Sequence[Link], paper_counts: Mapping[str, int], *, toolkit_min: int = TOOLKIT_MIN_PAPERS
-) -> dict[str, tuple[str, tuple[Link, ...]]]:
-    """artefact -> (work_id, the evidence for it); artefacts left out stay entities of their own."""
-    by_artefact: dict[str, dict[str, list[Link]]] = defaultdict(lambda: defaultdict(list))
-    for link in links:
-        by_artefact[link.artefact][link.work_id].append(link)
-    out: dict[str, tuple[str, tuple[Link, ...]]] = {}
-    for artefact, per_work in by_artefact.items():
-        if paper_counts.get(artefact, 0) >= toolkit_min:
-            continue
-        scored = []
-        for work_id, evidence in per_work.items():
-            best: dict[str, float] = {}
-            for link in evidence:
-                best[link.link_source] = max(best.get(link.link_source, 0.0), link.confidence)
-            miss = 1.0
-            for c in best.values():
-                miss *= 1.0 - c
-            scored.append((round(1.0 - miss, 6), work_id, evidence))
-        scored.sort(key=lambda s: (-s[0], s[1]))
-        if len(scored) > 1 and scored[0][0] == scored[1][0]:
-            continue  # two papers equally supported: neither
-        _, work_id, evidence = scored[0]
-        unique = {(link.link_source, link.confidence): link for link in evidence}
-        out[artefact] = (work_id, tuple(unique[k] for k in sorted(unique)))
-    return out
+def assign(links: pa.Table, paper_counts: pa.Table, *, toolkit_min: int = TOOLKIT_MIN_PAPERS) -> pa.Table:
+    """The artefacts linked to a work: ``artefact``, ``work_id`` and ``link_sources`` (a mask over
+    :data:`LINK_SOURCES`: the evidence for that work); artefacts left out stay entities of their own."""
+    toolkits = _col(paper_counts, "artefact").filter(
+        pc.greater_equal(_col(paper_counts, "papers"), toolkit_min)
+    )
+    links = links.filter(pc.invert(pc.is_in(links.column("artefact"), value_set=toolkits)))
+    distinct = links.group_by(["artefact", "work_id", "source"], use_threads=False).aggregate([])
+    bits = pc.shift_left(pa.scalar(1, pa.int64()), distinct.column("source"))
+    per_work = (
+        distinct.append_column("bit", bits)
+        .group_by(["artefact", "work_id"], use_threads=False)
+        .aggregate([("bit", "sum")])
+    )
+    masks = per_work.column("bit_sum").to_numpy()
+    scored = per_work.append_column("score", pa.array(_SCORES[masks])).sort_by(
+        [("artefact", "ascending"), ("score", "descending"), ("work_id", "ascending")]
+    )
+    artefacts = _col(scored, "artefact")
+    score = scored.column("score").to_numpy()
+    n = len(score)
+    first = np.ones(n, np.bool_)
+    if n > 1:
+        first[1:] = pc.not_equal(artefacts[1:], artefacts[:-1]).to_numpy(zero_copy_only=False)
+    tied = np.zeros(n, np.bool_)
+    if n > 1:
+        tied[:-1] = ~first[1:] & (score[1:] == score[:-1])  # two papers equally supported: neither
+    won = scored.filter(pa.array(first & ~tied))
+    return pa.table(
+        {
+            "artefact": won.column("artefact"),
+            "work_id": won.column("work_id"),
+            "link_sources": won.column("bit_sum"),
+        }
+    )
 
 
-def _oldest(values: Iterable[date | None]) -> date | None:
-    known = [v for v in values if v is not None]
-    return min(known) if known else None
-
-
-class _Members:
-    """What one entity gathers while :func:`build_entities` runs (a list only once something is
-    added: most entities have one work, one entry and no Hub item; duplicates go when the row is made)."""
-
-    __slots__ = ("entries", "hf", "lists", "repos", "work")
-
-    def __init__(self) -> None:
-        self.work = False  # the entity is a work (its id is the work's id)
-        self.repos: list[str] | None = None
-        self.hf: list[str] | None = None
-        self.entries: list[str] | None = None
-        self.lists: list[str] | None = None
-
-
-def _push(values: list[str] | None, value: str) -> list[str]:
-    if values is None:
-        return [value]
-    values.append(value)
-    return values
+# -- entities ----------------------------------------------------------------------------------------
 
 
 def build_entities(
-    entries: Sequence[Mapping[str, Any]],
-    works: Sequence[Mapping[str, Any]],
-    repos: Sequence[Mapping[str, Any]],
-    hf_items: Sequence[Mapping[str, Any]],
+    entries: pa.Table,
+    works: pa.Table,
+    repos: pa.Table,
+    hf_items: pa.Table,
     *,
     toolkit_min: int = TOOLKIT_MIN_PAPERS,
-) -> tuple[Iterator[Row], dict[str, str]]:
-    """The ``entities`` rows (unsorted, made one at a time as the iterator is read: consume it once)
-    and ``entry_id -> entity_id`` (see the module docstring)."""
-    links, counts = candidate_links(entries, works, repos, hf_items)
-    owner = assign(links, counts, toolkit_min=toolkit_min)
-    work_rows = {str(w["work_id"]): w for w in works}
-    repo_rows = {str(r["repo_id"]): r for r in repos}
-    hf_rows = {str(h["hf_item_id"]): h for h in hf_items}
+) -> tuple[pa.Table, pa.Array]:
+    """The ``entities`` table (sorted by ``entity_id``) and the ``entity_id`` of each row of
+    ``entries``, in its order (see the module docstring)."""
+    owner = assign(*candidate_links(entries, works, repos, hf_items), toolkit_min=toolkit_min)
+    owner_ids, owner_work = _col(owner, "artefact"), _col(owner, "work_id")
+    owner_mask = np.append(owner.column("link_sources").to_numpy(), 0)  # [-1]: no evidence
+    works = _last_rows(works, "work_id")
+    repos = _last_rows(repos, "repo_id")
+    hf_items = _last_rows(hf_items, "hf_item_id")
+    work_ids, repo_ids, hf_ids = _col(works, "work_id"), _col(repos, "repo_id"), _col(hf_items, "hf_item_id")
 
-    def entity_of_artefact(artefact: str, prefix: str) -> str:
-        linked = owner.get(artefact)
-        return linked[0] if linked is not None and linked[0] in work_rows else f"{prefix}:{artefact}"
+    # a repo's entity: its paper's when it is linked to one that has a row, else its own
+    repo_owner = _find(repo_ids, owner_ids)
+    repo_work = _take(owner_work, repo_owner)
+    repo_entity = pc.if_else(_in(repo_work, work_ids), repo_work, _prefixed("repo:", repo_ids))
 
-    # a Hub item linked to no paper, named on the same entry as a repo: the repo's entity (a model row
-    # with its code and weights is one thing), when that is one entity
-    beside_repo: dict[str, set[str]] = defaultdict(set)
-    for e in entries:
-        if e.get("hf_item_id") and e.get("repo_id") and str(e["repo_id"]) in repo_rows:
-            beside_repo[str(e["hf_item_id"])].add(entity_of_artefact(str(e["repo_id"]), "repo"))
-    joined: dict[str, str] = {}
-    for item in hf_rows:
-        if item not in owner and len(beside_repo.get(item, ())) == 1:
-            joined[item] = next(iter(beside_repo[item]))
-            if not joined[item].startswith("repo:"):  # a repo's work: the item belongs to it too
-                owner[item] = (
-                    joined.pop(item),
-                    (Link(item, "", "same_entry", LINK_CONFIDENCE["same_entry"]),),
+    # a Hub item linked to no paper, named on the same entry as a repo: the repo's entity (a model
+    # row with its code and weights is one thing), when that is one entity
+    entry_work, entry_repo, entry_hf = (_col(entries, c) for c in ("work_id", "repo_id", "hf_item_id"))
+    repo_of = _find(entry_repo, repo_ids)
+    both = _truthy(entry_hf) & _truthy(entry_repo) & (repo_of >= 0)
+    beside = (
+        pa.table({"item": entry_hf.filter(pa.array(both)), "entity": _take(repo_entity, repo_of[both])})
+        .group_by("item", use_threads=False)
+        .aggregate([("entity", "count_distinct"), ("entity", "min")])
+    )
+    beside = beside.filter(pc.equal(beside.column("entity_count_distinct"), 1))
+    hf_owner = _find(hf_ids, owner_ids)
+    hf_beside = _take(_col(beside, "entity_min"), _find(hf_ids, _col(beside, "item")))
+    joins = (hf_owner < 0) & _bools(pc.is_valid(hf_beside))
+    to_repo = joins & _bools(pc.starts_with(hf_beside, "repo:"))
+    to_work = joins & ~to_repo  # the repo's work: the item belongs to it too
+    hf_work = pc.if_else(pa.array(to_work), hf_beside, _take(owner_work, hf_owner))
+    hf_mask = np.where(to_work, _SAME_ENTRY, owner_mask[hf_owner])
+    hf_entity = pc.if_else(
+        pa.array(to_repo), hf_beside, pc.if_else(_in(hf_work, work_ids), hf_work, _prefixed("hf:", hf_ids))
+    )
+
+    # an entry's entity: its work's, else its repo's, else its Hub item's, else none
+    work_of = _find(entry_work, work_ids)
+    hf_of = _find(entry_hf, hf_ids)
+    entry_entity = pc.coalesce(
+        _take(work_ids, np.where(_truthy(entry_work), work_of, -1)),
+        _take(repo_entity, np.where(_truthy(entry_repo), repo_of, -1)),
+        _take(hf_entity, np.where(_truthy(entry_hf), hf_of, -1)),
+    )
+    del work_of, repo_of, hf_of
+
+    entity_ids = pc.unique(pa.concat_arrays([work_ids, repo_entity, hf_entity]))
+    entity_ids = entity_ids.take(pc.sort_indices(entity_ids))
+    count = len(entity_ids)
+    repo_at, hf_at = _find(repo_entity, entity_ids), _find(hf_entity, entity_ids)
+    has_entity = pa.array(_bools(pc.is_valid(entry_entity)))
+    entry_at = _find(entry_entity.filter(has_entity), entity_ids)
+
+    repo_offsets, repo_values = _grouped(repo_at, repo_ids, count)
+    hf_offsets, hf_values = _grouped(hf_at, hf_ids, count)
+    entry_offsets, entry_values = _grouped(entry_at, _col(entries, "entry_id").filter(has_entity), count)
+    list_offsets, list_values = _grouped(entry_at, _col(entries, "list_id").filter(has_entity), count)
+    del entry_at, has_entity
+
+    work_row = _find(entity_ids, work_ids)
+    is_work = pa.array(work_row >= 0)
+    has_repo = pa.array(np.diff(repo_offsets) > 0)
+    first_repo = _take(repo_values, np.where(np.diff(repo_offsets) > 0, repo_offsets[:-1], -1))
+    first_hf = _take(hf_values, np.where(np.diff(hf_offsets) > 0, hf_offsets[:-1], -1))
+    title = _take(_col(works, "title"), work_row)
+    full_name = _take(_col(repos, "full_name"), _find(first_repo, repo_ids))
+    hub_name = _take(_col(hf_items, "hf_id"), _find(first_hf, hf_ids))
+    display_name = pc.coalesce(
+        pc.if_else(is_work, _or(title, entity_ids), _null()),
+        pc.if_else(has_repo, _or(full_name, first_repo), _null()),
+        _or(hub_name, first_hf),
+    )
+    entity_type = pc.if_else(is_work, "work", pc.if_else(has_repo, "repo", "hf_item"))
+
+    links = _entity_links(
+        count,
+        # the evidence of each artefact linked to the work that is its entity, repos first ...
+        (0, 0, repo_at, repo_ids, owner_mask[repo_owner], _bools(pc.equal(repo_work, repo_entity))),
+        (0, 1, hf_at, hf_ids, hf_mask, _bools(pc.equal(hf_work, hf_entity))),
+        # ... then the Hub items joined to a repo's entity
+        (1, 1, hf_at, hf_ids, np.full(len(hf_ids), _SAME_ENTRY, np.int64), to_repo),
+    )
+    stars, stars_repo_id, stars_as_of = _most_starred(repos, repo_at, count)
+    columns: dict[str, pa.Array] = {
+        "entity_id": entity_ids,
+        "entity_type": entity_type,
+        "display_name": display_name,
+        "work_id": pc.if_else(is_work, entity_ids, _null()),
+        "repo_ids": pa.ListArray.from_arrays(repo_offsets, repo_values),
+        "hf_item_ids": pa.ListArray.from_arrays(hf_offsets, hf_values),
+        "links": links,
+        "list_ids": pa.ListArray.from_arrays(list_offsets, list_values),
+        "entry_ids": pa.ListArray.from_arrays(entry_offsets, entry_values),
+        "entry_count": pa.array(np.diff(entry_offsets), pa.int32()),
+        "stars": stars,
+        "stars_repo_id": stars_repo_id,
+        "stars_as_of": stars_as_of,
+    }
+    for metric in ("likes", "downloads"):
+        columns[metric], columns[f"{metric}_as_of"] = _summed(hf_items, metric, hf_at, count)
+    for column in _WORK_COUNTS:
+        columns[column] = _take(_col(works, column), work_row)
+        columns[f"{column}_as_of"] = _take(_col(works, f"{column}_as_of"), work_row)
+    table = pa.Table.from_arrays(
+        [columns[f.name].cast(f.type) for f in ENTITIES_SCHEMA], schema=ENTITIES_SCHEMA
+    )
+    return table, _last_of_entry(_col(entries, "entry_id"), entry_entity)
+
+
+def _bools(values: pa.Array) -> _Bools:
+    """A boolean column as numpy, null as false."""
+    out: _Bools = pc.fill_null(values, False).to_numpy(zero_copy_only=False)
+    return out
+
+
+def _in(values: pa.Array, keys: pa.Array) -> pa.Array:
+    return pc.fill_null(pc.is_in(values, value_set=keys), False)
+
+
+def _or(values: pa.Array, fallback: pa.Array) -> pa.Array:
+    """Python's ``values or fallback``, element-wise."""
+    return pc.if_else(pa.array(_truthy(values)), values, fallback)
+
+
+def _entity_links(count: int, *parts: tuple[int, int, _Ints, pa.Array, _Ints, _Bools]) -> pa.Array:
+    """The ``links`` column of ``count`` entities. Each part is (its rank, the artefacts' kind: 0 repo,
+    1 Hub item, each artefact's entity, its id, its evidence mask, whether it has links there); an
+    entity's links are ordered by rank, kind, id, then link source."""
+    tables = []
+    for rank, kind, at, ids, masks, linked in parts:
+        for bit in range(len(LINK_SOURCES)):
+            rows = np.flatnonzero(linked & (masks >> bit & 1).astype(np.bool_))
+            tables.append(
+                pa.table(
+                    {
+                        "entity": pa.array(at[rows], pa.int64()),
+                        "rank": pa.array(np.full(len(rows), rank), pa.int64()),
+                        "kind": pa.array(np.full(len(rows), kind), pa.int64()),
+                        "id": ids.take(pa.array(rows, pa.int64())),
+                        "source": pa.array(np.full(len(rows), bit), pa.int64()),
+                    }
                 )
-
-    def entity_of_item(item: str) -> str:
-        return joined.get(item) or entity_of_artefact(item, "hf")
-
-    members: dict[str, _Members] = {}
-
-    def member(eid: str) -> _Members:
-        if (m := members.get(eid)) is None:
-            m = members[eid] = _Members()
-        return m
-
-    for work_id in work_rows:
-        member(work_id).work = True
-    for repo_id in repo_rows:
-        m = member(entity_of_artefact(repo_id, "repo"))
-        m.repos = _push(m.repos, repo_id)
-    for item in hf_rows:
-        m = member(entity_of_item(item))
-        m.hf = _push(m.hf, item)
-
-    entity_of: dict[str, str] = {}
-    for e in entries:
-        if e.get("work_id") and str(e["work_id"]) in work_rows:
-            eid = str(e["work_id"])
-        elif e.get("repo_id") and str(e["repo_id"]) in repo_rows:
-            eid = entity_of_artefact(str(e["repo_id"]), "repo")
-        elif e.get("hf_item_id") and str(e["hf_item_id"]) in hf_rows:
-            eid = entity_of_item(str(e["hf_item_id"]))
-        else:
-            continue
-        entity_of[str(e["entry_id"])] = eid
-        m = member(eid)
-        m.entries = _push(m.entries, str(e["entry_id"]))
-        m.lists = _push(m.lists, str(e["list_id"]))
-
-    return _entity_rows(members, owner, joined, work_rows, repo_rows, hf_rows), entity_of
+            )
+    rows_table = pa.concat_tables(tables).sort_by(
+        [(c, "ascending") for c in ("entity", "rank", "kind", "id", "source")]
+    )
+    source = rows_table.column("source").combine_chunks()
+    names = pa.array(LINK_SOURCES, pa.string())
+    confidences = pa.array([LINK_CONFIDENCE[s] for s in LINK_SOURCES], pa.float64())
+    items = pa.StructArray.from_arrays(
+        [_col(rows_table, "id"), names.take(source), confidences.take(source)],
+        fields=list(ENTITY_LINK_TYPE),
+    )
+    offsets = np.zeros(count + 1, np.int32)
+    np.cumsum(np.bincount(rows_table.column("entity").to_numpy(), minlength=count), out=offsets[1:])
+    return pa.ListArray.from_arrays(offsets, items, type=pa.list_(ENTITY_LINK_TYPE))
 
 
-def _entity_rows(
-    members: Mapping[str, _Members],
-    owner: Mapping[str, tuple[str, tuple[Link, ...]]],
-    joined: Mapping[str, str],
-    work_rows: Mapping[str, Mapping[str, Any]],
-    repo_rows: Mapping[str, Mapping[str, Any]],
-    hf_rows: Mapping[str, Mapping[str, Any]],
-) -> Iterator[Row]:
-    """One ``entities`` row per entity of ``members``, in its order (see :func:`build_entities`)."""
-    for eid, m in members.items():
-        work = work_rows.get(eid) if m.work else None
-        repo_ids = sorted(set(m.repos or ()))
-        hf_ids = sorted(set(m.hf or ()))
-        entry_ids = sorted(set(m.entries or ()))
-        if work is not None:
-            kind, name = "work", work.get("title") or eid
-        elif repo_ids:
-            kind, name = "repo", repo_rows[repo_ids[0]].get("full_name") or repo_ids[0]
-        else:
-            kind, name = "hf_item", hf_rows[hf_ids[0]].get("hf_id") or hf_ids[0]
-        entity_links = [
-            {"id": link.artefact, "link_source": link.link_source, "confidence": link.confidence}
-            for artefact in (*repo_ids, *hf_ids)
-            if artefact in owner and owner[artefact][0] == eid
-            for link in owner[artefact][1]
-        ] + [
-            {"id": item, "link_source": "same_entry", "confidence": LINK_CONFIDENCE["same_entry"]}
-            for item in hf_ids
-            if joined.get(item) == eid
-        ]
-        starred = sorted(
-            (r for r in (repo_rows[i] for i in repo_ids) if r.get("stars") is not None),
-            key=lambda r: (-int(r["stars"]), str(r["repo_id"])),
-        )
-        items = [hf_rows[i] for i in hf_ids]
-        liked = [h for h in items if h.get("likes") is not None]
-        downloaded = [h for h in items if h.get("downloads") is not None]
-        row: Row = {
-            "entity_id": eid,
-            "entity_type": kind,
-            "display_name": str(name),
-            "work_id": eid if work is not None else None,
-            "repo_ids": repo_ids,
-            "hf_item_ids": hf_ids,
-            "links": entity_links,
-            "list_ids": sorted(set(m.lists or ())),
-            "entry_ids": entry_ids,
-            "entry_count": len(entry_ids),
-            "stars": starred[0]["stars"] if starred else None,
-            "stars_repo_id": starred[0]["repo_id"] if starred else None,
-            "stars_as_of": starred[0].get("stars_as_of") if starred else None,
-            "likes": sum(int(h["likes"]) for h in liked) if liked else None,
-            "likes_as_of": _oldest(h.get("likes_as_of") for h in liked),
-            "downloads": sum(int(h["downloads"]) for h in downloaded) if downloaded else None,
-            "downloads_as_of": _oldest(h.get("downloads_as_of") for h in downloaded),
+def _most_starred(repos: pa.Table, at: _Ints, count: int) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """Per entity the stars, repo_id and stars_as_of of its most-starred repo (ties: the first id)."""
+    starred = pa.table(
+        {
+            "entity": pa.array(at, pa.int64()),
+            "stars": _col(repos, "stars"),
+            "repo_id": _col(repos, "repo_id"),
+            "as_of": _col(repos, "stars_as_of"),
         }
-        for column in _WORK_COUNTS:
-            row[column] = work.get(column) if work is not None else None
-            row[f"{column}_as_of"] = work.get(f"{column}_as_of") if work is not None else None
-        yield row
+    )
+    starred = starred.filter(pc.is_valid(starred.column("stars"))).sort_by(
+        [("entity", "ascending"), ("stars", "descending"), ("repo_id", "ascending")]
+    )
+    owners = starred.column("entity").to_numpy()
+    top = _first_of_group(owners)
+    starred, owners = starred.filter(pa.array(top)), owners[top]
+    return tuple(_scatter(owners, _col(starred, c), count) for c in ("stars", "repo_id", "as_of"))
+
+
+def _summed(hf_items: pa.Table, metric: str, at: _Ints, count: int) -> tuple[pa.Array, pa.Array]:
+    """Per entity ``metric`` summed over its Hub items that report it, and the oldest ``<metric>_as_of``
+    among those."""
+    table = pa.table(
+        {
+            "entity": pa.array(at, pa.int64()),
+            "value": _col(hf_items, metric),
+            "as_of": _col(hf_items, f"{metric}_as_of"),
+        }
+    )
+    table = table.filter(pc.is_valid(table.column("value")))
+    summed = table.group_by("entity", use_threads=False).aggregate([("value", "sum"), ("as_of", "min")])
+    owners = summed.column("entity").to_numpy()
+    return _scatter(owners, _col(summed, "value_sum"), count), _scatter(
+        owners, _col(summed, "as_of_min"), count
+    )
+
+
+def _last_of_entry(entry_ids: pa.Array, entities: pa.Array) -> pa.Array:
+    """``entities`` with each entry id's value the last non-null one among its rows."""
+    if pc.count_distinct(entry_ids).as_py() == len(entry_ids):
+        return entities
+    rows = pa.table({"entry_id": entry_ids, "row": pa.array(np.arange(len(entry_ids)), pa.int64())})
+    last = (
+        rows.filter(pc.is_valid(entities)).group_by("entry_id", use_threads=False).aggregate([("row", "max")])
+    )
+    row = _take(_col(last, "row_max"), _find(entry_ids, _col(last, "entry_id")))
+    return entities.take(row)

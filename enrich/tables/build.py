@@ -173,23 +173,15 @@ def build_tables(
     del work_of, link_of
     entries_now = entry_table.table()
     works_now, repos_now, hf_now = works.table(), repo_table.table(), hf_table.table()
-    entity_rows, entity_of = build_entities(
-        _columns(entries_now, ENTITY_INPUTS["entries"]),
-        _columns(works_now, ENTITY_INPUTS["works"]),
-        _columns(repos_now, ENTITY_INPUTS["repos"]),
-        _columns(hf_now, ENTITY_INPUTS["hf_items"]),
+    entities_now, entity_ids = build_entities(
+        entries_now.select(ENTITY_INPUTS["entries"]),
+        works_now.select(ENTITY_INPUTS["works"]),
+        repos_now.select(ENTITY_INPUTS["repos"]),
+        hf_now.select(ENTITY_INPUTS["hf_items"]),
     )
     at = ENTRIES_SCHEMA.get_field_index("entity_id")
-    entries_now = entries_now.set_column(
-        at,
-        ENTRIES_SCHEMA.field(at),
-        pa.array([entity_of.get(e) for e in entries_now.column("entry_id").to_pylist()], pa.string()),
-    )
-    del entity_of
-    entities = _Builder("entities")
-    entities.extend(entity_rows)  # made one at a time: never every entity's row at once
-    entities_now = entities.table()
-    del entity_rows, entities
+    entries_now = entries_now.set_column(at, ENTRIES_SCHEMA.field(at), entity_ids)
+    del entity_ids
 
     changes = _Builder("list_changes")
     keys = ("list_id", "entry_id")
@@ -209,9 +201,3 @@ def build_tables(
         list_changes=changes.table(),
         entities=entities_now,
     )
-
-
-def _columns(table: pa.Table, names: Sequence[str]) -> list[Row]:
-    """The rows of ``table`` as dicts of just ``names`` (what :func:`build_entities` reads)."""
-    rows: list[Row] = table.select(list(names)).to_pylist()
-    return rows

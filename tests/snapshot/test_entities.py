@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from enrich.entities import TOOLKIT_MIN_PAPERS, assign, candidate_links
+from enrich.entities import TOOLKIT_MIN_PAPERS
 from enrich.resolve.cluster import resolve_works
 from enrich.resolve.match import decide
 from enrich.resolve.plan import cites_by_title, plan_lookups
@@ -225,29 +225,6 @@ def test_an_entity_spans_four_lists() -> None:
         citation_count_s2_as_of=D1,
     )
     assert tables.entities.to_pylist() == [medqa, doctorglm]
-
-
-def test_two_papers_equally_supported_get_neither_and_evidence_adds_up() -> None:
-    works = [
-        {"work_id": "arxiv:2304.01097", "arxiv_id": "2304.01097"},
-        {"work_id": "doi:10.1/x", "doi": "10.1/x"},
-    ]
-    entries = [
-        {"entry_id": "a:1", "list_id": "a", "work_id": "arxiv:2304.01097", "repo_id": "o/shared"},
-        {"entry_id": "a:2", "list_id": "a", "work_id": "doi:10.1/x", "repo_id": "o/shared"},
-        {"entry_id": "a:3", "list_id": "a", "work_id": "doi:10.1/x", "repo_id": "o/code"},
-    ]
-    repos = [
-        {"repo_id": "o/shared", "paper_refs": None},
-        {"repo_id": "o/code", "paper_refs": [{"ref": "arxiv:2304.01097", "found_in": "readme"}]},
-    ]
-    links, counts = candidate_links(entries, works, repos, [])
-    assert counts == {"o/shared": 2, "o/code": 2}
-    owners = assign(links, counts)
-    assert sorted(owners) == ["o/code"]  # o/shared: 0.9 for each paper, a tie
-    work_id, evidence = owners["o/code"]
-    # 0.9 (same entry) for doi:10.1/x against 0.7 (README) for the arXiv paper
-    assert (work_id, [e.link_source for e in evidence]) == ("doi:10.1/x", ["same_entry"])
 
 
 def test_a_night_over_rest_keeps_the_readme_refs_an_earlier_graphql_night_read() -> None:
