@@ -395,7 +395,7 @@ def run_stages(
         render_markdown(pipeline.summarise(built, facts))
         del built
         mark("summary")
-        build_report(out, day.isoformat())
+        build_report(out, day.isoformat(), cache_dir=cache)
         mark("report")
     return 3 if facts.partial else 0
 
