@@ -24,7 +24,8 @@ def use_night_pool() -> str:
     Buffers allocated before the switch stay with their pool and are freed there."""
     if not os.environ.get(POOL_ENV, "").strip():
         pa.set_memory_pool(pa.system_memory_pool())
-    return pa.default_memory_pool().backend_name
+    backend: str = pa.default_memory_pool().backend_name
+    return backend
 
 
 __all__ = ["NIGHT_POOL", "POOL_ENV", "use_night_pool"]
