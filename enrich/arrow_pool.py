@@ -1,9 +1,10 @@
 """Which allocator Arrow's buffers come from during a night (one switch, at the start of a run).
 
 pyarrow's wheels default to mimalloc. Measured on the nightly benchmark (``docs/performance.md``,
-"Allocator and report pass"), glibc's malloc (Arrow's ``system`` pool) gave a lower peak resident
-memory on both nights at a CPU cost within the run-to-run noise, so a night switches to it before
-its first Arrow allocation. ``ARROW_DEFAULT_MEMORY_POOL`` set by the user (``system``, ``mimalloc``,
+"Allocator and report pass": 20,000 papers, medians of three runs), glibc's malloc (Arrow's
+``system`` pool) peaked 10 % lower on the cold night and 13 % lower on the warm one, for 10-12 %
+more CPU (the spreads of the runs overlap), so a night switches to it before its first Arrow
+allocation. ``ARROW_DEFAULT_MEMORY_POOL`` set by the user (``system``, ``mimalloc``,
 ``jemalloc``) wins: the switch is then left to Arrow, which reads that variable itself.
 """
 

@@ -27,7 +27,7 @@ BUNDLE_SNIPPET: Final = "window.vegaEmbed = vegaEmbed; window.vega = vega; windo
 CACHE_SUBDIR: Final = "report"
 CHILD_TIMEOUT_S: Final = 300
 
-_read: dict[Path, str] = {}  # bundles this process read from (or wrote to) a cache file
+_known: dict[str, str] = {}  # the bundle by file name (version and digest), once this process has it
 
 
 @functools.cache
@@ -56,12 +56,18 @@ def vega_bundle(cache_dir: Path | None = None) -> str:
     if cache_dir is None:
         return built_here()
     path = bundle_file(cache_dir)
-    if path in _read:
-        return _read[path]
-    if not path.is_file() and (_built_here_already() or not _built_by_child(path)):
-        write_bundle(path, built_here())  # no child needed, or the child could not build it
-    _read[path] = path.read_text(encoding="utf-8")
-    return _read[path]
+    if path.is_file():
+        text = path.read_text(encoding="utf-8")
+    elif path.name in _known or _built_here_already():  # this process has it: no child needed
+        text = _known.get(path.name) or built_here()
+        write_bundle(path, text)
+    elif _built_by_child(path):
+        text = path.read_text(encoding="utf-8")
+    else:  # the child could not build it: build it here
+        text = built_here()
+        write_bundle(path, text)
+    _known[path.name] = text
+    return text
 
 
 def _built_here_already() -> bool:

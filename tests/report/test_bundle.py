@@ -33,7 +33,7 @@ def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(autouse=True)
 def _fresh(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bundle, "_read", {})  # what this process read from cache files
+    monkeypatch.setattr(bundle, "_known", {})  # what this process read from cache files
 
 
 def test_the_child_builds_the_cache_file_and_the_report_is_the_same(snapshot: Path, tmp_path: Path) -> None:
@@ -80,6 +80,20 @@ def test_built_here_already_means_no_child(tmp_path: Path, monkeypatch: pytest.M
 
     monkeypatch.setattr(bundle, "_built_by_child", no_child)
     assert bundle.vega_bundle(tmp_path / "c") == built
+
+
+def test_a_second_cache_directory_needs_no_second_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bundle.write_bundle(bundle.bundle_file(tmp_path / "first"), "/* kept */")
+    assert bundle.vega_bundle(tmp_path / "first") == "/* kept */"
+
+    def no_build(*args: object) -> bool:
+        raise AssertionError("built although this process has the bundle")
+
+    monkeypatch.setattr(bundle, "_built_by_child", no_build)
+    assert bundle.vega_bundle(tmp_path / "second") == "/* kept */"
+    assert bundle.bundle_file(tmp_path / "second").read_text(encoding="utf-8") == "/* kept */"
 
 
 def test_the_module_writes_the_file_it_is_given(tmp_path: Path) -> None:
