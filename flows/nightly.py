@@ -377,7 +377,7 @@ def nightly(
         q(dict(stats)),
         facts.problems + facts.notes,
         write_report,
-        cache,  # the report's Vega bundle is kept there (enrich.report.bundle)
+        cache,  # the report's Vega bundle is kept there (enrich.report_bundle)
     )
     return NightlyResult(
         snapshot_date=day,

@@ -17,7 +17,7 @@ def build_report(
     :class:`enrich.errors.InputError` (no snapshot, bad ``snapshot``) or
     :class:`enrich.errors.SnapshotError` (a snapshot this code cannot read) with one clear line.
     ``cache_dir`` (``enrich run``'s ``--cache``): the Vega bundle is kept there between runs
-    (:mod:`enrich.report.bundle`).
+    (:mod:`enrich.report_bundle`).
     """
     data = collect(Path(out), snapshot)
     return write_report(data, Path(to) if to is not None else None, cache_dir=cache_dir)

@@ -2,7 +2,7 @@
 
 Nothing in the written pages loads anything from the network: the Vega, Vega-Lite and vega-embed
 JavaScript comes from ``vl-convert-python`` (:func:`vl_convert.javascript_bundle`, bundled inside the
-wheel; built once per vl-convert version when a cache directory is given: :mod:`enrich.report.bundle`)
+wheel; built once per vl-convert version when a cache directory is given: :mod:`enrich.report_bundle`)
 and is written to ``assets/vega.js``; chart data is inlined in each page; the search rows are
 ``assets/search-data.js``. The directory is written next to its final place and swapped in by renames,
 so a reader never sees half a report.
@@ -21,9 +21,9 @@ from typing import Any, Final
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from enrich.report import charts
-from enrich.report.bundle import vega_bundle
 from enrich.report.data import MOVER_WINDOW_DAYS, ReportData, script_json
 from enrich.report.lists import ListPage
+from enrich.report_bundle import vega_bundle
 
 REPORTS_DIR: Final = "reports"
 NUMERIC_COLUMNS: Final = ("citations", "stars", "likes")
@@ -103,7 +103,7 @@ def _charts(data: ReportData) -> dict[str, str | None]:
 def write_report(data: ReportData, target: Path | None = None, *, cache_dir: Path | None = None) -> Path:
     """Render every page for ``data`` into ``target`` (default ``<out>/reports/<date>/``); returns
     the path of ``index.html``. ``cache_dir``: where the Vega bundle is kept between runs
-    (:mod:`enrich.report.bundle`)."""
+    (:mod:`enrich.report_bundle`)."""
     target = target or default_target(data.out, data)
     env = _environment()
     target.parent.mkdir(parents=True, exist_ok=True)

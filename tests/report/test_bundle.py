@@ -1,4 +1,4 @@
-"""The report's Vega bundle kept in the cache directory (``enrich.report.bundle``): built once per
+"""The report's Vega bundle kept in the cache directory (``enrich.report_bundle``): built once per
 vl-convert version by a child process, read back on later runs, the report's bytes unchanged."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from enrich.report import build_report, bundle
+from enrich import report_bundle as bundle
+from enrich.report import build_report
 
 from .world import write_lists, write_night
 

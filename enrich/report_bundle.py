@@ -5,7 +5,7 @@
 the same for every report made with one vl-convert version. So, given a cache directory
 (``enrich run`` passes ``--cache``), the bundle is kept in ``<cache>/report/vega-<version>-<digest>.js``
 (vl-convert's version, and a digest of the snippet it is built around) and built, the first time only,
-by a short child process (``python -m enrich.report.bundle FILE``): the night's process never loads
+by a short child process (``python -m enrich.report_bundle FILE``): the night's process never loads
 the runtime. Without a cache directory, or when the child fails, it is built in this process as
 before. Either way the bytes written to the report are the same.
 """
@@ -77,7 +77,7 @@ def _built_here_already() -> bool:
 def _built_by_child(path: Path) -> bool:
     try:
         child = subprocess.run(
-            [sys.executable, "-m", "enrich.report.bundle", str(path)],
+            [sys.executable, "-m", "enrich.report_bundle", str(path)],
             capture_output=True,
             timeout=CHILD_TIMEOUT_S,
             check=False,
@@ -88,9 +88,9 @@ def _built_by_child(path: Path) -> bool:
 
 
 def main(argv: list[str]) -> int:
-    """``python -m enrich.report.bundle FILE``: build the bundle and write it to FILE (atomically)."""
+    """``python -m enrich.report_bundle FILE``: build the bundle and write it to FILE (atomically)."""
     if len(argv) != 1:
-        print("usage: python -m enrich.report.bundle FILE", file=sys.stderr)
+        print("usage: python -m enrich.report_bundle FILE", file=sys.stderr)
         return 2
     write_bundle(Path(argv[0]), built_here())
     return 0
