@@ -40,12 +40,12 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pyarrow as pa
 import pyarrow.fs as pafs
-import pyarrow.parquet as pq
 
 from enrich.errors import InputError, SnapshotError
 from enrich.manifest import DATE_PATTERN, MANIFESTS, Manifest, check_run_id, file_entry, parquet_bytes
 from enrich.outroot import parse_root
-from enrich.schemas import SCHEMAS, conform
+from enrich.schemas import SCHEMAS
+from enrich.snapshot_read import read_part
 from enrich.tables import Tables
 
 if TYPE_CHECKING:
@@ -311,7 +311,7 @@ def read_table(url: str, table: str, day: date, manifest: Manifest | None = None
         except OSError as exc:
             raise SnapshotError(f"{bucket.url}: {table} of {day} unreadable ({_short(exc)})") from exc
         try:
-            return conform(pq.read_table(pa.BufferReader(data)), SCHEMAS[table])
+            return read_part(pa.BufferReader(data), table)
         except pa.ArrowInvalid as exc:
             raise SnapshotError(f"{bucket.url}: {table} of {day}: unreadable Parquet ({exc})") from exc
     raise AssertionError("unreachable")  # pragma: no cover

@@ -125,6 +125,7 @@ def report_task(
     sources: dict[str, SourceStats],
     notes: tuple[str, ...],
     write: bool,
+    cache_dir: Path | None = None,
 ) -> ReportOutcome:
     index: Path | None = None
     problem: str | None = None
@@ -136,7 +137,7 @@ def report_task(
 
         emit(ProgressEvent("report", "start"))
         try:
-            index = build_report(out_dir, snapshot_date.isoformat())
+            index = build_report(out_dir, snapshot_date.isoformat(), cache_dir=cache_dir)
         except (EnrichError, OSError, duckdb.Error, RuntimeError, ValueError) as exc:  # never fails the night
             problem = f"{type(exc).__name__}: {exc}"
             emit(ProgressEvent("report", "done", detail=f"report not written: {problem}", outcome="warn"))

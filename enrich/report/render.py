@@ -2,14 +2,14 @@
 
 Nothing in the written pages loads anything from the network: the Vega, Vega-Lite and vega-embed
 JavaScript comes from ``vl-convert-python`` (:func:`vl_convert.javascript_bundle`, bundled inside the
-wheel) and is written to ``assets/vega.js``; chart data is inlined in each page; the search rows are
+wheel; built once per vl-convert version when a cache directory is given: :mod:`enrich.report_bundle`)
+and is written to ``assets/vega.js``; chart data is inlined in each page; the search rows are
 ``assets/search-data.js``. The directory is written next to its final place and swapped in by renames,
 so a reader never sees half a report.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 import shutil
 import uuid
@@ -23,11 +23,10 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from enrich.report import charts
 from enrich.report.data import MOVER_WINDOW_DAYS, ReportData, script_json
 from enrich.report.lists import ListPage
+from enrich.report_bundle import vega_bundle
 
 REPORTS_DIR: Final = "reports"
 NUMERIC_COLUMNS: Final = ("citations", "stars", "likes")
-# what the bundle exposes to report.js (the names vl-convert gives the libraries inside the bundle)
-BUNDLE_SNIPPET: Final = "window.vegaEmbed = vegaEmbed; window.vega = vega; window.vegaLite = vegaLite;"
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -35,15 +34,6 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 class ListLink:
     page: ListPage
     file: str
-
-
-@functools.cache
-def vega_bundle() -> str:
-    """Vega + Vega-Lite + vega-embed as one script (from the vl-convert wheel; no network)."""
-    import vl_convert
-
-    bundle: str = vl_convert.javascript_bundle(BUNDLE_SNIPPET)
-    return bundle
 
 
 def _environment() -> Environment:
@@ -110,16 +100,17 @@ def _charts(data: ReportData) -> dict[str, str | None]:
     return {k: script_json(v) if v is not None else None for k, v in specs.items()}
 
 
-def write_report(data: ReportData, target: Path | None = None) -> Path:
+def write_report(data: ReportData, target: Path | None = None, *, cache_dir: Path | None = None) -> Path:
     """Render every page for ``data`` into ``target`` (default ``<out>/reports/<date>/``); returns
-    the path of ``index.html``."""
+    the path of ``index.html``. ``cache_dir``: where the Vega bundle is kept between runs
+    (:mod:`enrich.report_bundle`)."""
     target = target or default_target(data.out, data)
     env = _environment()
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
     try:
-        _render_into(env, data, staging)
+        _render_into(env, data, staging, cache_dir)
         old = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
         if target.exists():
             target.rename(old)
@@ -131,11 +122,11 @@ def write_report(data: ReportData, target: Path | None = None) -> Path:
     return target / "index.html"
 
 
-def _render_into(env: Environment, data: ReportData, where: Path) -> None:
+def _render_into(env: Environment, data: ReportData, where: Path, cache_dir: Path | None) -> None:
     assets = where / "assets"
     (where / "lists").mkdir(parents=True)
     assets.mkdir()
-    (assets / "vega.js").write_text(vega_bundle(), encoding="utf-8")
+    (assets / "vega.js").write_text(vega_bundle(cache_dir), encoding="utf-8")
     static = resources.files("enrich.report") / "static"
     for name in ("report.js", "report.css"):
         (assets / name).write_text((static / name).read_text(encoding="utf-8"), encoding="utf-8")
