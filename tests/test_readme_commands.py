@@ -57,7 +57,7 @@ CLASSIFIED: list[tuple[str, str]] = [
     ),
     (r"^PREFECT_API_URL=\S+ uv run --frozen enrich run$", "needs the Prefect server the reader starts"),
     (
-        r"^uv run --frozen python benchmarks/[a-z_]+\.py\b.*$",
+        r"^(ARROW_DEFAULT_MEMORY_POOL=(mimalloc|system|jemalloc) )?uv run --frozen python benchmarks/[a-z_]+\.py\b.*$",
         "a benchmark: prints figures, minutes (docs/performance.md)",
     ),
     (r"^uv run --frozen enrich serve\b.*$", "a server: tests/flows/test_flows_served.py"),
