@@ -4,6 +4,7 @@ repo's last fetch. Each reads a few columns of the Arrow tables; the results are
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 import pyarrow as pa
@@ -19,7 +20,9 @@ NOW = datetime(2026, 11, 22, 3, tzinfo=UTC)
 S2_ID = "a" * 40
 
 
-def snapshot(works: list[dict[str, object]] = (), repos: list[dict[str, object]] = ()) -> PreviousSnapshot:  # type: ignore[assignment]
+def snapshot(
+    works: Sequence[dict[str, object]] = (), repos: Sequence[dict[str, object]] = ()
+) -> PreviousSnapshot:
     return PreviousSnapshot(
         snapshot_date=DAY,
         works=pa.Table.from_pylist(list(works), schema=SCHEMAS["works"]),
