@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from enrich.parsing import Entry, parse_text
+from enrich.parsing import Entry, entries_to_table, parse_text
 
 __all__ = [
     "EDIT_MIN_CONTAINMENT",
@@ -263,7 +263,7 @@ def replay(versions: Sequence[Version], list_id: str, *, carry: bool = True) -> 
         entries = parse_text(version.text, list_id)
         figures.entries += len(entries)
         if previous is not None and carry:
-            entries = carry_entry_ids(entries, _rows(previous))
+            entries = carry_entry_ids(entries, entries_to_table(previous))
         if previous is not None:
             _judge(figures, version, previous_text, previous, entries)
         previous, previous_text = entries, version.text

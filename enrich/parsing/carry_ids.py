@@ -34,12 +34,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Final, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Protocol
 
 from rapidfuzz import fuzz, process
 
 from enrich.ids import ENTRY_ID_COLUMNS, Ids, normalize_title
 from enrich.parsing.keys import _digest, _duplicate_key, _identity, _paper_ids, _text_key, _thing_ids
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = [
     "CARRY_MIN_SIMILARITY",
@@ -98,7 +101,7 @@ class PreviousEntry:
         *(c for c in ENTRY_ID_COLUMNS.values() if c != "arxiv_version"),  # carry-over reads no version
         "urls",
     )
-    """The ``entries`` columns :meth:`from_row` reads (the only ones worth turning into dicts)."""
+    """The ``entries`` columns :meth:`from_row` reads (the only ones worth turning into Python values)."""
 
     entry_id: str
     section: str | None
@@ -125,6 +128,16 @@ class PreviousEntry:
             ids=Ids.from_row(row, ENTRY_ID_COLUMNS),
             urls=tuple(str(u) for u in row.get("urls") or ()),
         )
+
+    @classmethod
+    def from_table(cls, table: pa.Table) -> list[PreviousEntry]:
+        """One per row of ``table`` (rows of the ``entries`` table, at least :attr:`COLUMNS`), in its
+        order, as :meth:`from_row` makes them: the columns become Python values one at a time and
+        each row's dict lives only while its entry is made."""
+        columns = [table.column(name).to_pylist() for name in cls.COLUMNS]
+        return [
+            cls.from_row(dict(zip(cls.COLUMNS, values, strict=True))) for values in zip(*columns, strict=True)
+        ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,52 +6,86 @@ was last fetched (:func:`repo_states`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from enrich.pipeline.batches import BatchResult
 from enrich.records import FetchStatus, WorkRecord
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from enrich.clients import RepoState
     from enrich.tables import PreviousSnapshot
 
 
-def seen_before(previous: PreviousSnapshot | None) -> dict[str, frozenset[str]]:
-    """Ids each of ``arxiv``/``s2`` answered on an earlier night, in the forms their clients are asked.
+SEEN_SOURCES: Final = ("arxiv", "s2")
+"""The sources whose ``missing`` answers :func:`settle_missing` decides with earlier evidence."""
+
+
+def seen_before(
+    previous: PreviousSnapshot | None, asked: Mapping[str, Collection[str]]
+) -> dict[str, frozenset[str]]:
+    """Of the ids ``asked`` of ``arxiv``/``s2`` (lower case, in the forms their clients are asked),
+    those the source answered on an earlier night; one entry per source of :data:`SEEN_SOURCES`.
 
     arXiv: ids (no version) of works whose ``status_arxiv`` was ``ok`` or whose abstract is arXiv's;
     S2: ``ARXIV:``/``DOI:``/``PMID:``/``PMCID:``/``ACL:``/``CorpusId:`` keys and 40-hex paper ids of
-    works S2 answered (``status_s2`` ok, or an S2 paper id or S2 citation count carried). Lower case.
+    works S2 answered (``status_s2`` ok, or an S2 paper id or S2 citation count carried). The works
+    are filtered in Arrow and only their id columns read; nothing is read for a source asked nothing.
     """
-    if previous is None:
-        return {"arxiv": frozenset(), "s2": frozenset()}
-    arxiv: set[str] = set()
-    s2: set[str] = set()
-    for row in previous.rows("works", "work_id").values():
-        if row.get("arxiv_id") and (row.get("status_arxiv") == "ok" or row.get("abstract_source") == "arxiv"):
-            arxiv.add(str(row["arxiv_id"]).lower())
-        if (
-            row.get("status_s2") == "ok"
-            or row.get("s2_paper_id") is not None
-            or row.get("citation_count_s2") is not None
-        ):
-            for prefix, column in (
-                ("arxiv", "arxiv_id"),
-                ("doi", "doi"),
-                ("pmid", "pmid"),
-                ("pmcid", "pmcid"),
-                ("acl", "acl_id"),
-                ("corpusid", "corpus_id"),
-            ):
-                if row.get(column) is not None:
-                    s2.add(f"{prefix}:{row[column]}".lower())
-            if row.get("s2_paper_id"):
-                s2.add(str(row["s2_paper_id"]).lower())
-    return {"arxiv": frozenset(arxiv), "s2": frozenset(s2)}
+    out = {source: frozenset[str]() for source in SEEN_SOURCES}
+    if previous is None or not any(asked.get(source) for source in SEEN_SOURCES):
+        return out
+    import pyarrow.compute as pc
+
+    from enrich.schemas import WORKS_SCHEMA, conform
+
+    works = conform(previous.works, WORKS_SCHEMA)
+    if wanted := asked.get("arxiv"):
+        answered = pc.or_(_equals(works, "status_arxiv", "ok"), _equals(works, "abstract_source", "arxiv"))
+        values = works.filter(answered).column("arxiv_id").to_pylist()
+        out["arxiv"] = frozenset(k for v in values if v and (k := str(v).lower()) in wanted)
+    if wanted := asked.get("s2"):
+        answered = pc.or_(
+            _equals(works, "status_s2", "ok"),
+            pc.or_(pc.is_valid(works.column("s2_paper_id")), pc.is_valid(works.column("citation_count_s2"))),
+        )
+        columns = [column for _, column in _S2_KEYS]
+        found: set[str] = set()
+        for row in _rows(works.filter(answered), [*columns, "s2_paper_id"]):
+            keys = [f"{prefix}:{row[column]}" for prefix, column in _S2_KEYS if row[column] is not None]
+            if row["s2_paper_id"]:
+                keys.append(str(row["s2_paper_id"]))
+            found.update(k for key in keys if (k := key.lower()) in wanted)
+        out["s2"] = frozenset(found)
+    return out
+
+
+_S2_KEYS: Final = (
+    ("arxiv", "arxiv_id"),
+    ("doi", "doi"),
+    ("pmid", "pmid"),
+    ("pmcid", "pmcid"),
+    ("acl", "acl_id"),
+    ("corpusid", "corpus_id"),
+)
+
+
+def _equals(table: pa.Table, column: str, value: str) -> pa.ChunkedArray:
+    """``column == value`` per row, false where the column is null."""
+    import pyarrow.compute as pc
+
+    return pc.fill_null(pc.equal(table.column(column), value), False)
+
+
+def _rows(table: pa.Table, columns: Sequence[str]) -> Iterator[dict[str, Any]]:
+    """``table``'s rows as dicts of ``columns`` alone, one at a time (the columns converted whole)."""
+    values = [table.column(c).to_pylist() for c in columns]
+    return (dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True))
 
 
 def _seen_key(source: str, key: str) -> str:
@@ -70,7 +104,13 @@ def settle_missing(results: Sequence[BatchResult], previous: PreviousSnapshot | 
     earlier values are carried forward and it counts as not served. An id never seen before becomes
     ``not_found``, its reason saying why.
     """
-    seen = seen_before(previous)
+    asked: dict[str, set[str]] = {}
+    for result in results:
+        if result.batch.source in SEEN_SOURCES:
+            asked.setdefault(result.batch.source, set()).update(
+                _seen_key(r.source, r.key) for r in result.works if r.status == FetchStatus.MISSING
+            )
+    seen = seen_before(previous, asked)
     out: list[BatchResult] = []
     for result in results:
         known = seen.get(result.batch.source)
@@ -111,22 +151,27 @@ def remembered_links(
     """
     if previous is None:
         return []
-    from enrich.ids import Ids, id_keys
+    from enrich.ids import WORK_ID_COLUMNS, Ids, id_keys
+    from enrich.schemas import WORKS_SCHEMA, conform
 
-    tonight: dict[str, list[Ids]] = {}  # id key -> tonight's OK records' ids carrying it
+    works_before = conform(previous.works, WORKS_SCHEMA)  # the crosswalk joins, filtered in Arrow
+    joined = works_before.filter(_equals(works_before, "match_method", "crosswalk"))
+    links: list[tuple[str, Ids, set[str]]] = []  # work id, its ids, their keys
+    for row in _rows(joined, ["work_id", *WORK_ID_COLUMNS.values()]):
+        ids = Ids.from_row(row)
+        keys = set(id_keys(ids))
+        if len(keys) >= 2:
+            links.append((str(row["work_id"]), ids, keys))
+    wanted = {key for _, _, keys in links for key in keys}
+    tonight: dict[str, list[Ids]] = {}  # id key of a link -> tonight's OK records' ids carrying it
     for r in works:
         if r.status is FetchStatus.OK:
             for key in id_keys(r.ids):
-                tonight.setdefault(key, []).append(r.ids)
+                if key in wanted:
+                    tonight.setdefault(key, []).append(r.ids)
     stamp = now or datetime.now(UTC)
     out: list[WorkRecord] = []
-    for row in previous.rows("works", "work_id").values():
-        if row.get("match_method") != "crosswalk":
-            continue
-        ids = Ids.from_row(row)
-        keys = set(id_keys(ids))
-        if len(keys) < 2:
-            continue
+    for work_id, ids, keys in links:
         contradicted = any(
             getattr(ids, f) is not None
             and getattr(seen, f) is not None
@@ -140,7 +185,7 @@ def remembered_links(
         out.append(
             WorkRecord(
                 source=LINK_SOURCE,
-                key=str(row["work_id"]),
+                key=work_id,
                 status=FetchStatus.OK,
                 fetched_at=stamp,
                 reason="identifiers joined on an earlier night",
@@ -166,16 +211,20 @@ def remembered_titles(previous: PreviousSnapshot | None) -> dict[str, str]:
     """
     if previous is None:
         return {}
-    from enrich.ids import Ids, id_keys
+    import pyarrow.compute as pc
 
+    from enrich.ids import WORK_ID_COLUMNS, Ids, id_keys
+    from enrich.schemas import WORKS_SCHEMA, conform
+
+    works = conform(previous.works, WORKS_SCHEMA)
+    titled = works.filter(pc.fill_null(pc.not_equal(works.column("title"), ""), False))
     out: dict[str, str] = {}
-    for row in previous.rows("works", "work_id").values():
-        title = row.get("title")
-        if not title or not [s for s in (row.get("sources") or []) if s != LINK_SOURCE]:
+    for row in _rows(titled, ["title", "sources", *WORK_ID_COLUMNS.values()]):
+        if not [s for s in (row["sources"] or []) if s != LINK_SOURCE]:
             continue
-        ids = Ids.from_row(row)
-        for key in id_keys(ids):
-            out.setdefault(key, str(title))
+        title = str(row["title"])
+        for key in id_keys(Ids.from_row(row)):
+            out.setdefault(key, title)
     return out
 
 
@@ -192,13 +241,24 @@ def previous_snapshot(out: Path | str, snapshot_date: date) -> PreviousSnapshot 
 
 
 def repo_states(previous: PreviousSnapshot | None) -> dict[str, RepoState]:
-    """What the last snapshot knew about each repo: when its GitHub values were fetched."""
+    """What the last snapshot knew about each repo: when its GitHub values were fetched.
+
+    Read from two columns; repos fetched on the same day share one (immutable) state."""
     from enrich.clients import RepoState
+    from enrich.schemas import REPOS_SCHEMA, conform
 
     if previous is None:
         return {}
+    repos = conform(previous.repos, REPOS_SCHEMA)
+    shared: dict[date | None, RepoState] = {}
     states: dict[str, RepoState] = {}
-    for repo_id, as_of in previous.rows("repos", "repo_id").column("stars_as_of"):
-        fetched = datetime.combine(as_of, time.min, tzinfo=UTC) if isinstance(as_of, date) else None
-        states[str(repo_id)] = RepoState(fetched_at=fetched)
+    for repo_id, as_of in zip(
+        repos.column("repo_id").to_pylist(), repos.column("stars_as_of").to_pylist(), strict=True
+    ):
+        day = as_of if isinstance(as_of, date) else None
+        state = shared.get(day)
+        if state is None:
+            fetched = datetime.combine(day, time.min, tzinfo=UTC) if day is not None else None
+            state = shared[day] = RepoState(fetched_at=fetched)
+        states[str(repo_id)] = state
     return states

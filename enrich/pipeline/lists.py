@@ -5,11 +5,11 @@ Parsing with the previous snapshot keeps each entry's earlier id (:func:`carry_e
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from enrich.errors import InputError
 from enrich.pipeline.progress import ProgressEvent, emit
@@ -18,6 +18,8 @@ from enrich.refresh import FetchUpstream, RefreshReport, RefreshSpec, UpstreamFi
 from enrich.refresh import refresh_lists as _refresh_lists
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from enrich.clients import Clients
     from enrich.lists import ListSpec
     from enrich.parsing import Entry, ListSummary
@@ -122,14 +124,9 @@ def parse_lists(lists_dir: Path, previous: PreviousSnapshot | None = None) -> Pa
     from enrich.parsing import assign_work_keys
 
     if previous is not None:
-        from enrich.parsing.carry_ids import PreviousEntry
         from enrich.schemas import ENTRIES_SCHEMA, conform
 
-        # only the columns carry-over reads become dicts (not the texts it never compares)
-        columns = ["list_id", "line", *PreviousEntry.COLUMNS]
-        entries = carry_entry_ids(
-            entries, conform(previous.entries, ENTRIES_SCHEMA).select(columns).to_pylist()
-        )
+        entries = carry_entry_ids(entries, conform(previous.entries, ENTRIES_SCHEMA))
     entries = assign_work_keys(entries)  # work_key across all lists, not per list
     ids = tuple(spec.id for spec, _ in files)
     read = len(files) - len(unreadable)
@@ -145,27 +142,44 @@ def parse_lists(lists_dir: Path, previous: PreviousSnapshot | None = None) -> Pa
     return ParsedLists(tuple(entries), tuple(problems), ids, tuple(unreadable), tuple(summaries))
 
 
-def carry_entry_ids(entries: Sequence[Entry], previous_rows: Sequence[Mapping[str, Any]]) -> list[Entry]:
-    """``entries`` with the ids their lists' previous versions gave them (``previous_rows``: rows of
-    the previous ``entries`` table), list by list: see :func:`enrich.parsing.carry_ids.carry_entry_ids`.
+def carry_entry_ids(entries: Sequence[Entry], previous: pa.Table) -> list[Entry]:
+    """``entries`` with the ids their lists' previous versions gave them (``previous``: the previous
+    ``entries`` table), list by list: see :func:`enrich.parsing.carry_ids.carry_entry_ids`.
 
-    Lists absent from ``previous_rows`` keep their ids; so do entries whose id does not change.
+    Lists absent from ``previous`` keep their ids; so do entries whose id does not change. The
+    previous entries stay Arrow (:func:`previous_lists`): only the list being matched becomes
+    Python objects, and only while it is matched.
     """
     from enrich.parsing.carry_ids import PreviousEntry
     from enrich.parsing.carry_ids import carry_entry_ids as carry
 
-    before: dict[str, list[PreviousEntry]] = {}
-    for row in sorted(previous_rows, key=lambda r: (r["line"], r["entry_id"])):
-        before.setdefault(str(row["list_id"]), []).append(PreviousEntry.from_row(row))
     tonight: dict[str, list[int]] = {}
     for k, e in enumerate(entries):
         tonight.setdefault(e.list_id, []).append(k)
     out = list(entries)
-    for list_id, members in tonight.items():
-        if list_id not in before:
-            continue
-        ids = carry(before[list_id], [entries[k] for k in members])
+    for list_id, rows in previous_lists(previous, tonight):
+        members = tonight[list_id]
+        ids = carry(PreviousEntry.from_table(rows), [entries[k] for k in members])
         for k, entry_id in zip(members, ids, strict=True):
             if entries[k].entry_id != entry_id:
                 out[k] = replace(entries[k], entry_id=entry_id)
     return out
+
+
+def previous_lists(previous: pa.Table, list_ids: Iterable[str]) -> Iterator[tuple[str, pa.Table]]:
+    """``(list_id, rows)`` for each of ``list_ids`` (in that order) with rows in ``previous`` (an
+    ``entries`` table): the list's rows in file order (``line``, then ``entry_id``; a stable sort),
+    only ``list_id``, ``line`` and the columns carry-over reads (``PreviousEntry.COLUMNS``).
+
+    Filtered in Arrow one list at a time, so a caller that drops each list's rows before asking for
+    the next holds one list's rows at most.
+    """
+    import pyarrow.compute as pc
+
+    from enrich.parsing.carry_ids import PreviousEntry
+
+    table = previous.select(["list_id", "line", *PreviousEntry.COLUMNS])
+    for list_id in list_ids:
+        rows = table.filter(pc.equal(table.column("list_id"), list_id))
+        if rows.num_rows:
+            yield list_id, rows.sort_by([("line", "ascending"), ("entry_id", "ascending")])

@@ -6,14 +6,17 @@ and what ``list_changes`` says about it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from enrich import pipeline
-from enrich.parsing import Entry, parse_text
+from enrich.ids import Ids
+from enrich.parsing import Entry, entries_to_table, parse_text
 from enrich.parsing.carry_ids import PreviousEntry, carry_entry_ids
+from enrich.pipeline.lists import previous_lists
 from enrich.snapshot import Manifest, read_previous, write_snapshot
 from enrich.tables import EDIT_COLUMNS, build_tables, list_changes
 
@@ -26,7 +29,7 @@ def night(text: str, previous: list[Entry] | None = None, list_id: str = "l") ->
     entries = parse_text(text, list_id)
     if previous is None:
         return entries
-    return pipeline.carry_entry_ids(entries, [_row(e) for e in previous])
+    return pipeline.carry_entry_ids(entries, entries_to_table(previous))
 
 
 def _row(e: Entry) -> dict[str, object]:
@@ -205,6 +208,88 @@ def test_previous_entry_from_a_snapshot_row() -> None:
     prev = PreviousEntry.from_row(_row(entry) | {"urls": list(entry.urls)})
     assert prev.entry_id == entry.entry_id and prev.ids.arxiv_id == A and prev.urls == entry.urls
     assert carry_entry_ids([prev], [entry]) == [entry.entry_id]
+
+
+def test_previous_entries_from_a_table_in_its_order() -> None:
+    """``PreviousEntry.from_table``: one per row, the table's order, the same as ``from_row`` of each row."""
+    entries = parse_text(
+        "## Papers\n"
+        f"* **Foo**: The foo paper. [paper](https://arxiv.org/abs/{A}v2) [doi](https://doi.org/10.1000/XYZ)\n"
+        "* A title-only entry about something. 2023.\n"
+        "## Code\n* [o/r](https://github.com/o/r): code. [model](https://huggingface.co/org/m)\n",
+        "l",
+    )
+    table = entries_to_table(entries[::-1])
+    assert PreviousEntry.from_table(table) == [
+        PreviousEntry(
+            "l:84f554ef1adb4b3b",
+            "Code",
+            "model",
+            "o/r",
+            None,
+            Ids(github_repo="o/r", hf_kind="model", hf_id="org/m"),
+            ("https://github.com/o/r", "https://huggingface.co/org/m"),
+        ),
+        PreviousEntry(
+            "l:9b991cc41aaddd91", "Papers", "paper", None, "A title-only entry about something", Ids()
+        ),
+        PreviousEntry(
+            "l:4090484aa623bbcd",
+            "Papers",
+            "paper",
+            "Foo",
+            "The foo paper",
+            Ids(arxiv_id=A, doi="10.1000/xyz"),  # carry-over reads no version
+            (f"https://arxiv.org/abs/{A}v2", "https://doi.org/10.1000/XYZ"),
+        ),
+    ]
+    assert PreviousEntry.from_table(table) == [
+        PreviousEntry.from_row({c: row[c] for c in PreviousEntry.COLUMNS}) for row in table.to_pylist()
+    ]
+    assert PreviousEntry.from_table(table.slice(0, 0)) == []
+
+
+def test_previous_lists_one_list_at_a_time_in_file_order() -> None:
+    """``previous_lists``: only the lists asked for, in the order asked, each list's rows by line
+    then entry id (rows of several lists interleaved, two rows on one line), only the columns read."""
+    a = parse_text(
+        f"* **Foo**: The foo paper. [paper](https://arxiv.org/abs/{A})\n"
+        "* **Baz**: The second paper of a. [paper](https://arxiv.org/abs/2303.00003)\n",
+        "a",
+    )
+    b = parse_text(
+        f"* **Bar**: The bar paper. [paper](https://arxiv.org/abs/{B})\n"
+        "* **Qux**: The second paper of b. [paper](https://arxiv.org/abs/2304.00004)\n",
+        "b",
+    )
+    tie = replace(b[1], entry_id="b:0000000000000000", line=b[0].line)  # same line as b[0], smaller id
+    table = entries_to_table([b[1], a[1], tie, b[0], a[0]])
+    got = list(previous_lists(table, ["b", "gone", "a"]))
+    assert [(list_id, rows.column("entry_id").to_pylist()) for list_id, rows in got] == [
+        ("b", ["b:0000000000000000", b[0].entry_id, b[1].entry_id]),
+        ("a", [a[0].entry_id, a[1].entry_id]),
+    ]
+    assert [rows.column("line").to_pylist() for _, rows in got] == [[1, 1, 2], [1, 2]]
+    assert got[0][1].column_names == ["list_id", "line", *PreviousEntry.COLUMNS]
+    assert list(previous_lists(table, [])) == []
+
+
+def test_carry_over_reads_each_list_from_the_previous_table_alone() -> None:
+    """Two lists with the same text: each entry keeps the id of its own list's previous version;
+    a list absent from the previous table keeps its text ids."""
+    text = f"* **Foo**: The foo paper. [paper](https://arxiv.org/abs/{A})\n"
+    edited = f"* **Foo**: The foo paper, edited. [paper](https://arxiv.org/abs/{A})\n"
+    before = [
+        replace(e, entry_id=f"{e.list_id}:carried") for e in (*parse_text(text, "a"), *parse_text(text, "b"))
+    ]
+    tonight = [*parse_text(edited, "b"), *parse_text(edited, "a"), *parse_text(edited, "c")]
+    carried = pipeline.carry_entry_ids(tonight, entries_to_table(before))
+    assert [(e.list_id, e.entry_id) for e in carried] == [
+        ("b", "b:carried"),
+        ("a", "a:carried"),
+        ("c", parse_text(edited, "c")[0].entry_id),
+    ]
+    assert [replace(e, entry_id="") for e in carried] == [replace(e, entry_id="") for e in tonight]
 
 
 def test_two_nights_through_a_written_snapshot(tmp_path: Path) -> None:
