@@ -335,7 +335,8 @@ def test_a_night_on_two_workers_with_the_snapshot_in_a_bucket(
         everything += json.dumps(_all_deployments(api)) + json.dumps(manifest2.to_dict())
         everything += json.dumps(_unit_runs(api))
         assert TOKEN not in everything
-        assert "Traceback" not in logs[next(n for n in workers if n != doomed)].read_text(errors="replace")
+        survivor_log = logs[next(n for n in workers if n != doomed)].read_text(errors="replace")
+        assert _our_tracebacks(survivor_log) == []
         print(
             f"\nnight 1: {night['total_run_time']:.0f} s; {fleet_note}\n"
             f"night 2 (worker {doomed} killed): {second['total_run_time']:.0f} s, partial={manifest2.partial}, "
@@ -345,6 +346,27 @@ def test_a_night_on_two_workers_with_the_snapshot_in_a_bucket(
         started.stop_all()
         for handle in handles.values():
             handle.close()
+
+
+# Prefect's worker keeps a websocket to the server for heartbeats; on a loaded machine (the whole suite
+# on 2 cores, a worker just killed) a keepalive ping can time out and the worker logs that traceback and
+# reconnects. It is Prefect's connection, not a failure of the night or of this project's code.
+PREFECT_CONNECTION_NOISE = ("websockets.exceptions.ConnectionClosed",)
+
+
+def _our_tracebacks(log: str) -> list[str]:
+    """Every traceback in ``log`` that passes through this repository's code or ends in anything but
+    Prefect's own worker-server connection noise (:data:`PREFECT_CONNECTION_NOISE`)."""
+    found: list[str] = []
+    for block in log.split("Traceback (most recent call last):")[1:]:
+        lines = block.splitlines()
+        frames = [line for line in lines if line.startswith("  File ")]
+        rest = [line for line in lines[1:] if line and not line.startswith(" ")]
+        error = rest[0] if rest else ""
+        ours = any(str(REPO / part) in frame for frame in frames for part in ("enrich", "flows"))
+        if ours or not error.startswith(PREFECT_CONNECTION_NOISE):
+            found.append("\n".join(lines[: len(frames) * 2 + 2]))
+    return found
 
 
 def _bucket(s3: Any) -> bool:
