@@ -359,7 +359,7 @@ def run_stages(
     results = pipeline.settle_missing([r for f in fetched for r in f.results], previous)
     del fetched
     works, repos, hf = pipeline.collect(results)
-    works.extend(pipeline.remembered_links(previous, works))
+    works = works + pipeline.remembered_links(previous, works)
     stats = pipeline.source_stats(clients, settings.sources, results, carried=previous is not None)
     del results
     mark("fetch")  # the title searches included: they run alongside the fetches

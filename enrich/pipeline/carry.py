@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Final
 
 from enrich.pipeline.batches import BatchResult
 from enrich.records import FetchStatus, WorkRecord
+from enrich.records_arrow import WorkRecords
 
 if TYPE_CHECKING:
     from enrich.clients import RepoState
@@ -74,7 +75,7 @@ def settle_missing(results: Sequence[BatchResult], previous: PreviousSnapshot | 
     out: list[BatchResult] = []
     for result in results:
         known = seen.get(result.batch.source)
-        if known is None or not any(r.status == FetchStatus.MISSING for r in result.works):
+        if known is None or FetchStatus.MISSING not in WorkRecords.of(result.works).column("status"):
             out.append(result)
             continue
         works = tuple(
