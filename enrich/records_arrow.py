@@ -24,16 +24,26 @@ as it was given). A record whose values Arrow cannot hold (a ``str`` with a lone
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, tzinfo
-from typing import Final, overload
+from typing import Final, NamedTuple, Protocol, overload
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from enrich.ids import WORK_ID_COLUMNS, Ids
 from enrich.records import Author, FetchStatus, WorkRecord
 
-__all__ = ["WORK_RECORDS_SCHEMA", "RecordView", "WorkRecords", "materialise"]
+__all__ = [
+    "WORK_RECORDS_SCHEMA",
+    "RecordIdentity",
+    "RecordView",
+    "WorkIds",
+    "WorkRecords",
+    "identities",
+    "materialise",
+]
 
 _AUTHOR: Final = pa.struct(
     [
@@ -98,7 +108,6 @@ class _Zones:
 
 def _encode(records: Sequence[WorkRecord], zones: _Zones) -> pa.Table:
     """``records`` as a table of :data:`WORK_RECORDS_SCHEMA` (raises when a value does not fit)."""
-    n = len(records)
     arrays: list[pa.Array] = []
     for field in WORK_RECORDS_SCHEMA:
         name = field.name
@@ -115,9 +124,7 @@ def _encode(records: Sequence[WorkRecord], zones: _Zones) -> pa.Table:
             arrays.append(_encode_counts(records))
         else:
             arrays.append(pa.array([getattr(r, name) for r in records], field.type))
-    return (
-        pa.Table.from_arrays(arrays, schema=WORK_RECORDS_SCHEMA) if n else WORK_RECORDS_SCHEMA.empty_table()
-    )
+    return pa.Table.from_arrays(arrays, schema=WORK_RECORDS_SCHEMA)
 
 
 def _encode_authors(records: Sequence[WorkRecord]) -> pa.Array:
@@ -153,7 +160,10 @@ def _encode_counts(records: Sequence[WorkRecord]) -> pa.Array:
     return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values, type=pa.list_(_YEAR_COUNT))
 
 
-_EMPTY_ROW: Final[dict[str, list[object]]] = {"authors": [], "counts_by_year": []}  # stands for a row kept as an object
+_EMPTY_ROW: Final[dict[str, list[object]]] = {
+    "authors": [],
+    "counts_by_year": [],
+}  # stands for a row kept as an object
 
 _ENCODE_FAILURES: Final = (pa.ArrowException, OverflowError, TypeError, ValueError, AttributeError)
 """What encoding a record Arrow cannot hold raises (``ArrowInvalid``, ``UnicodeEncodeError``, ...)."""
@@ -219,6 +229,8 @@ class WorkRecords(Sequence[WorkRecord]):
         if isinstance(records, WorkRecords):
             return records
         rows = records if isinstance(records, Sequence) else list(records)
+        if not rows:
+            return _empty()
         zones = _Zones()
         try:
             return cls(_encode(rows, zones), zones.zones)
@@ -253,7 +265,7 @@ class WorkRecords(Sequence[WorkRecord]):
             objects.update((offset + i, r) for i, r in part._objects.items())
             offset += table.num_rows
         if not tables:
-            return EMPTY
+            return _empty()
         table = pa.concat_tables(tables)
         if table.column(0).num_chunks > _MAX_CHUNKS:  # a take across many chunks is slow: one copy now
             table = table.combine_chunks()
@@ -315,6 +327,28 @@ class WorkRecords(Sequence[WorkRecord]):
             values[i] = getattr(record, name)
         return values
 
+    def identities(self, indices: Sequence[int]) -> list[RecordIdentity]:
+        """What clustering reads of the records at ``indices`` as :class:`WorkIds`, read from
+        ``WorkIds``' columns only: far cheaper than making the records."""
+        if not len(indices):
+            return []
+        return self._identities(self._table.take(pa.array(indices, pa.int64())), indices)
+
+    def iter_identities(self) -> Iterator[RecordIdentity]:
+        """:meth:`identities` of every record, in order, a slice at a time."""
+        for start in range(0, len(self), _CHUNK):
+            yield from self._identities(self._table.slice(start, _CHUNK), range(start, start + _CHUNK))
+
+    def _identities(self, table: pa.Table, indices: Sequence[int]) -> list[RecordIdentity]:
+        columns = [table.column(name).to_pylist() for name in WorkIds._fields]
+        columns[_STATUS_AT] = [_STATUS[v] for v in columns[_STATUS_AT]]
+        out: list[RecordIdentity] = list(map(WorkIds._make, zip(*columns, strict=True)))
+        if self._objects:
+            for j, i in enumerate(indices[: len(out)]):
+                if i in self._objects:
+                    out[j] = self._objects[i]
+        return out
+
     def _rows(self, table: pa.Table, indices: Sequence[int]) -> list[WorkRecord]:
         records = _decode(table, self._zones)
         if self._objects:
@@ -343,7 +377,61 @@ class WorkRecords(Sequence[WorkRecord]):
         return (WorkRecords, (self._table, self._zones, self._objects))
 
 
-EMPTY: Final = WorkRecords(WORK_RECORDS_SCHEMA.empty_table(), ())
+class RecordIdentity(Protocol):
+    """What clustering reads of a work record: a :class:`~enrich.records.WorkRecord` is one, and so
+    is the lighter :class:`WorkIds`."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def key(self) -> str: ...
+    @property
+    def status(self) -> FetchStatus: ...
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def ids(self) -> Ids: ...
+
+
+class WorkIds(NamedTuple):
+    """A work record's source, key, status, title and identifiers (:meth:`WorkRecords.identities`)."""
+
+    source: str
+    key: str
+    status: FetchStatus
+    title: str | None
+    arxiv_id: str | None
+    doi: str | None
+    pmid: str | None
+    pmcid: str | None
+    acl_id: str | None
+    corpus_id: int | None
+    s2_paper_id: str | None
+    openalex_id: str | None
+
+    @property
+    def ids(self) -> Ids:
+        """As :attr:`WorkRecord.ids <enrich.records.WorkRecord.ids>`."""
+        return Ids.of(self, WORK_ID_COLUMNS).scholarly()
+
+
+_STATUS_AT: Final = WorkIds._fields.index("status")
+
+
+def identities(
+    records: Sequence[WorkRecord], indices: Sequence[int] | None = None
+) -> Iterable[RecordIdentity]:
+    """What clustering reads of ``records`` (at ``indices``; default: all, a slice at a time): read
+    from the columns when ``records`` is :class:`WorkRecords`, else the records themselves."""
+    if isinstance(records, WorkRecords):
+        return records.iter_identities() if indices is None else records.identities(indices)
+    return records if indices is None else [records[i] for i in indices]
+
+
+@functools.cache
+def _empty() -> WorkRecords:
+    # built on first use, not at import: pyarrow imports pandas the first time it makes an array
+    return WorkRecords(pa.Table.from_batches([], schema=WORK_RECORDS_SCHEMA), ())
 
 
 class RecordView(Sequence[WorkRecord]):

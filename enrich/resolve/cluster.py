@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 
 from enrich.ids import Ids, Lookup, id_keys
 from enrich.records import FetchStatus, WorkRecord
-from enrich.records_arrow import RecordView, materialise
+from enrich.records_arrow import RecordIdentity, RecordView, identities
 from enrich.resolve.idmap import WorkIdMap, title_key, work_id_for
 from enrich.resolve.match import TitleMatch, TitleQuery, decide
 from enrich.resolve.plan import (
@@ -59,7 +59,7 @@ from enrich.sources import search_sources
 from enrich.util import UnionFind
 
 SOURCE_ORDER = search_sources()
-_DRAFT_SLICE = 4096  # clusters whose records are made at once (one Arrow take), then dropped
+_DRAFT_SLICE = 4096  # clusters whose records are read at once (one Arrow take), then dropped
 _KIND_FIELD = {
     "arxiv": "arxiv_id",
     "doi": "doi",
@@ -72,7 +72,7 @@ _KIND_FIELD = {
 }
 
 
-def key_node(record: WorkRecord) -> str | None:
+def key_node(record: RecordIdentity) -> str | None:
     """The identifier key a record was requested by, read back from its ``key`` (None if unreadable)."""
     lookup = Lookup.from_wire(record.source, record.key)
     return lookup.node if lookup is not None else None
@@ -89,7 +89,7 @@ class LinkVerdict:
     detached: frozenset[str] = frozenset()
 
 
-def _record_keys(record: WorkRecord) -> set[str]:
+def _record_keys(record: RecordIdentity) -> set[str]:
     keys = set(id_keys(record.ids))
     knode = key_node(record)
     if knode is not None:
@@ -115,7 +115,7 @@ def check_links(
     found: set[str] = set()
     not_found: set[str] = set()
     unsure: set[str] = set()  # a source failed to answer for it (error, deferred, ...)
-    for r in records:
+    for r in identities(records):
         if r.status is FetchStatus.OK:
             for k in _record_keys(r):
                 found.add(k)
@@ -201,12 +201,12 @@ def _pick(values: Iterable[str | int | None]) -> str | int | None:
     return sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))[0][0]
 
 
-def _cluster_ids(entry_views: Sequence[Ids], records: Sequence[WorkRecord]) -> Ids:
+def _cluster_ids(entry_views: Sequence[Ids], records: Sequence[RecordIdentity]) -> Ids:
     views = list(entry_views) + [r.ids for r in records if r.status is FetchStatus.OK]
     return Ids.from_row({f: _pick(getattr(v, f) for v in views) for f in _KIND_FIELD.values()})
 
 
-def _record_sort_key(r: WorkRecord) -> tuple[int, str, str]:
+def _record_sort_key(r: RecordIdentity) -> tuple[int, str, str]:
     order = SOURCE_ORDER.index(r.source) if r.source in SOURCE_ORDER else len(SOURCE_ORDER)
     return (order, r.key, r.status.value)
 
@@ -253,7 +253,7 @@ def resolve_works(
 
     # by-id records: OK ones join all their ids; others hang on the id they were asked by
     rec_nodes: list[tuple[int, str]] = []  # (row in ``records``, node): records are read again by row
-    for i, rec in enumerate(records):
+    for i, rec in enumerate(identities(records)):
         node = f"rec:{i}"
         dsu.add(node)
         if rec.status is FetchStatus.OK:
@@ -322,13 +322,13 @@ def resolve_works(
     groups = list(clusters.values())
     del clusters
     drafts: list[_Draft] = []
-    for start in range(0, len(groups), _DRAFT_SLICE):  # a slice of clusters' records made at a time
+    for start in range(0, len(groups), _DRAFT_SLICE):  # a slice of clusters' records read at a time
         part = groups[start : start + _DRAFT_SLICE]
-        made = materialise([RecordView(records, rows) for _, rows in part])
-        for (es, rows), recs in zip(part, made, strict=True):
-            pairs = sorted(zip(rows, recs, strict=True), key=lambda p: _record_sort_key(p[1]))
+        read = iter(identities(records, [row for _, rows in part for row in rows]))
+        for es, rows in part:
+            pairs = sorted(((row, next(read)) for row in rows), key=lambda p: _record_sort_key(p[1]))
             drafts.append(_draft(es, pairs, records, title_matches, title_attached, checked))
-        del part, made
+        del part, read
     del groups, checked, eff, rematched, title_attached
     drafts.sort(key=lambda d: (d.derived_id, d.entry_ids))
     if id_map is not None:
@@ -408,14 +408,15 @@ def _split_authors(raw: str | None) -> tuple[str, ...]:
 
 def _draft(
     entries: list[EntryLike],
-    records: list[tuple[int, WorkRecord]],
+    records: list[tuple[int, RecordIdentity]],
     store: Sequence[WorkRecord],
     title_matches: Mapping[str, TitleMatch],
     title_attached: Mapping[str, TitleMatch],
     checked: _Checked,
 ) -> _Draft:
-    """One cluster's draft. ``records``: its by-id records with their rows in ``store`` (sorted by
-    :func:`_record_sort_key`); the draft keeps the rows (a :class:`RecordView`), not the records."""
+    """One cluster's draft. ``records``: what clustering reads of its by-id records, with their rows
+    in ``store`` (sorted by :func:`_record_sort_key`); the draft keeps the rows (a
+    :class:`RecordView`), not the records."""
     entries = sorted(entries, key=lambda e: e.entry_id)
     ok = [r for _, r in records if r.status is FetchStatus.OK]
     # a title match's own record only when no by-id record of that source is here
@@ -426,7 +427,7 @@ def _draft(
         if m is not None and m.record is not None and m.record.source not in sources:
             extra.append(m.record)
             sources.add(m.record.source)
-    refs: list[tuple[int | WorkRecord, WorkRecord]] = [*records, *((m, m) for m in extra)]
+    refs: list[tuple[int | WorkRecord, RecordIdentity]] = [*records, *((m, m) for m in extra)]
     refs.sort(key=lambda p: _record_sort_key(p[1]))
     all_records = tuple(r for _, r in refs)
     ok_all = [r for r in all_records if r.status is FetchStatus.OK]
