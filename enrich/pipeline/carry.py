@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Final
 
 from enrich.pipeline.batches import BatchResult
 from enrich.records import FetchStatus, WorkRecord
-from enrich.records_arrow import WorkRecords
+from enrich.records_arrow import WorkRecords, identities
 
 if TYPE_CHECKING:
     from enrich.clients import RepoState
@@ -115,7 +115,7 @@ def remembered_links(
     from enrich.ids import Ids, id_keys
 
     tonight: dict[str, list[Ids]] = {}  # id key -> tonight's OK records' ids carrying it
-    for r in works:
+    for r in identities(works):  # read from the columns: no record is made
         if r.status is FetchStatus.OK:
             for key in id_keys(r.ids):
                 tonight.setdefault(key, []).append(r.ids)
