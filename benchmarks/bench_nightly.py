@@ -368,11 +368,13 @@ def run_stages(
         later = pipeline.later_batches(first, items, chosen)
         rounds += [pool.submit(fetch, bs) for bs in later.values() if bs]
         fetched = [f.result() for f in rounds]
-    del first, later, items  # each stage's inputs go as soon as the next stage has them, as in the flow
+    # each stage's inputs go as soon as the next stage has them, as in the flow (whose fetch futures go
+    # with the fetch phase: here the futures would keep every batch's records)
+    del first, later, items, rounds, searching
     results = pipeline.settle_missing([r for f in fetched for r in f.results], previous)
     del fetched
     works, repos, hf = pipeline.collect(results)
-    works.extend(pipeline.remembered_links(previous, works))
+    works = works + pipeline.remembered_links(previous, works)
     stats = pipeline.source_stats(clients, settings.sources, results, carried=previous is not None)
     del results
     mark("fetch")  # the title searches included: they run alongside the fetches

@@ -193,7 +193,7 @@ def run_night(
     results = pipeline.settle_missing(results, previous)
     stats = pipeline.source_stats(clients, SOURCES, results, policy=policy, carried=previous is not None)
     works, repos, hf = pipeline.collect(results)
-    works.extend(pipeline.remembered_links(previous, works))
+    works = works + pipeline.remembered_links(previous, works)
     resolved = pipeline.resolve(
         parsed.entries, works, {}, id_map_path=out.parent / "work-ids.sqlite", previous=previous
     )

@@ -333,7 +333,7 @@ def nightly(
     results = pipeline.settle_missing(results, previous_snapshot)
     problems.extend(failed)
     works, repos, hf = pipeline.collect(results)
-    works.extend(pipeline.remembered_links(previous_snapshot, works))
+    works = works + pipeline.remembered_links(previous_snapshot, works)
 
     stats = pipeline.source_stats(
         clients, chosen, results, policy=policy, carried=previous_snapshot is not None

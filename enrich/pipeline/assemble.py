@@ -13,6 +13,7 @@ from enrich.pipeline.batches import BatchResult
 from enrich.pipeline.carry import remembered_titles
 from enrich.pipeline.progress import ProgressEvent, emit
 from enrich.records import HfRecord, RepoRecord, SourceStats, WorkRecord
+from enrich.records_arrow import WorkRecords
 
 if TYPE_CHECKING:
     from enrich.parsing import Entry
@@ -23,15 +24,18 @@ if TYPE_CHECKING:
     from enrich.tables import PreviousSnapshot, Tables
 
 
-def collect(results: Iterable[BatchResult]) -> tuple[list[WorkRecord], list[RepoRecord], list[HfRecord]]:
-    works: list[WorkRecord] = []
+def collect(results: Iterable[BatchResult]) -> tuple[WorkRecords, list[RepoRecord], list[HfRecord]]:
+    """Every batch's records: the work records as one :class:`~enrich.records_arrow.WorkRecords`
+    (Arrow columns; add records with ``+``, e.g. :func:`~enrich.pipeline.carry.remembered_links`),
+    the repo and Hugging Face records as lists."""
+    parts: list[Sequence[WorkRecord]] = []
     repos: list[RepoRecord] = []
     hf: list[HfRecord] = []
     for r in results:
-        works.extend(r.works)
+        parts.append(r.works)
         repos.extend(r.repos)
         hf.extend(r.hf)
-    return works, repos, hf
+    return WorkRecords.concat(parts), repos, hf
 
 
 def resolve(

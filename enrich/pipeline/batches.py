@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from enrich.records import HfRecord, RepoRecord, WorkRecord
+from enrich.records_arrow import WorkRecords
 from enrich.sources import names, registered
 from enrich.util import chunked
 
@@ -41,13 +42,19 @@ class Batch:
 
 @dataclass(frozen=True, slots=True)
 class BatchResult:
+    """One batch's records. ``works`` are held as Arrow columns (:class:`~enrich.records_arrow.WorkRecords`,
+    whatever sequence they were given as): a night's work records never all exist as objects."""
+
     batch: Batch
-    works: tuple[WorkRecord, ...] = ()
+    works: Sequence[WorkRecord] = ()
     repos: tuple[RepoRecord, ...] = ()
     hf: tuple[HfRecord, ...] = ()
     skipped: bool = False  # the source was already known to be unreachable: nothing was sent
     unreachable: bool = False
     message: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "works", WorkRecords.of(self.works))
 
 
 def chunk(items: Sequence[str], size: int, source: str) -> list[Batch]:

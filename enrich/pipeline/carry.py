@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from enrich.pipeline.batches import BatchResult
 from enrich.records import FetchStatus, WorkRecord
+from enrich.records_arrow import WorkRecords, identities
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -114,7 +115,7 @@ def settle_missing(results: Sequence[BatchResult], previous: PreviousSnapshot | 
     out: list[BatchResult] = []
     for result in results:
         known = seen.get(result.batch.source)
-        if known is None or not any(r.status == FetchStatus.MISSING for r in result.works):
+        if known is None or FetchStatus.MISSING not in WorkRecords.of(result.works).column("status"):
             out.append(result)
             continue
         works = tuple(
@@ -162,9 +163,11 @@ def remembered_links(
         keys = set(id_keys(ids))
         if len(keys) >= 2:
             links.append((str(row["work_id"]), ids, keys))
+    if not links:
+        return []
     wanted = {key for _, _, keys in links for key in keys}
     tonight: dict[str, list[Ids]] = {}  # id key of a link -> tonight's OK records' ids carrying it
-    for r in works:
+    for r in identities(works):  # read from the columns: no record is made
         if r.status is FetchStatus.OK:
             for key in id_keys(r.ids):
                 if key in wanted:

@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, cast
 
 from enrich.config import SOURCE_POLICY, SourcePolicy
 from enrich.pipeline.batches import BatchResult
 from enrich.pipeline.fetching import _client
-from enrich.records import FetchStatus, HfRecord, RepoRecord, SourceStats, WorkRecord
+from enrich.records import FetchStatus, HfRecord, RepoRecord, SourceStats
+from enrich.records_arrow import WorkRecords
 from enrich.sources import names
 
 if TYPE_CHECKING:
@@ -29,7 +30,12 @@ _DEFERRED: Final = frozenset({FetchStatus.DEFERRED, FetchStatus.RATE_LIMITED})
 def _batch_statuses(result: BatchResult) -> list[tuple[FetchStatus, str | None]]:
     """One (status, reason) per requested item of the batch; an item without a record is an error."""
     by_key: dict[str, tuple[FetchStatus, str | None]] = {}
-    records: list[WorkRecord | RepoRecord | HfRecord] = [*result.works, *result.repos, *result.hf]
+    works = WorkRecords.of(result.works)  # read as columns: no record is made
+    for key, status, reason in zip(
+        works.column("key"), works.column("status"), works.column("reason"), strict=True
+    ):
+        by_key[cast(str, key)] = (cast(FetchStatus, status), cast("str | None", reason))
+    records: list[RepoRecord | HfRecord] = [*result.repos, *result.hf]
     for record in records:
         by_key[record.key] = (record.status, record.reason)
     return [by_key.get(key, (FetchStatus.ERROR, "no record returned")) for key in result.batch.items]

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 
 from enrich.ids import Ids, Lookup, id_keys
 from enrich.records import FetchStatus, WorkRecord
+from enrich.records_arrow import RecordIdentity, RecordView, identities
 from enrich.resolve.idmap import WorkIdMap, title_key, work_id_for
 from enrich.resolve.match import TitleMatch, TitleQuery, decide
 from enrich.resolve.plan import (
@@ -58,6 +59,7 @@ from enrich.sources import search_sources
 from enrich.util import UnionFind
 
 SOURCE_ORDER = search_sources()
+_DRAFT_SLICE = 4096  # clusters whose records are read at once (one Arrow take), then dropped
 _KIND_FIELD = {
     "arxiv": "arxiv_id",
     "doi": "doi",
@@ -70,7 +72,7 @@ _KIND_FIELD = {
 }
 
 
-def key_node(record: WorkRecord) -> str | None:
+def key_node(record: RecordIdentity) -> str | None:
     """The identifier key a record was requested by, read back from its ``key`` (None if unreadable)."""
     lookup = Lookup.from_wire(record.source, record.key)
     return lookup.node if lookup is not None else None
@@ -87,7 +89,7 @@ class LinkVerdict:
     detached: frozenset[str] = frozenset()
 
 
-def _record_keys(record: WorkRecord) -> set[str]:
+def _record_keys(record: RecordIdentity) -> set[str]:
     keys = set(id_keys(record.ids))
     knode = key_node(record)
     if knode is not None:
@@ -113,7 +115,7 @@ def check_links(
     found: set[str] = set()
     not_found: set[str] = set()
     unsure: set[str] = set()  # a source failed to answer for it (error, deferred, ...)
-    for r in records:
+    for r in identities(records):
         if r.status is FetchStatus.OK:
             for k in _record_keys(r):
                 found.add(k)
@@ -199,12 +201,12 @@ def _pick(values: Iterable[str | int | None]) -> str | int | None:
     return sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))[0][0]
 
 
-def _cluster_ids(entry_views: Sequence[Ids], records: Sequence[WorkRecord]) -> Ids:
+def _cluster_ids(entry_views: Sequence[Ids], records: Sequence[RecordIdentity]) -> Ids:
     views = list(entry_views) + [r.ids for r in records if r.status is FetchStatus.OK]
     return Ids.from_row({f: _pick(getattr(v, f) for v in views) for f in _KIND_FIELD.values()})
 
 
-def _record_sort_key(r: WorkRecord) -> tuple[int, str, str]:
+def _record_sort_key(r: RecordIdentity) -> tuple[int, str, str]:
     order = SOURCE_ORDER.index(r.source) if r.source in SOURCE_ORDER else len(SOURCE_ORDER)
     return (order, r.key, r.status.value)
 
@@ -250,8 +252,8 @@ def resolve_works(
             dsu.union(node, key)
 
     # by-id records: OK ones join all their ids; others hang on the id they were asked by
-    rec_nodes: list[tuple[WorkRecord, str]] = []
-    for i, rec in enumerate(records):
+    rec_nodes: list[tuple[int, str]] = []  # (row in ``records``, node): records are read again by row
+    for i, rec in enumerate(identities(records)):
         node = f"rec:{i}"
         dsu.add(node)
         if rec.status is FetchStatus.OK:
@@ -264,7 +266,7 @@ def resolve_works(
             if knode is None:
                 continue
             dsu.union(node, knode)
-        rec_nodes.append((rec, node))
+        rec_nodes.append((i, node))
 
     # accepted title matches join title-only work_keys to identifiers
     title_attached: dict[str, TitleMatch] = {}
@@ -306,22 +308,28 @@ def resolve_works(
             root = dsu.union(ra, rb)
             root_values[root] = merged
 
-    # collect clusters that hold at least one entry
-    clusters: dict[str, tuple[list[EntryLike], list[WorkRecord]]] = {}
+    # collect clusters that hold at least one entry (their records by row in ``records``)
+    clusters: dict[str, tuple[list[EntryLike], list[int]]] = {}
     for e in named:
         clusters.setdefault(dsu.find(f"entry:{e.entry_id}"), ([], []))[0].append(e)
-    for rec, node in rec_nodes:
+    for row, node in rec_nodes:
         root = dsu.find(node)
         if root in clusters:
-            clusters[root][1].append(rec)
+            clusters[root][1].append(row)
 
     checked = _Checked(eff, rematched, {k: v.check for k, v in verdicts.items()})  # once, not per cluster
     del dsu, rec_nodes, root_values, by_key, verdicts, named  # the clusters hold what the drafts need
-    drafts = [
-        _draft(es, sorted(rs, key=_record_sort_key), title_matches, title_attached, checked)
-        for es, rs in clusters.values()
-    ]
-    del clusters, checked, eff, rematched, title_attached
+    groups = list(clusters.values())
+    del clusters
+    drafts: list[_Draft] = []
+    for start in range(0, len(groups), _DRAFT_SLICE):  # a slice of clusters' records read at a time
+        part = groups[start : start + _DRAFT_SLICE]
+        read = iter(identities(records, [row for _, rows in part for row in rows]))
+        for es, rows in part:
+            pairs = sorted(((row, next(read)) for row in rows), key=lambda p: _record_sort_key(p[1]))
+            drafts.append(_draft(es, pairs, records, title_matches, title_attached, checked))
+        del part, read
+    del groups, checked, eff, rematched, title_attached
     drafts.sort(key=lambda d: (d.derived_id, d.entry_ids))
     if id_map is not None:
         id_map.start_run()
@@ -363,7 +371,7 @@ class _Draft:
     entry_ids: tuple[str, ...]
     work_keys: tuple[str, ...]
     evidence: MatchEvidence
-    records: tuple[WorkRecord, ...]
+    records: RecordView
     local_title: str | None
     local_year: int | None
     local_authors: tuple[str, ...]
@@ -400,13 +408,17 @@ def _split_authors(raw: str | None) -> tuple[str, ...]:
 
 def _draft(
     entries: list[EntryLike],
-    records: list[WorkRecord],
+    records: list[tuple[int, RecordIdentity]],
+    store: Sequence[WorkRecord],
     title_matches: Mapping[str, TitleMatch],
     title_attached: Mapping[str, TitleMatch],
     checked: _Checked,
 ) -> _Draft:
+    """One cluster's draft. ``records``: what clustering reads of its by-id records, with their rows
+    in ``store`` (sorted by :func:`_record_sort_key`); the draft keeps the rows (a
+    :class:`RecordView`), not the records."""
     entries = sorted(entries, key=lambda e: e.entry_id)
-    ok = [r for r in records if r.status is FetchStatus.OK]
+    ok = [r for _, r in records if r.status is FetchStatus.OK]
     # a title match's own record only when no by-id record of that source is here
     sources = {r.source for r in ok}
     extra: list[WorkRecord] = []
@@ -415,7 +427,9 @@ def _draft(
         if m is not None and m.record is not None and m.record.source not in sources:
             extra.append(m.record)
             sources.add(m.record.source)
-    all_records = tuple(sorted([*records, *extra], key=_record_sort_key))
+    refs: list[tuple[int | WorkRecord, RecordIdentity]] = [*records, *((m, m) for m in extra)]
+    refs.sort(key=lambda p: _record_sort_key(p[1]))
+    all_records = tuple(r for _, r in refs)
     ok_all = [r for r in all_records if r.status is FetchStatus.OK]
     ids = _cluster_ids([checked.ids[e.entry_id] for e in entries], all_records)
 
@@ -473,7 +487,7 @@ def _draft(
         entry_ids=tuple(e.entry_id for e in entries),
         work_keys=tuple(sorted({e.work_key for e in entries})),
         evidence=evidence,
-        records=all_records,
+        records=RecordView(store, (ref for ref, _ in refs)),
         local_title=local_title,
         local_year=next((e.year for e in entries if e.year is not None), None),
         local_authors=next((a for e in entries if (a := _split_authors(e.authors_raw))), ()),

@@ -8,6 +8,7 @@ Table building turns these, with repo and Hugging Face records, into the snapsho
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from enrich.ids import Ids
@@ -55,7 +56,7 @@ class ResolvedWork:
     > acl > corpus id > openalex > normalised title (arXiv first, so a preprint that later gains its
     journal DOI keeps its id), and remembered across nights by ``enrich.resolve.idmap.WorkIdMap`` so a
     work that gains ids or merges keeps its first-assigned id. ``records`` are every source's views
-    that belong to it.
+    that belong to it (see the field's comment).
     """
 
     work_id: str
@@ -63,7 +64,9 @@ class ResolvedWork:
     entry_ids: tuple[str, ...]
     work_keys: tuple[str, ...]  # the parse-time local keys that were merged into this work
     evidence: MatchEvidence
-    records: tuple[WorkRecord, ...] = field(default=())
+    # every source's records of the work; from resolve_works a RecordView into the night's
+    # WorkRecords (enrich.records_arrow): each read makes them again (read many with materialise)
+    records: Sequence[WorkRecord] = field(default=())
     local_title: str | None = None  # the best title read off the entries (fallback when no source answered)
     local_year: int | None = None
     local_authors: tuple[str, ...] = ()

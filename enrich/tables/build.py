@@ -22,7 +22,7 @@ from enrich.tables.entries import entry_row
 from enrich.tables.hf import build_hf, entry_hf_key
 from enrich.tables.history import hf_metrics, repo_metrics, work_metrics
 from enrich.tables.repos import build_repos
-from enrich.tables.works import PrevWorks, merge_resolved, work_row
+from enrich.tables.works import PrevWorks, merge_resolved, with_records, work_row
 
 
 @dataclass(frozen=True)
@@ -150,7 +150,7 @@ def build_tables(
     prev_works = PrevWorks(previous.rows("works", "work_id"))
     works = _Builder("works")
     work_of: dict[str, str] = {}
-    for rw in merge_resolved(resolved):
+    for rw in with_records(merge_resolved(resolved)):  # a slice of works' records made at a time
         row, good = work_row(rw, entry_lists, prev_works, snapshot_date)
         works.add(carry.link("works", row))
         metrics.extend(work_metrics(rw.work_id, good))

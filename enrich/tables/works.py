@@ -4,13 +4,15 @@ could not answer."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from operator import attrgetter
 from typing import Any, Final
 
 from enrich.records import FetchStatus, WorkRecord
+from enrich.records_arrow import materialise
 from enrich.resolve.types import ResolvedWork
 from enrich.tables.authors import work_authors
 from enrich.tables.carry import PreviousRows
@@ -19,6 +21,7 @@ from enrich.tables.precedence import CITATION_PREFERENCE, PRECEDENCE, VOLATILE_W
 from enrich.tables.text import clean_abstract, clean_text, first_known, parse_date
 
 _ID_FIELDS: Final = ("arxiv_id", "doi", "pmid", "pmcid", "acl_id", "s2_paper_id", "corpus_id", "openalex_id")
+_WORK_SLICE: Final = 2048  # works whose records are made at once while their rows are built
 
 
 def work_has_data(rec: WorkRecord) -> bool:
@@ -37,7 +40,7 @@ def merge_resolved(resolved: Sequence[ResolvedWork]) -> list[ResolvedWork]:
                 entry_ids=first.entry_ids + rw.entry_ids,
                 work_keys=first.work_keys + rw.work_keys,
                 evidence=first.evidence,
-                records=first.records + rw.records,
+                records=(*first.records, *rw.records),
                 local_title=first.local_title or rw.local_title,
                 local_year=first.local_year if first.local_year is not None else rw.local_year,
                 local_authors=first.local_authors or rw.local_authors,
@@ -45,6 +48,16 @@ def merge_resolved(resolved: Sequence[ResolvedWork]) -> list[ResolvedWork]:
         else:
             merged[rw.work_id] = rw
     return [merged[k] for k in sorted(merged)]
+
+
+def with_records(resolved: Sequence[ResolvedWork]) -> Iterator[ResolvedWork]:
+    """``resolved`` in order, each with its records made (a tuple): the records of
+    ``_WORK_SLICE`` works at a time (:func:`~enrich.records_arrow.materialise`: one Arrow take), so
+    a night's records never all exist as objects."""
+    for start in range(0, len(resolved), _WORK_SLICE):
+        part = resolved[start : start + _WORK_SLICE]
+        for rw, records in zip(part, materialise([rw.records for rw in part]), strict=True):
+            yield dataclasses.replace(rw, records=records)
 
 
 class PrevWorks:

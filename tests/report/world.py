@@ -147,7 +147,7 @@ def write_night(
         ]
         results = pipeline.settle_missing(results, previous)  # as flows.nightly does
         works, repos, hf = pipeline.collect(results)
-        works.extend(pipeline.remembered_links(previous, works))
+        works = works + pipeline.remembered_links(previous, works)
         resolved = pipeline.resolve(parsed.entries, works, {})
         built = pipeline.build(parsed.entries, resolved, repos, hf, snapshot_date=day, previous=previous)
         stats = pipeline.source_stats(clients, list(pipeline.SOURCES), results, carried=previous is not None)
