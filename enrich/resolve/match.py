@@ -103,7 +103,11 @@ class CandidateScore:
 
 
 def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    """Compatibility caseless form (Unicode D146: NFKD(casefold(NFKD(casefold(NFD(x)))))) without
+    combining marks. Case-folding once before NFKD is not enough: "㏇" decomposes to "Co." only
+    after it was folded, so a surname read from its own output would differ."""
+    once = unicodedata.normalize("NFKD", unicodedata.normalize("NFD", text).casefold())
+    decomposed = unicodedata.normalize("NFKD", once.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
