@@ -327,11 +327,11 @@ def run_stages(
     from datetime import UTC, datetime
 
     from enrich import pipeline
-    from enrich.arrow_pool import use_night_pool
+    from enrich.arrow_pool import prepare_night
     from enrich.clients import Clients
     from enrich.settings import Settings
 
-    use_night_pool()  # as the flow does first
+    prepare_night()  # as the flow does first
     opts = dict(zip(argv[::2], argv[1::2], strict=True))
     lists, out, cache = Path(opts["--lists"]), Path(opts["--out"]), Path(opts["--cache"])
     day = date.fromisoformat(opts["--date"])

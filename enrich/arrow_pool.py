@@ -1,4 +1,4 @@
-"""Which allocator Arrow's buffers come from during a night (one switch, at the start of a run).
+"""Arrow at the start of a night: which allocator its buffers come from, and its one slow first call.
 
 pyarrow's wheels default to mimalloc. Measured on the nightly benchmark (``docs/performance.md``,
 "Allocator and report pass": 20,000 papers, medians of three runs), glibc's malloc (Arrow's
@@ -6,6 +6,12 @@ pyarrow's wheels default to mimalloc. Measured on the nightly benchmark (``docs/
 more CPU (the spreads of the runs overlap), so a night switches to it before its first Arrow
 allocation. ``ARROW_DEFAULT_MEMORY_POOL`` set by the user (``system``, ``mimalloc``,
 ``jemalloc``) wins: the switch is then left to Arrow, which reads that variable itself.
+
+pyarrow imports pandas the first time it makes an array from Python values (its check for pandas
+objects; ~1.2 s of CPU, +40 MB). The fetch stage makes such arrays in every source's thread at once
+(:mod:`enrich.records_arrow`), and nine threads then wait on that one import: a 10,000-paper night
+measured 61-80 ms per batch inside ``fetch_source`` outside requests against 8-12 ms before. So
+:func:`prepare_night` makes that first array on the flow's own thread, before any fetch starts.
 """
 
 from __future__ import annotations
@@ -29,4 +35,12 @@ def use_night_pool() -> str:
     return backend
 
 
-__all__ = ["NIGHT_POOL", "POOL_ENV", "use_night_pool"]
+def prepare_night() -> str:
+    """:func:`use_night_pool`, then pyarrow's one-time import behind its first array from Python
+    values, on this thread (see the module docstring); the pool's backend."""
+    backend = use_night_pool()
+    pa.array([""], pa.string())
+    return backend
+
+
+__all__ = ["NIGHT_POOL", "POOL_ENV", "prepare_night", "use_night_pool"]

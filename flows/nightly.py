@@ -38,7 +38,7 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from enrich import pipeline
-from enrich.arrow_pool import use_night_pool
+from enrich.arrow_pool import prepare_night
 from enrich.clients import Clients, RepoState
 from enrich.config import SOURCES
 from enrich.outroot import parse_root
@@ -273,7 +273,7 @@ def nightly(
     Parameters left ``None`` come from the settings (``ENRICH_*``, ``.env``); ``snapshot_date``
     defaults to today in UTC.
     """
-    use_night_pool()  # Arrow's buffers from glibc's malloc (enrich.arrow_pool)
+    prepare_night()  # Arrow's allocator, and its slow first array made here (enrich.arrow_pool)
     logger = get_run_logger()
     settings = Settings() if sources is None else Settings(sources=tuple(sources))
     lists = lists_dir or settings.lists_dir

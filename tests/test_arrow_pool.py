@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pyarrow as pa
@@ -37,3 +40,20 @@ def test_the_users_choice_wins(monkeypatch: pytest.MonkeyPatch, chosen: str) -> 
 def test_an_empty_variable_is_no_choice(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(POOL_ENV, " ")
     assert use_night_pool() == "system"
+
+
+def test_prepare_night_leaves_no_import_for_the_fetch_threads() -> None:
+    # in a fresh interpreter: after prepare_night, an array from Python values imports nothing more
+    # (the fetch stage's threads would otherwise all wait on pyarrow's first-array pandas import)
+    code = (
+        "import sys\n"
+        "from enrich.arrow_pool import prepare_night\n"
+        "backend = prepare_night()\n"
+        "before = set(sys.modules)\n"
+        "import pyarrow as pa\n"
+        "pa.array([{'a': 1}]); pa.array(['x'], pa.string())\n"
+        "print(backend, sorted(set(sys.modules) - before))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != POOL_ENV}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert done.stdout.split() == ["system", "[]"]
