@@ -109,7 +109,9 @@ def settle_missing(results: Sequence[BatchResult], previous: PreviousSnapshot | 
     for result in results:
         if result.batch.source in SEEN_SOURCES:
             asked.setdefault(result.batch.source, set()).update(
-                _seen_key(r.source, r.key) for r in result.works if r.status == FetchStatus.MISSING
+                _seen_key(r.source, r.key)
+                for r in identities(result.works)
+                if r.status is FetchStatus.MISSING
             )
     seen = seen_before(previous, asked)
     out: list[BatchResult] = []
