@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from datetime import timedelta
 from pathlib import Path
@@ -98,3 +99,28 @@ def test_http_library_logs_are_scrubbed(caplog: pytest.LogCaptureFixture) -> Non
         'http://h "GET /works?filter=x&api_key=*** HTTP/1.1" 200',
         "token=*** and key abc",
     ]
+
+
+def test_cached_session_leaves_the_other_backends_drivers_out(tmp_path: Path) -> None:
+    """requests-cache imports every installed backend driver (boto3, redis: +30 MB); a cached session
+    is built without them, and they can still be imported afterwards. In a fresh interpreter: this
+    one may have imported requests-cache already."""
+    import subprocess
+    import sys
+
+    from enrich.http import UNUSED_CACHE_DRIVERS
+
+    code = f"""
+import importlib.util, sys
+from pathlib import Path
+from enrich.http import CacheSettings, build_session
+session = build_session(user_agent="t", cache=CacheSettings(Path({str(tmp_path)!r})), name="s")
+assert type(session).__name__ == "CachedSession", type(session)
+print(",".join(sorted(n for n in {UNUSED_CACHE_DRIVERS!r} if n in sys.modules)))
+print(",".join(sorted(n for n in {UNUSED_CACHE_DRIVERS!r} if n not in sys.modules and importlib.util.find_spec(n) is not None and __import__(n) is not None)))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded, importable_after = done.stdout.splitlines()
+    assert loaded == ""
+    installed = sorted(n for n in UNUSED_CACHE_DRIVERS if importlib.util.find_spec(n) is not None)
+    assert importable_after == ",".join(installed)
