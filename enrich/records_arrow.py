@@ -29,6 +29,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, tzinfo
 from typing import Final, NamedTuple, Protocol, overload
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -81,7 +82,6 @@ WORK_RECORDS_SCHEMA: Final = pa.schema(
 row's ``(tzinfo, fold)`` in :attr:`WorkRecords.zones`. Not a snapshot table: it never leaves the run."""
 
 _CHUNK: Final = 4096  # rows turned into records at a time when iterating
-_MAX_CHUNKS: Final = 16  # more chunks than this are copied into one when tables are concatenated
 _STATUS: Final[dict[str | None, FetchStatus | None]] = {s.value: s for s in FetchStatus} | {None: None}
 _SIMPLE: Final = tuple(n for n in FIELDS if n not in {"status", "fetched_at", "authors", "counts_by_year"})
 
@@ -212,7 +212,7 @@ class WorkRecords(Sequence[WorkRecord]):
     """Work records as one Arrow table of :data:`WORK_RECORDS_SCHEMA`: immutable, picklable, a
     ``Sequence[WorkRecord]`` that makes each record when it is read (see the module docstring)."""
 
-    __slots__ = ("_objects", "_table", "_zones")
+    __slots__ = ("_batches", "_objects", "_starts", "_table", "_zones")
 
     def __init__(
         self, table: pa.Table, zones: Sequence[Zone], objects: dict[int, WorkRecord] | None = None
@@ -222,6 +222,8 @@ class WorkRecords(Sequence[WorkRecord]):
         self._table = table
         self._zones = tuple(zones)
         self._objects = objects or {}  # rows Arrow cannot hold, as the records themselves
+        self._batches: list[pa.RecordBatch] | None = None  # the chunks, for :meth:`_take` (made on first use)
+        self._starts: np.ndarray[tuple[int], np.dtype[np.int64]] | None = None  # each chunk's first row
 
     @classmethod
     def of(cls, records: Iterable[WorkRecord]) -> WorkRecords:
@@ -249,7 +251,8 @@ class WorkRecords(Sequence[WorkRecord]):
 
     @classmethod
     def concat(cls, parts: Iterable[Sequence[WorkRecord]]) -> WorkRecords:
-        """Every part's records, in order, in one contiguous table."""
+        """Every part's records, in order, in one table whose chunks are the parts' own (no copy:
+        :meth:`take` reads across chunks a chunk at a time)."""
         zones = _Zones()
         tables: list[pa.Table] = []
         objects: dict[int, WorkRecord] = {}
@@ -266,10 +269,7 @@ class WorkRecords(Sequence[WorkRecord]):
             offset += table.num_rows
         if not tables:
             return _empty()
-        table = pa.concat_tables(tables)
-        if table.column(0).num_chunks > _MAX_CHUNKS:  # a take across many chunks is slow: one copy now
-            table = table.combine_chunks()
-        return cls(table, zones.zones, objects)
+        return cls(pa.concat_tables(tables), zones.zones, objects)
 
     @property
     def zones(self) -> tuple[Zone, ...]:
@@ -311,7 +311,7 @@ class WorkRecords(Sequence[WorkRecord]):
         """The records at ``indices`` (in that order, repeats allowed), made in one pass."""
         if not len(indices):
             return []
-        return self._rows(self._table.take(pa.array(indices, pa.int64())), indices)
+        return self._rows(self._take(indices), indices)
 
     def column(self, name: str) -> list[object]:
         """One field of every record, in order (``status`` as :class:`FetchStatus`), without making
@@ -332,7 +332,35 @@ class WorkRecords(Sequence[WorkRecord]):
         ``WorkIds``' columns only: far cheaper than making the records."""
         if not len(indices):
             return []
-        return self._identities(self._table.take(pa.array(indices, pa.int64())), indices)
+        return self._identities(self._take(indices), indices)
+
+    def _take(self, indices: Sequence[int]) -> pa.Table:
+        """The rows at ``indices`` as one table, taken chunk by chunk.
+
+        Arrow's ``Table.take`` across many chunks concatenates the nested columns first (a copy of
+        the whole ``authors`` column per call); a night's store is the batches' tables side by side
+        (:meth:`concat`, ~1,300 chunks at 100,000 papers), so each chunk is asked for its own rows
+        and the pieces are put back in the order asked (a copy of the rows taken alone)."""
+        if self._table.column(0).num_chunks <= 1:
+            return self._table.take(pa.array(indices, pa.int64()))
+        if self._batches is None or self._starts is None:
+            self._batches = self._table.to_batches()
+            self._starts = np.cumsum([0] + [b.num_rows for b in self._batches[:-1]], dtype=np.int64)
+        at = np.asarray(indices, dtype=np.int64)
+        if at.min() < 0 or at.max() >= len(self):
+            raise IndexError("WorkRecords index out of range")
+        chunk = np.searchsorted(self._starts, at, side="right") - 1
+        order = np.argsort(chunk, kind="stable")
+        chunk, at = chunk[order], at[order]
+        cuts = np.flatnonzero(np.diff(chunk)) + 1
+        pieces = [
+            self._batches[chunk[lo]].take(pa.array(at[lo:hi] - self._starts[chunk[lo]]))
+            for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(at)], strict=True)
+        ]
+        grouped = pa.Table.from_batches(pieces, schema=WORK_RECORDS_SCHEMA).combine_chunks()
+        back = np.empty_like(order)
+        back[order] = np.arange(len(order))
+        return grouped.take(pa.array(back))
 
     def iter_identities(self) -> Iterator[RecordIdentity]:
         """:meth:`identities` of every record, in order, a slice at a time."""

@@ -147,12 +147,17 @@ def test_parts_concatenate_with_their_zones() -> None:
     assert len(WorkRecords.concat([])) == 0 and list(WorkRecords.concat([])) == []
 
 
-def test_many_parts_become_one_table() -> None:
-    parts = [WorkRecords.of([full(f"k{i}")]) for i in range(40)]
+def test_many_parts_are_joined_without_a_copy() -> None:
+    parts = [WorkRecords.of([full(f"k{i}"), full(f"k{i}b")]) for i in range(40)]
     joined = WorkRecords.concat(parts)
-    assert joined.table.column(0).num_chunks == 1
-    assert [r.key for r in joined] == [f"k{i}" for i in range(40)]
-    assert [r.key for r in joined.take([39, 0])] == ["k39", "k0"]
+    assert joined.table.column(0).num_chunks == 40  # the parts' own buffers, side by side
+    assert joined.table.column("key").chunk(7).buffers() == parts[7].table.column("key").chunk(0).buffers()
+    assert [r.key for r in joined][:3] == ["k0", "k0b", "k1"]
+    assert [r.key for r in joined.take([79, 0, 3, 3, 78])] == ["k39b", "k0", "k1b", "k1b", "k39"]
+    assert [r.key for r in joined.identities([41, 2])] == ["k20b", "k1"]
+    for bad in ([80], [-1], [0, 80]):
+        with pytest.raises(IndexError):
+            joined.take(bad)
 
 
 def test_values_arrow_cannot_hold_stay_objects() -> None:
@@ -260,3 +265,23 @@ def test_any_records_round_trip(first: list[WorkRecord], second: list[WorkRecord
         same(a, b)
     for a, b in zip([*first, *second], pickle.loads(pickle.dumps(joined)), strict=True):
         same(a, b, pickled=True)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.lists(RECORDS, max_size=5), max_size=8),
+    st.lists(st.integers(0, 10**6), max_size=30),
+)
+def test_takes_across_parts_equal_takes_from_one_table(
+    parts: list[list[WorkRecord]], picks: list[int]
+) -> None:
+    """A store joined from parts (one chunk each, empty ones too) reads like the same records
+    encoded at once: any rows, any order, repeats; identities too."""
+    records = [r for part in parts for r in part]
+    joined = WorkRecords.concat([WorkRecords.of(part) for part in parts])
+    whole = WorkRecords.of(records)
+    indices = [p % len(records) for p in picks] if records else []
+    for a, b, c in zip(joined.take(indices), whole.take(indices), [records[i] for i in indices], strict=True):
+        same(a, c)
+        same(b, c)
+    assert joined.identities(indices) == whole.identities(indices)
