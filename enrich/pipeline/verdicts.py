@@ -41,6 +41,25 @@ def _batch_statuses(result: BatchResult) -> list[tuple[FetchStatus, str | None]]
     return [by_key.get(key, (FetchStatus.ERROR, "no record returned")) for key in result.batch.items]
 
 
+class _Tally:
+    """One source's items counted as their batches are read, not kept as one (status, reason) per
+    item (at 100,000 papers the warm night's peak grew by 114 MB inside that list's making)."""
+
+    __slots__ = ("reasons", "requested", "statuses")
+
+    def __init__(self) -> None:
+        self.requested = 0
+        self.statuses: Counter[FetchStatus] = Counter()
+        self.reasons: Counter[str] = Counter()  # of the items not served, first seen first
+
+    def add(self, items: Sequence[tuple[FetchStatus, str | None]]) -> None:
+        self.requested += len(items)
+        for status, reason in items:
+            self.statuses[status] += 1
+            if status not in _SERVED:
+                self.reasons[reason or status.value] += 1
+
+
 def _display(reason: str) -> str:
     """``"s2: unreachable (x)"`` -> ``"unreachable: x"``: a reason that reads well inside parentheses."""
     for source in names():
@@ -72,19 +91,19 @@ def source_stats(
     (its values are carried forward for what was not served).
     """
     chosen = names() if sources is None else sources
-    tally: dict[str, list[tuple[FetchStatus, str | None]]] = {s: [] for s in names()}
+    tally: dict[str, _Tally] = {s: _Tally() for s in names()}
     for result in results:
-        tally.setdefault(result.batch.source, []).extend(_batch_statuses(result))
+        tally.setdefault(result.batch.source, _Tally()).add(_batch_statuses(result))
     out: dict[str, SourceStats] = {}
     for s in names():
         if s not in chosen:
             continue
         stats: SourceStats = _client(clients, s).stats
-        statuses = tally.get(s, [])
-        requested = len(statuses)
-        ok = sum(1 for st, _ in statuses if st in (FetchStatus.OK, FetchStatus.MOVED))
-        not_found = sum(1 for st, _ in statuses if st == FetchStatus.NOT_FOUND)
-        deferred = sum(1 for st, _ in statuses if st in _DEFERRED)
+        counted = tally.get(s, _Tally())
+        requested = counted.requested
+        ok = counted.statuses[FetchStatus.OK] + counted.statuses[FetchStatus.MOVED]
+        not_found = counted.statuses[FetchStatus.NOT_FOUND]
+        deferred = sum(counted.statuses[st] for st in _DEFERRED)
         errors = requested - ok - not_found - deferred
         share = (ok + not_found) / requested if requested else 1.0
         rule = policy.get(s, SourcePolicy())
@@ -98,7 +117,7 @@ def source_stats(
         if not served:
             why = stats.message
             if why is None:
-                reasons = Counter(r or st.value for st, r in statuses if st not in _SERVED).most_common(1)
+                reasons = counted.reasons.most_common(1)
                 why = reasons[0][0] if reasons else stopped or "not served"
             tail = "carried forward earlier values" if carried else "no earlier values to carry forward"
             line = f"{s}: {ok + not_found} of {requested} items served ({_display(why)}); {tail}"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from enrich import pipeline
 from enrich.config import SourcePolicy
@@ -102,3 +105,36 @@ def test_missing_becomes_not_found_only_without_earlier_evidence() -> None:
         "null in S2's batch answer (not proof it is gone); never answered before: taken as not found"
     )
     assert pipeline.settle_missing([result], None)[0].works[1].status is FetchStatus.NOT_FOUND
+
+
+REASONS = st.sampled_from([None, "HTTP 503 after 6 attempts", "rate limited", "null", "timed out"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.sampled_from(FetchStatus), REASONS), max_size=12), max_size=5))
+def test_counts_and_reason_equal_the_rule_read_item_by_item(
+    batches: list[list[tuple[FetchStatus, str | None]]],
+) -> None:
+    """The counts over several batches (read batch by batch) are the rule applied to every item at
+    once: the same counts, and the most common reason (first seen wins a tie) of the items not served."""
+    results = []
+    for n, items in enumerate(batches):
+        keys = tuple(f"ARXIV:{n}.{i}" for i in range(len(items)))
+        works = tuple(
+            WorkRecord("s2", k, st_, NOW, reason=r) for k, (st_, r) in zip(keys, items, strict=True)
+        )
+        results.append(BatchResult(Batch("s2", n, len(batches), keys), works=works))
+    clients = Clients(Counted("s2", SourceStats("s2")))
+    s = pipeline.source_stats(clients, ["s2"], results, policy={"s2": SourcePolicy(min_served=1.0)})["s2"]  # type: ignore[arg-type]
+    every = [item for items in batches for item in items]
+    served = {FetchStatus.OK, FetchStatus.MOVED, FetchStatus.NOT_FOUND}
+    ok = sum(1 for st_, _ in every if st_ in (FetchStatus.OK, FetchStatus.MOVED))
+    not_found = sum(1 for st_, _ in every if st_ is FetchStatus.NOT_FOUND)
+    deferred = sum(1 for st_, _ in every if st_ in (FetchStatus.DEFERRED, FetchStatus.RATE_LIMITED))
+    assert (s.requested, s.ok, s.not_found, s.deferred) == (len(every), ok, not_found, deferred)
+    assert s.errors == len(every) - ok - not_found - deferred
+    top = Counter(r or st_.value for st_, r in every if st_ not in served).most_common(1)
+    if top:
+        assert s.reason is not None and f"items served ({top[0][0]})" in s.reason
+    else:
+        assert s.served and s.reason is None
