@@ -184,6 +184,7 @@ class LookupPlan:
     crossref: tuple[Lookup, ...] = ()  # publisher DOIs
     title_queries: tuple[TitleQuery, ...] = ()
     groups: tuple[tuple[EntryLike, ...], ...] = field(default=(), compare=False, repr=False)
+    open_groups: tuple[int, ...] = field(default=(), compare=False, repr=False)  # id-less groups' indices
 
     def by_source(self) -> dict[str, tuple[Lookup, ...]]:
         """The work lookups per source (``arxiv``, ``s2``, ``openalex``, ``crossref``)."""
@@ -191,8 +192,26 @@ class LookupPlan:
 
     def with_matches(self, title_matches: Mapping[str, TitleMatch]) -> LookupPlan:
         """The plan again with the accepted title matches' ids looked up like entry ids; only
-        unresolved titles remain as queries (the grouping is not recomputed)."""
-        return _plan(self.groups, title_matches)
+        unresolved titles remain as queries (the grouping is not recomputed).
+
+        Equal to planning every group again with ``title_matches``, but only the groups whose
+        entries carry no identifier (:attr:`open_groups`) are planned: a match is consulted for
+        those alone, and the other groups' lookups are this plan's own."""
+        found = _plan(tuple(self.groups[i] for i in self.open_groups), title_matches)
+        return LookupPlan(
+            arxiv=_joined(self.arxiv, found.arxiv, "arxiv"),
+            s2=_joined(self.s2, found.s2, "s2"),
+            openalex=_joined(self.openalex, found.openalex, "openalex"),
+            crossref=_joined(self.crossref, found.crossref, "crossref"),
+            title_queries=found.title_queries,
+            groups=self.groups,
+            open_groups=self.open_groups,
+        )
+
+
+def _joined(planned: tuple[Lookup, ...], found: tuple[Lookup, ...], source: str) -> tuple[Lookup, ...]:
+    """``planned`` and ``found`` as one plan would list them (:func:`_sorted`, no repeats)."""
+    return _sorted({*planned, *found}, source) if found else planned
 
 
 def plan_lookups(
@@ -216,9 +235,11 @@ def _plan(groups: tuple[tuple[EntryLike, ...], ...], matches: Mapping[str, Title
     openalex: set[Lookup] = set()
     crossref: set[Lookup] = set()
     queries: list[TitleQuery] = []
-    for group in groups:
+    open_groups: list[int] = []
+    for at, group in enumerate(groups):
         known = [i for i in (entry_ids(e) for e in group) if has_ids(i)]
         if not known:
+            open_groups.append(at)
             match = next((matches[e.work_key] for e in group if e.work_key in matches), None)
             if match is not None and match.accepted:
                 known = [match.ids]
@@ -253,4 +274,5 @@ def _plan(groups: tuple[tuple[EntryLike, ...], ...], matches: Mapping[str, Title
         crossref=_sorted(crossref, "crossref"),
         title_queries=tuple(sorted(queries, key=lambda q: q.work_key)),
         groups=groups,
+        open_groups=tuple(open_groups),
     )

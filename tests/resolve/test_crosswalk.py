@@ -317,3 +317,61 @@ def test_clusters_are_exactly_the_id_connected_components(
     rng.shuffle(shuffled_e)
     rng.shuffle(shuffled_r)
     assert resolve_works(shuffled_e, shuffled_r, {}) == works
+
+
+# --- the second pass reuses the first (property) ------------------------------------------------
+
+PLAN_IDS = st.sampled_from(
+    [
+        ("arxiv_id", "2001.00001"),
+        ("arxiv_id", "2001.00002"),
+        ("doi", "10.1000/1"),
+        ("doi", "10.48550/arxiv.2001.00003"),
+        ("pmid", "12"),
+        ("acl_id", "P18-1001"),
+        ("pmcid", "PMC7"),
+    ]
+)
+MATCH_IDS = st.builds(
+    Ids,
+    arxiv_id=st.none() | st.sampled_from(["2001.00001", "2002.00009"]),
+    doi=st.none() | st.sampled_from(["10.1000/1", "10.9/found"]),
+    pmid=st.none() | st.just("99"),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    shapes=st.lists(
+        st.tuples(
+            st.sampled_from(["k0", "k1", "k2", "k3", "k4"]),
+            st.sampled_from(["paper", "dataset", "repo"]),
+            st.none() | st.sampled_from(["A Study of Many Content Words Here", "Short"]),
+            st.lists(PLAN_IDS, max_size=2),
+        ),
+        max_size=10,
+    ),
+    matched=st.dictionaries(
+        st.sampled_from(["k0", "k1", "k2", "k3", "k4"]), st.tuples(MATCH_IDS, st.booleans()), max_size=5
+    ),
+)
+def test_with_matches_equals_planning_again(
+    shapes: list[tuple[str, str, str | None, list[tuple[str, str]]]], matched: dict[str, tuple[Ids, bool]]
+) -> None:
+    """``with_matches`` plans the id-less groups alone and keeps the rest: the same plan, field by
+    field and in order, as planning every entry again with the matches."""
+    entries = [
+        FakeEntry(f"e{i}", key, kind=kind, title=title, **dict(ids))  # type: ignore[arg-type]
+        for i, (key, kind, title, ids) in enumerate(shapes)
+    ]
+    matches = {
+        key: TitleMatch(
+            key, MatchEvidence(MatchMethod.TITLE if ok else MatchMethod.LOCAL, 0.99, "s2"), None, ids
+        )
+        for key, (ids, ok) in matched.items()
+    }
+    first = plan_lookups(entries)
+    again = plan_lookups(entries, matches)
+    reused = first.with_matches(matches)
+    for name in ("arxiv", "s2", "openalex", "crossref", "title_queries", "groups", "open_groups"):
+        assert getattr(reused, name) == getattr(again, name), name
