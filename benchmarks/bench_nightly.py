@@ -364,13 +364,14 @@ def run_stages(
         searching = pool.submit(titles, pipeline.title_batches(plan.title_queries))
         rounds = [pool.submit(fetch, bs) for bs in first.values() if bs]
         matches = searching.result()
-        items = pipeline.source_items(parsed.entries, matches, known, plan=plan)
-        later = pipeline.later_batches(first, items, chosen)
+        later = pipeline.later_batches(  # every id's wire form lives only while the later batches are cut
+            first, pipeline.source_items(parsed.entries, matches, known, plan=plan), chosen
+        )
         rounds += [pool.submit(fetch, bs) for bs in later.values() if bs]
         fetched = [f.result() for f in rounds]
     # each stage's inputs go as soon as the next stage has them, as in the flow (whose fetch futures go
     # with the fetch phase: here the futures would keep every batch's records)
-    del first, later, items, rounds, searching
+    del first, later, rounds, searching, plan  # the plan too: nothing after the fetch reads it
     results = pipeline.settle_missing([r for f in fetched for r in f.results], previous)
     del fetched
     works, repos, hf = pipeline.collect(results)
@@ -381,7 +382,7 @@ def run_stages(
     resolved = pipeline.resolve(
         parsed.entries, works, matches, id_map_path=cache / "work-ids.sqlite", previous=previous
     )
-    del works, matches, plan
+    del works, matches
     mark("resolve")
     built = pipeline.build(
         parsed.entries, resolved, repos, hf, snapshot_date=day, previous=previous,

@@ -238,7 +238,9 @@ class _Night:
                     _gather(futures)  # the slots outlive every fetch of the night
                 matches = titles.result()  # raises as the titles stage always did
             items = pipeline.source_items(self.entries, matches, self.known, plan=self.plan)
-            futures += self._submit(pipeline.later_batches(first, items, self.chosen), "-titles")
+            later = pipeline.later_batches(first, items, self.chosen)
+            del items  # every id's wire form: not kept while the later batches run
+            futures += self._submit(later, "-titles")
             results, failed = _gather(futures)
         return matches, results, failed
 
@@ -329,7 +331,7 @@ def nightly(
         night = _Night(clients, cache, chosen, parsed.entries, plan, known_repos)
         matches, results, failed = night.fetch(first, groups, limits)
         del first, night  # the fetch futures and their states went with the phase
-    del known_repos
+    del known_repos, plan, groups  # nothing after the fetch phase reads the plan
     results = pipeline.settle_missing(results, previous_snapshot)
     problems.extend(failed)
     works, repos, hf = pipeline.collect(results)
@@ -346,7 +348,7 @@ def nightly(
     resolved = resolve_task(
         q(parsed.entries), q(works), q(matches), cache / "work-ids.sqlite", q(previous_snapshot)
     )
-    del works, matches, plan, groups  # resolved holds what build needs
+    del works, matches  # resolved holds what build needs
     built = build_task(
         q(parsed.entries), q(resolved), q(repos), q(hf), day, q(previous_snapshot), parsed.unreadable
     )
