@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import sqlite3
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -164,6 +165,24 @@ def _scrub_history(response: requests.Response, ignored: set[str]) -> None:
         hop.url = sanitize_url(hop.url)
 
 
+CACHE_PAGE_KIB: Final = 256
+"""SQLite's page cache per connection of an HTTP cache file, in KiB (SQLite's default is 2,000).
+
+Each source's cache keeps two connections open for the whole night (responses, redirects); at the
+default size their page caches held 14 MB from the fetch phase to the end of the night
+(``sqlite3_memory_used``, 20,000 papers), while each answer is read or written once a night: the
+operating system's file cache serves the rest."""
+
+
+class _SmallPageCache(sqlite3.Connection):
+    """A connection whose page cache is :data:`CACHE_PAGE_KIB` (requests-cache passes ``factory`` on
+    to :func:`sqlite3.connect`, so a reopened connection gets it too)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.execute(f"PRAGMA cache_size=-{CACHE_PAGE_KIB}")
+
+
 def _cached_session(user_agent_value: str, cache: CacheSettings, name: str) -> requests.Session:
     _import_requests_cache()
     from requests_cache import CachedSession
@@ -178,7 +197,7 @@ def _cached_session(user_agent_value: str, cache: CacheSettings, name: str) -> r
             super().save_response(response, *args, **kwargs)
 
     cache.directory.mkdir(parents=True, exist_ok=True)
-    backend = _RedactingSQLiteCache(str(cache.path_for(name)), wal=True)
+    backend = _RedactingSQLiteCache(str(cache.path_for(name)), wal=True, factory=_SmallPageCache)
     session: requests.Session = CachedSession(
         backend=backend,
         expire_after=cache.volatile_ttl,

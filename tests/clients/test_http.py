@@ -124,3 +124,20 @@ print(",".join(sorted(n for n in {UNUSED_CACHE_DRIVERS!r} if n not in sys.module
     assert loaded == ""
     installed = sorted(n for n in UNUSED_CACHE_DRIVERS if importlib.util.find_spec(n) is not None)
     assert importable_after == ",".join(installed)
+
+
+def test_cache_connections_keep_a_small_page_cache(tmp_path: Path) -> None:
+    """Both connections of a source's cache file (responses, redirects) get CACHE_PAGE_KIB of page
+    cache, a reopened one too, and the cache still answers."""
+    from enrich.http import CACHE_PAGE_KIB
+
+    session = build_session(user_agent="t", cache=CacheSettings(tmp_path), name="s")
+    backend = session.cache  # type: ignore[attr-defined]
+    for table in (backend.responses, backend.redirects):
+        with table.connection() as con:
+            assert con.execute("PRAGMA cache_size").fetchone() == (-CACHE_PAGE_KIB,)
+    backend.responses["k"] = "v"
+    backend.responses.close()
+    with backend.responses.connection() as con:
+        assert con.execute("PRAGMA cache_size").fetchone() == (-CACHE_PAGE_KIB,)
+    assert backend.responses["k"] == "v"
