@@ -374,10 +374,10 @@ def run_stages(
     del first, later, rounds, searching, plan  # the plan too: nothing after the fetch reads it
     results = pipeline.settle_missing([r for f in fetched for r in f.results], previous)
     del fetched
-    stats = pipeline.source_stats(clients, settings.sources, results, carried=previous is not None)
-    works, repos, hf = pipeline.collect(pipeline.drain(results))  # each batch goes once copied
-    del results
+    works, repos, hf = pipeline.collect(results)
     works = works + pipeline.remembered_links(previous, works)
+    stats = pipeline.source_stats(clients, settings.sources, results, carried=previous is not None)
+    del results
     mark("fetch")  # the title searches included: they run alongside the fetches
     resolved = pipeline.resolve(
         parsed.entries, works, matches, id_map_path=cache / "work-ids.sqlite", previous=previous

@@ -252,7 +252,7 @@ class WorkRecords(Sequence[WorkRecord]):
     @classmethod
     def concat(cls, parts: Iterable[Sequence[WorkRecord]]) -> WorkRecords:
         """Every part's records, in order, in one table whose chunks are the parts' own (no copy:
-        :meth:`take` reads a chunk at a time; :meth:`combined` makes one chunk)."""
+        :meth:`take` reads across chunks a chunk at a time)."""
         zones = _Zones()
         tables: list[pa.Table] = []
         objects: dict[int, WorkRecord] = {}
@@ -270,12 +270,6 @@ class WorkRecords(Sequence[WorkRecord]):
         if not tables:
             return _empty()
         return cls(pa.concat_tables(tables), zones.zones, objects)
-
-    def combined(self) -> WorkRecords:
-        """The same records in one contiguous chunk (a copy; ``self`` when it already is one)."""
-        if self._table.column(0).num_chunks <= 1:
-            return self
-        return WorkRecords(self._table.combine_chunks(), self._zones, self._objects)
 
     @property
     def zones(self) -> tuple[Zone, ...]:
@@ -343,11 +337,10 @@ class WorkRecords(Sequence[WorkRecord]):
     def _take(self, indices: Sequence[int]) -> pa.Table:
         """The rows at ``indices`` as one table, taken chunk by chunk.
 
-        Arrow's ``Table.take`` across chunks concatenates the string and list columns first (a
-        copy of the whole column per call: pyarrow 26, 60 MB of strings in 1,000 chunks, +26 MB and
-        0.4 s for 6,000 rows); a night's store is a few chunks side by side (:meth:`concat`,
-        :func:`enrich.pipeline.collect`), so each chunk is asked for its own rows and the pieces
-        are put back in the order asked (a copy of the rows taken alone)."""
+        Arrow's ``Table.take`` across many chunks concatenates the nested columns first (a copy of
+        the whole ``authors`` column per call); a night's store is the batches' tables side by side
+        (:meth:`concat`, ~1,300 chunks at 100,000 papers), so each chunk is asked for its own rows
+        and the pieces are put back in the order asked (a copy of the rows taken alone)."""
         if self._table.column(0).num_chunks <= 1:
             return self._table.take(pa.array(indices, pa.int64()))
         if self._batches is None or self._starts is None:

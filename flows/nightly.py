@@ -334,12 +334,13 @@ def nightly(
     del known_repos, plan, groups  # nothing after the fetch phase reads the plan
     results = pipeline.settle_missing(results, previous_snapshot)
     problems.extend(failed)
+    works, repos, hf = pipeline.collect(results)
+    works = works + pipeline.remembered_links(previous_snapshot, works)
+
     stats = pipeline.source_stats(
         clients, chosen, results, policy=policy, carried=previous_snapshot is not None
     )
-    works, repos, hf = pipeline.collect(pipeline.drain(results))  # each batch goes once copied
     del results  # the records live on in works/repos/hf
-    works = works + pipeline.remembered_links(previous_snapshot, works)
     messages = pipeline.verdict_lines(stats)
     for line in messages:
         logger.warning(line)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -285,34 +285,3 @@ def test_takes_across_parts_equal_takes_from_one_table(
         same(a, c)
         same(b, c)
     assert joined.identities(indices) == whole.identities(indices)
-
-
-def test_collect_copies_groups_of_batches_and_lets_each_go(monkeypatch: pytest.MonkeyPatch) -> None:
-    """``collect`` copies the batches' tables into chunks of COLLECT_ROWS records; through ``drain``
-    the results list is emptied as it goes. The records, repos and Hub items are those of the
-    batches, in order."""
-    from enrich.pipeline import assemble
-
-    monkeypatch.setattr(assemble, "COLLECT_ROWS", 5)
-    batches = [
-        BatchResult(Batch("s2", i, 7, (f"k{i}",)), works=[full(f"k{i}.{j}") for j in range(i % 3 + 1)])
-        for i in range(7)
-    ]
-    expected = [r for b in batches for r in b.works]
-    results = list(batches)
-    seen: list[int] = []
-
-    def watched() -> Iterator[BatchResult]:
-        for r in pipeline.drain(results):
-            seen.append(len(results))  # what the list still holds when each batch is handed out
-            yield r
-
-    works, repos, hf = pipeline.collect(watched())
-    assert seen == [6, 5, 4, 3, 2, 1, 0] and results == []
-    assert [r.key for r in works] == [r.key for r in expected]  # 1+2+3+1+2+3+1 = 13 records
-    assert works.table.column(0).num_chunks == 3  # 6 (>= 5), 6, then the last 1
-    for a, b in zip(expected, works, strict=True):
-        same(a, b)
-    assert (repos, hf) == ([], [])
-    nothing, no_repos, no_hf = pipeline.collect([])
-    assert (len(nothing), no_repos, no_hf) == (0, [], [])

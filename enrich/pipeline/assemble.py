@@ -3,11 +3,11 @@ manifest, and summarise the run."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 from enrich.pipeline.batches import BatchResult
 from enrich.pipeline.carry import remembered_titles
@@ -24,43 +24,18 @@ if TYPE_CHECKING:
     from enrich.tables import PreviousSnapshot, Tables
 
 
-COLLECT_ROWS: Final = 32_768
-"""Work records copied into one Arrow chunk at a time by :func:`collect` (~10 MB at 100,000 papers)."""
-
-
 def collect(results: Iterable[BatchResult]) -> tuple[WorkRecords, list[RepoRecord], list[HfRecord]]:
     """Every batch's records: the work records as one :class:`~enrich.records_arrow.WorkRecords`
     (Arrow columns; add records with ``+``, e.g. :func:`~enrich.pipeline.carry.remembered_links`),
-    the repo and Hugging Face records as lists.
-
-    The batches' tables (one per batch, ~1,300 at 100,000 papers) are copied into chunks of
-    :data:`COLLECT_ROWS` records, a group at a time: given the results through :func:`drain`, each
-    group's batches are let go once copied, so the night's records never exist twice (a copy of
-    them all while every batch still held its own was +97 MB at 100,000 papers)."""
-    chunks: list[WorkRecords] = []
-    group: list[Sequence[WorkRecord]] = []
-    rows = 0
+    the repo and Hugging Face records as lists."""
+    parts: list[Sequence[WorkRecord]] = []
     repos: list[RepoRecord] = []
     hf: list[HfRecord] = []
     for r in results:
-        group.append(r.works)
-        rows += len(r.works)
+        parts.append(r.works)
         repos.extend(r.repos)
         hf.extend(r.hf)
-        if rows >= COLLECT_ROWS:
-            chunks.append(WorkRecords.concat(group).combined())
-            group, rows = [], 0
-    if group:
-        chunks.append(WorkRecords.concat(group).combined())
-    return WorkRecords.concat(chunks), repos, hf
-
-
-def drain(results: list[BatchResult]) -> Iterator[BatchResult]:
-    """``results``' items in order, each removed from the list as it is handed out (the list ends
-    empty): for :func:`collect`, so that no batch outlives its copy."""
-    results.reverse()
-    while results:
-        yield results.pop()
+    return WorkRecords.concat(parts), repos, hf
 
 
 def resolve(
