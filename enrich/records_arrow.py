@@ -222,7 +222,7 @@ class WorkRecords(Sequence[WorkRecord]):
         self._table = table
         self._zones = tuple(zones)
         self._objects = objects or {}  # rows Arrow cannot hold, as the records themselves
-        self._batches: list[pa.RecordBatch] | None = None  # the chunks, for :meth:`_take` (made on first use)
+        self._batches: dict[tuple[str, ...], list[pa.RecordBatch]] = {}  # the chunks, for :meth:`_take`
         self._starts: np.ndarray[tuple[int], np.dtype[np.int64]] | None = None  # each chunk's first row
 
     @classmethod
@@ -332,20 +332,24 @@ class WorkRecords(Sequence[WorkRecord]):
         ``WorkIds``' columns only: far cheaper than making the records."""
         if not len(indices):
             return []
-        return self._identities(self._take(indices), indices)
+        return self._identities(self._take(indices, WorkIds._fields), indices)
 
-    def _take(self, indices: Sequence[int]) -> pa.Table:
+    def _take(self, indices: Sequence[int], columns: tuple[str, ...] = ()) -> pa.Table:
         """The rows at ``indices`` as one table, taken chunk by chunk.
 
         Arrow's ``Table.take`` across many chunks concatenates the nested columns first (a copy of
         the whole ``authors`` column per call); a night's store is the batches' tables side by side
         (:meth:`concat`, ~1,300 chunks at 100,000 papers), so each chunk is asked for its own rows
-        and the pieces are put back in the order asked (a copy of the rows taken alone)."""
+        and the pieces are put back in the order asked (a copy of the rows taken alone). Only
+        ``columns`` are taken when given (each column costs a call per chunk)."""
+        table = self._table.select(list(columns)) if columns else self._table
         if self._table.column(0).num_chunks <= 1:
-            return self._table.take(pa.array(indices, pa.int64()))
-        if self._batches is None or self._starts is None:
-            self._batches = self._table.to_batches()
-            self._starts = np.cumsum([0] + [b.num_rows for b in self._batches[:-1]], dtype=np.int64)
+            return table.take(pa.array(indices, pa.int64()))
+        batches = self._batches.get(columns)
+        if batches is None:
+            batches = self._batches[columns] = table.to_batches()
+        if self._starts is None:
+            self._starts = np.cumsum([0] + [b.num_rows for b in batches[:-1]], dtype=np.int64)
         at = np.asarray(indices, dtype=np.int64)
         if at.min() < 0 or at.max() >= len(self):
             raise IndexError("WorkRecords index out of range")
@@ -354,10 +358,10 @@ class WorkRecords(Sequence[WorkRecord]):
         chunk, at = chunk[order], at[order]
         cuts = np.flatnonzero(np.diff(chunk)) + 1
         pieces = [
-            self._batches[chunk[lo]].take(pa.array(at[lo:hi] - self._starts[chunk[lo]]))
+            batches[chunk[lo]].take(pa.array(at[lo:hi] - self._starts[chunk[lo]]))
             for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(at)], strict=True)
         ]
-        grouped = pa.Table.from_batches(pieces, schema=WORK_RECORDS_SCHEMA).combine_chunks()
+        grouped = pa.Table.from_batches(pieces, schema=table.schema).combine_chunks()
         back = np.empty_like(order)
         back[order] = np.arange(len(order))
         return grouped.take(pa.array(back))
