@@ -34,6 +34,7 @@ so a title that does not match them is no evidence: they are ``ok`` or ``uncheck
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from array import array
 from collections import Counter
@@ -66,7 +67,7 @@ from enrich.util import UnionFind, components
 
 SOURCE_ORDER = search_sources()
 _DRAFT_SLICE = 4096  # clusters whose records are read at once (one Arrow take), then dropped
-_INTERN_SLICE = 65536  # keys turned into Arrow strings at a time while interning
+_INTERN_SLICE = 16384  # keys turned into Arrow strings at a time while interning
 _KIND_FIELD = {
     "arxiv": "arxiv_id",
     "doi": "doi",
@@ -203,11 +204,11 @@ def check_links(
 def _titles(records: Sequence[WorkRecord], rows: _Ints, codes: _Ints) -> dict[int, list[str]]:
     """Key code -> the distinct titles of the records at ``rows`` (ascending) carrying it."""
     out: dict[int, list[str]] = {}
-    for start in range(0, len(rows), _INTERN_SLICE):
-        part_rows = rows[start : start + _INTERN_SLICE].tolist()
+    for start in range(0, len(rows), _DRAFT_SLICE):
+        part_rows = rows[start : start + _DRAFT_SLICE].tolist()
         wanted = sorted(set(part_rows))
         title_of = {row: r.title for row, r in zip(wanted, identities(records, wanted), strict=True)}
-        for row, code in zip(part_rows, codes[start : start + _INTERN_SLICE].tolist(), strict=True):
+        for row, code in zip(part_rows, codes[start : start + _DRAFT_SLICE].tolist(), strict=True):
             if (title := title_of[row]) and title not in (seen := out.setdefault(code, [])):
                 seen.append(title)
     return out
@@ -487,20 +488,22 @@ def resolve_works(
     groups = list(clusters.values())
     del clusters
     drafts: list[_Draft] = []
-    for start in range(0, len(groups), _DRAFT_SLICE):  # a slice of clusters' records read at a time
-        part = groups[start : start + _DRAFT_SLICE]
+    while groups:  # a slice of clusters' records read at a time, each slice dropped once drafted
+        part = groups[-_DRAFT_SLICE:]
+        del groups[-_DRAFT_SLICE:]
         read = iter(identities(records, [row for _, rows in part for row in rows]))
         for es, rows in part:
             pairs = sorted(((row, next(read)) for row in rows), key=lambda p: _record_sort_key(p[1]))
             drafts.append(_draft(es, pairs, records, title_matches, title_attached, checked))
         del part, read
     del groups, checked, eff, rematched, title_attached
-    drafts.sort(key=lambda d: (d.derived_id, d.entry_ids))
+    drafts.sort(key=lambda d: (d.derived_id, d.entry_ids), reverse=True)  # popped from the end
     if id_map is not None:
         id_map.start_run()
     works: list[ResolvedWork] = []
     used: set[str] = set()
-    for d in drafts:
+    while drafts:  # each draft dropped as its work is made
+        d = drafts.pop()
         if id_map is not None:
             work_id = id_map.assign(d.keys, d.derived_id, fallback_keys=d.title_keys)
         else:
@@ -568,6 +571,15 @@ _METHOD_RANK = {
 }
 
 
+_LOCAL = MatchEvidence(method=MatchMethod.LOCAL)  # evidence is frozen: one object serves every entry
+
+
+@functools.cache
+def _by_identifier(source: str) -> MatchEvidence:
+    """The evidence of an entry whose id a record of ``source`` answered (one object per source)."""
+    return MatchEvidence(method=MatchMethod.IDENTIFIER, score=1.0, source=source)
+
+
 def _split_authors(raw: str | None) -> tuple[str, ...]:
     if not raw:
         return ()
@@ -615,19 +627,14 @@ def _draft(
         elif own:
             own_groups.append(own)
             hit = next((r for r, keys in record_keysets if keys & own), None)
-            if hit is not None:
-                ev = MatchEvidence(method=MatchMethod.IDENTIFIER, score=1.0, source=hit.source)
-            else:
-                ev = MatchEvidence(method=MatchMethod.LOCAL)
+            ev = _by_identifier(hit.source) if hit is not None else _LOCAL
         elif e.work_key in title_attached:
             ev = title_attached[e.work_key].evidence
         elif e.work_key in title_matches:
             m = title_matches[e.work_key]
-            ev = (
-                m.evidence if m.evidence.method is MatchMethod.ABSTAINED else MatchEvidence(MatchMethod.LOCAL)
-            )
+            ev = m.evidence if m.evidence.method is MatchMethod.ABSTAINED else _LOCAL
         else:
-            ev = MatchEvidence(method=MatchMethod.LOCAL)
+            ev = _LOCAL
         per_entry.append((e.entry_id, ev))
 
     evidence = min((ev for _, ev in per_entry), key=lambda ev: _METHOD_RANK[ev.method])
