@@ -175,6 +175,9 @@ class LinkVerdict:
     detached: frozenset[str] = frozenset()
 
 
+_VERDICT = {check: LinkVerdict(check) for check in LinkCheck}
+
+
 def _record_keys(record: RecordIdentity) -> set[str]:
     keys = set(id_keys(record.ids))
     knode = key_node(record)
@@ -278,8 +281,11 @@ def _verdicts(
             check = LinkCheck.ID_NOT_FOUND
         else:
             check = LinkCheck.UNCHECKED
-        own_keys = id_keys(entry_ids(e)) if detached else []
-        out[e.entry_id] = LinkVerdict(check, frozenset(own_keys[pos] for pos in detached))
+        if detached:
+            own_keys = id_keys(entry_ids(e))
+            out[e.entry_id] = LinkVerdict(check, frozenset(own_keys[pos] for pos in detached))
+        else:
+            out[e.entry_id] = _VERDICT[check]  # frozen: one object per verdict serves every entry
     return out
 
 
