@@ -3,6 +3,7 @@ manifest, and summarise the run."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -49,13 +50,14 @@ def resolve(
     """Stage 5: cluster entries and records into works (``enrich.resolve.resolve_works``).
 
     With ``id_map_path`` the work ids are remembered across nights (``enrich.resolve.idmap``); with
-    ``previous`` the link check knows the titles earlier nights saw (:func:`remembered_titles`).
+    ``previous`` the link check knows the titles earlier nights saw (:func:`remembered_titles`, asked
+    only for the keys no source titled tonight).
     """
     from enrich.resolve.cluster import resolve_works
     from enrich.resolve.idmap import WorkIdMap
 
     emit(ProgressEvent("resolve", "start"))
-    known = remembered_titles(previous)
+    known = None if previous is None else functools.partial(remembered_titles, previous)
     if id_map_path is None:
         resolved = resolve_works(entries, works, matches, known_titles=known)
     else:

@@ -207,29 +207,44 @@ def remembered_links(
     return out
 
 
-def remembered_titles(previous: PreviousSnapshot | None) -> dict[str, str]:
-    """Id key (``arxiv:...``, ``acl:...``) -> the title a source gave its work in ``previous``.
+def remembered_titles(
+    previous: PreviousSnapshot | None, keys: Collection[str] | None = None
+) -> dict[str, str]:
+    """Id key (``arxiv:...``, ``acl:...``) -> the title a source gave its work in ``previous``; with
+    ``keys``, only for those keys (what the link check asks: the keys no source titled tonight).
 
     The link check (:func:`enrich.resolve.cluster.check_links`) compares an entry's title with it
     when no source answered for that id tonight. Works whose title came from the list alone (no
-    source ever answered) are left out: a list's own title proves nothing about its link.
+    source ever answered) are left out: a list's own title proves nothing about its link. The keys
+    are made and matched in Arrow, one id column at a time; only the matching works are read.
     """
-    if previous is None:
+    if previous is None or (keys is not None and not keys):
         return {}
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    from enrich.ids import WORK_ID_COLUMNS, Ids, id_keys
+    from enrich.ids import ID_ORDER, ID_PREFIX
     from enrich.schemas import WORKS_SCHEMA, conform
 
     works = conform(previous.works, WORKS_SCHEMA)
     titled = works.filter(pc.fill_null(pc.not_equal(works.column("title"), ""), False))
+    wanted = None if keys is None else pa.array(list(keys), pa.string())
+    found: list[tuple[int, int, str]] = []  # (row, id column, key): id_keys' order within a row
+    for at, name in enumerate((*ID_ORDER, "s2_paper_id")):
+        column = pc.cast(titled.column(name), pa.string())
+        made = pc.binary_join_element_wise(f"{ID_PREFIX[name]}:", column, "")
+        mask = pc.is_valid(made) if wanted is None else pc.is_in(made, value_set=wanted)
+        rows = pc.indices_nonzero(pc.fill_null(mask, False))
+        found.extend(zip(rows.to_pylist(), [at] * len(rows), made.take(rows).to_pylist(), strict=True))
+    found.sort()
+    rows = sorted({row for row, _, _ in found})
+    picked = titled.take(pa.array(rows, pa.int64())).select(["title", "sources"]).to_pylist()
+    row_of = {row: picked[i] for i, row in enumerate(rows)}
     out: dict[str, str] = {}
-    for row in _rows(titled, ["title", "sources", *WORK_ID_COLUMNS.values()]):
-        if not [s for s in (row["sources"] or []) if s != LINK_SOURCE]:
-            continue
-        title = str(row["title"])
-        for key in id_keys(Ids.from_row(row)):
-            out.setdefault(key, title)
+    for row, _, key in found:
+        work = row_of[row]
+        if [s for s in (work["sources"] or []) if s != LINK_SOURCE]:
+            out.setdefault(key, str(work["title"]))
     return out
 
 

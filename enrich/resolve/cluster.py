@@ -34,10 +34,17 @@ so a title that does not match them is no evidence: they are ``ok`` or ``uncheck
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
+from array import array
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from enrich.ids import Ids, Lookup, id_keys
 from enrich.records import FetchStatus, WorkRecord
@@ -56,10 +63,11 @@ from enrich.resolve.plan import (
 from enrich.resolve.titles import titles_agree
 from enrich.resolve.types import LinkCheck, MatchEvidence, MatchMethod, ResolvedWork
 from enrich.sources import search_sources
-from enrich.util import UnionFind
+from enrich.util import UnionFind, components
 
 SOURCE_ORDER = search_sources()
 _DRAFT_SLICE = 4096  # clusters whose records are read at once (one Arrow take), then dropped
+_INTERN_SLICE = 16384  # keys turned into Arrow strings at a time while interning
 _KIND_FIELD = {
     "arxiv": "arxiv_id",
     "doi": "doi",
@@ -78,6 +86,84 @@ def key_node(record: RecordIdentity) -> str | None:
     return lookup.node if lookup is not None else None
 
 
+# --- the night's identifier keys, as integer codes ---------------------------------------------
+
+_OK_KEY, _NOT_FOUND_KEY, _UNSURE_KEY = 0, 1, 2  # what a record's edge to a key says
+_Ints = npt.NDArray[np.int64]
+TitleLookup = Callable[[Collection[str]], Mapping[str, str]]
+"""Given id keys, the titles earlier nights saw for those of them it knows (see :func:`check_links`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Keys:
+    """Every identifier key of the entries and records, interned once as an integer code.
+
+    ``names`` (Arrow strings) is the code -> key table. The entries' own keys come first, flat
+    (``entry_keys[entry_at[j]:entry_at[j + 1]]`` are entry ``j``'s codes); each record edge is a row
+    of ``records`` (ascending), the code of a key it carries and what it says of it: an OK record
+    carries its ids and the id it was asked by (:data:`_OK_KEY`), another record only the id it was
+    asked by (:data:`_NOT_FOUND_KEY` or :data:`_UNSURE_KEY`). No Python string per key is kept.
+    """
+
+    names: pa.Array
+    entry_keys: _Ints
+    entry_at: _Ints
+    rec_rows: _Ints
+    rec_keys: _Ints
+    rec_says: npt.NDArray[np.int8]
+
+    def codes(self, keys: Sequence[str]) -> _Ints:
+        """The codes of ``keys`` (-1 for a key neither an entry nor a record carries)."""
+        if not keys:
+            return np.zeros(0, np.int64)
+        found = pc.index_in(pa.array(keys, pa.string()), value_set=self.names)
+        return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), np.int64)
+
+
+def _intern(entries: Sequence[EntryLike], records: Sequence[WorkRecord]) -> _Keys:
+    """:class:`_Keys` of ``entries`` (their own ids, :func:`entry_ids`) and ``records`` (read once)."""
+    own: list[str] = []
+    entry_at = array("q", [0])
+    for e in entries:
+        own.extend(id_keys(entry_ids(e)))
+        entry_at.append(len(own))
+    parts = [pa.array(own, pa.string())]
+    del own
+    rows, says = array("q"), array("b")
+    keys: list[str] = []
+    for i, r in enumerate(identities(records)):
+        knode = key_node(r)
+        if r.status is FetchStatus.OK:
+            ks = id_keys(r.ids)
+            if knode is not None and knode not in ks:
+                ks.append(knode)
+            keys.extend(ks)
+            rows.extend([i] * len(ks))
+            says.extend([_OK_KEY] * len(ks))
+        elif knode is not None:
+            keys.append(knode)
+            rows.append(i)
+            says.append(_NOT_FOUND_KEY if r.status is FetchStatus.NOT_FOUND else _UNSURE_KEY)
+        if len(keys) >= _INTERN_SLICE:
+            parts.append(pa.array(keys, pa.string()))
+            keys = []
+    parts.append(pa.array(keys, pa.string()))
+    del keys
+    every = pa.chunked_array(parts, pa.string())
+    names = pc.unique(every)
+    codes = np.asarray(pc.index_in(every, value_set=names).to_numpy(), np.int64)
+    del every, parts
+    n_own = entry_at[-1]
+    return _Keys(
+        names=names,
+        entry_keys=codes[:n_own],
+        entry_at=np.frombuffer(entry_at, np.int64),
+        rec_rows=np.frombuffer(rows, np.int64),
+        rec_keys=codes[n_own:],
+        rec_says=np.frombuffer(says, np.int8),
+    )
+
+
 # --- link check -------------------------------------------------------------------------------
 
 
@@ -87,6 +173,9 @@ class LinkVerdict:
 
     check: LinkCheck
     detached: frozenset[str] = frozenset()
+
+
+_VERDICT = {check: LinkVerdict(check) for check in LinkCheck}
 
 
 def _record_keys(record: RecordIdentity) -> set[str]:
@@ -100,7 +189,7 @@ def _record_keys(record: RecordIdentity) -> set[str]:
 def check_links(
     entries: Sequence[EntryLike],
     records: Sequence[WorkRecord],
-    known_titles: Mapping[str, str] | None = None,
+    known_titles: Mapping[str, str] | TitleLookup | None = None,
 ) -> dict[str, LinkVerdict]:
     """A :class:`LinkVerdict` for every entry that carries a paper identifier (see the module docstring).
 
@@ -108,39 +197,82 @@ def check_links(
     name; all unrelated -> that id is detached (paper rows only). The entry is ``title_mismatch`` if
     any id was detached, else ``ok`` if any id's work matched, else ``id_not_found`` if every source
     asked about an id answered "not found", else ``unchecked``. ``known_titles`` (id key -> the
-    title a source gave its work on an earlier night) stands in for an id no source answered with a
-    title tonight, so a bad night neither re-merges a detached entry nor loses what it was split from.
+    title a source gave its work on an earlier night, or a function giving those of the keys it is
+    asked) stands in for an id no source answered with a title tonight, so a bad night neither
+    re-merges a detached entry nor loses what it was split from.
     """
-    titles_by_key: dict[str, list[str]] = {}
-    found: set[str] = set()
-    not_found: set[str] = set()
-    unsure: set[str] = set()  # a source failed to answer for it (error, deferred, ...)
-    for r in identities(records):
-        if r.status is FetchStatus.OK:
-            for k in _record_keys(r):
-                found.add(k)
-                if r.title:
-                    titles_by_key.setdefault(k, []).append(r.title)
-        elif (knode := key_node(r)) is not None:
-            (not_found if r.status is FetchStatus.NOT_FOUND else unsure).add(knode)
+    return _verdicts(entries, _intern(entries, records), records, known_titles)
+
+
+def _titles(records: Sequence[WorkRecord], rows: _Ints, codes: _Ints) -> dict[int, list[str]]:
+    """Key code -> the distinct titles of the records at ``rows`` (ascending) carrying it."""
+    out: dict[int, list[str]] = {}
+    for start in range(0, len(rows), _DRAFT_SLICE):
+        part_rows = rows[start : start + _DRAFT_SLICE].tolist()
+        wanted = sorted(set(part_rows))
+        title_of = {row: r.title for row, r in zip(wanted, identities(records, wanted), strict=True)}
+        for row, code in zip(part_rows, codes[start : start + _DRAFT_SLICE].tolist(), strict=True):
+            if (title := title_of[row]) and title not in (seen := out.setdefault(code, [])):
+                seen.append(title)
+    return out
+
+
+def _verdicts(
+    entries: Sequence[EntryLike],
+    keys: _Keys,
+    records: Sequence[WorkRecord],
+    known_titles: Mapping[str, str] | TitleLookup | None,
+) -> dict[str, LinkVerdict]:
+    """:func:`check_links` over the interned keys (``keys`` of ``entries`` and ``records``).
+
+    Only the keys an entry carries are looked at: their records' titles (each distinct title once,
+    which decides the same), whether a source found them, said "not found" or failed."""
+    n = len(keys.names)
+    codes, says = keys.rec_keys, keys.rec_says
+    ok = says == _OK_KEY
+    found = np.zeros(n, np.bool_)
+    found[codes[ok]] = True
+    not_found = np.zeros(n, np.bool_)
+    not_found[codes[says == _NOT_FOUND_KEY]] = True
+    unsure = np.zeros(n, np.bool_)
+    unsure[codes[says == _UNSURE_KEY]] = True
+    wanted = np.zeros(n, np.bool_)
+    wanted[keys.entry_keys] = True
+    pick = ok & wanted[codes]
+    titles = _titles(records, keys.rec_rows[pick], codes[pick])
+    del pick, wanted, ok
+    if known_titles is not None:
+        titled = np.zeros(n, np.bool_)
+        titled[np.fromiter(titles, np.int64, len(titles))] = True
+        lacking = np.unique(keys.entry_keys[~titled[keys.entry_keys]])
+        names: list[str] = keys.names.take(pa.array(lacking, pa.int64())).to_pylist()
+        if isinstance(known_titles, Mapping):
+            known = {k: known_titles[k] for k in names if k in known_titles}
+        else:
+            known = dict(known_titles(names))
+        for code, name in zip(lacking.tolist(), names, strict=True):
+            if name in known:
+                titles[code] = [known[name]]
+        del titled, lacking, names, known
     out: dict[str, LinkVerdict] = {}
-    for e in entries:
-        own = id_keys(entry_ids(e))
+    at = keys.entry_at.tolist()
+    for j, e in enumerate(entries):
+        own = keys.entry_keys[at[j] : at[j + 1]].tolist()
         if not own:
             continue
         texts = [t for t in (e.title, e.name) if t]
-        detached: set[str] = set()
+        detached: list[int] = []  # positions in ``own``
         matched = missing = False
-        for k in own:
-            titles = titles_by_key.get(k) or ([known_titles[k]] if known_titles and k in known_titles else [])
-            if texts and titles:
-                verdicts = [titles_agree(texts, t) for t in titles]
+        for pos, k in enumerate(own):
+            ts = titles.get(k)
+            if texts and ts:
+                verdicts = [titles_agree(texts, t) for t in ts]
                 if any(v is True for v in verdicts):
                     matched = True
                 elif verdicts and all(v is False for v in verdicts) and e.kind in PAPER_KINDS:
-                    detached.add(k)
-            elif k not in found:
-                missing = missing or (k in not_found and k not in unsure)
+                    detached.append(pos)
+            elif not found[k]:
+                missing = missing or bool(not_found[k] and not unsure[k])
         if detached:
             check = LinkCheck.TITLE_MISMATCH
         elif matched:
@@ -149,7 +281,11 @@ def check_links(
             check = LinkCheck.ID_NOT_FOUND
         else:
             check = LinkCheck.UNCHECKED
-        out[e.entry_id] = LinkVerdict(check, frozenset(detached))
+        if detached:
+            own_keys = id_keys(entry_ids(e))
+            out[e.entry_id] = LinkVerdict(check, frozenset(own_keys[pos] for pos in detached))
+        else:
+            out[e.entry_id] = _VERDICT[check]  # frozen: one object per verdict serves every entry
     return out
 
 
@@ -217,7 +353,7 @@ def resolve_works(
     title_matches: Mapping[str, TitleMatch],
     *,
     id_map: WorkIdMap | None = None,
-    known_titles: Mapping[str, str] | None = None,
+    known_titles: Mapping[str, str] | TitleLookup | None = None,
 ) -> list[ResolvedWork]:
     """One :class:`ResolvedWork` per work, sorted by ``work_id`` (see the module docstring).
 
@@ -225,48 +361,44 @@ def resolve_works(
     decisions keyed by ``work_key``. With ``id_map`` work ids are remembered across nights
     (see :mod:`enrich.resolve.idmap`), without it they are derived (:func:`work_id_for`).
     ``known_titles``: see :func:`check_links`.
+
+    The clustering runs over integer codes (:class:`_Keys`): nodes are the entries (``0..E-1``),
+    then every key (``E + code``), then keys only a title match names; the connected components
+    are computed at once (:func:`enrich.util.components`); only the weak ``work_key`` merges,
+    whose order matters, go one at a time (:class:`~enrich.util.UnionFind` over components).
     """
     named = sorted(work_entries(entries, title_matches), key=lambda e: e.entry_id)
-    verdicts = check_links(named, records, known_titles)
-    eff: dict[str, Ids] = {}  # each entry's ids less the detached ones
+    keys = _intern(named, records)
+    verdicts = _verdicts(named, keys, records, known_titles)
+    n_entries, n_keys = len(named), len(keys.names)
+    eff: dict[str, Ids] = {}  # the ids less the detached ones of entries with any detached
     rematched: dict[str, TitleMatch] = {}
-    dsu = UnionFind()
-    by_key: dict[str, list[EntryLike]] = {}
-    for e in named:
+    by_key: dict[str, list[int]] = {}  # work_key -> entries (positions in ``named``)
+    keep = np.ones(len(keys.entry_keys), np.bool_)  # the entries' own keys they keep
+    extra: list[tuple[int, str]] = []  # (entry, key) joined by a title match
+    at = keys.entry_at.tolist()
+    for j, e in enumerate(named):
         verdict = verdicts.get(e.entry_id)
         detached = verdict.detached if verdict is not None else frozenset()
-        eff[e.entry_id] = _without(entry_ids(e), detached)
-        node = f"entry:{e.entry_id}"
-        dsu.add(node)
         if detached:
             # out of the parse-time group the wrong id may have formed: grouped by its own title
+            own = id_keys(entry_ids(e))
+            for pos, key in enumerate(own):
+                if key in detached:
+                    keep[at[j] + pos] = False
+            eff[e.entry_id] = ids = _without(entry_ids(e), detached)
             local = title_key(entry_title(e) or "") or f"entry:{e.entry_id}"
-            by_key.setdefault(f"unlinked:{local}", []).append(e)
-            if not has_ids(eff[e.entry_id]) and (m := _rematch(e, records, detached)) is not None:
+            by_key.setdefault(f"unlinked:{local}", []).append(j)
+            if not has_ids(ids) and (m := _rematch(e, records, detached)) is not None:
                 rematched[e.entry_id] = m
-                for key in id_keys(m.ids):
-                    dsu.union(node, key)
+                extra.extend((j, key) for key in id_keys(m.ids))
         else:
-            by_key.setdefault(e.work_key, []).append(e)
-        for key in id_keys(eff[e.entry_id]):
-            dsu.union(node, key)
+            by_key.setdefault(e.work_key, []).append(j)
 
-    # by-id records: OK ones join all their ids; others hang on the id they were asked by
-    rec_nodes: list[tuple[int, str]] = []  # (row in ``records``, node): records are read again by row
-    for i, rec in enumerate(identities(records)):
-        node = f"rec:{i}"
-        dsu.add(node)
-        if rec.status is FetchStatus.OK:
-            keys = id_keys(rec.ids)
-            knode = key_node(rec)
-            for key in [*keys, *([knode] if knode else [])]:
-                dsu.union(node, key)
-        else:
-            knode = key_node(rec)
-            if knode is None:
-                continue
-            dsu.union(node, knode)
-        rec_nodes.append((i, node))
+    has_own = [at[j + 1] > at[j] for j in range(n_entries)]  # has_ids of the ids less detached ones
+    for j, e in enumerate(named):
+        if e.entry_id in eff:
+            has_own[j] = has_ids(eff[e.entry_id])
 
     # accepted title matches join title-only work_keys to identifiers
     title_attached: dict[str, TitleMatch] = {}
@@ -275,30 +407,60 @@ def resolve_works(
         if match is None or not match.accepted:
             continue
         group = by_key[wk]
-        if any(has_ids(eff[e.entry_id]) or e.entry_id in rematched for e in group):
+        if any(has_own[j] or named[j].entry_id in rematched for j in group):
             continue  # entries with their own ids are resolved by them, never by title
-        keys = id_keys(match.ids)
-        if not keys:
+        match_keys = id_keys(match.ids)
+        if not match_keys:
             continue
-        for e in group:
-            for key in keys:
-                dsu.union(f"entry:{e.entry_id}", key)
+        extra.extend((j, key) for j in group for key in match_keys)
         title_attached[wk] = match
+
+    # the edges: entries to the keys they keep, records' keys to their first key, title matches
+    counts = np.diff(keys.entry_at)
+    entry_a = np.repeat(np.arange(n_entries, dtype=np.int64), counts)[keep]
+    entry_b = n_entries + keys.entry_keys[keep]
+    del keep, counts
+    edge_rows = keys.rec_rows
+    first = np.ones(len(edge_rows), np.bool_)
+    first[1:] = edge_rows[1:] != edge_rows[:-1]
+    rec_b = n_entries + keys.rec_keys
+    rec_a = rec_b[np.maximum.accumulate(np.where(first, np.arange(len(edge_rows)), 0))]
+    extra_codes = keys.codes([key for _, key in extra])
+    unknown: dict[str, int] = {}  # keys no entry nor record carries: nodes after the keys
+    for i, (_, key) in enumerate(extra):
+        if extra_codes[i] < 0:
+            extra_codes[i] = n_keys + unknown.setdefault(key, len(unknown))
+    extra_a = np.array([j for j, _ in extra], np.int64)
+    n_nodes = n_entries + n_keys + len(unknown)
+    label = components(
+        n_nodes,
+        np.concatenate([entry_a, rec_a, extra_a]),
+        np.concatenate([entry_b, rec_b, n_entries + extra_codes]),
+    )
+    del entry_a, entry_b, rec_a, rec_b, extra_a, extra_codes, extra
 
     # weak: same work_key, unless it would join conflicting identifiers
     # (only the clusters of groups with several entries can merge: their identifiers are needed)
-    weak = {dsu.find(f"entry:{e.entry_id}") for group in by_key.values() if len(group) > 1 for e in group}
-    members: dict[str, list[str]] = {}
-    for node in list(dsu.parent) if weak else ():
-        if (root := dsu.find(node)) in weak:
-            members.setdefault(root, []).append(node)
-    root_values = {root: _kind_values(nodes) for root, nodes in members.items()}
-    del members, weak
+    weak = np.unique(np.array([label[j] for g in by_key.values() if len(g) > 1 for j in g], np.int64))
+    root_values: dict[str, dict[str, set[str]]] = {}
+    if len(weak):
+        key_labels = label[n_entries:]
+        inside = np.nonzero(np.isin(key_labels[:n_keys], weak))[0]
+        names: list[str] = keys.names.take(pa.array(inside, pa.int64())).to_pylist()
+        members: dict[str, list[str]] = {}
+        for code, name in zip(inside.tolist(), names, strict=True):
+            members.setdefault(str(key_labels[code]), []).append(name)
+        for name, x in unknown.items():
+            if key_labels[n_keys + x] in weak:
+                members.setdefault(str(key_labels[n_keys + x]), []).append(name)
+        root_values = {root: _kind_values(nodes) for root, nodes in members.items()}
+        del members, names, inside, key_labels
+    dsu = UnionFind()  # over components (their labels as strings)
     for wk in sorted(by_key):
         group = by_key[wk]
-        first = f"entry:{group[0].entry_id}"
-        for e in group[1:]:
-            ra, rb = dsu.find(first), dsu.find(f"entry:{e.entry_id}")
+        first_node = str(label[group[0]])
+        for j in group[1:]:
+            ra, rb = dsu.find(first_node), dsu.find(str(label[j]))
             if ra == rb or _conflicts(root_values.get(ra, {}), root_values.get(rb, {})):
                 continue
             merged = {
@@ -307,35 +469,47 @@ def resolve_works(
             }
             root = dsu.union(ra, rb)
             root_values[root] = merged
+    del root_values, weak
+    if dsu.parent:
+        joined = np.arange(n_nodes, dtype=np.int64)
+        for node in dsu.parent:
+            joined[int(node)] = int(dsu.find(node))
+        label = joined[label]
+        del joined
+    del dsu
 
     # collect clusters that hold at least one entry (their records by row in ``records``)
-    clusters: dict[str, tuple[list[EntryLike], list[int]]] = {}
-    for e in named:
-        clusters.setdefault(dsu.find(f"entry:{e.entry_id}"), ([], []))[0].append(e)
-    for row, node in rec_nodes:
-        root = dsu.find(node)
-        if root in clusters:
-            clusters[root][1].append(row)
+    clusters: dict[int, tuple[list[EntryLike], list[int]]] = {}
+    for e, g in zip(named, label[:n_entries].tolist(), strict=True):
+        clusters.setdefault(g, ([], []))[0].append(e)
+    rec_rows = edge_rows[first]
+    rec_label = label[n_entries + keys.rec_keys[first]]
+    held = np.isin(rec_label, label[:n_entries])
+    for row, g in zip(rec_rows[held].tolist(), rec_label[held].tolist(), strict=True):
+        clusters[g][1].append(row)
+    del rec_rows, rec_label, held, label, first, edge_rows, keys, has_own
 
     checked = _Checked(eff, rematched, {k: v.check for k, v in verdicts.items()})  # once, not per cluster
-    del dsu, rec_nodes, root_values, by_key, verdicts, named  # the clusters hold what the drafts need
+    del by_key, verdicts, named  # the clusters hold what the drafts need
     groups = list(clusters.values())
     del clusters
     drafts: list[_Draft] = []
-    for start in range(0, len(groups), _DRAFT_SLICE):  # a slice of clusters' records read at a time
-        part = groups[start : start + _DRAFT_SLICE]
+    while groups:  # a slice of clusters' records read at a time, each slice dropped once drafted
+        part = groups[-_DRAFT_SLICE:]
+        del groups[-_DRAFT_SLICE:]
         read = iter(identities(records, [row for _, rows in part for row in rows]))
         for es, rows in part:
             pairs = sorted(((row, next(read)) for row in rows), key=lambda p: _record_sort_key(p[1]))
             drafts.append(_draft(es, pairs, records, title_matches, title_attached, checked))
         del part, read
     del groups, checked, eff, rematched, title_attached
-    drafts.sort(key=lambda d: (d.derived_id, d.entry_ids))
+    drafts.sort(key=lambda d: (d.derived_id, d.entry_ids), reverse=True)  # popped from the end
     if id_map is not None:
         id_map.start_run()
     works: list[ResolvedWork] = []
     used: set[str] = set()
-    for d in drafts:
+    while drafts:  # each draft dropped as its work is made
+        d = drafts.pop()
         if id_map is not None:
             work_id = id_map.assign(d.keys, d.derived_id, fallback_keys=d.title_keys)
         else:
@@ -381,11 +555,17 @@ class _Draft:
 
 @dataclass(frozen=True, slots=True)
 class _Checked:
-    """The link check's outcome, per entry id: ids less detached ones, title re-matches, verdicts."""
+    """The link check's outcome, per entry id: ids less detached ones (of the entries with any
+    detached), title re-matches, verdicts."""
 
-    ids: Mapping[str, Ids]
+    detached: Mapping[str, Ids]
     rematched: Mapping[str, TitleMatch]
     checks: Mapping[str, LinkCheck]
+
+    def ids(self, entry: EntryLike) -> Ids:
+        """The entry's ids less the detached ones."""
+        ids = self.detached.get(entry.entry_id)
+        return entry_ids(entry) if ids is None else ids
 
 
 _METHOD_RANK = {
@@ -395,6 +575,15 @@ _METHOD_RANK = {
     MatchMethod.ABSTAINED: 3,
     MatchMethod.LOCAL: 4,
 }
+
+
+_LOCAL = MatchEvidence(method=MatchMethod.LOCAL)  # evidence is frozen: one object serves every entry
+
+
+@functools.cache
+def _by_identifier(source: str) -> MatchEvidence:
+    """The evidence of an entry whose id a record of ``source`` answered (one object per source)."""
+    return MatchEvidence(method=MatchMethod.IDENTIFIER, score=1.0, source=source)
 
 
 def _split_authors(raw: str | None) -> tuple[str, ...]:
@@ -431,32 +620,27 @@ def _draft(
     refs.sort(key=lambda p: _record_sort_key(p[1]))
     all_records = tuple(r for _, r in refs)
     ok_all = [r for r in all_records if r.status is FetchStatus.OK]
-    ids = _cluster_ids([checked.ids[e.entry_id] for e in entries], all_records)
+    ids = _cluster_ids([checked.ids(e) for e in entries], all_records)
 
     # per-entry evidence
     record_keysets = [(r, set(id_keys(r.ids)) | {k for k in [key_node(r)] if k}) for r in ok_all]
     own_groups: list[set[str]] = []
     per_entry: list[tuple[str, MatchEvidence]] = []
     for e in entries:
-        own = set(id_keys(checked.ids[e.entry_id]))
+        own = set(id_keys(checked.ids(e)))
         if e.entry_id in checked.rematched:
             ev = checked.rematched[e.entry_id].evidence
         elif own:
             own_groups.append(own)
             hit = next((r for r, keys in record_keysets if keys & own), None)
-            if hit is not None:
-                ev = MatchEvidence(method=MatchMethod.IDENTIFIER, score=1.0, source=hit.source)
-            else:
-                ev = MatchEvidence(method=MatchMethod.LOCAL)
+            ev = _by_identifier(hit.source) if hit is not None else _LOCAL
         elif e.work_key in title_attached:
             ev = title_attached[e.work_key].evidence
         elif e.work_key in title_matches:
             m = title_matches[e.work_key]
-            ev = (
-                m.evidence if m.evidence.method is MatchMethod.ABSTAINED else MatchEvidence(MatchMethod.LOCAL)
-            )
+            ev = m.evidence if m.evidence.method is MatchMethod.ABSTAINED else _LOCAL
         else:
-            ev = MatchEvidence(method=MatchMethod.LOCAL)
+            ev = _LOCAL
         per_entry.append((e.entry_id, ev))
 
     evidence = min((ev for _, ev in per_entry), key=lambda ev: _METHOD_RANK[ev.method])
@@ -473,7 +657,7 @@ def _draft(
             {
                 k
                 for e in entries
-                if not has_ids(checked.ids[e.entry_id])
+                if not has_ids(checked.ids(e))
                 and e.entry_id not in checked.rematched
                 and (k := title_key(entry_title(e) or ""))
             }

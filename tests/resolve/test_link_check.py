@@ -6,6 +6,7 @@ the "wrong" rows copy a neighbour's id, as seen in the medical-LLM lists.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime
 
 import pytest
@@ -206,6 +207,29 @@ def test_a_night_without_answers_keeps_the_detachment_from_the_remembered_title(
             (("biogpt", LinkCheck.UNCHECKED), ("wrong", LinkCheck.UNCHECKED)),
         ),
     ]
+
+
+def test_remembered_titles_are_asked_only_for_the_keys_no_source_titled_tonight() -> None:
+    entries = [
+        FakeEntry("biogpt", "arxiv:2210.10341", title=BIOGPT, arxiv_id="2210.10341"),
+        FakeEntry("wrong", "arxiv:2210.10341", title=MEDPALM, arxiv_id="2210.10341"),
+        FakeEntry("medpalm", "arxiv:2212.13138", title=MEDPALM, arxiv_id="2212.13138"),
+    ]
+    records = [
+        rec("arxiv", "2210.10341", status=FetchStatus.ERROR, reason="HTTP 503"),
+        rec("arxiv", "2212.13138", title=MEDPALM, arxiv_id="2212.13138"),
+    ]
+    asked: list[list[str]] = []
+
+    def known(keys: Collection[str]) -> dict[str, str]:
+        asked.append(sorted(keys))
+        return {"arxiv:2210.10341": BIOGPT, "arxiv:2212.13138": "Another title"}
+
+    works = resolve_works(entries, records, {}, known_titles=known)
+    assert asked == [["arxiv:2210.10341"]]  # once, and never for an id titled tonight
+    as_mapping = resolve_works(entries, records, {}, known_titles={"arxiv:2210.10341": BIOGPT})
+    assert _rows(works) == _rows(as_mapping)
+    assert ("wrong", LinkCheck.TITLE_MISMATCH) in [c for w in works for c in w.link_checks]
 
 
 def test_a_copied_acl_id_on_a_row_grouped_with_its_own_paper_is_asked_and_cut() -> None:

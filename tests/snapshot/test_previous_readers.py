@@ -88,6 +88,11 @@ def test_remembered_titles_from_works_a_source_named() -> None:
         (f"s2:{S2_ID}", "Second"),
     ]
     assert pipeline.remembered_titles(None) == {}
+    # asked for some keys: those of them it knows, as above
+    everything = pipeline.remembered_titles(previous)
+    asked = ["corpus:6", "doi:10.3/c", "pmid:5", "arxiv:2301.00001", "acl:nothing"]
+    assert pipeline.remembered_titles(previous, asked) == {k: everything[k] for k in asked if k in everything}
+    assert pipeline.remembered_titles(previous, []) == {}
 
 
 def test_remembered_links_keep_crosswalk_joins_tonight_does_not_contradict() -> None:
