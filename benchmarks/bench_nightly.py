@@ -327,7 +327,7 @@ def run_stages(
     from datetime import UTC, datetime
 
     from enrich import pipeline
-    from enrich.arrow_pool import prepare_night
+    from enrich.arrow_pool import prepare_night, trim_heap
     from enrich.clients import Clients
     from enrich.settings import Settings
 
@@ -344,6 +344,7 @@ def run_stages(
     mark("startup")
     previous = pipeline.previous_snapshot(out, day)
     parsed = pipeline.parse_lists(lists, previous)
+    trim_heap()  # as the flow does at each stage boundary
     mark("parse")
     plan = pipeline.lookup_plan(parsed.entries)  # once, as the flow does
     known = pipeline.repo_states(previous)
@@ -378,20 +379,24 @@ def run_stages(
     works = works + pipeline.remembered_links(previous, works)
     stats = pipeline.source_stats(clients, settings.sources, results, carried=previous is not None)
     del results
+    trim_heap()
     mark("fetch")  # the title searches included: they run alongside the fetches
     resolved = pipeline.resolve(
         parsed.entries, works, matches, id_map_path=cache / "work-ids.sqlite", previous=previous
     )
     del works, matches
+    trim_heap()
     mark("resolve")
     built = pipeline.build(
         parsed.entries, resolved, repos, hf, snapshot_date=day, previous=previous,
         unreadable_lists=parsed.unreadable,
     )  # fmt: skip
     del parsed, resolved, repos, hf, previous
+    trim_heap()
     mark("build")
     facts = pipeline.RunFacts(snapshot_date=day, run_id="bench", started_at=started, sources=stats)
     pipeline.write(out, built.tables, facts)
+    trim_heap()
     mark("write")
     if finish:  # as the flow: the summary from tonight's tables, then (tables released) the report from disk
         from enrich.report import build_report
@@ -399,6 +404,7 @@ def run_stages(
 
         render_markdown(pipeline.summarise(built, facts))
         del built
+        trim_heap()
         mark("summary")
         build_report(out, day.isoformat(), cache_dir=cache)
         mark("report")

@@ -6,20 +6,22 @@ Writes a markdown list (bold-name bullets with Mac-Roman mojibake, dated bullets
 authors, text-then-links bullets, title + abstract bullets, dataset/model tables with shields.io
 badges and a spilled-over row) and a plain-text rendering into a temp directory, parses them with
 :func:`enrich.parsing.parse_paths` (ids, kinds, entry ids and cross-list work keys included) and
-prints entries/s (wall and CPU time) and peak memory (the process's max RSS, and with
-``--tracemalloc`` the peak of Python allocations during the parse).
+prints entries/s (wall and CPU time) and peak memory (the process's own peak RSS, ``VmHWM``: not
+``ru_maxrss``, which Linux carries from a parent across fork and exec; and with ``--tracemalloc`` the
+peak of Python allocations during the parse).
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
-import resource
 import sys
 import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+
+from bench_nightly import peak_rss_mb
 
 from enrich.parsing import parse_paths
 
@@ -118,13 +120,13 @@ def main() -> int:
         expected = generate(directory, args.entries)
         size = sum(p.stat().st_size for p in directory.iterdir())
         gc.collect()
-        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        rss_before = peak_rss_mb()
         cpu = time.process_time()
         started = time.perf_counter()
         result = parse_paths([directory])
         wall = time.perf_counter() - started
         cpu = time.process_time() - cpu
-        rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        rss_after = peak_rss_mb()
         traced = None
         if args.tracemalloc:
             del result
@@ -139,8 +141,8 @@ def main() -> int:
     print(f"wall time: {wall:.2f} s -> {count / wall:,.0f} entries/s")
     print(f"CPU time:  {cpu:.2f} s -> {count / cpu:,.0f} entries/s (the machine may be shared)")
     print(
-        f"peak memory: max RSS {rss_after / 1024:.0f} MiB "
-        f"({max(rss_after - rss_before, 0) / 1024:.0f} MiB above the {rss_before / 1024:.0f} MiB before parsing)"
+        f"peak memory: max RSS {rss_after:.0f} MiB "
+        f"({max(rss_after - rss_before, 0):.0f} MiB above the {rss_before:.0f} MiB before parsing)"
     )
     if traced is not None:
         print(f"peak memory: {traced / 2**20:.1f} MiB of Python allocations traced during the parse")

@@ -4,14 +4,14 @@
     uv run --frozen python benchmarks/bench_snapshot.py --works 100000 --repos 50000 --hf 20000
 
 Night one: every source answers. Night two: a third of the S2 records and of the GitHub records
-fail (carry-forward from night one). Prints seconds per stage, rows, bytes on disk and peak RSS.
+fail (carry-forward from night one). Prints seconds per stage, rows, bytes on disk and peak RSS
+(the process's own ``VmHWM``).
 Nothing here touches the network.
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
 import tempfile
 import time
 from collections.abc import Callable
@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bench_nightly import peak_rss_mb
 from snapshot_digest import digest
 
 from enrich.ids import Ids
@@ -167,7 +168,7 @@ def main() -> None:
         size = sum(p.stat().st_size for p in out.rglob("*.parquet"))
         print(f"parquet bytes on disk (2 nights): {size:,}")
         print(f"SHA-256 over the Parquet files (2 nights; benchmarks/snapshot_digest.py): {digest(out)[1]}")
-        print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+        print(f"peak RSS: {peak_rss_mb():.0f} MiB")  # VmHWM: this process's own peak (not ru_maxrss)
 
 
 if __name__ == "__main__":

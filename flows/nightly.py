@@ -38,7 +38,7 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from enrich import pipeline
-from enrich.arrow_pool import prepare_night
+from enrich.arrow_pool import prepare_night, trim_heap
 from enrich.clients import Clients, RepoState
 from enrich.config import SOURCES
 from enrich.outroot import parse_root
@@ -297,6 +297,7 @@ def nightly(
     # the previous snapshot first: entries keep the ids it gave them (edited or not)
     previous_snapshot = pipeline.previous_snapshot(out, day)
     parsed = parse_task(lists, q(previous_snapshot))
+    trim_heap()  # at each stage boundary: the C heap's free memory back to the system (enrich.arrow_pool)
     problems = [f"skipped {p}" for p in parsed.problems]
     notes.extend(summary.line() for summary in parsed.summaries)
     problems.extend(f"list {s.list_id}: format not understood" for s in parsed.summaries if not s.understood)
@@ -341,6 +342,7 @@ def nightly(
         clients, chosen, results, policy=policy, carried=previous_snapshot is not None
     )
     del results  # the records live on in works/repos/hf
+    trim_heap()
     messages = pipeline.verdict_lines(stats)
     for line in messages:
         logger.warning(line)
@@ -349,10 +351,12 @@ def nightly(
         q(parsed.entries), q(works), q(matches), cache / "work-ids.sqlite", q(previous_snapshot)
     )
     del works, matches  # resolved holds what build needs
+    trim_heap()
     built = build_task(
         q(parsed.entries), q(resolved), q(repos), q(hf), day, q(previous_snapshot), parsed.unreadable
     )
     del parsed, resolved, repos, hf, previous_snapshot  # the tables (and built.previous) are all that is kept
+    trim_heap()
     facts = RunFacts(
         snapshot_date=day,
         run_id=_run_id(),
@@ -362,12 +366,14 @@ def nightly(
         notes=tuple(notes),
     )
     manifest_path = write_task(out, q(built), facts)
+    trim_heap()
     if fleet_root is not None:
         from enrich.fleet import clear
 
         clear(fleet_root, facts.run_id)
     markdown = summary_task(q(built), facts)
     del built  # the report reads the written snapshot: tonight's tables need not stay in memory
+    trim_heap()
     from flows.report_step import report_task
 
     written = report_task(

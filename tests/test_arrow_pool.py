@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes.util
 import os
 import subprocess
 import sys
@@ -10,7 +11,8 @@ from collections.abc import Iterator
 import pyarrow as pa
 import pytest
 
-from enrich.arrow_pool import NIGHT_POOL, POOL_ENV, use_night_pool
+from enrich import arrow_pool
+from enrich.arrow_pool import NIGHT_POOL, POOL_ENV, trim_heap, use_night_pool
 
 
 @pytest.fixture(autouse=True)
@@ -57,3 +59,20 @@ def test_prepare_night_leaves_no_import_for_the_fetch_threads() -> None:
     env = {k: v for k, v in os.environ.items() if k != POOL_ENV}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert done.stdout.split() == ["system", "[]"]
+
+
+def test_trim_heap_gives_free_memory_back_and_changes_nothing() -> None:
+    kept = pa.array([str(k) for k in range(1000)])
+    garbage = [bytes(4096) for _ in range(20_000)]  # ~80 MB through malloc, then freed
+    del garbage
+    assert isinstance(trim_heap(), bool)
+    assert kept.to_pylist()[999] == "999"
+
+
+def test_trim_heap_without_glibc_is_a_no_op(monkeypatch: pytest.MonkeyPatch) -> None:
+    arrow_pool._malloc_trim.cache_clear()
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
+    try:
+        assert trim_heap() is False
+    finally:
+        arrow_pool._malloc_trim.cache_clear()

@@ -177,4 +177,11 @@ def work_keys(rows: Iterable[tuple[str, str | None, str | None, Ids, Sequence[st
             root = uf.find(key)
             if root not in best or _sort_key(key) < _sort_key(best[root]):
                 best[root] = key
-    return [_public(best[uf.find(keys[0])]) for keys in per_entry]
+    public: dict[str, str] = {}  # one key object per work, however many entries share it
+    out: list[str] = []
+    for keys in per_entry:
+        root = uf.find(keys[0])
+        if root not in public:
+            public[root] = _public(best[root])
+        out.append(public[root])
+    return out

@@ -47,6 +47,7 @@ from __future__ import annotations
 
 from enrich.config import SOURCES as SOURCES  # the names at import time, for callers that read them here
 from enrich.pipeline.assemble import (
+    SUMMARY_COLUMNS,
     Built,
     RunFacts,
     build,
@@ -108,6 +109,7 @@ __all__ = [
     "LINK_SOURCE",
     "SEARCH_SOURCES",
     "SOURCES",
+    "SUMMARY_COLUMNS",
     "TITLE_BATCH_SIZE",
     "Batch",
     "BatchResult",

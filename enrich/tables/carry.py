@@ -36,6 +36,17 @@ class PreviousSnapshot:
         snapshot never exists as Python objects at once."""
         return PreviousRows[str](conform(getattr(self, table), SCHEMAS[table]), key)
 
+    def narrowed(self, columns: Mapping[str, Sequence[str]]) -> PreviousSnapshot:
+        """This snapshot with only ``columns`` of the tables named (``{"works": ("work_id", ...)}``,
+        conformed to the current schema) and the other tables empty: what a later step reads, so
+        the rest can be released (e.g. :class:`enrich.pipeline.Built` keeps only what the run
+        summary compares)."""
+        kept = {
+            table: conform(getattr(self, table), SCHEMAS[table]).select(list(names))
+            for table, names in columns.items()
+        }
+        return PreviousSnapshot(snapshot_date=self.snapshot_date, partial=self.partial, **kept)
+
 
 class PreviousRows(Mapping[_K, Row]):
     """``key -> row dict`` over an Arrow table, as ``{row[key]: row for row in table.to_pylist()}``

@@ -13,7 +13,8 @@ from enrich import pipeline
 from enrich.clients import RepoState
 from enrich.records import FetchStatus, WorkRecord
 from enrich.schemas import SCHEMAS
-from enrich.tables import PreviousSnapshot
+from enrich.summary import top_movers
+from enrich.tables import PreviousSnapshot, build_tables
 
 DAY = date(2026, 11, 21)
 NOW = datetime(2026, 11, 22, 3, tzinfo=UTC)
@@ -148,3 +149,26 @@ def test_repo_states_from_the_last_fetch_date_shared_per_day() -> None:
     ]
     assert states["o/a"] is states["o/c"]
     assert pipeline.repo_states(None) == {}
+
+
+def test_built_keeps_only_the_columns_the_summary_compares() -> None:
+    full = snapshot(
+        [{"work_id": "w1", "title": "One", "citation_count": 3}, {"work_id": "w2", "citation_count": None}],
+        [{"repo_id": "a/b", "full_name": "A/b", "stars": 10, "stars_as_of": DAY}],
+    )
+    kept = full.narrowed(pipeline.SUMMARY_COLUMNS)
+    assert (kept.snapshot_date, kept.partial) == (full.snapshot_date, full.partial)
+    assert kept.works.to_pylist() == [
+        {"work_id": "w1", "citation_count": 3},
+        {"work_id": "w2", "citation_count": None},
+    ]
+    assert kept.repos.to_pylist() == [{"repo_id": "a/b", "stars": 10}]
+    assert kept.entries.num_rows == kept.hf_items.num_rows == 0
+    now = pa.table({"repo_id": ["a/b"], "full_name": ["A/b"], "stars": [15]})
+    assert top_movers(now, kept.repos, key="repo_id", value="stars", label="full_name") == top_movers(
+        now, full.repos, key="repo_id", value="stars", label="full_name"
+    )
+    tables = build_tables([], [], [], [], snapshot_date=date(2026, 11, 22), previous=full)
+    built = pipeline.build([], [], [], [], snapshot_date=date(2026, 11, 22), previous=full)
+    assert built.tables.works.equals(tables.works)
+    assert built.previous is not None and built.previous.works.column_names == ["work_id", "citation_count"]
