@@ -15,8 +15,8 @@ from enrich.entities import ENTITY_INPUTS, build_entities
 from enrich.records import HfRecord, RepoRecord
 from enrich.resolve.types import ResolvedWork
 from enrich.schemas import ENTITIES_SCHEMA, ENTRIES_SCHEMA, SCHEMAS, TABLE_KEYS, conform
-from enrich.tables.carry import PreviousRows, PreviousSnapshot, UnreadableLists
-from enrich.tables.changes import CHANGE_COLUMNS, EntryKey, changes_between
+from enrich.tables.carry import PreviousSnapshot, UnreadableLists
+from enrich.tables.changes import changes_table
 from enrich.tables.common import EntryLike, Row
 from enrich.tables.entries import entry_row
 from enrich.tables.hf import build_hf, entry_hf_key
@@ -203,21 +203,14 @@ def build_tables(
     entries_now = entries_now.set_column(at, ENTRIES_SCHEMA.field(at), entity_ids)
     del entity_ids
 
-    changes = _Builder("list_changes")
-    keys = ("list_id", "entry_id")
-    changes.extend(
-        changes_between(
-            PreviousRows[EntryKey](entries_now.select(CHANGE_COLUMNS), keys),
-            PreviousRows[EntryKey](previous_table.select(CHANGE_COLUMNS), keys),
-            set(unreadable_lists),
-        )
-    )
+    changes = changes_table(entries_now, previous_table, unreadable_lists)
+    del previous_table
     return Tables(
         entries=entries_now,
         works=works_now,
         repos=repos_now,
         hf_items=hf_now,
         metrics_history=metrics.table(),
-        list_changes=changes.table(),
+        list_changes=changes,
         entities=entities_now,
     )
