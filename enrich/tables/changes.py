@@ -104,16 +104,21 @@ def _differ(after: pa.Array, before: pa.Array) -> _Bools:
     return ~same
 
 
+_SLICE: Final = 8192  # rows of both nights compared at a time
+
+
 def changes_table(now: pa.Table, then: pa.Table, unreadable: Collection[str] = ()) -> pa.Table:
     """The ``list_changes`` table between two ``entries`` tables (at least :data:`CHANGE_COLUMNS`),
-    sorted by its key, in one chunk per column; computed on the columns (no row is made a dict).
+    sorted by its key, in one chunk per column; computed on the columns (no row is made a dict), the
+    entries in both nights compared ``_SLICE`` at a time, and only the columns a change row reads
+    copied for the rows that make one.
 
     A ``(list_id, entry_id)`` of ``now`` not in ``then`` is ``gained``, of ``then`` not in ``now``
     ``lost``; in both, ``edited`` when one of :data:`EDIT_COLUMNS` differs (Python's ``!=``, lists
     compared item by item). A repeated pair counts its last row. Lists in ``unreadable`` record nothing.
     """
-    now = now.select(list(CHANGE_COLUMNS))
-    then = then.select(list(CHANGE_COLUMNS))
+    now = now.select(list(CHANGE_COLUMNS)).combine_chunks()  # a take from many chunks copies them all
+    then = then.select(list(CHANGE_COLUMNS)).combine_chunks()
     key_now, key_then = _keys(now, then)
     now_keys, now_last = _last_of_each(key_now)
     then_keys, then_last = _last_of_each(key_then)
@@ -127,16 +132,17 @@ def changes_table(now: pa.Table, then: pa.Table, unreadable: Collection[str] = (
     found[inside] = then_keys[at[inside]] == now_keys[inside]
     lost = readable_then & ~np.isin(then_keys, now_keys, assume_unique=True)
 
-    def rows(table: pa.Table, index: _Ints) -> pa.Table:
-        return table.take(pa.array(index, pa.int64()))
-
     def label(table: pa.Table) -> pa.Array:
         title = table.column("title").combine_chunks()
         return pc.if_else(_bools(pc.not_equal(title, "")), title, table.column("name").combine_chunks())
 
     parts: list[pa.Table] = []
 
-    def add(change: str, r: pa.Table, previous_label: pa.Array | None, edited: pa.Array | None) -> None:
+    def add(
+        change: str, table: pa.Table, index: _Ints, previous_label: pa.Array | None, edited: pa.Array | None
+    ) -> None:
+        r = table.select(["list_id", "entry_id", "kind", "title", "name", "work_id", "repo_id", "hf_item_id"])
+        r = r.take(pa.array(index, pa.int64()))
         n = r.num_rows
         parts.append(
             pa.table(
@@ -157,31 +163,30 @@ def changes_table(now: pa.Table, then: pa.Table, unreadable: Collection[str] = (
             )
         )
 
-    add("gained", rows(now, now_last[readable_now & ~found]), None, None)
+    add("gained", now, now_last[readable_now & ~found], None, None)
     both = readable_now & found
-    after, before = rows(now, now_last[both]), rows(then, then_last[at[both]])
-    differs = (
-        np.stack(
-            [
-                _differ(after.column(c).combine_chunks(), before.column(c).combine_chunks())
-                for c in EDIT_COLUMNS
-            ]
+    now_rows, then_rows = now_last[both], then_last[at[both]]
+    edited_at: list[_Ints] = []
+    names: list[list[str]] = []
+    for start in range(0, len(now_rows), _SLICE):
+        take_now = pa.array(now_rows[start : start + _SLICE], pa.int64())
+        take_then = pa.array(then_rows[start : start + _SLICE], pa.int64())
+        differs = np.stack(
+            [_differ(now.column(c).take(take_now), then.column(c).take(take_then)) for c in EDIT_COLUMNS]
         )
-        if after.num_rows
-        else np.zeros((len(EDIT_COLUMNS), 0), np.bool_)
-    )
-    edited = differs.any(axis=0)
-    names = [
-        [c for c, d in zip(EDIT_COLUMNS, differs[:, i], strict=True) if d] for i in np.flatnonzero(edited)
-    ]
-    keep = pa.array(edited)
-    add("edited", after.filter(keep), label(before.filter(keep)), pa.array(names, pa.list_(pa.string())))
-    del after, before
-    add("lost", rows(then, then_last[lost]), None, None)
+        hit = np.flatnonzero(differs.any(axis=0))
+        edited_at.append(start + hit)
+        names.extend([c for c, d in zip(EDIT_COLUMNS, differs[:, i], strict=True) if d] for i in hit)
+    edited = np.concatenate(edited_at) if edited_at else np.zeros(0, np.int64)
+    before = then.select(["title", "name"]).take(pa.array(then_rows[edited], pa.int64()))
+    add("edited", now, now_rows[edited], label(before), pa.array(names, pa.list_(pa.string())))
+    del before
+    add("lost", then, then_last[lost], None, None)
+    del now, then
     table = pa.concat_tables(parts)
+    parts.clear()
     order = pc.sort_indices(table, sort_keys=[(k, "ascending") for k in TABLE_KEYS["list_changes"]])
-    out = table.take(order).combine_chunks()
     return pa.Table.from_arrays(
-        [out.column(f.name).combine_chunks().cast(f.type) for f in LIST_CHANGES_SCHEMA],
+        [table.column(f.name).take(order).combine_chunks().cast(f.type) for f in LIST_CHANGES_SCHEMA],
         schema=LIST_CHANGES_SCHEMA,
     )
