@@ -53,7 +53,7 @@ class Tables:
         return {name: table.num_rows for name, table in self.items()}
 
 
-_CONVERT_ROWS: Final = 1024
+_CONVERT_ROWS: Final = 8192
 
 
 class _Builder:
