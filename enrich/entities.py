@@ -3,7 +3,7 @@
 Pure reshaping of tonight's tables (no I/O): :func:`build_entities` reads the ``entries``,
 ``works``, ``repos`` and ``hf_items`` Arrow tables (the columns of :data:`ENTITY_INPUTS`) and
 returns the ``entities`` table and each entry's ``entity_id``. It works on whole columns (Arrow
-compute, lookups by ``index_in``, ``group_by``, numpy over row numbers): no Python object per row,
+compute, lookups by ``index_in``, sorts, numpy over row numbers): no Python object per row,
 so it holds a few columns' worth of memory whatever the number of entries (Python strings only for
 the rare non-ASCII reference, lowercased as ``str.lower`` does).
 
@@ -155,13 +155,50 @@ def _find(values: pa.Array, keys: pa.Array) -> _Ints:
     return found
 
 
+def _last_of_each(keys: pa.Array, rows: _Ints) -> tuple[pa.Array, _Ints]:
+    """The distinct ``keys`` (null one of them) and for each the greatest of ``rows`` beside it."""
+    distinct = pc.unique(keys)
+    last = np.full(len(distinct), -1, np.int64)
+    np.maximum.at(last, _find(keys, distinct), rows)
+    return distinct, last
+
+
 def _last_rows(table: pa.Table, key: str) -> pa.Table:
     """``table`` with one row per ``key``, the last (what a dict of its rows by key keeps)."""
     if pc.count_distinct(table.column(key)).as_py() == table.num_rows:
         return table
-    rows = table.append_column("_row", pa.array(np.arange(table.num_rows), pa.int64()))
-    last = rows.group_by(key, use_threads=False).aggregate([("_row", "max")]).column("_row_max")
-    return table.take(pa.array(np.sort(last.to_numpy())))
+    _, last = _last_of_each(_col(table, key), np.arange(table.num_rows, dtype=np.int64))
+    return table.take(pa.array(np.sort(last)))
+
+
+def _sorted_groups(columns: Mapping[str, pa.Array]) -> tuple[pa.Table, list[_Bools]]:
+    """The rows of ``columns`` sorted by each column in turn (ascending, nulls last, stable), and per
+    leading run of columns (the first, the first two, ...) whether each row starts a group: differs
+    from the row before in one of them (a null equals a null). What ``group_by`` groups, without
+    Acero (whose memory comes from Arrow's C++ default pool, not the night's: :mod:`enrich.arrow_pool`)."""
+    table = pa.table(dict(columns))
+    table = table.take(pc.sort_indices(table, sort_keys=[(c, "ascending") for c in columns]))
+    n = table.num_rows
+    starts: list[_Bools] = []
+    new: _Bools = np.zeros(n, np.bool_)
+    new[:1] = True
+    for name in columns:
+        if n > 1:
+            values = _col(table, name)
+            after, before = values[1:], values[:-1]
+            valid_after, valid_before = _bools(pc.is_valid(after)), _bools(pc.is_valid(before))
+            same = _bools(pc.equal(after, before)) | (~valid_after & ~valid_before)
+            new[1:] |= ~same
+        starts.append(new.copy())
+    return table, starts
+
+
+def _group_sums(values: _Ints, starts: _Bools) -> _Ints:
+    """``values`` summed over each group of rows (``starts``: where each begins)."""
+    if not len(values):
+        return np.zeros(0, np.int64)
+    summed: _Ints = np.add.reduceat(values, np.flatnonzero(starts)).astype(np.int64)
+    return summed
 
 
 def _grouped(owner: _Ints, values: pa.Array, count: int) -> tuple[npt.NDArray[np.int32], pa.Array]:
@@ -206,11 +243,10 @@ def work_keys(works: pa.Table) -> pa.Table:
         has = np.flatnonzero(_truthy(values))
         keys.append(_prefixed(prefix, _lower(values.take(pa.array(has)))))
         rows.append(has.astype(np.int64))
-    table = pa.table({"key": pa.concat_arrays(keys), "row": pa.array(np.concatenate(rows), pa.int64())})
-    first = table.group_by("key", use_threads=False).aggregate([("row", "min")])
-    return pa.table(
-        {"key": first.column("key"), "work_id": _col(works, "work_id").take(first.column("row_min"))}
-    )
+    all_keys, all_rows = pa.concat_arrays(keys), np.concatenate(rows)
+    distinct = pc.unique(all_keys)  # a key's rows all come from one column, in order: its first is its least
+    first = all_rows[_find(distinct, all_keys)]
+    return pa.table({"key": distinct, "work_id": _col(works, "work_id").take(pa.array(first, pa.int64()))})
 
 
 def candidate_links(
@@ -265,13 +301,18 @@ def candidate_links(
     sources = np.where(found_in >= 0, _REPO_SOURCE[found_in], -1)
     add(artefact, _lower(pc.fill_null(refs.field("ref"), "None")), sources)
 
-    counted = (
-        pa.concat_tables(papers)
-        .group_by("artefact", use_threads=False)
-        .aggregate([("paper", "count_distinct")])
+    every = pa.concat_tables(papers)
+    papers.clear()
+    pairs, (new_artefact, new_pair) = _sorted_groups(
+        {"artefact": _col(every, "artefact"), "paper": _col(every, "paper")}
     )
+    del every
+    distinct_papers = new_pair & _bools(pc.is_valid(pairs.column("paper")))
     counts = pa.table(
-        {"artefact": counted.column("artefact"), "papers": counted.column("paper_count_distinct")}
+        {
+            "artefact": _col(pairs, "artefact").filter(pa.array(new_artefact)),
+            "papers": pa.array(_group_sums(distinct_papers.astype(np.int64), new_artefact), pa.int64()),
+        }
     )
     return pa.concat_tables(links), counts
 
@@ -283,14 +324,19 @@ def assign(links: pa.Table, paper_counts: pa.Table, *, toolkit_min: int = TOOLKI
         pc.greater_equal(_col(paper_counts, "papers"), toolkit_min)
     )
     links = links.filter(pc.invert(pc.is_in(links.column("artefact"), value_set=toolkits)))
-    distinct = links.group_by(["artefact", "work_id", "source"], use_threads=False).aggregate([])
-    bits = pc.shift_left(pa.scalar(1, pa.int64()), distinct.column("source"))
-    per_work = (
-        distinct.append_column("bit", bits)
-        .group_by(["artefact", "work_id"], use_threads=False)
-        .aggregate([("bit", "sum")])
+    ordered, (_, new_work, new_source) = _sorted_groups(
+        {c: _col(links, c) for c in ("artefact", "work_id", "source")}
     )
-    masks = per_work.column("bit_sum").to_numpy()
+    bits = np.where(new_source, np.left_shift(1, ordered.column("source").to_numpy()), 0)
+    masks = _group_sums(bits, new_work)
+    at = pa.array(np.flatnonzero(new_work), pa.int64())
+    per_work = pa.table(
+        {
+            "artefact": _col(ordered, "artefact").take(at),
+            "work_id": _col(ordered, "work_id").take(at),
+            "bit_sum": pa.array(masks, pa.int64()),
+        }
+    )
     scored = per_work.append_column("score", pa.array(_SCORES[masks])).sort_by(
         [("artefact", "ascending"), ("score", "descending"), ("work_id", "ascending")]
     )
@@ -344,12 +390,15 @@ def build_entities(
     entry_work, entry_repo, entry_hf = (_col(entries, c) for c in ("work_id", "repo_id", "hf_item_id"))
     repo_of = _find(entry_repo, repo_ids)
     both = _truthy(entry_hf) & _truthy(entry_repo) & (repo_of >= 0)
-    beside = (
-        pa.table({"item": entry_hf.filter(pa.array(both)), "entity": _take(repo_entity, repo_of[both])})
-        .group_by("item", use_threads=False)
-        .aggregate([("entity", "count_distinct"), ("entity", "min")])
+    pairs, (new_item, new_pair) = _sorted_groups(
+        {"item": entry_hf.filter(pa.array(both)), "entity": _take(repo_entity, repo_of[both])}
     )
-    beside = beside.filter(pc.equal(beside.column("entity_count_distinct"), 1))
+    entities_beside = _group_sums(
+        (new_pair & _bools(pc.is_valid(pairs.column("entity")))).astype(np.int64), new_item
+    )
+    at = pa.array(np.flatnonzero(new_item)[entities_beside == 1], pa.int64())  # its least entity: nulls last
+    beside = pa.table({"item": _col(pairs, "item").take(at), "entity_min": _col(pairs, "entity").take(at)})
+    del pairs, new_item, new_pair, entities_beside, at
     hf_owner = _find(hf_ids, owner_ids)
     hf_beside = _take(_col(beside, "entity_min"), _find(hf_ids, _col(beside, "item")))
     joins = (hf_owner < 0) & _bools(pc.is_valid(hf_beside))
@@ -513,20 +562,22 @@ def _summed(hf_items: pa.Table, metric: str, at: _Ints, count: int) -> tuple[pa.
         }
     )
     table = table.filter(pc.is_valid(table.column("value")))
-    summed = table.group_by("entity", use_threads=False).aggregate([("value", "sum"), ("as_of", "min")])
-    owners = summed.column("entity").to_numpy()
-    return _scatter(owners, _col(summed, "value_sum"), count), _scatter(
-        owners, _col(summed, "as_of_min"), count
-    )
+    ordered, (new_entity, *_) = _sorted_groups(
+        {"entity": _col(table, "entity"), "as_of": _col(table, "as_of"), "value": _col(table, "value")}
+    )  # an entity's oldest as_of first (nulls last: the least, as ``min`` skips them)
+    del table
+    at = pa.array(np.flatnonzero(new_entity), pa.int64())
+    owners = _col(ordered, "entity").take(at).to_numpy()
+    value = pa.array(_group_sums(_col(ordered, "value").cast(pa.int64()).to_numpy(), new_entity), pa.int64())
+    return _scatter(owners, value, count), _scatter(owners, _col(ordered, "as_of").take(at), count)
 
 
 def _last_of_entry(entry_ids: pa.Array, entities: pa.Array) -> pa.Array:
     """``entities`` with each entry id's value the last non-null one among its rows."""
     if pc.count_distinct(entry_ids).as_py() == len(entry_ids):
         return entities
-    rows = pa.table({"entry_id": entry_ids, "row": pa.array(np.arange(len(entry_ids)), pa.int64())})
-    last = (
-        rows.filter(pc.is_valid(entities)).group_by("entry_id", use_threads=False).aggregate([("row", "max")])
-    )
-    row = _take(_col(last, "row_max"), _find(entry_ids, _col(last, "entry_id")))
-    return entities.take(row)
+    valid = _bools(pc.is_valid(entities))
+    keys, last = _last_of_each(entry_ids.filter(pa.array(valid)), np.flatnonzero(valid).astype(np.int64))
+    found = _find(entry_ids, keys)
+    row = np.append(last, -1)[found]  # [-1]: an entry with no value
+    return entities.take(pa.array(row, pa.int64(), mask=row < 0))

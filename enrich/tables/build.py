@@ -15,8 +15,8 @@ from enrich.entities import ENTITY_INPUTS, build_entities
 from enrich.records import HfRecord, RepoRecord
 from enrich.resolve.types import ResolvedWork
 from enrich.schemas import ENTITIES_SCHEMA, ENTRIES_SCHEMA, SCHEMAS, TABLE_KEYS, conform
-from enrich.tables.carry import PreviousRows, PreviousSnapshot, UnreadableLists
-from enrich.tables.changes import CHANGE_COLUMNS, EntryKey, changes_between
+from enrich.tables.carry import PreviousSnapshot, UnreadableLists
+from enrich.tables.changes import changes_table
 from enrich.tables.common import EntryLike, Row
 from enrich.tables.entries import entry_row
 from enrich.tables.hf import build_hf, entry_hf_key
@@ -57,15 +57,16 @@ _CONVERT_ROWS: Final = 8192
 
 
 class _Builder:
-    """One table made from rows as they come: every ``_CONVERT_ROWS`` rows become an Arrow record
-    batch and the dicts are dropped, so a table's rows never exist as Python objects all at once.
-    :meth:`table` sorts by the table's key (a stable sort, as ``list.sort``) into one chunk per
-    column: the same table ``pa.Table.from_pylist`` makes of the sorted list of all rows."""
+    """One table made from rows as they come: every ``_CONVERT_ROWS`` rows become Arrow (one array
+    per column) and the dicts are dropped, so a table's rows never exist as Python objects all at
+    once. :meth:`table` sorts by the table's key (a stable sort, as ``list.sort``) into one chunk per
+    column, a column at a time, each column's pieces freed once it is made: the same table
+    ``pa.Table.from_pylist`` makes of the sorted list of all rows, with at most one column held twice."""
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.schema = SCHEMAS[name]
-        self._batches: list[pa.RecordBatch] = []
+        self._columns: list[list[pa.Array]] = [[] for _ in self.schema]
         self._pending: list[Row] = []
 
     def add(self, row: Row) -> None:
@@ -79,16 +80,31 @@ class _Builder:
 
     def _flush(self) -> None:
         if self._pending:
-            self._batches.append(pa.RecordBatch.from_pylist(self._pending, schema=self.schema))
+            batch = pa.RecordBatch.from_pylist(self._pending, schema=self.schema)
             self._pending = []
+            for pieces, column in zip(self._columns, batch.columns, strict=True):
+                pieces.append(column)
 
     def table(self) -> pa.Table:
         self._flush()
-        table = pa.Table.from_batches(self._batches, schema=self.schema)
-        self._batches = []
-        if table.num_rows > 1:
-            table = table.sort_by([(key, "ascending") for key in TABLE_KEYS[self.name]])
-        return table.combine_chunks()
+        pieces, self._columns = self._columns, [[] for _ in self.schema]
+        chunked = [pa.chunked_array(p, type=f.type) for p, f in zip(pieces, self.schema, strict=True)]
+        del pieces
+        rows = len(chunked[0]) if chunked else 0
+        order = None
+        if rows > 1:
+            keys = TABLE_KEYS[self.name]
+            order = pc.sort_indices(
+                pa.table([chunked[self.schema.get_field_index(k)] for k in keys], names=list(keys)),
+                sort_keys=[(key, "ascending") for key in keys],
+            )
+        columns: list[pa.Array] = []
+        chunked.reverse()
+        while chunked:  # each column's pieces go once its sorted copy is made
+            column = chunked.pop()
+            columns.append((column.take(order) if order is not None else column).combine_chunks())
+            del column
+        return pa.Table.from_arrays(columns, schema=self.schema)
 
 
 def _table(name: str, rows: list[Row]) -> pa.Table:
@@ -141,11 +157,15 @@ def build_tables(
     repo_table.extend(carry.link("repos", row) for row in repo_built.rows)
     repo_table.extend(carry.leftover("repos", previous))
     metrics.extend(repo_metrics(repo_built.fresh))
+    repo_built.rows.clear()  # Arrow now (only ``key_of`` is read below)
+    repo_built.fresh.clear()
     hf_built = build_hf(entries, hf, previous.rows("hf_items", "hf_item_id"), snapshot_date)
     hf_table = _Builder("hf_items")
     hf_table.extend(carry.link("hf_items", row) for row in hf_built.rows)
     hf_table.extend(carry.leftover("hf_items", previous))
     metrics.extend(hf_metrics(hf_built.fresh))
+    hf_built.rows.clear()
+    hf_built.fresh.clear()
 
     prev_works = PrevWorks(previous.rows("works", "work_id"))
     works = _Builder("works")
@@ -183,21 +203,14 @@ def build_tables(
     entries_now = entries_now.set_column(at, ENTRIES_SCHEMA.field(at), entity_ids)
     del entity_ids
 
-    changes = _Builder("list_changes")
-    keys = ("list_id", "entry_id")
-    changes.extend(
-        changes_between(
-            PreviousRows[EntryKey](entries_now.select(CHANGE_COLUMNS), keys),
-            PreviousRows[EntryKey](previous_table.select(CHANGE_COLUMNS), keys),
-            set(unreadable_lists),
-        )
-    )
+    changes = changes_table(entries_now, previous_table, unreadable_lists)
+    del previous_table
     return Tables(
         entries=entries_now,
         works=works_now,
         repos=repos_now,
         hf_items=hf_now,
         metrics_history=metrics.table(),
-        list_changes=changes.table(),
+        list_changes=changes,
         entities=entities_now,
     )

@@ -54,8 +54,8 @@ class PreviousRows(Mapping[_K, Row]):
     time with the last few slices kept. Treat the rows as read-only (copy before changing one).
     ``key`` may name several columns: the keys are then tuples of their values."""
 
-    SLICE: Final = 2048
-    KEPT: Final = 4
+    SLICE: Final = 512
+    KEPT: Final = 2
 
     def __init__(self, table: pa.Table, key: str | tuple[str, ...]) -> None:
         self.table = table

@@ -21,7 +21,7 @@ from enrich.tables.precedence import CITATION_PREFERENCE, PRECEDENCE, VOLATILE_W
 from enrich.tables.text import clean_abstract, clean_text, first_known, parse_date
 
 _ID_FIELDS: Final = ("arxiv_id", "doi", "pmid", "pmcid", "acl_id", "s2_paper_id", "corpus_id", "openalex_id")
-_WORK_SLICE: Final = 2048  # works whose records are made at once while their rows are built
+_WORK_SLICE: Final = 512  # works whose records are made at once while their rows are built
 
 
 def work_has_data(rec: WorkRecord) -> bool:
@@ -61,30 +61,41 @@ def with_records(resolved: Sequence[ResolvedWork]) -> Iterator[ResolvedWork]:
 
 
 class PrevWorks:
-    """Previous works rows, found by work_id or, failing that, by a shared identifier."""
+    """Previous works rows, found by work_id or, failing that, by a shared identifier (the index of
+    identifiers is made on the first such lookup: a night whose works all kept their ids never makes it)."""
 
     def __init__(self, rows: Mapping[str, Row]) -> None:
         self.rows = rows
-        # per identifier column: value -> the one work carrying it ("" when several do)
-        self.by_id: dict[str, dict[Any, str]] = {}
-        for name in _ID_FIELDS:
-            column = (
-                rows.column(name)
-                if isinstance(rows, PreviousRows)
-                else ((work_id, row[name]) for work_id, row in rows.items())
-            )
-            owner: dict[Any, str] = {}
-            for work_id, value in column:
-                if value is not None:
-                    owner[value] = work_id if owner.get(value, work_id) == work_id else ""
-            self.by_id[name] = owner
+        self._by_id: dict[str, dict[Any, str]] | None = None
+
+    @property
+    def by_id(self) -> dict[str, dict[Any, str]]:
+        """Per identifier column: value -> the one work carrying it ("" when several do)."""
+        if self._by_id is None:
+            rows = self.rows
+            self._by_id = {}
+            for name in _ID_FIELDS:
+                column = (
+                    rows.column(name)
+                    if isinstance(rows, PreviousRows)
+                    else ((work_id, row[name]) for work_id, row in rows.items())
+                )
+                owner: dict[Any, str] = {}
+                for work_id, value in column:
+                    if value is not None:
+                        owner[value] = work_id if owner.get(value, work_id) == work_id else ""
+                self._by_id[name] = owner
+        return self._by_id
 
     def find(self, work_id: str, ids: Mapping[str, Any]) -> Row | None:
         if work_id in self.rows:
             return self.rows[work_id]
+        if not self.rows:
+            return None
+        by_id = self.by_id
         for name in _ID_FIELDS:
             value = ids.get(name)
-            if value is not None and (owner := self.by_id[name].get(value)):
+            if value is not None and (owner := by_id[name].get(value)):
                 return self.rows[owner]
         return None
 
