@@ -36,19 +36,24 @@ NIGHT_POOL: Final = "system"
 
 
 def use_night_pool() -> str:
-    """Make ``system`` Arrow's default pool unless :data:`POOL_ENV` names one; the backend in use.
+    """Make ``system`` Arrow's default pool unless :data:`POOL_ENV` names another; the backend in use.
 
-    Buffers allocated before the switch stay with their pool and are freed there."""
-    if not os.environ.get(POOL_ENV, "").strip():
+    ``import enrich`` sets :data:`POOL_ENV` to ``system`` when it is unset, so that a pyarrow imported
+    after it puts every C++ allocation in that pool; this switch covers a pyarrow imported earlier
+    (only the Python-level default changes then). Buffers allocated before the switch stay with
+    their pool and are freed there."""
+    if os.environ.get(POOL_ENV, "").strip() in ("", NIGHT_POOL):
         pa.set_memory_pool(pa.system_memory_pool())
     backend: str = pa.default_memory_pool().backend_name
     return backend
 
 
 def prepare_night() -> str:
-    """:func:`use_night_pool`, then pyarrow's one-time import behind its first array from Python
-    values, on this thread (see the module docstring); the pool's backend."""
+    """:func:`use_night_pool`, glibc's fixed mmap threshold (:func:`use_mmap_threshold`), then
+    pyarrow's one-time import behind its first array from Python values, on this thread (see the
+    module docstring); the pool's backend."""
     backend = use_night_pool()
+    use_mmap_threshold()
     pa.array([""], pa.string())
     return backend
 
@@ -69,6 +74,39 @@ def _malloc_trim() -> Callable[[int], int] | None:
     return found
 
 
+@functools.cache
+def _mallopt() -> Callable[[int, int], int] | None:
+    """glibc's ``mallopt``, or ``None`` where the C library has none."""
+    name = ctypes.util.find_library("c")
+    if name is None or _malloc_trim() is None:  # mallopt alone is no sign of glibc (musl has a stub)
+        return None
+    try:
+        opt = ctypes.CDLL(name).mallopt
+    except (OSError, AttributeError):
+        return None
+    opt.argtypes = [ctypes.c_int, ctypes.c_int]
+    opt.restype = ctypes.c_int
+    found: Callable[[int, int], int] = opt
+    return found
+
+
+M_MMAP_THRESHOLD: Final = -3  # glibc's malloc.h
+MMAP_THRESHOLD: Final = 128 * 1024
+"""Blocks from this size up are their own mappings, given back to the system when freed. glibc
+starts at this value but raises it to the largest block freed so far (up to 32 MiB), after which
+Arrow's freed buffers stay in the heap; setting it fixes it (``mallopt(3)``)."""
+MMAP_ENV: Final = "MALLOC_MMAP_THRESHOLD_"
+
+
+def use_mmap_threshold() -> bool:
+    """Fix glibc's mmap threshold at :data:`MMAP_THRESHOLD` unless :data:`MMAP_ENV` sets one; True
+    when it was set here."""
+    opt = _mallopt()
+    if opt is None or os.environ.get(MMAP_ENV, "").strip():
+        return False
+    return bool(opt(M_MMAP_THRESHOLD, MMAP_THRESHOLD))
+
+
 def trim_heap() -> bool:
     """Give the C heap's free memory back to the system (glibc ``malloc_trim(0)``) at a stage boundary.
 
@@ -78,4 +116,13 @@ def trim_heap() -> bool:
     return trim is not None and bool(trim(0))
 
 
-__all__ = ["NIGHT_POOL", "POOL_ENV", "prepare_night", "trim_heap", "use_night_pool"]
+__all__ = [
+    "MMAP_ENV",
+    "MMAP_THRESHOLD",
+    "NIGHT_POOL",
+    "POOL_ENV",
+    "prepare_night",
+    "trim_heap",
+    "use_mmap_threshold",
+    "use_night_pool",
+]

@@ -12,7 +12,14 @@ import pyarrow as pa
 import pytest
 
 from enrich import arrow_pool
-from enrich.arrow_pool import NIGHT_POOL, POOL_ENV, trim_heap, use_night_pool
+from enrich.arrow_pool import (
+    MMAP_ENV,
+    NIGHT_POOL,
+    POOL_ENV,
+    trim_heap,
+    use_mmap_threshold,
+    use_night_pool,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -76,3 +83,39 @@ def test_trim_heap_without_glibc_is_a_no_op(monkeypatch: pytest.MonkeyPatch) -> 
         assert trim_heap() is False
     finally:
         arrow_pool._malloc_trim.cache_clear()
+
+
+def _fresh(code: str, **env: str) -> str:
+    base = {k: v for k, v in os.environ.items() if k not in (POOL_ENV, MMAP_ENV)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={**base, **env}, check=True
+    )
+    return done.stdout.strip()
+
+
+def test_import_enrich_makes_system_every_arrow_allocations_pool() -> None:
+    # set before pyarrow is imported, so Arrow's C++ default pool (Parquet reads, kernels) is system too
+    code = (
+        "import os, enrich, pyarrow as pa\n"
+        f"print(os.environ[{POOL_ENV!r}], pa.default_memory_pool().backend_name)\n"
+    )
+    assert _fresh(code) == "system system"
+    assert _fresh(code, **{POOL_ENV: "mimalloc"}) == "mimalloc mimalloc"  # the user's choice wins
+
+
+def test_the_mmap_threshold_is_fixed_unless_the_user_set_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(MMAP_ENV, "65536")
+    assert use_mmap_threshold() is False
+    monkeypatch.delenv(MMAP_ENV)
+    assert use_mmap_threshold() is (arrow_pool._mallopt() is not None)
+
+
+def test_the_mmap_threshold_without_glibc_is_a_no_op(monkeypatch: pytest.MonkeyPatch) -> None:
+    arrow_pool._malloc_trim.cache_clear()
+    arrow_pool._mallopt.cache_clear()
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
+    try:
+        assert use_mmap_threshold() is False
+    finally:
+        arrow_pool._malloc_trim.cache_clear()
+        arrow_pool._mallopt.cache_clear()
