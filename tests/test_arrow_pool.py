@@ -76,13 +76,20 @@ def test_trim_heap_gives_free_memory_back_and_changes_nothing() -> None:
     assert kept.to_pylist()[999] == "999"
 
 
-def test_trim_heap_without_glibc_is_a_no_op(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def _no_libc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A C library without glibc's functions (musl, macOS): nothing is found by name."""
     arrow_pool._malloc_trim.cache_clear()
+    arrow_pool._mallopt.cache_clear()
     monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
-    try:
-        assert trim_heap() is False
-    finally:
-        arrow_pool._malloc_trim.cache_clear()
+    yield
+    arrow_pool._malloc_trim.cache_clear()
+    arrow_pool._mallopt.cache_clear()
+
+
+@pytest.mark.usefixtures("_no_libc")
+def test_trim_heap_without_glibc_is_a_no_op() -> None:
+    assert trim_heap() is False
 
 
 def _fresh(code: str, **env: str) -> str:
@@ -110,12 +117,6 @@ def test_the_mmap_threshold_is_fixed_unless_the_user_set_one(monkeypatch: pytest
     assert use_mmap_threshold() is (arrow_pool._mallopt() is not None)
 
 
-def test_the_mmap_threshold_without_glibc_is_a_no_op(monkeypatch: pytest.MonkeyPatch) -> None:
-    arrow_pool._malloc_trim.cache_clear()
-    arrow_pool._mallopt.cache_clear()
-    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
-    try:
-        assert use_mmap_threshold() is False
-    finally:
-        arrow_pool._malloc_trim.cache_clear()
-        arrow_pool._mallopt.cache_clear()
+@pytest.mark.usefixtures("_no_libc")
+def test_the_mmap_threshold_without_glibc_is_a_no_op() -> None:
+    assert use_mmap_threshold() is False
