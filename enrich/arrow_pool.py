@@ -59,31 +59,36 @@ def prepare_night() -> str:
 
 
 @functools.cache
-def _malloc_trim() -> Callable[[int], int] | None:
-    """glibc's ``malloc_trim``, or ``None`` where the C library has none (musl, macOS)."""
+def _glibc() -> ctypes.CDLL | None:
+    """The C library when it is glibc (it has ``malloc_trim``), else ``None`` (musl, macOS)."""
     name = ctypes.util.find_library("c")
     if name is None:
         return None
     try:
-        trim = ctypes.CDLL(name).malloc_trim
-    except (OSError, AttributeError):
+        libc = ctypes.CDLL(name)
+    except OSError:
         return None
+    return libc if hasattr(libc, "malloc_trim") else None
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, or ``None`` without glibc."""
+    libc = _glibc()
+    if libc is None:
+        return None
+    trim = libc.malloc_trim
     trim.argtypes = [ctypes.c_size_t]
     trim.restype = ctypes.c_int
     found: Callable[[int], int] = trim
     return found
 
 
-@functools.cache
 def _mallopt() -> Callable[[int, int], int] | None:
-    """glibc's ``mallopt``, or ``None`` where the C library has none."""
-    name = ctypes.util.find_library("c")
-    if name is None or _malloc_trim() is None:  # mallopt alone is no sign of glibc (musl has a stub)
+    """glibc's ``mallopt``, or ``None`` without glibc (musl's ``mallopt`` is a stub)."""
+    libc = _glibc()
+    if libc is None:
         return None
-    try:
-        opt = ctypes.CDLL(name).mallopt
-    except (OSError, AttributeError):
-        return None
+    opt = libc.mallopt
     opt.argtypes = [ctypes.c_int, ctypes.c_int]
     opt.restype = ctypes.c_int
     found: Callable[[int, int], int] = opt

@@ -79,12 +79,10 @@ def test_trim_heap_gives_free_memory_back_and_changes_nothing() -> None:
 @pytest.fixture
 def _no_libc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A C library without glibc's functions (musl, macOS): nothing is found by name."""
-    arrow_pool._malloc_trim.cache_clear()
-    arrow_pool._mallopt.cache_clear()
+    arrow_pool._glibc.cache_clear()
     monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
     yield
-    arrow_pool._malloc_trim.cache_clear()
-    arrow_pool._mallopt.cache_clear()
+    arrow_pool._glibc.cache_clear()
 
 
 @pytest.mark.usefixtures("_no_libc")

@@ -4,7 +4,7 @@ carrying of lists that could not be read tonight with what only they link."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Final, TypeVar
@@ -52,20 +52,15 @@ class PreviousRows(Mapping[_K, Row]):
     """``key -> row dict`` over an Arrow table, as ``{row[key]: row for row in table.to_pylist()}``
     would be (same keys, same order, the last row of a repeated key), converted ``SLICE`` rows at a
     time with the last few slices kept. Treat the rows as read-only (copy before changing one).
-    ``key`` may name several columns: the keys are then tuples of their values."""
+    """
 
     SLICE: Final = 512
     KEPT: Final = 2
 
-    def __init__(self, table: pa.Table, key: str | tuple[str, ...]) -> None:
+    def __init__(self, table: pa.Table, key: str) -> None:
         self.table = table
         self._index: dict[_K, int] = {}
-        values: Iterable[Any] = (
-            table.column(key).to_pylist()
-            if isinstance(key, str)
-            else zip(*(table.column(k).to_pylist() for k in key), strict=True)
-        )
-        for i, value in enumerate(values):
+        for i, value in enumerate(table.column(key).to_pylist()):
             self._index[value] = i
         self._slices: dict[int, list[Row]] = {}
 
