@@ -297,11 +297,25 @@ def read_table(url: str, table: str, day: date, manifest: Manifest | None = None
     A part file gone since the manifest was read (replaced by a newer write of the date) costs one
     more read of the manifest.
     """
+    data = read_part_bytes(url, table, day, manifest)
+    if data is None:
+        raise SnapshotError(f"{open_root(url).url_of(_manifest_rel(day))}: names no file for {table}")
+    try:
+        return read_part(pa.BufferReader(data), table)
+    except pa.ArrowInvalid as exc:
+        raise SnapshotError(f"{open_root(url).url}: {table} of {day}: unreadable Parquet ({exc})") from exc
+
+
+def read_part_bytes(url: str, table: str, day: date, manifest: Manifest | None = None) -> pa.Buffer | None:
+    """The bytes of one committed part file, checked against the manifest's size and ``sha256``
+    (``None`` when the manifest names no file for ``table``: written before the table existed)."""
     bucket = open_root(url)
     for attempt in (1, 2):
         current = manifest if manifest is not None and attempt == 1 else read_manifest(url, day)
+        if table not in current.files:
+            return None
         try:
-            data = _committed_bytes(bucket, current, table)
+            return pa.py_buffer(_committed_bytes(bucket, current, table))
         except _NOT_FOUND as exc:
             if attempt == 2:
                 raise SnapshotError(
@@ -310,10 +324,6 @@ def read_table(url: str, table: str, day: date, manifest: Manifest | None = None
             continue
         except OSError as exc:
             raise SnapshotError(f"{bucket.url}: {table} of {day} unreadable ({_short(exc)})") from exc
-        try:
-            return read_part(pa.BufferReader(data), table)
-        except pa.ArrowInvalid as exc:
-            raise SnapshotError(f"{bucket.url}: {table} of {day}: unreadable Parquet ({exc})") from exc
     raise AssertionError("unreachable")  # pragma: no cover
 
 

@@ -160,10 +160,18 @@ def summarise(built: Built, facts: RunFacts) -> RunSummary:
         sources=dict(facts.sources),
         coverage=coverage(t.entries, t.works, t.repos),
         star_movers=top_movers(
-            t.repos, prev.repos if prev else None, key="repo_id", value="stars", label="full_name"
+            t.repos,
+            prev.table("repos", SUMMARY_COLUMNS["repos"]) if prev else None,
+            key="repo_id",
+            value="stars",
+            label="full_name",
         ),
         citation_movers=top_movers(
-            t.works, prev.works if prev else None, key="work_id", value="citation_count", label="title"
+            t.works,
+            prev.table("works", SUMMARY_COLUMNS["works"]) if prev else None,
+            key="work_id",
+            value="citation_count",
+            label="title",
         ),
         previous_date=prev.snapshot_date if prev else None,
         tables=t.row_counts(),

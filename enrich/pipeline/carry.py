@@ -43,9 +43,8 @@ def seen_before(
         return out
     import pyarrow.compute as pc
 
-    from enrich.schemas import WORKS_SCHEMA, conform
-
-    works = conform(previous.works, WORKS_SCHEMA)
+    read = ("status_arxiv", "abstract_source", "status_s2", "s2_paper_id", "citation_count_s2")
+    works = previous.table("works", [*read, *(column for _, column in _S2_KEYS)])
     if wanted := asked.get("arxiv"):
         answered = pc.or_(_equals(works, "status_arxiv", "ok"), _equals(works, "abstract_source", "arxiv"))
         values = works.filter(answered).column("arxiv_id").to_pylist()
@@ -155,9 +154,9 @@ def remembered_links(
     if previous is None:
         return []
     from enrich.ids import WORK_ID_COLUMNS, Ids, id_keys
-    from enrich.schemas import WORKS_SCHEMA, conform
 
-    works_before = conform(previous.works, WORKS_SCHEMA)  # the crosswalk joins, filtered in Arrow
+    # the crosswalk joins, filtered in Arrow
+    works_before = previous.table("works", ["work_id", "match_method", *WORK_ID_COLUMNS.values()])
     joined = works_before.filter(_equals(works_before, "match_method", "crosswalk"))
     links: list[tuple[str, Ids, set[str]]] = []  # work id, its ids, their keys
     for row in _rows(joined, ["work_id", *WORK_ID_COLUMNS.values()]):
@@ -224,9 +223,8 @@ def remembered_titles(
     import pyarrow.compute as pc
 
     from enrich.ids import ID_ORDER, ID_PREFIX
-    from enrich.schemas import WORKS_SCHEMA, conform
 
-    works = conform(previous.works, WORKS_SCHEMA)
+    works = previous.table("works", ["title", "sources", *dict.fromkeys((*ID_ORDER, "s2_paper_id"))])
     titled = works.filter(pc.fill_null(pc.not_equal(works.column("title"), ""), False))
     wanted = None if keys is None else pa.array(list(keys), pa.string())
     found: list[tuple[int, int, str]] = []  # (row, id column, key): id_keys' order within a row
@@ -265,11 +263,10 @@ def repo_states(previous: PreviousSnapshot | None) -> dict[str, RepoState]:
 
     Read from two columns; repos fetched on the same day share one (immutable) state."""
     from enrich.clients import RepoState
-    from enrich.schemas import REPOS_SCHEMA, conform
 
     if previous is None:
         return {}
-    repos = conform(previous.repos, REPOS_SCHEMA)
+    repos = previous.table("repos", ["repo_id", "stars_as_of"])
     shared: dict[date | None, RepoState] = {}
     states: dict[str, RepoState] = {}
     for repo_id, as_of in zip(

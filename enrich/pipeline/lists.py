@@ -124,9 +124,10 @@ def parse_lists(lists_dir: Path, previous: PreviousSnapshot | None = None) -> Pa
     from enrich.parsing import assign_work_keys
 
     if previous is not None:
-        from enrich.schemas import ENTRIES_SCHEMA, conform
+        from enrich.parsing.carry_ids import PreviousEntry
 
-        entries = carry_entry_ids(entries, conform(previous.entries, ENTRIES_SCHEMA))
+        columns = ["list_id", "line", *PreviousEntry.COLUMNS]
+        entries = carry_entry_ids(entries, previous.table("entries", columns))
     entries = assign_work_keys(entries)  # work_key across all lists, not per list
     ids = tuple(spec.id for spec, _ in files)
     read = len(files) - len(unreadable)

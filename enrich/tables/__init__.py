@@ -34,7 +34,7 @@ Modules (each one job): :mod:`~enrich.tables.build` (the entry point, :func:`bui
 """
 
 from enrich.tables.build import Tables, build_tables
-from enrich.tables.carry import PreviousRows, PreviousSnapshot
+from enrich.tables.carry import PREVIOUS_TABLES, PreviousRows, PreviousSnapshot
 from enrich.tables.changes import EDIT_COLUMNS, list_changes
 from enrich.tables.common import EntryLike
 from enrich.tables.hf import hf_item_id
@@ -42,6 +42,7 @@ from enrich.tables.text import clean_abstract, clean_text
 
 __all__ = [
     "EDIT_COLUMNS",
+    "PREVIOUS_TABLES",
     "EntryLike",
     "PreviousRows",
     "PreviousSnapshot",

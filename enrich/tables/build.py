@@ -14,9 +14,9 @@ import pyarrow.compute as pc
 from enrich.entities import ENTITY_INPUTS, build_entities
 from enrich.records import HfRecord, RepoRecord
 from enrich.resolve.types import ResolvedWork
-from enrich.schemas import ENTITIES_SCHEMA, ENTRIES_SCHEMA, SCHEMAS, TABLE_KEYS, conform
+from enrich.schemas import ENTITIES_SCHEMA, ENTRIES_SCHEMA, SCHEMAS, TABLE_KEYS
 from enrich.tables.carry import PreviousSnapshot, UnreadableLists
-from enrich.tables.changes import changes_table
+from enrich.tables.changes import CHANGE_COLUMNS, changes_table
 from enrich.tables.common import EntryLike, Row
 from enrich.tables.entries import entry_row
 from enrich.tables.hf import build_hf, entry_hf_key
@@ -142,12 +142,13 @@ def build_tables(
         raise ValueError(f"previous snapshot {previous.snapshot_date} is not before {snapshot_date}")
     by_entry = {e.entry_id: e for e in entries}  # the last entry of a repeated id wins
     entry_lists = {e.entry_id: e.list_id for e in entries}
-    previous_table = conform(previous.entries, ENTRIES_SCHEMA)
     unreadable_rows: list[Row] = []
     if unreadable_lists:
+        previous_table = previous.table("entries")
         unreadable_rows = previous_table.filter(
             pc.is_in(previous_table["list_id"], pa.array(sorted(unreadable_lists), pa.string()))
         ).to_pylist()
+        del previous_table
     carry = UnreadableLists(set(unreadable_lists), unreadable_rows, by_entry)
     del unreadable_rows
 
@@ -203,8 +204,7 @@ def build_tables(
     entries_now = entries_now.set_column(at, ENTRIES_SCHEMA.field(at), entity_ids)
     del entity_ids
 
-    changes = changes_table(entries_now, previous_table, unreadable_lists)
-    del previous_table
+    changes = changes_table(entries_now, previous.table("entries", CHANGE_COLUMNS), unreadable_lists)
     return Tables(
         entries=entries_now,
         works=works_now,

@@ -11,41 +11,100 @@ from typing import Any, Final, TypeVar
 
 import pyarrow as pa
 
-from enrich.schemas import ENTRIES_SCHEMA, HF_ITEMS_SCHEMA, REPOS_SCHEMA, SCHEMAS, WORKS_SCHEMA, conform
+from enrich.errors import SnapshotError
+from enrich.schemas import SCHEMAS
 from enrich.tables.common import NOT_REQUESTED, Row
 
 _K = TypeVar("_K", bound=Hashable)
 
 
+PREVIOUS_TABLES: Final = ("entries", "works", "repos", "hf_items")
+"""The tables of the previous snapshot a night reads (carry-forward, list changes, repo states)."""
+
+
 @dataclass(frozen=True)
 class PreviousSnapshot:
-    """The tables of the latest snapshot before tonight (see :func:`enrich.snapshot.read_previous`)."""
+    """The latest snapshot before tonight (see :func:`enrich.snapshot.read_previous`), held as the
+    bytes of its Parquet files and decoded a table or a few columns at a time when a step asks.
+
+    At 100,000 papers the four tables are ~20 MB of compressed Parquet and ~115 MB of Arrow, and a
+    night needs all of them only while it builds the works and repos rows: so every reader asks for
+    what it reads (:meth:`table` with ``columns``), keeps it as long as it needs it, and drops it.
+    The bytes are read once, at the start of the night (checked against the manifest's SHA-256
+    there), so the night reads one consistent snapshot even if that date is written again meanwhile.
+    """
 
     snapshot_date: date
-    entries: pa.Table = field(default_factory=ENTRIES_SCHEMA.empty_table)
-    works: pa.Table = field(default_factory=WORKS_SCHEMA.empty_table)
-    repos: pa.Table = field(default_factory=REPOS_SCHEMA.empty_table)
-    hf_items: pa.Table = field(default_factory=HF_ITEMS_SCHEMA.empty_table)
+    parts: Mapping[str, pa.Buffer] = field(default_factory=dict)
+    """Table name (of :data:`PREVIOUS_TABLES`) -> the bytes of its Parquet part file; a table
+    absent here is empty (a snapshot written before the table existed)."""
     partial: bool = False
+
+    @classmethod
+    def of(
+        cls,
+        snapshot_date: date,
+        *,
+        entries: pa.Table | None = None,
+        works: pa.Table | None = None,
+        repos: pa.Table | None = None,
+        hf_items: pa.Table | None = None,
+        partial: bool = False,
+    ) -> PreviousSnapshot:
+        """A previous snapshot from Arrow tables (encoded once as Parquet in memory): what a caller
+        that built the tables itself passes (tests, :meth:`narrowed`)."""
+        given = {"entries": entries, "works": works, "repos": repos, "hf_items": hf_items}
+        return cls(snapshot_date, {name: _encode(t) for name, t in given.items() if t is not None}, partial)
+
+    def table(self, name: str, columns: Sequence[str] | None = None) -> pa.Table:
+        """``name`` conformed to the current schema, only ``columns`` (in that order) if given.
+
+        Decoded from the Parquet bytes at each call: the caller holds the result as long as it
+        reads it. A column absent from an older snapshot is null, as :func:`enrich.schemas.conform`
+        makes it. Raises :class:`~enrich.errors.SnapshotError` if the bytes do not decode."""
+        from enrich.snapshot_read import read_part
+
+        if name not in PREVIOUS_TABLES:
+            raise ValueError(f"{name!r} is not a table of the previous snapshot")
+        schema = SCHEMAS[name]
+        wanted = list(dict.fromkeys(schema.names if columns is None else columns))
+        data = self.parts.get(name)
+        if data is None:
+            return pa.schema([schema.field(c) for c in wanted]).empty_table()
+        try:
+            return read_part(pa.BufferReader(data), name, wanted)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise SnapshotError(
+                f"{name} of the snapshot of {self.snapshot_date}: unreadable Parquet ({exc})"
+            ) from exc
 
     def rows(self, table: str, key: str) -> PreviousRows[str]:
         """``table``'s rows as dicts keyed by ``key`` (the table conformed to the current schema).
 
-        A read-only mapping over the Arrow table: rows are made dicts a slice at a time as they are
-        read (a night reads them in key order, the table's own order), so the whole previous
-        snapshot never exists as Python objects at once."""
-        return PreviousRows[str](conform(getattr(self, table), SCHEMAS[table]), key)
+        A read-only mapping over the Arrow table (decoded for it, released with it): rows are made
+        dicts a slice at a time as they are read (a night reads them in key order, the table's own
+        order), so the whole previous snapshot never exists as Python objects at once."""
+        return PreviousRows[str](self.table(table), key)
 
     def narrowed(self, columns: Mapping[str, Sequence[str]]) -> PreviousSnapshot:
         """This snapshot with only ``columns`` of the tables named (``{"works": ("work_id", ...)}``,
         conformed to the current schema) and the other tables empty: what a later step reads, so
         the rest can be released (e.g. :class:`enrich.pipeline.Built` keeps only what the run
         summary compares)."""
-        kept = {
-            table: conform(getattr(self, table), SCHEMAS[table]).select(list(names))
-            for table, names in columns.items()
-        }
-        return PreviousSnapshot(snapshot_date=self.snapshot_date, partial=self.partial, **kept)
+        kept = {table: self.table(table, names) for table, names in columns.items()}
+        return PreviousSnapshot.of(self.snapshot_date, partial=self.partial, **kept)
+
+
+def _encode(table: pa.Table) -> pa.Buffer:
+    """``table`` as Parquet bytes in memory, uncompressed, as given (Parquet's writer refuses a null
+    in a column declared non-null, which hand-made tables may hold: every field is written nullable,
+    and :meth:`PreviousSnapshot.table` conforms it back to the schema)."""
+    import pyarrow.parquet as pq
+
+    loose = pa.schema([f.with_nullable(True) for f in table.schema], metadata=table.schema.metadata)
+    sink = pa.BufferOutputStream()
+    pq.write_table(pa.Table.from_arrays(table.columns, schema=loose), sink, compression="none")
+    return sink.getvalue()
 
 
 class PreviousRows(Mapping[_K, Row]):

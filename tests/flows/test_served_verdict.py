@@ -93,7 +93,7 @@ def test_missing_becomes_not_found_only_without_earlier_evidence() -> None:
         ],
         schema=SCHEMAS["works"],
     )
-    previous = PreviousSnapshot(snapshot_date=date(2026, 11, 21), works=works)
+    previous = PreviousSnapshot.of(date(2026, 11, 21), works=works)
     result = batch([FetchStatus.MISSING] * 3, "null in S2's batch answer (not proof it is gone)")
     settled = pipeline.settle_missing([result], previous)[0]
     assert [(r.key, r.status) for r in settled.works] == [

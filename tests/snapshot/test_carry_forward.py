@@ -34,8 +34,8 @@ from .helpers import (
 
 
 def as_previous(tables: Tables, day: object) -> PreviousSnapshot:
-    return PreviousSnapshot(
-        snapshot_date=day,  # type: ignore[arg-type]
+    return PreviousSnapshot.of(
+        day,  # type: ignore[arg-type]
         entries=tables.entries,
         works=tables.works,
         repos=tables.repos,

@@ -242,7 +242,9 @@ def test_a_night_over_rest_keeps_the_readme_refs_an_earlier_graphql_night_read()
         snapshot_date=D1,
         previous=None,
     )
-    previous = PreviousSnapshot(D1, night1.entries, night1.works, night1.repos, night1.hf_items)
+    previous = PreviousSnapshot.of(
+        D1, entries=night1.entries, works=night1.works, repos=night1.repos, hf_items=night1.hf_items
+    )
     night2 = build_tables(
         entries,
         [],

@@ -527,7 +527,9 @@ def test_entries_carried_from_an_unreadable_list_keep_their_entities() -> None:
         snapshot_date=D1,
         previous=None,
     )
-    previous = PreviousSnapshot(D1, night1.entries, night1.works, night1.repos, night1.hf_items)
+    previous = PreviousSnapshot.of(
+        D1, entries=night1.entries, works=night1.works, repos=night1.repos, hf_items=night1.hf_items
+    )
     night2 = build_tables(
         [a1],
         [resolved("arxiv:1", ["a:1"], [wrec("s2", "ARXIV:1", T2, citation_count=6)])],

@@ -8,9 +8,12 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
 
 from enrich import pipeline
 from enrich.clients import RepoState
+from enrich.errors import SnapshotError
 from enrich.records import FetchStatus, WorkRecord
 from enrich.schemas import SCHEMAS
 from enrich.summary import top_movers
@@ -24,8 +27,8 @@ S2_ID = "a" * 40
 def snapshot(
     works: Sequence[dict[str, object]] = (), repos: Sequence[dict[str, object]] = ()
 ) -> PreviousSnapshot:
-    return PreviousSnapshot(
-        snapshot_date=DAY,
+    return PreviousSnapshot.of(
+        DAY,
         works=pa.Table.from_pylist(list(works), schema=SCHEMAS["works"]),
         repos=pa.Table.from_pylist(list(repos), schema=SCHEMAS["repos"]),
     )
@@ -158,17 +161,45 @@ def test_built_keeps_only_the_columns_the_summary_compares() -> None:
     )
     kept = full.narrowed(pipeline.SUMMARY_COLUMNS)
     assert (kept.snapshot_date, kept.partial) == (full.snapshot_date, full.partial)
-    assert kept.works.to_pylist() == [
+    assert kept.table("works", ["work_id", "citation_count"]).to_pylist() == [
         {"work_id": "w1", "citation_count": 3},
         {"work_id": "w2", "citation_count": None},
     ]
-    assert kept.repos.to_pylist() == [{"repo_id": "a/b", "stars": 10}]
-    assert kept.entries.num_rows == kept.hf_items.num_rows == 0
+    assert kept.table("repos", ["repo_id", "stars"]).to_pylist() == [{"repo_id": "a/b", "stars": 10}]
+    assert sorted(kept.parts) == ["repos", "works"]  # entries and hf_items are not held
+    assert kept.table("entries").num_rows == kept.table("hf_items").num_rows == 0
+    held = {
+        name: pq.ParquetFile(pa.BufferReader(data)).schema_arrow.names for name, data in kept.parts.items()
+    }
+    assert held == {"works": ["work_id", "citation_count"], "repos": ["repo_id", "stars"]}
     now = pa.table({"repo_id": ["a/b"], "full_name": ["A/b"], "stars": [15]})
-    assert top_movers(now, kept.repos, key="repo_id", value="stars", label="full_name") == top_movers(
-        now, full.repos, key="repo_id", value="stars", label="full_name"
-    )
+    assert top_movers(
+        now, kept.table("repos", ["repo_id", "stars"]), key="repo_id", value="stars", label="full_name"
+    ) == top_movers(now, full.table("repos"), key="repo_id", value="stars", label="full_name")
     tables = build_tables([], [], [], [], snapshot_date=date(2026, 11, 22), previous=full)
     built = pipeline.build([], [], [], [], snapshot_date=date(2026, 11, 22), previous=full)
     assert built.tables.works.equals(tables.works)
-    assert built.previous is not None and built.previous.works.column_names == ["work_id", "citation_count"]
+    assert built.previous is not None
+    assert pq.ParquetFile(pa.BufferReader(built.previous.parts["works"])).schema_arrow.names == [
+        "work_id",
+        "citation_count",
+    ]
+
+
+def test_previous_table_conforms_columns_an_older_snapshot_lacks() -> None:
+    older = pa.table({"work_id": ["w1", "w2"], "title": ["One", None]})  # no tldr, no citation counts
+    prev = PreviousSnapshot.of(DAY, works=older)
+    assert prev.table("works", ["work_id", "tldr", "citation_count"]).to_pylist() == [
+        {"work_id": "w1", "tldr": None, "citation_count": None},
+        {"work_id": "w2", "tldr": None, "citation_count": None},
+    ]
+    assert prev.table("repos", ["repo_id"]).schema == pa.schema([SCHEMAS["repos"].field("repo_id")])
+    assert prev.table("repos").num_rows == 0  # a table the snapshot does not hold is empty
+    with pytest.raises(ValueError, match="metrics_history"):
+        prev.table("metrics_history")
+
+
+def test_previous_bytes_that_do_not_decode_are_a_snapshot_error() -> None:
+    prev = PreviousSnapshot(DAY, {"works": pa.py_buffer(b"PAR1 not parquet PAR1")})
+    with pytest.raises(SnapshotError, match="works of the snapshot of 2026-11-21: unreadable Parquet"):
+        prev.table("works")

@@ -22,6 +22,7 @@ from enrich.snapshot import (
     load,
     read_manifest,
     read_previous,
+    read_table,
     recover,
     sources_from_stats,
     write_snapshot,
@@ -256,7 +257,38 @@ def test_read_previous_is_strictly_before_and_includes_partial(tmp_path: Path) -
     assert read_previous(tmp_path, D1) is None
     prev = read_previous(tmp_path, D3)
     assert prev is not None
-    assert (prev.snapshot_date, prev.partial, prev.works.num_rows, prev.repos.num_rows) == (D1, True, 1, 1)
+    assert (prev.snapshot_date, prev.partial, prev.table("works").num_rows, prev.table("repos").num_rows) == (
+        D1,
+        True,
+        1,
+        1,
+    )
+
+
+def test_previous_snapshot_holds_bytes_and_decodes_what_is_asked(tmp_path: Path) -> None:
+    write_snapshot(tmp_path, build(lora_night(T1), D1), manifest(D1, "n1"))
+    prev = read_previous(tmp_path, D2)
+    assert prev is not None and sorted(prev.parts) == ["entries", "hf_items", "repos", "works"]
+    for name in prev.parts:
+        assert prev.table(name).equals(read_table(tmp_path, name, D1)), name
+    works = read_table(tmp_path, "works", D1)
+    assert prev.table("works", ["title", "work_id", "title"]).equals(works.select(["title", "work_id"]))
+    # the same date written again meanwhile: the night goes on reading what it started with
+    write_snapshot(tmp_path, build(lora_night(T1, github_ok=False), D1), manifest(D1, "again"))
+    assert not read_table(tmp_path, "repos", D1).equals(prev.table("repos"))
+    assert prev.table("works").equals(works)
+
+
+def test_previous_snapshot_not_matching_its_manifest_fails_when_read(tmp_path: Path) -> None:
+    write_snapshot(tmp_path, build(lora_night(T1), D1), manifest(D1))
+    part = tmp_path / "works" / "snapshot_date=2026-11-20" / "part-0.parquet"
+    data = bytearray(part.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one byte flipped: the same size, another SHA-256
+    part.write_bytes(bytes(data))
+    with pytest.raises(
+        SnapshotError, match=r"works/snapshot_date=2026-11-20/part-0\.parquet: does not match"
+    ):
+        read_previous(tmp_path, D2)
 
 
 def test_manifest_of_another_major_schema_version_is_refused(tmp_path: Path) -> None:
