@@ -53,6 +53,7 @@ def resolve(
     ``previous`` the link check knows the titles earlier nights saw (:func:`remembered_titles`, asked
     only for the keys no source titled tonight).
     """
+    from enrich.ids import normalize_title
     from enrich.resolve.cluster import resolve_works
     from enrich.resolve.idmap import WorkIdMap
 
@@ -63,6 +64,9 @@ def resolve(
     else:
         with WorkIdMap(id_map_path) as id_map:
             resolved = resolve_works(entries, works, matches, id_map=id_map, known_titles=known)
+    # parsing and resolution asked for every title key they need; nothing after asks again, and the
+    # cache would hold 65,536 of them (~20 MB at 100k papers) through the build
+    normalize_title.cache_clear()
     emit(ProgressEvent("resolve", "done", detail=f"resolved {len(resolved)} works"))
     return list(resolved)
 

@@ -16,7 +16,7 @@ from enrich.tables.text import bare_orcid, clean_text
 
 @functools.lru_cache(maxsize=1 << 16)
 def _name_keys(name: str) -> tuple[str, str]:
-    norm = normalize_title(name)
+    norm = normalize_title.__wrapped__(name)  # cached here: the titles' cache keeps no author names
     parts = norm.split()
     short = f"{parts[-1]} {parts[0][:1]}" if len(parts) > 1 else norm
     return norm, short

@@ -203,3 +203,29 @@ def test_previous_bytes_that_do_not_decode_are_a_snapshot_error() -> None:
     prev = PreviousSnapshot(DAY, {"works": pa.py_buffer(b"PAR1 not parquet PAR1")})
     with pytest.raises(SnapshotError, match="works of the snapshot of 2026-11-21: unreadable Parquet"):
         prev.table("works")
+
+
+def test_resolution_leaves_no_title_keys_cached_and_author_names_never_enter_that_cache() -> None:
+    from enrich.ids import normalize_title
+    from enrich.records import Author
+    from enrich.tables.authors import _name_keys, work_authors
+
+    normalize_title("A title parsing asked for")
+    assert normalize_title.cache_info().currsize > 0
+    assert pipeline.resolve([], [], {}) == []
+    assert normalize_title.cache_info().currsize == 0
+    record = WorkRecord(
+        source="s2", key="k", status=FetchStatus.OK, fetched_at=NOW, authors=(Author(name="Ada Lovelace"),)
+    )
+    asked = _name_keys.cache_info().misses
+    donor = WorkRecord(
+        source="openalex",
+        key="k",
+        status=FetchStatus.OK,
+        fetched_at=NOW,
+        authors=(Author(name="Ada  Lovelace", orcid="0000-0002-1825-0097"),),
+    )
+    rows = work_authors({"s2": record, "openalex": donor}, (), None, ())
+    assert [(a["name"], a["orcid"]) for a in rows] == [("Ada Lovelace", "0000-0002-1825-0097")]
+    assert _name_keys.cache_info().misses > asked  # the names were keyed, in their own cache
+    assert normalize_title.cache_info().currsize == 0
