@@ -329,6 +329,7 @@ def run_stages(
     from enrich import pipeline
     from enrich.arrow_pool import prepare_night, trim_heap
     from enrich.clients import Clients
+    from enrich.handoff import Handoff
     from enrich.settings import Settings
 
     prepare_night()  # as the flow does first
@@ -387,11 +388,12 @@ def run_stages(
     del works, matches
     trim_heap()
     mark("resolve")
-    built = pipeline.build(
-        parsed.entries, resolved, repos, hf, snapshot_date=day, previous=previous,
-        unreadable_lists=parsed.unreadable,
-    )  # fmt: skip
-    del parsed, resolved, repos, hf, previous
+    # handed over, as in the flow: build_tables drops each input once it is done with it
+    inputs = Handoff(parsed.entries), Handoff(resolved), Handoff(repos), Handoff(hf)
+    unreadable = parsed.unreadable
+    del parsed, resolved, repos, hf
+    built = pipeline.build(*inputs, snapshot_date=day, previous=previous, unreadable_lists=unreadable)
+    del inputs, previous
     trim_heap()
     mark("build")
     facts = pipeline.RunFacts(snapshot_date=day, run_id="bench", started_at=started, sources=stats)
