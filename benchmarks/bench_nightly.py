@@ -323,6 +323,7 @@ def run_stages(
     answers settled, remembered links, remembered titles), each stage's inputs dropped once the
     next has them. ``mark(stage)`` is called after each stage (``benchmarks/profile_memory.py``);
     ``finish`` adds the flow's finish: the run summary, then the report read back from disk."""
+    import gc
     from concurrent.futures import ThreadPoolExecutor
     from datetime import UTC, datetime
 
@@ -380,6 +381,7 @@ def run_stages(
     works = works + pipeline.remembered_links(previous, works)
     stats = pipeline.source_stats(clients, settings.sources, results, carried=previous is not None)
     del results
+    gc.collect()  # as the flow does here (where it frees the fetch futures' reference cycles)
     trim_heap()
     mark("fetch")  # the title searches included: they run alongside the fetches
     resolved = pipeline.resolve(

@@ -23,6 +23,7 @@ the other tasks have timeouts.
 # No `from __future__ import annotations` here: a served deployment pickles this flow by value into
 # a child process, and string annotations would lose `Path`/`date` (tests/flows/test_flows_served.py).
 
+import gc
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -343,6 +344,10 @@ def nightly(
         clients, chosen, results, policy=policy, carried=previous_snapshot is not None
     )
     del results  # the records live on in works/repos/hf
+    # Prefect's thread futures sit in a reference cycle (each with its concurrent future's done
+    # callback): without a collection the fetch futures' states keep every batch's records (the
+    # store's Arrow buffers, the repo and Hub records) past the build that drops the night's inputs
+    gc.collect()
     trim_heap()
     messages = pipeline.verdict_lines(stats)
     for line in messages:
