@@ -210,6 +210,8 @@ def build_tables(
             work_of.setdefault(entry_id, rw.work_id)
     del prev_works
     works.extend(carry.leftover("works", previous))
+    metrics_now = metrics.table()  # complete: made now, while less is alive than at the end
+    del metrics
 
     entry_table = _Builder("entries")
     entry_table.extend(_entry_rows(by_entry, work_of, link_of, repo_built.key_of, hf_built.key_of))
@@ -234,7 +236,7 @@ def build_tables(
         works=works_now,
         repos=repos_now,
         hf_items=hf_now,
-        metrics_history=metrics.table(),
+        metrics_history=metrics_now,
         list_changes=changes,
         entities=entities_now,
     )

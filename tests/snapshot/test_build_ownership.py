@@ -174,3 +174,17 @@ def test_a_handoff_is_taken_once() -> None:
         box.take()
     plain: Sequence[int] = (3,)
     assert owned(plain) is plain
+
+
+def test_with_records_empties_the_list_a_slice_at_a_time() -> None:
+    night = Night()
+    works = works_module.merge_resolved(night.resolved)
+    expected = [(rw.work_id, tuple(rw.records)) for rw in works]
+    made, left = [], []
+    for rw in works_module.with_records(works):
+        made.append((rw.work_id, rw.records))
+        left.append(len(works))
+    assert made == expected  # in order, each with its records as a tuple
+    assert all(type(records) is tuple for _, records in made)
+    assert left == [4, 4, 4, 1, 1, 1, 0]  # 7 works, 3 a slice: a slice leaves the list before it is made
+    assert works == []
