@@ -323,12 +323,14 @@ def run_stages(
     answers settled, remembered links, remembered titles), each stage's inputs dropped once the
     next has them. ``mark(stage)`` is called after each stage (``benchmarks/profile_memory.py``);
     ``finish`` adds the flow's finish: the run summary, then the report read back from disk."""
+    import gc
     from concurrent.futures import ThreadPoolExecutor
     from datetime import UTC, datetime
 
     from enrich import pipeline
     from enrich.arrow_pool import prepare_night, trim_heap
     from enrich.clients import Clients
+    from enrich.handoff import Handoff
     from enrich.settings import Settings
 
     prepare_night()  # as the flow does first
@@ -379,6 +381,7 @@ def run_stages(
     works = works + pipeline.remembered_links(previous, works)
     stats = pipeline.source_stats(clients, settings.sources, results, carried=previous is not None)
     del results
+    gc.collect()  # as the flow does here (where it frees the fetch futures' reference cycles)
     trim_heap()
     mark("fetch")  # the title searches included: they run alongside the fetches
     resolved = pipeline.resolve(
@@ -387,11 +390,12 @@ def run_stages(
     del works, matches
     trim_heap()
     mark("resolve")
-    built = pipeline.build(
-        parsed.entries, resolved, repos, hf, snapshot_date=day, previous=previous,
-        unreadable_lists=parsed.unreadable,
-    )  # fmt: skip
-    del parsed, resolved, repos, hf, previous
+    # handed over, as in the flow: build_tables drops each input once it is done with it
+    inputs = Handoff(parsed.entries), Handoff(resolved), Handoff(repos), Handoff(hf)
+    unreadable = parsed.unreadable
+    del parsed, resolved, repos, hf
+    built = pipeline.build(*inputs, snapshot_date=day, previous=previous, unreadable_lists=unreadable)
+    del inputs, previous
     trim_heap()
     mark("build")
     facts = pipeline.RunFacts(snapshot_date=day, run_id="bench", started_at=started, sources=stats)

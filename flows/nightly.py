@@ -23,6 +23,7 @@ the other tasks have timeouts.
 # No `from __future__ import annotations` here: a served deployment pickles this flow by value into
 # a child process, and string annotations would lose `Path`/`date` (tests/flows/test_flows_served.py).
 
+import gc
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ from enrich import pipeline
 from enrich.arrow_pool import prepare_night, trim_heap
 from enrich.clients import Clients, RepoState
 from enrich.config import SOURCES
+from enrich.handoff import Handoff
 from enrich.outroot import parse_root
 from enrich.parsing import Entry
 from enrich.pipeline import Batch, BatchResult, Built, ParsedLists, RunFacts, SourceFetch
@@ -146,10 +148,10 @@ def resolve_task(
 
 @task(name="build-tables", timeout_seconds=1800, cache_policy=NO_CACHE)
 def build_task(
-    entries: Sequence[Entry],
-    resolved: Sequence[ResolvedWork],
-    repos: Sequence[RepoRecord],
-    hf: Sequence[HfRecord],
+    entries: Handoff[Sequence[Entry]],
+    resolved: Handoff[Sequence[ResolvedWork]],
+    repos: Handoff[Sequence[RepoRecord]],
+    hf: Handoff[Sequence[HfRecord]],
     day: date,
     previous: PreviousSnapshot | None,
     unreadable_lists: Sequence[str],
@@ -342,6 +344,10 @@ def nightly(
         clients, chosen, results, policy=policy, carried=previous_snapshot is not None
     )
     del results  # the records live on in works/repos/hf
+    # Prefect's thread futures sit in a reference cycle (each with its concurrent future's done
+    # callback): without a collection the fetch futures' states keep every batch's records (the
+    # store's Arrow buffers, the repo and Hub records) past the build that drops the night's inputs
+    gc.collect()
     trim_heap()
     messages = pipeline.verdict_lines(stats)
     for line in messages:
@@ -352,10 +358,19 @@ def nightly(
     )
     del works, matches  # resolved holds what build needs
     trim_heap()
-    built = build_task(
-        q(parsed.entries), q(resolved), q(repos), q(hf), day, q(previous_snapshot), parsed.unreadable
+    # handed over: build_tables drops each once done with it (the engine holds only the empty holders)
+    entries_in, resolved_in, repos_in, hf_in = (
+        Handoff(parsed.entries),
+        Handoff(resolved),
+        Handoff(repos),
+        Handoff(hf),
     )
-    del parsed, resolved, repos, hf, previous_snapshot  # the tables (and built.previous) are all that is kept
+    unreadable = parsed.unreadable
+    del parsed, resolved, repos, hf
+    built = build_task(
+        q(entries_in), q(resolved_in), q(repos_in), q(hf_in), day, q(previous_snapshot), unreadable
+    )
+    del previous_snapshot  # the tables (and built.previous) are all that is kept
     trim_heap()
     facts = RunFacts(
         snapshot_date=day,

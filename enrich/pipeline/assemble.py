@@ -17,6 +17,7 @@ from enrich.records import HfRecord, RepoRecord, SourceStats, WorkRecord
 from enrich.records_arrow import WorkRecords
 
 if TYPE_CHECKING:
+    from enrich.handoff import Handoff
     from enrich.parsing import Entry
     from enrich.resolve.match import TitleMatch
     from enrich.resolve.types import ResolvedWork
@@ -95,16 +96,20 @@ class Built:
 
 
 def build(
-    entries: Sequence[Entry],
-    resolved: Sequence[ResolvedWork],
-    repos: Sequence[RepoRecord],
-    hf: Sequence[HfRecord],
+    entries: Sequence[Entry] | Handoff[Sequence[Entry]],
+    resolved: Sequence[ResolvedWork] | Handoff[Sequence[ResolvedWork]],
+    repos: Sequence[RepoRecord] | Handoff[Sequence[RepoRecord]],
+    hf: Sequence[HfRecord] | Handoff[Sequence[HfRecord]],
     *,
     snapshot_date: date,
     previous: PreviousSnapshot | None,
     unreadable_lists: Sequence[str] = (),
 ) -> Built:
-    """Stage 6a: the snapshot tables, carrying forward ``previous`` (see :func:`previous_snapshot`)."""
+    """Stage 6a: the snapshot tables, carrying forward ``previous`` (see :func:`previous_snapshot`).
+
+    The night hands ``entries``, ``resolved``, ``repos`` and ``hf`` over (each in a
+    :class:`~enrich.handoff.Handoff`, no other reference kept): ``build_tables`` drops each once it
+    is done with it, before the tables are made."""
     from enrich.tables import build_tables
 
     emit(ProgressEvent("build", "start"))

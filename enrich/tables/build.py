@@ -3,7 +3,7 @@ snapshot: the one entry point of ``enrich.tables``."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Final
@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from enrich.entities import ENTITY_INPUTS, build_entities
+from enrich.handoff import Handoff, owned
 from enrich.records import HfRecord, RepoRecord
 from enrich.resolve.types import ResolvedWork
 from enrich.schemas import ENTITIES_SCHEMA, ENTRIES_SCHEMA, SCHEMAS, TABLE_KEYS
@@ -116,11 +117,29 @@ def _table(name: str, rows: list[Row]) -> pa.Table:
     return builder.table()
 
 
+def _entry_rows(
+    by_entry: Mapping[str, EntryLike],
+    work_of: Mapping[str, str],
+    link_of: Mapping[str, str],
+    repo_of: Mapping[str, str],
+    hf_of: Mapping[str, str],
+) -> Iterator[Row]:
+    """Tonight's entry rows with the work, link check, repo and Hugging Face item each links."""
+    for entry_id, entry in by_entry.items():
+        row = entry_row(entry)
+        row["work_id"] = work_of.get(entry_id)
+        row["link_check"] = link_of.get(entry_id)
+        row["repo_id"] = repo_of[entry.github_repo.lower()] if entry.github_repo else None
+        hf_key = entry_hf_key(entry)
+        row["hf_item_id"] = hf_of[hf_key] if hf_key is not None else None
+        yield row
+
+
 def build_tables(
-    entries: Sequence[EntryLike],
-    resolved: Sequence[ResolvedWork],
-    repos: Sequence[RepoRecord],
-    hf: Sequence[HfRecord],
+    entries: Sequence[EntryLike] | Handoff[Sequence[EntryLike]],
+    resolved: Sequence[ResolvedWork] | Handoff[Sequence[ResolvedWork]],
+    repos: Sequence[RepoRecord] | Handoff[Sequence[RepoRecord]],
+    hf: Sequence[HfRecord] | Handoff[Sequence[HfRecord]],
     *,
     snapshot_date: date,
     previous: PreviousSnapshot | None,
@@ -135,7 +154,14 @@ def build_tables(
 
     Rows are made one at a time and become Arrow a slice at a time (:class:`_Builder`); the
     previous snapshot is read through :class:`~enrich.tables.carry.PreviousRows`.
+
+    Each of ``entries``, ``resolved``, ``repos`` and ``hf`` may be handed over (a
+    :class:`~enrich.handoff.Handoff`, as the night does): build_tables then owns it and drops it
+    as soon as its last reader is done, so the tables are made without tonight's inputs alive:
+    ``repos`` and ``hf`` after their tables' rows, ``resolved`` (and through its record views the
+    night's record store) a slice at a time during the works rows, ``entries`` after the entry rows.
     """
+    entries, resolved, repos, hf = owned(entries), owned(resolved), owned(repos), owned(hf)
     if previous is None:
         previous = PreviousSnapshot(snapshot_date=date.min)
     elif previous.snapshot_date >= snapshot_date:
@@ -154,6 +180,7 @@ def build_tables(
 
     metrics = _Builder("metrics_history")
     repo_built = build_repos(entries, repos, previous.rows("repos", "repo_id"), snapshot_date)
+    del repos  # when handed over, the repo records go here (as the others below)
     repo_table = _Builder("repos")
     repo_table.extend(carry.link("repos", row) for row in repo_built.rows)
     repo_table.extend(carry.leftover("repos", previous))
@@ -161,6 +188,7 @@ def build_tables(
     repo_built.rows.clear()  # Arrow now (only ``key_of`` is read below)
     repo_built.fresh.clear()
     hf_built = build_hf(entries, hf, previous.rows("hf_items", "hf_item_id"), snapshot_date)
+    del hf, entries  # ``by_entry`` holds the entries for their rows
     hf_table = _Builder("hf_items")
     hf_table.extend(carry.link("hf_items", row) for row in hf_built.rows)
     hf_table.extend(carry.leftover("hf_items", previous))
@@ -168,10 +196,14 @@ def build_tables(
     hf_built.rows.clear()
     hf_built.fresh.clear()
 
+    # every entry's link check (a repeated work id's too), before the works loop drops ``resolved``
+    link_of = {entry_id: check.value for rw in resolved for entry_id, check in rw.link_checks}
     prev_works = PrevWorks(previous.rows("works", "work_id"))
     works = _Builder("works")
     work_of: dict[str, str] = {}
-    for rw in with_records(merge_resolved(resolved)):  # a slice of works' records made at a time
+    by_work_id = merge_resolved(resolved)
+    del resolved  # with_records empties ``by_work_id``: the record store goes with its last slice
+    for rw in with_records(by_work_id):  # a slice of works' records made at a time
         row, good = work_row(rw, entry_lists, prev_works, snapshot_date)
         works.add(carry.link("works", row))
         metrics.extend(work_metrics(rw.work_id, good))
@@ -179,19 +211,13 @@ def build_tables(
             work_of.setdefault(entry_id, rw.work_id)
     del prev_works
     works.extend(carry.leftover("works", previous))
+    metrics_now = metrics.table()  # complete: made now, while less is alive than at the end
+    del metrics
 
-    link_of = {entry_id: check.value for rw in resolved for entry_id, check in rw.link_checks}
     entry_table = _Builder("entries")
-    for entry_id, entry in by_entry.items():
-        row = entry_row(entry)
-        row["work_id"] = work_of.get(entry_id)
-        row["link_check"] = link_of.get(entry_id)
-        row["repo_id"] = repo_built.key_of[entry.github_repo.lower()] if entry.github_repo else None
-        hf_key = entry_hf_key(entry)
-        row["hf_item_id"] = hf_built.key_of[hf_key] if hf_key is not None else None
-        entry_table.add(row)
+    entry_table.extend(_entry_rows(by_entry, work_of, link_of, repo_built.key_of, hf_built.key_of))
     entry_table.extend(carry.entries)
-    del work_of, link_of
+    del by_entry, work_of, link_of, repo_built, hf_built
     entries_now = entry_table.table()
     works_now, repos_now, hf_now = works.table(), repo_table.table(), hf_table.table()
     entities_now, entity_ids = build_entities(
@@ -210,7 +236,7 @@ def build_tables(
         works=works_now,
         repos=repos_now,
         hf_items=hf_now,
-        metrics_history=metrics.table(),
+        metrics_history=metrics_now,
         list_changes=changes,
         entities=entities_now,
     )

@@ -50,12 +50,15 @@ def merge_resolved(resolved: Sequence[ResolvedWork]) -> list[ResolvedWork]:
     return [merged[k] for k in sorted(merged)]
 
 
-def with_records(resolved: Sequence[ResolvedWork]) -> Iterator[ResolvedWork]:
+def with_records(resolved: list[ResolvedWork]) -> Iterator[ResolvedWork]:
     """``resolved`` in order, each with its records made (a tuple): the records of
     ``_WORK_SLICE`` works at a time (:func:`~enrich.records_arrow.materialise`: one Arrow take), so
-    a night's records never all exist as objects."""
-    for start in range(0, len(resolved), _WORK_SLICE):
-        part = resolved[start : start + _WORK_SLICE]
+    a night's records never all exist as objects. Empties ``resolved`` a slice at a time as it
+    goes: a slice's works (and their record views) are dropped once made again, so when the list
+    was the last holder the night's record store goes with the last slice."""
+    while resolved:
+        part = resolved[:_WORK_SLICE]
+        del resolved[:_WORK_SLICE]
         for rw, records in zip(part, materialise([rw.records for rw in part]), strict=True):
             yield dataclasses.replace(rw, records=records)
 
