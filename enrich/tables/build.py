@@ -11,6 +11,7 @@ from typing import Final
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from enrich.arrow_pool import trim_heap
 from enrich.entities import ENTITY_INPUTS, build_entities
 from enrich.handoff import Handoff, owned
 from enrich.records import HfRecord, RepoRecord
@@ -62,7 +63,10 @@ class _Builder:
     per column) and the dicts are dropped, so a table's rows never exist as Python objects all at
     once. :meth:`table` sorts by the table's key (a stable sort, as ``list.sort``) into one chunk per
     column, a column at a time, each column's pieces freed once it is made: the same table
-    ``pa.Table.from_pylist`` makes of the sorted list of all rows, with at most one column held twice."""
+    ``pa.Table.from_pylist`` makes of the sorted list of all rows, with at most one column held twice.
+    The pieces' buffers are small (``_CONVERT_ROWS`` rows), so glibc keeps them in its heap when
+    they are freed while the table's columns, large, are mapped anew: the heap is given back
+    (:func:`~enrich.arrow_pool.trim_heap`) once the table is made (docs/performance.md)."""
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -105,6 +109,7 @@ class _Builder:
             column = chunked.pop()
             columns.append((column.take(order) if order is not None else column).combine_chunks())
             del column
+        trim_heap()  # the pieces' buffers, freed in the heap: back to the system before the next step
         return pa.Table.from_arrays(columns, schema=self.schema)
 
 
@@ -211,6 +216,7 @@ def build_tables(
             work_of.setdefault(entry_id, rw.work_id)
     del prev_works
     works.extend(carry.leftover("works", previous))
+    trim_heap()  # the record store and the previous works went with the loop: their heap goes back now
     metrics_now = metrics.table()  # complete: made now, while less is alive than at the end
     del metrics
 
@@ -219,6 +225,8 @@ def build_tables(
     entry_table.extend(carry.entries)
     del by_entry, work_of, link_of, repo_built, hf_built
     entries_now = entry_table.table()
+    # list changes read no entity id: made now, before the other tables and the entities are
+    changes = changes_table(entries_now, previous.table("entries", CHANGE_COLUMNS), unreadable_lists)
     works_now, repos_now, hf_now = works.table(), repo_table.table(), hf_table.table()
     entities_now, entity_ids = build_entities(
         entries_now.select(ENTITY_INPUTS["entries"]),
@@ -230,7 +238,6 @@ def build_tables(
     entries_now = entries_now.set_column(at, ENTRIES_SCHEMA.field(at), entity_ids)
     del entity_ids
 
-    changes = changes_table(entries_now, previous.table("entries", CHANGE_COLUMNS), unreadable_lists)
     return Tables(
         entries=entries_now,
         works=works_now,
