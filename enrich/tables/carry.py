@@ -3,8 +3,9 @@ carrying of lists that could not be read tonight with what only they link."""
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
-from collections.abc import Collection, Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Final, TypeVar
@@ -12,7 +13,7 @@ from typing import Any, Final, TypeVar
 import pyarrow as pa
 
 from enrich.errors import SnapshotError
-from enrich.schemas import SCHEMAS
+from enrich.schemas import SCHEMAS, conform
 from enrich.tables.common import NOT_REQUESTED, Row
 
 _K = TypeVar("_K", bound=Hashable)
@@ -81,10 +82,29 @@ class PreviousSnapshot:
     def rows(self, table: str, key: str) -> PreviousRows[str]:
         """``table``'s rows as dicts keyed by ``key`` (the table conformed to the current schema).
 
-        A read-only mapping over the Arrow table (decoded for it, released with it): rows are made
-        dicts a slice at a time as they are read (a night reads them in key order, the table's own
-        order), so the whole previous snapshot never exists as Python objects at once."""
-        return PreviousRows[str](self.table(table), key)
+        A read-only mapping that decodes the key column up front and the rows as they are read,
+        streaming through the table in its order (see :class:`PreviousRows`): neither the table's
+        rows as Python objects nor, read in key order, the whole table in Arrow exist at once."""
+        return PreviousRows[str](
+            functools.partial(self.table, table), functools.partial(self._stream, table), key
+        )
+
+    def _stream(self, name: str, size: int) -> Iterator[pa.Table]:
+        """``name`` conformed to the current schema, ``size`` rows at a time, in the table's order."""
+        import pyarrow.parquet as pq
+
+        data = self.parts.get(name)
+        if data is None:
+            return
+        schema = SCHEMAS[name]
+        try:
+            with pq.ParquetFile(pa.BufferReader(data)) as part:
+                for batch in part.iter_batches(batch_size=size):
+                    yield conform(pa.Table.from_batches([batch]), schema)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise SnapshotError(
+                f"{name} of the snapshot of {self.snapshot_date}: unreadable Parquet ({exc})"
+            ) from exc
 
     def narrowed(self, columns: Mapping[str, Sequence[str]]) -> PreviousSnapshot:
         """This snapshot with only ``columns`` of the tables named (``{"works": ("work_id", ...)}``,
@@ -108,31 +128,69 @@ def _encode(table: pa.Table) -> pa.Buffer:
 
 
 class PreviousRows(Mapping[_K, Row]):
-    """``key -> row dict`` over an Arrow table, as ``{row[key]: row for row in table.to_pylist()}``
-    would be (same keys, same order, the last row of a repeated key), converted ``SLICE`` rows at a
-    time with the last few slices kept. Treat the rows as read-only (copy before changing one).
+    """``key -> row dict`` over a table, as ``{row[key]: row for row in table.to_pylist()}`` would be
+    (same keys, same order, the last row of a repeated key). Treat the rows as read-only (copy
+    before changing one).
+
+    Only the key column is read up front. Rows are made a piece at a time as they are asked for,
+    the last ``KEPT`` pieces kept: read in the table's order (a night reads works in key order, the
+    table's own), they come from one pass over ``stream`` (``SLICE`` rows at a time, so the whole
+    table is never decoded at once); a row behind that pass makes the rest read from the whole
+    table (``read(None)``), ``SLICE`` rows at a time.
     """
 
     SLICE: Final = 512
     KEPT: Final = 2
 
-    def __init__(self, table: pa.Table, key: str) -> None:
-        self.table = table
+    def __init__(
+        self,
+        read: Callable[[Sequence[str] | None], pa.Table],
+        stream: Callable[[int], Iterator[pa.Table]],
+        key: str,
+    ) -> None:
+        self._read, self._stream_of = read, stream
         self._index: dict[_K, int] = {}
-        for i, value in enumerate(table.column(key).to_pylist()):
+        for i, value in enumerate(read([key]).column(0).to_pylist()):
             self._index[value] = i
-        self._slices: dict[int, list[Row]] = {}
+        self._stream: Iterator[pa.Table] | None = None
+        self._streamed = 0  # rows the stream has given so far
+        self._whole: pa.Table | None = None
+        self._pieces: dict[int, list[Row]] = {}  # first row -> rows, the last ``KEPT`` made
+
+    @classmethod
+    def of(cls, table: pa.Table, key: str) -> PreviousRows[_K]:
+        """Over an Arrow table in memory."""
+        return cls(
+            lambda columns: table if columns is None else table.select(list(columns)),
+            lambda size: (pa.Table.from_batches([b]) for b in table.to_batches(size)),
+            key,
+        )
 
     def __getitem__(self, key: _K) -> Row:
         i = self._index[key]
-        n, offset = divmod(i, self.SLICE)
-        rows = self._slices.get(n)
-        if rows is None:
-            rows = self.table.slice(n * self.SLICE, self.SLICE).to_pylist()
-            if len(self._slices) >= self.KEPT:
-                del self._slices[next(iter(self._slices))]  # the oldest slice read
-            self._slices[n] = rows
-        return rows[offset]
+        for first, rows in self._pieces.items():
+            if first <= i < first + len(rows):
+                return rows[i - first]
+        if self._whole is None and i >= self._streamed:
+            if self._stream is None:
+                self._stream = self._stream_of(self.SLICE)
+            while True:  # the key's row is ahead in the stream: skip to the piece that holds it
+                piece = next(self._stream)
+                first, self._streamed = self._streamed, self._streamed + piece.num_rows
+                if i < self._streamed:
+                    return self._keep(first, piece)[i - first]
+        if self._whole is None:  # behind the stream: the whole table from here on
+            self._stream = None
+            self._whole = self._read(None)
+        first = i - i % self.SLICE
+        return self._keep(first, self._whole.slice(first, self.SLICE))[i - first]
+
+    def _keep(self, first: int, piece: pa.Table) -> list[Row]:
+        rows: list[Row] = piece.to_pylist()
+        if len(self._pieces) >= self.KEPT:
+            del self._pieces[next(iter(self._pieces))]  # the oldest piece made
+        self._pieces[first] = rows
+        return rows
 
     def __iter__(self) -> Iterator[_K]:
         return iter(self._index)
@@ -145,7 +203,7 @@ class PreviousRows(Mapping[_K, Row]):
 
     def column(self, name: str) -> Iterator[tuple[_K, Any]]:
         """``(key, row[name])`` for every key, without making the rows (one column converted)."""
-        values = self.table.column(name).to_pylist()
+        values = self._read([name]).column(0).to_pylist()
         return ((key, values[i]) for key, i in self._index.items())
 
 

@@ -493,7 +493,7 @@ def test_previous_rows_read_like_the_dict_of_all_rows_across_slices(monkeypatch:
     keys = [f"k{i:02d}" for i in range(20)] + ["k05", "k11"]  # a repeated key: the last row wins
     table = pa.table({"id": keys, "n": list(range(len(keys))), "tags": [[k, "x"] for k in keys]})
     expected = {row["id"]: row for row in table.to_pylist()}
-    rows = PreviousRows(table, "id")
+    rows = PreviousRows[str].of(table, "id")
     assert list(rows) == list(expected) and len(rows) == len(expected)
     for key in [*reversed(list(expected)), *expected, "k05", "k00", "k19", "k11"]:
         assert rows[key] == expected[key]
@@ -502,6 +502,40 @@ def test_previous_rows_read_like_the_dict_of_all_rows_across_slices(monkeypatch:
     assert "k99" not in rows and rows.get("k99") is None
     with pytest.raises(KeyError):
         rows["k99"]
+
+
+def test_previous_rows_read_in_order_stream_and_never_decode_the_whole_table(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Read in the table's order the rows come from one pass over the stream; one read behind it
+    makes the rest come from the whole table, with the same rows."""
+    from enrich.tables import PreviousSnapshot
+
+    monkeypatch.setattr(PreviousRows, "SLICE", 4)
+    from .helpers import blank_row
+
+    works = pa.Table.from_pylist(
+        [blank_row("works", work_id=f"w{i:02d}", title=f"Title {i}", year=2000 + i) for i in range(11)],
+        schema=SCHEMAS["works"],
+    )
+    expected = {row["work_id"]: row for row in works.to_pylist()}
+    previous = PreviousSnapshot.of(D1, works=works)
+    asked: list[object] = []
+    table = previous.table
+
+    def spy(name: str, columns: object = None) -> pa.Table:
+        asked.append(columns)
+        return table(name, columns)  # type: ignore[arg-type]
+
+    object.__setattr__(previous, "table", spy)  # a frozen dataclass: the decodes it is asked for, counted
+    rows = previous.rows("works", "work_id")
+    for key in ["w00", "w02", "w05", "w06", "w10"]:  # forward, skipping pieces
+        assert rows[key] == expected[key]
+    assert asked == [["work_id"]]  # the key column alone: no whole table
+    assert rows["w01"] == expected["w01"]  # behind the stream: the whole table from now on
+    assert asked == [["work_id"], None]
+    assert dict(rows.items()) == expected
+    assert list(rows.column("year")) == [(k, r["year"]) for k, r in expected.items()]
 
 
 def test_tables_converted_in_slices_are_the_table_of_all_rows(monkeypatch: pytest.MonkeyPatch) -> None:
