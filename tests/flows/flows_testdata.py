@@ -5,6 +5,8 @@ from __future__ import annotations
 import socket
 from typing import Any
 
+import pytest
+
 LIST_TEXT = """# Test list
 
 ## Models
@@ -63,3 +65,12 @@ def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def point_at(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
+    """The night's environment pointed at the API double's ``env``: limits off, no tokens, every source."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("ENRICH_INTERVAL_SCALE", "0")
+    for name in ("GITHUB_TOKEN", "S2_API_KEY", "OPENALEX_API_KEY", "HF_TOKEN", "ENRICH_SOURCES"):
+        monkeypatch.delenv(name, raising=False)

@@ -17,7 +17,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from flows_testdata import CATALOG
+from flows_testdata import CATALOG, point_at
 
 import enrich.tables.build as build_module
 from enrich import pipeline
@@ -75,14 +75,6 @@ def _bench(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     return importlib.import_module("bench_nightly")
 
 
-def _point_at(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("ENRICH_INTERVAL_SCALE", "0")
-    for name in ("GITHUB_TOKEN", "S2_API_KEY", "OPENALEX_API_KEY", "HF_TOKEN", "ENRICH_SOURCES"):
-        monkeypatch.delenv(name, raising=False)
-
-
 def test_run_stages_hands_the_inputs_over(
     monkeypatch: pytest.MonkeyPatch, lists_dir: Path, tmp_path: Path
 ) -> None:
@@ -90,7 +82,7 @@ def test_run_stages_hands_the_inputs_over(
     watch = Watch(monkeypatch)
     argv = ["--lists", str(lists_dir), "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "cache")]
     with FakeApis(CATALOG) as apis:
-        _point_at(monkeypatch, apis.env())
+        point_at(monkeypatch, apis.env())
         assert bench.run_stages([*argv, "--date", "2026-11-21"]) == 0
     watch.assert_nothing_left()
 
@@ -106,7 +98,7 @@ def test_the_nightly_flow_hands_the_inputs_over(
     watch = Watch(monkeypatch)
     monkeypatch.chdir(tmp_path)
     with FakeApis(CATALOG) as apis:
-        _point_at(monkeypatch, apis.env())
+        point_at(monkeypatch, apis.env())
         night = nightly(
             lists_dir=lists_dir,
             out_dir=tmp_path / "out",

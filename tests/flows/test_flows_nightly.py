@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from flows_testdata import CATALOG, closed_port
+from flows_testdata import CATALOG, closed_port, point_at
 
 from enrich.config import ENV_VARS, SOURCES
 from enrich.snapshot import read_table
@@ -16,14 +16,6 @@ from fakeapis import FakeApis
 
 # the harness's server start is slow on a busy machine (it is shared: one per test session)
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness"), pytest.mark.timeout(900)]
-
-
-def _point_at(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("ENRICH_INTERVAL_SCALE", "0")
-    for name in ("GITHUB_TOKEN", "S2_API_KEY", "OPENALEX_API_KEY", "HF_TOKEN", "ENRICH_SOURCES"):
-        monkeypatch.delenv(name, raising=False)
 
 
 def test_two_nights_complete_then_github_down(
@@ -37,7 +29,7 @@ def test_two_nights_complete_then_github_down(
     out, cache = tmp_path / "out", tmp_path / "cache"
     monkeypatch.chdir(tmp_path)
     with FakeApis(CATALOG) as apis:
-        _point_at(monkeypatch, apis.env())
+        point_at(monkeypatch, apis.env())
         first = nightly(
             lists_dir=lists_dir, out_dir=out, snapshot_date=date(2026, 11, 21), cache_dir=cache, refresh=False
         )
@@ -130,7 +122,7 @@ def test_refresh_replaces_a_list_from_its_upstream(
     ]
     monkeypatch.chdir(tmp_path)
     with FakeApis(catalog) as apis:
-        _point_at(monkeypatch, apis.env())
+        point_at(monkeypatch, apis.env())
         result = nightly(
             lists_dir=lists_dir,
             out_dir=tmp_path / "out",
@@ -265,7 +257,7 @@ def test_titles_run_alongside_the_first_round_and_only_their_new_ids_make_a_seco
     monkeypatch.setattr(fetching, "fetch_batch", fetch_batch)
     monkeypatch.setattr(enrich.pipeline, "resolve_titles", resolve_titles)
     with FakeApis(CATALOG) as apis:
-        _point_at(monkeypatch, apis.env())
+        point_at(monkeypatch, apis.env())
         result = nightly(
             lists_dir=lists_dir,
             out_dir=tmp_path / "out",
