@@ -38,6 +38,7 @@ __all__ = [
     "code_version",
     "file_entry",
     "manifest_path",
+    "matches_entry",
     "new_run_id",
     "parquet_bytes",
     "partition_path",
@@ -161,6 +162,14 @@ def check_run_id(run_id: str) -> None:
 def file_entry(path: str, rows: int, data: bytes) -> dict[str, Any]:
     """A manifest's ``files`` entry for one table file: its path, rows, bytes and ``sha256``."""
     return {"path": path, "rows": rows, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def matches_entry(entry: Mapping[str, Any], data: bytes) -> bool:
+    """Whether ``data`` is the file a ``files`` entry (:func:`file_entry`) names: its size and
+    ``sha256``; an entry that records neither (an older manifest) is not checked."""
+    if "bytes" not in entry or "sha256" not in entry:
+        return True
+    return len(data) == int(entry["bytes"]) and hashlib.sha256(data).hexdigest() == entry["sha256"]
 
 
 def _iso(moment: datetime) -> str:

@@ -9,13 +9,12 @@ directory while it is still there. An object-store URL is read by :mod:`enrich.s
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -29,6 +28,7 @@ from enrich.manifest import (
     STAGING_PREFIX,
     Manifest,
     manifest_path,
+    matches_entry,
     partition_path,
     remote_url,
 )
@@ -38,6 +38,8 @@ from enrich.tables import PREVIOUS_TABLES, PreviousSnapshot
 
 if TYPE_CHECKING:
     import pandas as pd
+
+_T = TypeVar("_T")
 
 __all__ = ["list_snapshots", "load", "read_manifest", "read_part", "read_previous", "read_table"]
 
@@ -128,19 +130,33 @@ def read_table(out: Path | str, table: str, snapshot_date: date) -> pa.Table:
         from enrich import storage
 
         return storage.read_table(url, table, snapshot_date, read_manifest(url, snapshot_date))
-    path = partition_path(Path(out), table, snapshot_date) / PART_FILE
-    committed = _committed(Path(out)).get(snapshot_date)
-    if committed is not None:  # read through the journal while the staged file is not in place
-        with contextlib.suppress(FileNotFoundError):  # moved into place meanwhile: read it there
-            return read_part(committed.staging / "new" / table / PART_FILE, table)
+
+    def decoded(path: Path) -> pa.Table:
+        try:
+            return read_part(path, table)
+        except FileNotFoundError:
+            raise
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise SnapshotError(f"{path}: unreadable Parquet ({exc})") from exc
+
     try:
-        return read_part(path, table)
+        return _read_local(Path(out), table, snapshot_date, decoded)
     except FileNotFoundError as exc:
         if table not in read_manifest(out, snapshot_date).files:
             return SCHEMAS[table].empty_table()  # written before the table existed (e.g. entities, 1.2)
+        path = partition_path(Path(out), table, snapshot_date) / PART_FILE
         raise SnapshotError(f"{path}: missing although its manifest exists") from exc
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise SnapshotError(f"{path}: unreadable Parquet ({exc})") from exc
+
+
+def _read_local(out: Path, table: str, day: date, read: Callable[[Path], _T]) -> _T:
+    """``read`` of ``table``'s part file of ``day`` under ``out``, through the journal: the staged file
+    of a write past its commit point while it is not in place yet, else the partition's (whose
+    ``FileNotFoundError`` is the caller's to tell)."""
+    committed = _committed(out).get(day)
+    if committed is not None:
+        with contextlib.suppress(FileNotFoundError):  # moved into place meanwhile: read it there
+            return read(committed.staging / "new" / table / PART_FILE)
+    return read(partition_path(out, table, day) / PART_FILE)
 
 
 def read_part(source: Path | pa.NativeFile, table: str, columns: Sequence[str] | None = None) -> pa.Table:
@@ -185,26 +201,15 @@ def _part_bytes(out: Path | str, table: str, day: date, manifest: Manifest) -> p
 
         return storage.read_part_bytes(url, table, day, manifest)
     path = partition_path(Path(out), table, day) / PART_FILE
-    data: bytes | None = None
-    committed = _committed(Path(out)).get(day)
-    if committed is not None:  # read through the journal while the staged file is not in place
-        with contextlib.suppress(FileNotFoundError):  # moved into place meanwhile: read it there
-            data = (committed.staging / "new" / table / PART_FILE).read_bytes()
-    if data is None:
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError as exc:
-            if table not in manifest.files:
-                return None  # written before the table existed (e.g. entities, 1.2)
-            raise SnapshotError(f"{path}: missing although its manifest exists") from exc
-        except OSError as exc:
-            raise SnapshotError(f"{path}: unreadable ({exc})") from exc
-    entry = manifest.files.get(table, {})
-    if (
-        "sha256" in entry
-        and "bytes" in entry
-        and (len(data) != int(entry["bytes"]) or hashlib.sha256(data).hexdigest() != entry["sha256"])
-    ):
+    try:
+        data = _read_local(Path(out), table, day, Path.read_bytes)
+    except FileNotFoundError as exc:
+        if table not in manifest.files:
+            return None  # written before the table existed (e.g. entities, 1.2)
+        raise SnapshotError(f"{path}: missing although its manifest exists") from exc
+    except OSError as exc:
+        raise SnapshotError(f"{path}: unreadable ({exc})") from exc
+    if not matches_entry(manifest.files.get(table, {}), data):
         raise SnapshotError(f"{path}: does not match its manifest (size or sha256)")
     buffer = pa.py_buffer(data)
     try:

@@ -28,7 +28,6 @@ pandas with ``storage_options``).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import re
 import time
@@ -42,7 +41,15 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 
 from enrich.errors import InputError, SnapshotError
-from enrich.manifest import DATE_PATTERN, MANIFESTS, Manifest, check_run_id, file_entry, parquet_bytes
+from enrich.manifest import (
+    DATE_PATTERN,
+    MANIFESTS,
+    Manifest,
+    check_run_id,
+    file_entry,
+    matches_entry,
+    parquet_bytes,
+)
 from enrich.outroot import parse_root
 from enrich.schemas import SCHEMAS
 from enrich.snapshot_read import read_part
@@ -279,14 +286,10 @@ def list_snapshots(url: str) -> list[date]:
 
 
 def _committed_bytes(bucket: Bucket, manifest: Manifest, table: str) -> bytes:
-    entry = manifest.files.get(table)
-    if entry is None:
-        raise SnapshotError(
-            f"{bucket.url_of(_manifest_rel(manifest.snapshot_date))}: names no file for {table}"
-        )
+    entry = manifest.files[table]  # the caller checked it is named
     rel = str(entry["path"])
     data = _get(bucket, rel)
-    if len(data) != int(entry["bytes"]) or hashlib.sha256(data).hexdigest() != entry["sha256"]:
+    if not matches_entry(entry, data):
         raise SnapshotError(f"{bucket.url_of(rel)}: does not match its manifest (size or sha256)")
     return data
 

@@ -75,9 +75,7 @@ class PreviousSnapshot:
         try:
             return read_part(pa.BufferReader(data), name, wanted)
         except (pa.ArrowInvalid, OSError) as exc:
-            raise SnapshotError(
-                f"{name} of the snapshot of {self.snapshot_date}: unreadable Parquet ({exc})"
-            ) from exc
+            raise self._unreadable(name, exc) from exc
 
     def rows(self, table: str, key: str) -> PreviousRows[str]:
         """``table``'s rows as dicts keyed by ``key`` (the table conformed to the current schema).
@@ -102,9 +100,10 @@ class PreviousSnapshot:
                 for batch in part.iter_batches(batch_size=size):
                     yield conform(pa.Table.from_batches([batch]), schema)
         except (pa.ArrowInvalid, OSError) as exc:
-            raise SnapshotError(
-                f"{name} of the snapshot of {self.snapshot_date}: unreadable Parquet ({exc})"
-            ) from exc
+            raise self._unreadable(name, exc) from exc
+
+    def _unreadable(self, name: str, exc: Exception) -> SnapshotError:
+        return SnapshotError(f"{name} of the snapshot of {self.snapshot_date}: unreadable Parquet ({exc})")
 
     def narrowed(self, columns: Mapping[str, Sequence[str]]) -> PreviousSnapshot:
         """This snapshot with only ``columns`` of the tables named (``{"works": ("work_id", ...)}``,
